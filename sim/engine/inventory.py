@@ -1,0 +1,126 @@
+"""Stock of one item at one site.
+
+A finite capacity blocks the stations that feed it (they start a unit only when its
+output has room, reserving the space). Made items carry the time their first
+operation began ("birth") in FIFO order, so flow time can be measured where racks
+arrive; purchased items are counted only.
+"""
+from __future__ import annotations
+
+import math
+from collections import deque
+
+
+class Inventory:
+    __slots__ = ("clock", "site", "item", "key", "level", "reserved", "capacity", "births", "consumers",
+                 "producers", "policy", "on_order", "area", "zero_time", "t_last", "units_in", "units_out",
+                 "track_flow", "flow_sum", "flow_n", "_notifying")
+
+    def __init__(self, clock, site: str, item: str, initial: int = 0, capacity: float = math.inf,
+                 made: bool = False):
+        self.clock = clock
+        self.site = site
+        self.item = item
+        self.key = f"{site}/{item}"
+        self.level = initial
+        self.reserved = 0
+        self.capacity = capacity
+        self.births = deque([0.0] * initial) if made else None
+        self.consumers: list = []   # objects with on_stock(): stations, lanes, demand
+        self.producers: list = []   # objects with on_room(): stations, lanes
+        self.policy = None          # replenishment (sim.engine.supplier.Replenishment)
+        self.on_order = 0
+        self.area = 0.0             # integral of level over time
+        self.zero_time = 0.0        # time spent empty
+        self.t_last = 0.0
+        self.units_in = 0
+        self.units_out = 0
+        self.track_flow = False     # products: record flow time of arriving units
+        self.flow_sum = 0.0
+        self.flow_n = 0
+        self._notifying = 0
+
+    def _flush(self) -> None:
+        now = self.clock.env._now
+        dt = now - self.t_last
+        if dt > 0.0:
+            self.area += self.level * dt
+            if self.level <= 0:
+                self.zero_time += dt
+            self.t_last = now
+
+    def room(self) -> float:
+        return self.capacity - self.level - self.reserved
+
+    def take(self, n: int) -> float:
+        """Remove n units (caller checked they are there); return the oldest birth among them."""
+        self._flush()
+        self.level -= n
+        self.units_out += n
+        birth = self.clock.env._now
+        births = self.births
+        if births is not None:
+            pop = births.popleft
+            for _ in range(n):
+                b = pop()
+                if b < birth:
+                    birth = b
+        if self.policy is not None:
+            self.policy.review(self)
+        if self.producers:
+            self._notify_room()
+        return birth
+
+    def take_births(self, n: int) -> list[float] | None:
+        """Remove n units keeping each one's birth (for loads that travel together)."""
+        births = None if self.births is None else [self.births[i] for i in range(n)]
+        self.take(n)
+        return births
+
+    def put(self, n: int, birth: float | None = None, births: list[float] | None = None) -> None:
+        if n <= 0:
+            return
+        self._flush()
+        now = self.clock.env._now
+        self.level += n
+        self.units_in += n
+        if self.births is not None:
+            if births is None:
+                births = [now if birth is None else birth] * n
+            self.births.extend(births)
+            if self.track_flow:
+                self.flow_sum += now * n - sum(births)
+                self.flow_n += n
+        for c in self.consumers:
+            c.on_stock()
+
+    def reserve(self, n: int) -> None:
+        self.reserved += n
+
+    def unreserve(self, n: int) -> None:
+        self.reserved -= n
+
+    def release_room(self) -> None:
+        """Tell producers space may have freed (after an unreserve with nothing put)."""
+        if self.producers:
+            self._notify_room()
+
+    def _notify_room(self) -> None:
+        # A producer woken here may free room again (nested); rather than recurse,
+        # the outer call repeats the round so no wake-up is lost.
+        if self._notifying:
+            self._notifying = 2
+            return
+        while True:
+            self._notifying = 1
+            for p in self.producers:
+                p.on_room()
+            if self._notifying != 2:
+                break
+        self._notifying = 0
+
+    def snapshot(self) -> dict:
+        self._flush()
+        return {"level": self.level, "area": self.area, "zero_time": self.zero_time, "units_in": self.units_in,
+                "units_out": self.units_out, "flow_sum": self.flow_sum, "flow_n": self.flow_n,
+                "on_order": self.on_order}

@@ -1,0 +1,140 @@
+"""Suppliers and the replenishment policies that order from them.
+
+A `Supplier` makes orders first-in first-out at its capacity (if it has one), then
+ships them with a stochastic lead time; a share `1 - reliability` of orders arrive
+`late_by` later. A disruption scales its capacity (0 = nothing new leaves until it
+ends). `Replenishment` watches an inventory's position (on hand + on order) and
+splits each order across suppliers so that the cumulative units follow the shares
+exactly (largest deficit first), which keeps the localization lever precise.
+"""
+from __future__ import annotations
+
+import math
+from collections import deque
+
+
+class Supplier:
+    def __init__(self, clock, name: str, spec, lead, late, rng):
+        self.clock = clock
+        self.name = name
+        self.item = spec.item
+        self.region = spec.region
+        self.capacity = spec.capacity          # units per hour, or None
+        self.reliability = spec.reliability
+        self.lead = lead
+        self.late = late
+        self._random = rng.random
+        self.factor = 1.0
+        self.queue: deque = deque()            # orders waiting to be made: [qty, inventory, placed, work left]
+        self.making = None
+        self._since = 0.0
+        self._token = 0
+        self.ordered = 0
+        self.delivered = 0
+        self.orders = 0
+        self.lead_times: list[tuple[float, float]] = []   # (delivered at, placed -> delivered)
+
+    def order(self, qty: int, inv) -> None:
+        self.ordered += qty
+        self.orders += 1
+        work = qty / self.capacity if self.capacity else 0.0
+        self.queue.append([qty, inv, self.clock.now, work])
+        if self.making is None:
+            self._next()
+
+    def _next(self) -> None:
+        if self.making is not None or not self.queue or self.factor <= 0.0:
+            return
+        self.making = self.queue.popleft()
+        self._since = self.clock.now
+        self._token += 1
+        self.clock.call_in(self.making[3] / self.factor, self._made, self._token)
+
+    def _made(self, token) -> None:
+        if token != self._token:
+            return
+        qty, inv, placed, _ = self.making
+        self.making = None
+        delay = self.lead()
+        if self.capacity is None and self.factor < 1.0:
+            delay /= self.factor      # an uncapacitated supplier slows its lead time instead
+        if self.reliability < 1.0 and self._random() >= self.reliability:
+            delay += self.late()
+        self.clock.call_in(delay, self._deliver, qty, inv, placed)
+        self._next()
+
+    def _deliver(self, qty, inv, placed) -> None:
+        self.delivered += qty
+        now = self.clock.now
+        self.lead_times.append((now, now - placed))
+        inv.on_order -= qty
+        inv.put(qty)
+
+    def set_factor(self, factor: float) -> None:
+        now = self.clock.now
+        if self.making is not None:
+            m = self.making
+            m[3] = max(0.0, m[3] - (now - self._since) * self.factor)
+            self._since = now
+            self._token += 1
+            if factor > 0.0:
+                self.clock.call_in(m[3] / factor, self._made, self._token)
+        self.factor = factor
+        self._next()
+
+    def snapshot(self) -> dict:
+        return {"ordered": self.ordered, "delivered": self.delivered, "orders": self.orders}
+
+
+class Replenishment:
+    """(s,S), (R,Q), base stock or periodic review on an inventory's position."""
+
+    def __init__(self, clock, policy, suppliers: list[tuple[Supplier, float]]):
+        self.clock = clock
+        self.p = policy
+        self.suppliers = suppliers
+        self.allocated = [0] * len(suppliers)
+        self.total = 0
+
+    def start(self, inv) -> None:
+        if self.p.type == "periodic":
+            self._periodic(inv)
+        else:
+            self.review(inv)
+
+    def _periodic(self, inv) -> None:
+        pos = inv.level + inv.on_order
+        if pos < self.p.S:
+            self._order(inv, self.p.S - pos)
+        self.clock.call_in(self.p.review, self._periodic, inv)
+
+    def review(self, inv) -> None:
+        t = self.p.type
+        if t == "periodic":
+            return
+        pos = inv.level + inv.on_order
+        if t == "sS":
+            if pos <= self.p.s:
+                self._order(inv, self.p.S - pos)
+        elif t == "RQ":
+            if pos <= self.p.R:
+                self._order(inv, self.p.Q * (math.floor((self.p.R - pos) / self.p.Q) + 1))
+        elif pos < self.p.S:  # base stock: one for one
+            self._order(inv, self.p.S - pos)
+
+    def _order(self, inv, qty: int) -> None:
+        if inv.capacity != math.inf:
+            qty = int(min(qty, inv.capacity - inv.level - inv.on_order))
+        if qty <= 0:
+            return
+        inv.on_order += qty
+        split = [0] * len(self.suppliers)
+        shares = [s for _, s in self.suppliers]
+        for _ in range(qty):
+            self.total += 1
+            k = max(range(len(shares)), key=lambda i: shares[i] * self.total - self.allocated[i])
+            self.allocated[k] += 1
+            split[k] += 1
+        for (supplier, _), n in zip(self.suppliers, split):
+            if n:
+                supplier.order(n, inv)

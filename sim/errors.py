@@ -1,0 +1,43 @@
+"""Errors rackline reports to people, all in one place.
+
+A `ScenarioError` carries every problem found in an input file, each located by
+file, line and dotted path, so the CLI can print them all and exit 2.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Problem:
+    """One thing wrong with an input: where it is and what was expected."""
+
+    file: str
+    line: int | None
+    path: str
+    message: str
+
+    def __str__(self) -> str:
+        where = f"{self.file}:{self.line}" if self.line else self.file
+        at = f" at {self.path}:" if self.path else ""
+        return f"{where}:{at} {self.message}"
+
+
+class RacklineError(Exception):
+    """Base class of errors that are the user's to fix (exit code 2)."""
+
+
+class ScenarioError(RacklineError):
+    """A scenario or sweep file is not valid; holds every problem found."""
+
+    def __init__(self, problems: list[Problem]):
+        self.problems = sorted(problems, key=lambda p: (p.file, p.line or 0, p.path))
+        super().__init__("\n".join(str(p) for p in self.problems))
+
+
+class RunInterrupted(Exception):
+    """The user stopped a run (Ctrl-C / SIGTERM); what was kept is in `kept`."""
+
+    def __init__(self, kept: str = ""):
+        self.kept = kept
+        super().__init__(kept)

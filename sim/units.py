@@ -1,0 +1,85 @@
+"""Durations and rates written with units, as people write them.
+
+Inside the model the clock runs in **hours**; `90 min`, `8 h`, `3 d`, `2 w` all become
+hours, and `40 per week` becomes units per hour. A bare number is refused for a
+duration because `8` could be hours or days: the unit is part of the assumption.
+"""
+from __future__ import annotations
+
+import math
+import re
+
+HOURS_PER = {
+    "s": 1 / 3600, "sec": 1 / 3600, "second": 1 / 3600, "seconds": 1 / 3600,
+    "min": 1 / 60, "mins": 1 / 60, "minute": 1 / 60, "minutes": 1 / 60,
+    "h": 1.0, "hr": 1.0, "hrs": 1.0, "hour": 1.0, "hours": 1.0,
+    "d": 24.0, "day": 24.0, "days": 24.0,
+    "w": 168.0, "wk": 168.0, "week": 168.0, "weeks": 168.0,
+    "y": 8760.0, "yr": 8760.0, "year": 8760.0, "years": 8760.0,
+}
+HOURS_PER_WEEK = 168.0
+
+_NUMBER = r"[-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?"
+_DURATION = re.compile(rf"^\s*({_NUMBER})\s*([A-Za-z]+)\s*$")
+_RATE = re.compile(rf"^\s*({_NUMBER})\s*(?:per|/)\s*([A-Za-z]+)\s*$")
+
+DURATION_PATTERN = rf"^\s*{_NUMBER}\s*(?:{'|'.join(sorted(HOURS_PER, key=len, reverse=True))})\s*$"
+RATE_PATTERN = rf"^\s*{_NUMBER}\s*(?:per|/)\s*(?:{'|'.join(sorted(HOURS_PER, key=len, reverse=True))})\s*$"
+
+
+class UnitError(ValueError):
+    """A value that is not a duration or rate; `expected` says what would be."""
+
+    def __init__(self, expected: str):
+        self.expected = expected
+        super().__init__(expected)
+
+
+def parse_duration(value: object) -> float:
+    """Return hours for `'90 min'`, `'8 h'`, `'3 d'`, `'2 w'`, `'1 y'`."""
+    if isinstance(value, bool) or not isinstance(value, str):
+        raise UnitError("a duration with a unit, like '8 h', '3 d' or '2 w'")
+    m = _DURATION.match(value)
+    if not m or m.group(2).lower() not in HOURS_PER:
+        raise UnitError("a duration with a unit (min, h, d, w, y), like '8 h'")
+    hours = float(m.group(1)) * HOURS_PER[m.group(2).lower()]
+    if not math.isfinite(hours) or abs(hours) > 1e9:
+        raise UnitError("a finite duration (under about 100,000 years)")
+    return hours
+
+
+def parse_rate(value: object) -> float:
+    """Return units per hour for `'40 per week'`, `'5 per day'`, `'2/h'`."""
+    if isinstance(value, bool) or not isinstance(value, str):
+        raise UnitError("a rate like '40 per week'")
+    m = _RATE.match(value)
+    if not m or m.group(2).lower() not in HOURS_PER:
+        raise UnitError("a rate like '40 per week' (per min, h, d, w or y)")
+    per_hour = float(m.group(1)) / HOURS_PER[m.group(2).lower()]
+    if not math.isfinite(per_hour) or abs(per_hour) > 1e9:
+        raise UnitError("a finite rate")
+    return per_hour
+
+
+def is_duration(value: object) -> bool:
+    try:
+        parse_duration(value)
+    except UnitError:
+        return False
+    return True
+
+
+def is_rate(value: object) -> bool:
+    try:
+        parse_rate(value)
+    except UnitError:
+        return False
+    return True
+
+
+def format_hours(hours: float) -> str:
+    """A readable duration for reports: the largest unit that gives a number >= 1."""
+    for unit, size in (("w", 168.0), ("d", 24.0), ("h", 1.0), ("min", 1 / 60)):
+        if abs(hours) >= size:
+            return f"{hours / size:.4g} {unit}"
+    return f"{hours * 3600:.4g} s"
