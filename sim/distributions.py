@@ -15,7 +15,7 @@ from typing import Annotated, Any, Generic, Literal, TypeVar, Union
 import numpy as np
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, model_validator
 
-from .schema.types import Duration, Number, expected
+from .values import Duration, Number, expected
 
 P = TypeVar("P")
 

@@ -13,7 +13,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from ..distributions import CountDist, DurationDist
-from .types import (Capacity, CalendarRef, Count, Duration, Fraction, GenerationRef, ItemRef, LaneRef, Name,
+from ..values import (Capacity, CalendarRef, Count, Duration, Fraction, GenerationRef, ItemRef, LaneRef, Name,
                     Number, PositiveCount, PositiveDuration, PositiveFraction, PositiveNumber, PositiveRate, Rate,
                     SiteRef, StationRef, SupplierRef, expected)
 

@@ -12,7 +12,7 @@ from typing import Annotated, Any
 from pydantic import AfterValidator, BeforeValidator, ValidationInfo, WithJsonSchema
 from pydantic_core import PydanticCustomError
 
-from ..units import DURATION_PATTERN, RATE_PATTERN, UnitError, parse_duration, parse_rate
+from .units import DURATION_PATTERN, RATE_PATTERN, UnitError, parse_duration, parse_rate
 
 NAME_PATTERN = r"^[A-Za-z][A-Za-z0-9_-]*$"
 

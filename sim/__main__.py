@@ -1,0 +1,4 @@
+"""`python -m sim` is the same as `rackline`."""
+from .cli import entry
+
+entry()

@@ -1,0 +1,87 @@
+"""Bottleneck detection by the active-period method (Roser, Nakano & Tanaka, 2002).
+
+A station is *active* while none of its servers waits (busy, in setup or under
+repair). At each moment the station whose current active period is the longest is
+the momentary bottleneck. Where the outgoing and incoming bottlenecks' active
+periods overlap, both are *shifting* bottlenecks; the rest of a station's
+bottleneck time is *sole*. Shares are of the measured window.
+"""
+from __future__ import annotations
+
+import heapq
+
+import numpy as np
+
+
+def momentary(periods: dict[str, np.ndarray], a: float, b: float) -> list[tuple[float, float, str, int]]:
+    """Segments (start, end, station, period index) of the momentary bottleneck in [a, b]."""
+    events = []
+    for name, arr in periods.items():
+        for i, (s, e) in enumerate(arr):
+            if e > a and s < b and e > s:
+                events.append((s, 1, name, i, e - s))
+                events.append((e, 0, name, i, e - s))
+    events.sort(key=lambda x: (x[0], x[1]))
+    heap: list = []
+    ended: set = set()
+    segs: list[tuple[float, float, str, int]] = []
+    t_prev = None
+    k = 0
+    while k < len(events):
+        t = events[k][0]
+        if t_prev is not None and heap:
+            while heap and (heap[0][2], heap[0][3]) in ended:
+                heapq.heappop(heap)
+            if heap:
+                _, _, name, i = heap[0]
+                lo, hi = max(t_prev, a), min(t, b)
+                if hi > lo:
+                    if segs and segs[-1][2] == name and segs[-1][3] == i and segs[-1][1] == lo:
+                        segs[-1] = (segs[-1][0], hi, name, i)
+                    else:
+                        segs.append((lo, hi, name, i))
+        while k < len(events) and events[k][0] == t:
+            _, kind, name, i, dur = events[k]
+            if kind == 1:
+                heapq.heappush(heap, (-dur, name, name, i))
+            else:
+                ended.add((name, i))
+            k += 1
+        t_prev = t
+    return segs
+
+
+def _union_length(intervals: list[tuple[float, float]]) -> float:
+    total, end = 0.0, -np.inf
+    for s, e in sorted(intervals):
+        if e <= end:
+            continue
+        total += e - max(s, end)
+        end = e
+    return total
+
+
+def shares(periods: dict[str, np.ndarray], a: float, b: float) -> dict[str, tuple[float, float]]:
+    """station -> (sole share, shifting share) of [a, b]."""
+    segs = momentary(periods, a, b)
+    span = b - a
+    shifting: dict[str, list] = {n: [] for n in periods}
+    bn_time: dict[str, list] = {n: [] for n in periods}
+    for s, e, name, _ in segs:
+        bn_time[name].append((s, e))
+    for (s1, e1, n1, i1), (s2, e2, n2, i2) in zip(segs, segs[1:]):
+        if n1 == n2 or e1 != s2:
+            continue
+        p1, p2 = periods[n1][i1], periods[n2][i2]
+        lo, hi = max(p1[0], p2[0], a), min(p1[1], p2[1], b)
+        if hi > lo:
+            shifting[n1].append((lo, hi))
+            shifting[n2].append((lo, hi))
+    out = {}
+    for name in periods:
+        shift = _union_length(shifting[name])
+        total = _union_length(bn_time[name])
+        overlap = _union_length([(max(s, ss), min(e, se)) for s, e in bn_time[name] for ss, se in shifting[name]
+                                 if min(e, se) > max(s, ss)])
+        out[name] = ((total - overlap) / span if span > 0 else 0.0, shift / span if span > 0 else 0.0)
+    return out

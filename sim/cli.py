@@ -1,0 +1,189 @@
+"""The `rackline` command line. Each command is a function returning an exit code:
+0 ok, 1 the run failed (a saved traceback says why), 2 bad input, 130 interrupted.
+
+Heavy libraries (pandas, matplotlib) are imported inside commands, so `--help`
+answers at once.
+"""
+from __future__ import annotations
+
+import os
+import sys
+import tempfile
+import traceback
+
+import click
+
+from . import FOOTER, __version__
+
+EXIT_OK, EXIT_FAILED, EXIT_BAD_INPUT, EXIT_INTERRUPTED = 0, 1, 2, 130
+
+
+def _overrides(assignments: tuple[str, ...]) -> dict:
+    from .schema.paths import parse_assignment
+    return dict(parse_assignment(a) for a in assignments)
+
+
+def _progress(total: int, desc: str):
+    from tqdm import tqdm
+    return tqdm(total=total, desc=desc, unit="rep", file=sys.stderr, disable=None, leave=False)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+@click.version_option(__version__, prog_name="rackline")
+def cli():
+    """rackline: what limits U.S. production of AI data-center racks, and what if?
+
+    Scenarios are YAML files (see scenarios/ and the README's key reference).
+    Every number in them is an assumption: no public source gives volumes.
+
+    \b
+    Typical session:
+      rackline validate scenarios/*.yaml
+      rackline assumptions scenarios/baseline.yaml
+      rackline run scenarios/baseline.yaml --reps 5 --jobs 2
+      rackline run scenarios/baseline.yaml --set sites.wisconsin.stations.l11_test.servers=10
+
+    Exit codes: 0 ok, 1 run failed, 2 bad input, 130 interrupted.
+    """
+
+
+@cli.command()
+@click.argument("scenarios", nargs=-1, required=True, type=click.Path(dir_okay=False))
+def validate(scenarios):
+    """Check scenario files: schema, units, references, sources of every item.
+
+    Prints every problem as FILE:LINE: at PATH: expected ..., got ...
+    and exits 2 if any file has one.
+    """
+    from .errors import ScenarioError
+    from .schema import load_scenario
+    bad = 0
+    for path in scenarios:
+        try:
+            loaded = load_scenario(path)
+        except ScenarioError as exc:
+            bad += 1
+            click.echo(str(exc), err=True)
+        else:
+            sc = loaded.scenario
+            n_st = sum(1 for _ in sc.station_items())
+            click.echo(f"{path}: ok ({sc.name}: {len(sc.sites)} sites, {n_st} stations, {len(sc.items)} items)")
+    return EXIT_BAD_INPUT if bad else EXIT_OK
+
+
+@cli.command()
+@click.argument("scenario", type=click.Path(dir_okay=False))
+@click.option("--csv", "as_csv", is_flag=True, help="Print CSV instead of a table.")
+@click.option("--set", "sets", multiple=True, metavar="PATH=VALUE", help="Override a value first.")
+def assumptions(scenario, as_csv, sets):
+    """List every parameter of SCENARIO: path, value, unit and note.
+
+    Rows without a note are flagged: they are assumptions nobody has justified yet.
+    """
+    from .assumptions import register
+    from .schema import load_scenario
+    reg = register(load_scenario(scenario, _overrides(sets)))
+    if as_csv:
+        click.echo(reg.to_csv(index=False), nl=False)
+        return EXIT_OK
+    import pandas as pd
+    with pd.option_context("display.max_rows", None, "display.max_colwidth", 60, "display.width", 200):
+        shown = reg.assign(flag=reg.has_note.map({True: "", False: "NO NOTE"}))
+        click.echo(shown[["path", "value", "unit", "note", "flag"]].to_string(index=False))
+    missing = int((~reg.has_note).sum())
+    click.echo(f"\n{len(reg)} parameters, {missing} without a note. {FOOTER}.")
+    return EXIT_OK
+
+
+@cli.command()
+def schema():
+    """Print the JSON Schema of scenario files (for editor completion and checks)."""
+    import json
+    from .schema.jsonschema import scenario_json_schema
+    click.echo(json.dumps(scenario_json_schema(), indent=2))
+    return EXIT_OK
+
+
+@cli.command()
+@click.argument("scenario", type=click.Path(dir_okay=False))
+@click.option("--reps", type=click.IntRange(min=1), default=None, help="Replications (default: run.replications).")
+@click.option("--seed", type=click.IntRange(min=0), default=None, help="Root seed (default: run.seed).")
+@click.option("--set", "sets", multiple=True, metavar="PATH=VALUE",
+              help="Override a value by dotted path, e.g. --set suppliers.optics_asia.lead_time.mean='8 w'.")
+@click.option("--out", type=click.Path(file_okay=False), default=None,
+              help="Results folder (default: results/<scenario>/<timestamp>).")
+@click.option("--jobs", type=click.IntRange(min=1), default=1, help="Worker processes for replications.")
+@click.option("--precision", type=click.FloatRange(min=0.001, max=1), default=None,
+              help="Add replications until throughput CIs are within this share of the mean (e.g. 0.05).")
+@click.option("--no-plots", is_flag=True, help="Skip plots and report.html (faster).")
+def run(scenario, reps, seed, sets, out, jobs, precision, no_plots):
+    """Simulate SCENARIO and write a results folder.
+
+    The folder holds manifest.json, the resolved scenario.yaml, assumptions.csv,
+    kpis.csv (mean and 95% CI per KPI), replications.csv, stations.csv (ranked
+    bottlenecks), timeseries.csv, plots and report.html. Same scenario and seed
+    give identical numbers, whatever --jobs.
+    """
+    from .results import default_out, write_run
+    from .runner import run_replications
+    from .schema import load_scenario
+    from .headline import headline
+    loaded = load_scenario(scenario, _overrides(sets))
+    n = reps or loaded.scenario.run.replications
+    bar = _progress(n, f"{loaded.scenario.name}")
+    try:
+        res = run_replications(loaded, reps, jobs, seed, precision, progress=bar.update,
+                               on_total=lambda t: setattr(bar, "total", t) or bar.refresh())
+    finally:
+        bar.close()
+    folder = write_run(res, out or default_out(loaded.scenario.name), plots=not no_plots)
+    for line in headline(res) + res.notes:
+        click.echo(line)
+    click.echo(f"Results: {folder}  ({len(res.reps)} replications, warm-up {res.warmup:g} h, "
+               f"{res.wall:.1f} s)")
+    click.echo(FOOTER)
+    return EXIT_OK
+
+
+def _save_traceback() -> str:
+    fd, path = tempfile.mkstemp(prefix="rackline-crash-", suffix=".txt")
+    with os.fdopen(fd, "w") as fh:
+        fh.write(f"rackline {__version__}\nargv: {sys.argv}\n\n")
+        traceback.print_exc(file=fh)
+    return path
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point: never shows a traceback for bad input; saves one for crashes."""
+    from .errors import RacklineError, RunInterrupted
+    try:
+        rv = cli.main(args=argv, prog_name="rackline", standalone_mode=False)
+        return rv if isinstance(rv, int) else EXIT_OK
+    except click.exceptions.Abort:
+        click.echo("Interrupted.", err=True)
+        return EXIT_INTERRUPTED
+    except click.ClickException as exc:
+        exc.show()
+        return EXIT_BAD_INPUT
+    except RacklineError as exc:
+        click.echo(str(exc), err=True)
+        return EXIT_BAD_INPUT
+    except (KeyboardInterrupt, RunInterrupted) as exc:
+        kept = getattr(exc, "kept", "")
+        click.echo("Interrupted; " + (kept or "no results were written."), err=True)
+        return EXIT_INTERRUPTED
+    except FileExistsError as exc:
+        click.echo(f"error: {exc}", err=True)
+        return EXIT_BAD_INPUT
+    except Exception as exc:  # noqa: BLE001 - the last line of defence
+        path = _save_traceback()
+        click.echo(f"rackline failed: {type(exc).__name__}: {exc} (traceback saved to {path})", err=True)
+        return EXIT_FAILED
+
+
+def entry() -> None:  # pragma: no cover
+    sys.exit(main())
+
+
+if __name__ == "__main__":  # pragma: no cover
+    entry()

@@ -1,0 +1,47 @@
+"""JSON Schema of the scenario format, for editors (YAML language servers).
+
+Every value may also be written annotated, `{value: ..., note: "..."}`, so each
+leaf schema is widened to accept that form.
+"""
+from __future__ import annotations
+
+from typing import Any
+
+from .model import Scenario
+
+
+def _annotated(leaf: dict) -> dict:
+    return {"anyOf": [leaf, {"type": "object", "properties": {"value": leaf, "note": {"type": "string"}},
+                             "required": ["value"], "additionalProperties": False}]}
+
+
+def _widen(node: Any) -> Any:
+    if isinstance(node, dict):
+        out = {k: _widen(v) for k, v in node.items()}
+        if out.get("type") in ("number", "integer", "string", "boolean") or "enum" in out or "const" in out:
+            return _annotated(out)
+        if "properties" in out and isinstance(out["properties"], dict):
+            out["properties"] = {k: v for k, v in out["properties"].items()}
+        return out
+    if isinstance(node, list):
+        return [_widen(v) for v in node]
+    return node
+
+
+def scenario_json_schema() -> dict:
+    schema = Scenario.model_json_schema(by_alias=True)
+    defs = {k: _widen_model(v) for k, v in schema.pop("$defs", {}).items()}
+    top = _widen_model(schema)
+    top["$defs"] = defs
+    top["$schema"] = "https://json-schema.org/draft/2020-12/schema"
+    top["title"] = "rackline scenario"
+    return top
+
+
+def _widen_model(model: dict) -> dict:
+    out = dict(model)
+    if "properties" in out:
+        out["properties"] = {k: _widen(v) for k, v in out["properties"].items()}
+    if "additionalProperties" in out and isinstance(out["additionalProperties"], dict):
+        out["additionalProperties"] = _widen(out["additionalProperties"])
+    return out
