@@ -51,13 +51,34 @@ def momentary(periods: dict[str, np.ndarray], a: float, b: float) -> list[tuple[
     return segs
 
 
-def _union_length(intervals: list[tuple[float, float]]) -> float:
-    total, end = 0.0, -np.inf
+def _merge(intervals: list[tuple[float, float]]) -> list[tuple[float, float]]:
+    """Sorted, disjoint union of intervals."""
+    out: list[list[float]] = []
     for s, e in sorted(intervals):
-        if e <= end:
-            continue
-        total += e - max(s, end)
-        end = e
+        if out and s <= out[-1][1]:
+            if e > out[-1][1]:
+                out[-1][1] = e
+        else:
+            out.append([s, e])
+    return [(s, e) for s, e in out]
+
+
+def _union_length(intervals: list[tuple[float, float]]) -> float:
+    return sum(e - s for s, e in _merge(intervals))
+
+
+def _intersection_length(x: list[tuple[float, float]], y: list[tuple[float, float]]) -> float:
+    """Length of the intersection of two sorted disjoint interval lists (two pointers)."""
+    i = j = 0
+    total = 0.0
+    while i < len(x) and j < len(y):
+        lo, hi = max(x[i][0], y[j][0]), min(x[i][1], y[j][1])
+        if hi > lo:
+            total += hi - lo
+        if x[i][1] < y[j][1]:
+            i += 1
+        else:
+            j += 1
     return total
 
 
@@ -79,9 +100,9 @@ def shares(periods: dict[str, np.ndarray], a: float, b: float) -> dict[str, tupl
             shifting[n2].append((lo, hi))
     out = {}
     for name in periods:
-        shift = _union_length(shifting[name])
-        total = _union_length(bn_time[name])
-        overlap = _union_length([(max(s, ss), min(e, se)) for s, e in bn_time[name] for ss, se in shifting[name]
-                                 if min(e, se) > max(s, ss)])
+        shift_iv, bn_iv = _merge(shifting[name]), _merge(bn_time[name])
+        shift = sum(e - s for s, e in shift_iv)
+        total = sum(e - s for s, e in bn_iv)
+        overlap = _intersection_length(bn_iv, shift_iv)
         out[name] = ((total - overlap) / span if span > 0 else 0.0, shift / span if span > 0 else 0.0)
     return out

@@ -91,10 +91,12 @@ def to_problems(errors: list[dict], doc: Document, data: Any, root: type[BaseMod
                 msg = f"expected one of the keys {', '.join(allowed)}, got unknown key {path[-1]!r}"
         elif kind == "missing":
             msg = "expected a value for this required key, got nothing"
+        elif kind == "rackline" and "kind" in ctx:
+            msg = f"{err['msg']}, got {_short(value)}{ctx.get('hint', '')}"
         elif kind == "rackline":
-            msg = f"expected {ctx.get('what') or err['msg'].removeprefix('expected ')}, got {_short(value)}"
-            if kind == "rackline" and "kind" in ctx:
-                msg = f"{err['msg']}, got {_short(value)}{ctx.get('hint', '')}"
+            what = ctx.get("what") or err["msg"].removeprefix("expected ")
+            # a rule about a whole mapping: the values are in the file, no need to echo them
+            msg = f"expected {what}" + ("" if isinstance(value, (dict, list)) else f", got {_short(value)}")
         elif kind == "literal_error":
             choices = ctx.get("expected", "")
             close = difflib.get_close_matches(str(value), [c.strip(" '") for c in choices.replace(" or ", ", ").split(",")], n=1)
