@@ -79,12 +79,17 @@ def bottleneck_sentence(res) -> str:
     top = table.iloc[0]
     text = (f"Bottleneck: {top.station} (sole {_pm(top.bottleneck_sole, top.bottleneck_sole_hw, True)}, "
             f"shifting {top.bottleneck_shifting:.0%}; busy {top.utilization:.0%})")
-    starved = table[table.share_starved > 0.05]
-    if len(starved):
-        by_item = starved.groupby(["starved_on", "starved_on_source"]).share_starved.sum().sort_values()
-        (item, source), _ = list(by_item.items())[-1]
-        if item:
-            text += f"; starved stations wait mostly on {item}" + (f" from {source}" if source else "")
+    if top.share_starved > 0.05 and top.starved_on:
+        text += f"; it waits mostly on {top.starved_on}" + (f" from {top.starved_on_source}"
+                                                            if top.starved_on_source else "")
+    products = {d.item for d in res.scenario.demand.values()}
+    finals = table[[bool(set(res.reps[0].meta["stations"][s]["items"]) & products) for s in table.station]]
+    finals = finals[(finals.share_starved > 0.05) & (finals.station != top.station) & (finals.starved_on != "")]
+    if len(finals):
+        worst = finals.sort_values("share_starved").iloc[-1]
+        text += (f"; final station {worst.station} is starved {worst.share_starved:.0%} of the time, "
+                 f"mostly on {worst.starved_on}" + (f" from {worst.starved_on_source}" if worst.starved_on_source
+                                                    else ""))
     crew = table[table.share_waiting_crew > 0.05]
     if len(crew):
         text += f"; {len(crew)} station(s) wait for crew over 5% of the time"

@@ -22,6 +22,7 @@ import yaml
 from . import FOOTER, __version__
 from .assumptions import register
 from .headline import headline, station_table
+from .stats import welch
 
 PACKAGES = ("simpy", "numpy", "pandas", "matplotlib", "pydantic", "pyyaml", "scipy")
 
@@ -110,6 +111,7 @@ def write_run(res, out: str | Path, command: list[str] | None = None, plots: boo
         station_table(res).to_csv(tmp / "stations.csv", index=False)
         res.stations.to_csv(tmp / "station_metrics.csv", index=False)
         res.timeseries.to_csv(tmp / "timeseries.csv", index=False)
+        welch(res.timeseries).to_csv(tmp / "welch.csv", index=False)
         _events(res).to_csv(tmp / "disruptions.csv", index=False)
         (tmp / "summary.txt").write_text("\n".join(headline(res) + res.notes) + f"\n\n{FOOTER}\n")
         if plots:

@@ -67,3 +67,13 @@ def replications_needed(values: np.ndarray, rel_precision: float, confidence: fl
     sd = v.std(ddof=1)
     z = _st.t.ppf(0.5 + confidence / 2, len(v) - 1)
     return max(len(v), int(math.ceil((z * sd / (rel_precision * abs(v.mean()))) ** 2)))
+
+
+def welch(ts: pd.DataFrame, metric: str = "output", windows: tuple[int, ...] = (3, 7)) -> pd.DataFrame:
+    """Welch's plot data: a weekly series averaged over replications, and centred
+    moving averages of it; where the curves flatten, the warm-up is over."""
+    d = ts[ts.metric == metric].groupby(["replication", "week"]).value.sum().groupby("week").mean()
+    out = pd.DataFrame({"week": d.index.to_numpy(), "mean": d.to_numpy()})
+    for w in windows:
+        out[f"moving_avg_{w}"] = out["mean"].rolling(w, center=True, min_periods=1).mean()
+    return out

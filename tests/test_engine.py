@@ -149,5 +149,5 @@ demand:
     table = station_table(res)
     row = table[table.station == "s.assemble"].iloc[0]
     assert row.starved_on == "optics" and row.starved_on_source == "supplier optics_asia"
-    assert "starved stations wait mostly on optics from supplier optics_asia" in bottleneck_sentence(res)
+    assert "it waits mostly on optics from supplier optics_asia" in bottleneck_sentence(res)
     assert res.kpi("throughput", "rack")["mean"] == pytest.approx(5, rel=0.05)

@@ -15,9 +15,19 @@ def _annotated(leaf: dict) -> dict:
                              "required": ["value"], "additionalProperties": False}]}
 
 
+def _scalar_dist() -> dict:
+    """A fixed value written plainly: a duration ('2 h') or a count (3)."""
+    from ..units import DURATION_PATTERN
+    return _annotated({"anyOf": [{"type": "string", "pattern": DURATION_PATTERN}, {"type": "number"}]})
+
+
 def _widen(node: Any) -> Any:
     if isinstance(node, dict):
         out = {k: _widen(v) for k, v in node.items()}
+        if (out.get("discriminator") or {}).get("propertyName") == "dist":
+            out.pop("discriminator")
+            union = {"oneOf": out.pop("oneOf")}
+            return {**out, "anyOf": [_scalar_dist(), _annotated(union)]}
         if out.get("type") in ("number", "integer", "string", "boolean") or "enum" in out or "const" in out:
             return _annotated(out)
         if "properties" in out and isinstance(out["properties"], dict):

@@ -121,18 +121,18 @@ class Station(Spec):
     """A work center: `servers` in parallel make `output` from `inputs`."""
 
     output: ItemRef | None = Field(None, description="item made (or use `makes` for several)")
-    inputs: dict[ItemRef, PositiveCount] = Field(default_factory=dict)
-    process_time: DurationDist | None = None
-    yield_: Fraction = Field(1.0, alias="yield")
-    yield_ramp: YieldRamp | None = None
-    fail_to: ItemRef | Literal["scrap"] = "scrap"
+    inputs: dict[ItemRef, PositiveCount] = Field(default_factory=dict, description="item: units consumed per unit made")
+    process_time: DurationDist | None = Field(None, description="per unit (per batch if batch > 1)")
+    yield_: Fraction = Field(1.0, alias="yield", description="share of units that pass (test stations)")
+    yield_ramp: YieldRamp | None = Field(None, description="first-pass yield rising to `yield`")
+    fail_to: ItemRef | Literal["scrap"] = Field("scrap", description="item a failed unit becomes (to a rework station)")
     makes: dict[ItemRef, Recipe] | None = Field(None, description="several items (generations), each its recipe")
     servers: PositiveCount = Field(1, description="units in process at once")
     batch: PositiveCount = Field(1, description="units started together, one process time per batch")
     calendar: CalendarRef | None = Field(None, description="open hours; default: the site's, else always open")
-    crew: Crew | None = None
-    failures: Failures | None = None
-    learning: Learning | None = None
+    crew: Crew | None = Field(None, description="people from a site pool held while a unit is in process")
+    failures: Failures | None = Field(None, description="breakdowns (MTBF/MTTR)")
+    learning: Learning | None = Field(None, description="Wright's-law learning curve on process time")
     setup: DurationDist = Field("0 h", description="changeover time when switching item")
     dispatch: Literal["largest_backlog", "round_robin"] = Field(
         "largest_backlog", description="which item next, when the station makes several")
