@@ -145,6 +145,23 @@ def run(scenario, reps, seed, sets, out, jobs, precision, no_plots):
     return EXIT_OK
 
 
+@cli.command()
+@click.argument("results_dir", type=click.Path(file_okay=False))
+def plot(results_dir):
+    """Redraw plots/ and report.html of RESULTS_DIR from its saved tables (no rerun)."""
+    from pathlib import Path
+
+    from .errors import RacklineError
+    from .report import render_folder
+    from .results import is_complete
+    if not is_complete(results_dir):
+        raise RacklineError(f"{results_dir}: expected a complete results folder (with manifest.json "
+                            "marked complete), got something else; rerun `rackline run`")
+    files = render_folder(Path(results_dir))
+    click.echo(f"Redrew {len(files) - 1} plots and {Path(results_dir) / 'report.html'}")
+    return EXIT_OK
+
+
 def _save_traceback() -> str:
     fd, path = tempfile.mkstemp(prefix="rackline-crash-", suffix=".txt")
     with os.fdopen(fd, "w") as fh:

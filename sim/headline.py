@@ -77,8 +77,10 @@ def bottleneck_sentence(res) -> str:
     if table.empty:
         return "Bottleneck: none (no stations)"
     top = table.iloc[0]
+    open_share = 1.0 - top.share_off_shift
+    busy = top.utilization / open_share if open_share > 0 else 0.0
     text = (f"Bottleneck: {top.station} (sole {_pm(top.bottleneck_sole, top.bottleneck_sole_hw, True)}, "
-            f"shifting {top.bottleneck_shifting:.0%}; busy {top.utilization:.0%})")
+            f"shifting {top.bottleneck_shifting:.0%}; busy {busy:.0%} of open time)")
     if top.share_starved > 0.05 and top.starved_on:
         text += f"; it waits mostly on {top.starved_on}" + (f" from {top.starved_on_source}"
                                                             if top.starved_on_source else "")

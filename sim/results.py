@@ -113,12 +113,31 @@ def write_run(res, out: str | Path, command: list[str] | None = None, plots: boo
         res.timeseries.to_csv(tmp / "timeseries.csv", index=False)
         welch(res.timeseries).to_csv(tmp / "welch.csv", index=False)
         _events(res).to_csv(tmp / "disruptions.csv", index=False)
+        _lead_times(res).to_csv(tmp / "lead_times.csv", index=False)
+        _timeline(res).to_csv(tmp / "bottleneck_timeline.csv", index=False)
         (tmp / "summary.txt").write_text("\n".join(headline(res) + res.notes) + f"\n\n{FOOTER}\n")
+        meta = manifest(res, command)
         if plots:
-            from .report import write_plots_and_report
-            write_plots_and_report(res, tmp)
-        (tmp / "manifest.json").write_text(json.dumps(manifest(res, command), indent=2, default=str))
+            from .report import render_folder
+            render_folder(tmp, meta)
+        (tmp / "manifest.json").write_text(json.dumps(meta, indent=2, default=str))
     return out
+
+
+def _lead_times(res):
+    import pandas as pd
+    rows = [(r.replication, n, a, f, lt) for r in res.reps for n, arr in r.lead_times.items()
+            for a, f, lt in arr if a >= res.warmup]
+    return pd.DataFrame(rows, columns=["replication", "demand", "arrival_h", "filled_h", "lead_h"])
+
+
+def _timeline(res):
+    """Momentary bottleneck segments of replication 0, for the timeline plot."""
+    import pandas as pd
+    from .bottleneck import momentary
+    rep = res.reps[0]
+    segs = momentary(rep.periods, res.warmup, rep.horizon)
+    return pd.DataFrame([(s, e, n) for s, e, n, _ in segs], columns=["start_h", "end_h", "station"])
 
 
 def _events(res):
