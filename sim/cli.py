@@ -146,6 +146,72 @@ def run(scenario, reps, seed, sets, out, jobs, precision, no_plots):
 
 
 @cli.command()
+@click.argument("scenarios", nargs=-1, required=True, type=click.Path(dir_okay=False))
+@click.option("--variant", "variant_specs", multiple=True, metavar="NAME:PATH=VALUE",
+              help="Compare the (single) scenario with a variant of itself; repeat to add keys or variants.")
+@click.option("--set", "sets", multiple=True, metavar="NAME:PATH=VALUE",
+              help="Override a value in the scenario called NAME (its `name:` or file stem).")
+@click.option("--reps", type=click.IntRange(min=2), default=None, help="Replications per scenario.")
+@click.option("--seed", type=click.IntRange(min=0), default=None, help="Root seed shared by all scenarios.")
+@click.option("--jobs", type=click.IntRange(min=1), default=1, help="Worker processes.")
+@click.option("--out", type=click.Path(file_okay=False), default=None, help="Folder (default results/compare/...).")
+@click.option("--no-plots", is_flag=True, help="Skip plots and report.html.")
+def compare(scenarios, variant_specs, sets, reps, seed, jobs, out, no_plots):
+    """Compare scenarios with common random numbers and paired differences.
+
+    \b
+    rackline compare scenarios/baseline.yaml scenarios/localization.yaml
+    rackline compare scenarios/baseline.yaml \\
+        --variant more_bays:sites.wisconsin.stations.l11_test.servers=12
+
+    Every scenario runs the same replications with the same seed; differences from
+    the first come with paired-t CIs (Bonferroni-adjusted for several scenarios).
+    """
+    from .compare import compare as run_compare, variants
+    from .compare_report import summary_lines, write_compare
+    from .errors import Problem, ScenarioError
+    from .results import default_out
+    from .schema import load_scenario
+    from .schema.paths import parse_assignment
+    by_name: dict[str, dict] = {}
+    for spec in sets:
+        name, _, rest = spec.partition(":")
+        if not rest:
+            raise ScenarioError([Problem("--set", None, "", f"expected NAME:PATH=VALUE, got {spec!r}")])
+        path, value = parse_assignment(rest)
+        by_name.setdefault(name, {})[path] = value
+    loaded = []
+    for path in scenarios:
+        base = load_scenario(path)
+        key = next((k for k in (base.scenario.name, __import__("pathlib").Path(path).stem) if k in by_name), None)
+        ld = load_scenario(path, by_name.pop(key)) if key else base
+        loaded.append((ld.scenario.name, ld))
+    if by_name:
+        raise ScenarioError([Problem("--set", None, "", f"expected a scenario name among "
+                                                         f"{[n for n, _ in loaded]}, got {sorted(by_name)}")])
+    if variant_specs:
+        if len(scenarios) != 1:
+            raise ScenarioError([Problem("--variant", None, "", "expected one base scenario with --variant")])
+        base = loaded[0][1]
+        for name, overrides in variants(base, list(variant_specs)):
+            loaded.append((name, load_scenario(scenarios[0], overrides)))
+    if len(loaded) < 2:
+        raise ScenarioError([Problem("compare", None, "", "expected two or more scenarios (or --variant)")])
+    n = (reps or loaded[0][1].scenario.run.replications) * len(loaded)
+    bar = _progress(n, "compare")
+    try:
+        cmp = run_compare(loaded, reps, jobs, seed, progress=bar.update)
+    finally:
+        bar.close()
+    folder = write_compare(cmp, out or default_out("compare"), plots=not no_plots)
+    for line in summary_lines(cmp):
+        click.echo(line)
+    click.echo(f"Results: {folder}")
+    click.echo(FOOTER)
+    return EXIT_OK
+
+
+@cli.command()
 @click.argument("results_dir", type=click.Path(file_okay=False))
 def plot(results_dir):
     """Redraw plots/ and report.html of RESULTS_DIR from its saved tables (no rerun)."""

@@ -13,7 +13,8 @@ def station_states_plot(table: pd.DataFrame, scenario: str, ax=None):
     """Stacked bars of time-in-state shares per station, ranked; the bottleneck starred."""
     t = table.iloc[::-1]
     with styled():
-        if ax is None:
+        standalone = ax is None
+        if standalone:
             fig, ax = new_figure(height=max(3.0, 0.45 * len(t) + 1.5))
         else:
             fig = ax.figure
@@ -29,7 +30,7 @@ def station_states_plot(table: pd.DataFrame, scenario: str, ax=None):
         ax.xaxis.set_major_formatter(lambda x, _: f"{x:.0%}")
         ax.set(title="Where station time goes (★ = bottleneck)", xlabel="share of server time")
         ax.legend(ncols=4, loc="upper center", bbox_to_anchor=(0.5, -0.15 if len(t) < 6 else -0.08))
-        return footer(fig, scenario) if fig.get_layout_engine() else fig
+        return fig if standalone is False else footer(fig, scenario)
 
 
 def bottleneck_share_plot(table: pd.DataFrame, scenario: str):
