@@ -211,6 +211,78 @@ def compare(scenarios, variant_specs, sets, reps, seed, jobs, out, no_plots):
     return EXIT_OK
 
 
+CONFIRM_ABOVE = 2000
+
+
+@cli.command()
+@click.argument("file", type=click.Path(dir_okay=False))
+@click.option("--vary", multiple=True, metavar="PATH=LOW:HIGH[:STEPS]",
+              help="Short form on a scenario file: a parameter and its range (repeat).")
+@click.option("--method", type=click.Choice(["grid", "oat", "lhs", "sobol", "morris"]), default="oat",
+              show_default=True, help="Design for --vary.")
+@click.option("--reps", type=click.IntRange(min=1), default=2, show_default=True, help="Replications per point (--vary).")
+@click.option("--samples", type=click.IntRange(min=1), default=16, show_default=True,
+              help="lhs points / sobol N / morris trajectories (--vary).")
+@click.option("--kpi", "kpis", multiple=True, default=("throughput",), show_default=True,
+              help="KPI of interest, `kpi` or `kpi:subject` (--vary; repeat).")
+@click.option("--seed", type=click.IntRange(min=0), default=None, help="Root seed (--vary).")
+@click.option("--jobs", type=click.IntRange(min=1), default=2, show_default=True, help="Local worker processes.")
+@click.option("--scheduler", default=None, metavar="ADDRESS",
+              help="Run on a Dask cluster: tcp://HOST:8786, or local-dask to start one here with --jobs workers.")
+@click.option("--out", type=click.Path(file_okay=False), default=None,
+              help="Sweep folder (default results/sweeps/<name>); the store that --resume reads.")
+@click.option("--resume", is_flag=True, help="Finish an interrupted sweep: run only the missing tasks.")
+@click.option("--yes", is_flag=True, help=f"Do not ask before designs of more than {CONFIRM_ABOVE} runs.")
+@click.option("--no-plots", is_flag=True, help="Skip plots and report.html.")
+def sweep(file, vary, method, reps, samples, kpis, seed, jobs, scheduler, out, resume, yes, no_plots):
+    """Vary assumptions and see which ones matter.
+
+    \b
+    rackline sweep scenarios/sweeps/baseline_uncertainty.yaml --jobs 2
+    rackline sweep scenarios/baseline.yaml --method oat \\
+        --vary sites.wisconsin.stations.integrate.servers=2:5:4 \\
+        --vary suppliers.optics_asia.lead_time.mean='8 w:16 w:3'
+    rackline sweep FILE --resume                  # after Ctrl-C, a crash or a kill
+    rackline sweep FILE --scheduler tcp://10.0.0.5:8786
+
+    Every (point, replication) is a task committed to sweep.db in the sweep folder
+    as it finishes; --resume runs only what is missing and gives the same results as
+    an uninterrupted sweep. Exports: experiments.csv, results.csv, summary.csv,
+    analysis tables, plots/ and report.html.
+    """
+    from pathlib import Path
+
+    from .sweep import build, load_sweep, run_sweep, sweep_from_args
+    if vary:
+        sw = sweep_from_args(file, list(vary), method, reps, samples, seed, list(kpis))
+    else:
+        sw = load_sweep(file)
+    design = build(sw)
+    n = len(design.overrides) * sw.spec.replications
+    folder = Path(out) if out else Path("results") / "sweeps" / sw.name
+    click.echo(f"Sweep {sw.name}: {design.method} design, {len(design.overrides)} points x "
+               f"{sw.spec.replications} replications = {n} runs -> {folder}")
+    if n > CONFIRM_ABOVE and not yes:
+        if not sys.stdin.isatty():
+            raise click.UsageError(f"{n} runs is a large design; add --yes to run it without a prompt")
+        click.confirm("Run it?", abort=True)
+    from tqdm import tqdm
+    bar = tqdm(total=n, desc=sw.name, unit="run", file=sys.stderr, disable=None)
+    if resume:
+        from .sweep.store import Store
+        if (folder / "sweep.db").exists():
+            st = Store(folder / "sweep.db")
+            bar.update(len(st.done()))
+            st.close()
+    try:
+        outcome = run_sweep(sw, folder, jobs, scheduler, resume, progress=bar.update, plots=not no_plots)
+    finally:
+        bar.close()
+    click.echo(f"Done: {outcome.ran} runs now, {outcome.failed} failed (see errors.csv); results in {outcome.folder}")
+    click.echo(FOOTER)
+    return EXIT_OK
+
+
 @cli.command()
 @click.argument("results_dir", type=click.Path(file_okay=False))
 def plot(results_dir):

@@ -104,7 +104,7 @@ class _Builder:
                     merged.extend(self._merged(src, path))
             else:
                 own.append((key_node, value_node))
-        own_keys = {k.value for k, _ in own}
+        own_keys = {k.value for k, _ in own if isinstance(k, yaml.ScalarNode)}
         seen: set = set()
         base = []
         for k, v in merged:

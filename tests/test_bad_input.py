@@ -74,3 +74,10 @@ def test_set_with_a_bad_value_is_located(capsys):
     assert main(["assumptions", scenario, "--set", "sites.wisconsin.stations.l11_test.servers=-1"]) == 2
     assert "at sites.wisconsin.stations.l11_test.servers: expected a whole number >= 1, got -1" in \
         capsys.readouterr().err
+
+
+def test_a_mapping_used_as_a_key_is_located(tmp_path, capsys):
+    f = tmp_path / "key.yaml"
+    f.write_text("name: k\nitems:\n  {a: 1}: {}\n")
+    assert main(["validate", str(f)]) == 2
+    assert f"{f}:3: at items: expected a plain key, got a mapping or list as key" in capsys.readouterr().err

@@ -73,16 +73,21 @@ def _context(data: dict) -> dict[str, set[str]]:
             "station": stations}
 
 
+def validate_model(model, data: Any, doc: Document, context: dict | None = None):
+    """Validate plain data against any of rackline's pydantic models, with located problems."""
+    try:
+        return model.model_validate(data, context=context)
+    except ValidationError as exc:
+        raise ScenarioError(to_problems(exc.errors(), doc, data, model)) from None
+
+
 def validate_data(data: Any, doc: Document) -> Scenario:
     if data is None:
         raise ScenarioError([Problem(doc.file, None, "", "expected a scenario (name, items, sites, ...), got an empty file")])
     if not isinstance(data, dict):
         raise ScenarioError([Problem(doc.file, 1, "", f"expected a mapping of keys (name, items, sites, ...), "
                                                       f"got {type(data).__name__}")])
-    try:
-        scenario = Scenario.model_validate(data, context=_context(data))
-    except ValidationError as exc:
-        raise ScenarioError(to_problems(exc.errors(), doc, data, Scenario)) from None
+    scenario = validate_model(Scenario, data, doc, _context(data))
     problems = [Problem(doc.file, doc.line_of(path), dotted(path), msg) for path, msg in check_scenario(scenario)]
     if problems:
         raise ScenarioError(problems)
