@@ -86,7 +86,10 @@ def bottleneck_sentence(res) -> str:
                                                             if top.starved_on_source else "")
     products = {d.item for d in res.scenario.demand.values()}
     finals = table[[bool(set(res.reps[0].meta["stations"][s]["items"]) & products) for s in table.station]]
-    finals = finals[(finals.share_starved > 0.05) & (finals.station != top.station) & (finals.starved_on != "")]
+    # a final station starved by its own line is just spare capacity; say it only when
+    # it waits on something from outside the site (a supplier or a lane)
+    external = finals.starved_on_source.str.contains("supplier|lane", regex=True, na=False)
+    finals = finals[(finals.share_starved > 0.05) & (finals.station != top.station) & external]
     if len(finals):
         worst = finals.sort_values("share_starved").iloc[-1]
         text += (f"; final station {worst.station} is starved {worst.share_starved:.0%} of the time, "

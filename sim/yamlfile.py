@@ -34,16 +34,26 @@ class Document:
     data: Any
     file: str
     lines: dict[tuple, int] = field(default_factory=dict)
+    origins: dict[tuple, str] = field(default_factory=dict)   # path -> file it came from (extends)
 
-    def line_of(self, path: tuple) -> int | None:
-        """The line of `path`, or of its nearest ancestor that has one."""
+    def _nearest(self, path: tuple) -> tuple | None:
         path = tuple(path)
         while True:
             if path in self.lines:
-                return self.lines[path]
+                return path
             if not path:
                 return None
             path = path[:-1]
+
+    def line_of(self, path: tuple) -> int | None:
+        """The line of `path`, or of its nearest ancestor that has one."""
+        near = self._nearest(path)
+        return None if near is None else self.lines[near]
+
+    def file_of(self, path: tuple) -> str:
+        """The file `path` was written in (a base scenario's, for inherited values)."""
+        near = self._nearest(path)
+        return self.origins.get(near, self.file) if near is not None else self.file
 
 
 def dotted(path: tuple) -> str:

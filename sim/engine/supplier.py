@@ -1,9 +1,10 @@
 """Suppliers and the replenishment policies that order from them.
 
-A `Supplier` makes orders first-in first-out at its capacity (if it has one), then
-ships them with a stochastic lead time; a share `1 - reliability` of orders arrive
-`late_by` later. A disruption scales its capacity (0 = nothing new leaves until it
-ends). `Replenishment` watches an inventory's position (on hand + on order) and
+A `Supplier` makes orders first-in first-out at its capacity (if it has one), in
+lots of at most one week of capacity, and ships each lot with a stochastic lead
+time; a share `1 - reliability` of lots arrive `late_by` later. A disruption scales
+its capacity; at 0 the supplier neither makes nor delivers (a port closure or an
+export stop): lots due during the outage arrive when it ends. `Replenishment` watches an inventory's position (on hand + on order) and
 splits each order across suppliers so that the cumulative units follow the shares
 exactly (largest deficit first), which keeps the localization lever precise.
 """
@@ -25,7 +26,8 @@ class Supplier:
         self.late = late
         self._random = rng.random
         self.factor = 1.0
-        self.queue: deque = deque()            # orders waiting to be made: [qty, inventory, placed, work left]
+        self.queue: deque = deque()            # lots waiting to be made: [qty, inventory, placed, work left]
+        self.held: list = []                   # lots that arrived during an outage
         self.making = None
         self._since = 0.0
         self._token = 0
@@ -37,8 +39,11 @@ class Supplier:
     def order(self, qty: int, inv) -> None:
         self.ordered += qty
         self.orders += 1
-        work = qty / self.capacity if self.capacity else 0.0
-        self.queue.append([qty, inv, self.clock.now, work])
+        lot = max(1, int(self.capacity * 168.0)) if self.capacity else qty
+        while qty > 0:
+            n = min(lot, qty)
+            self.queue.append([n, inv, self.clock.now, n / self.capacity if self.capacity else 0.0])
+            qty -= n
         if self.making is None:
             self._next()
 
@@ -64,6 +69,9 @@ class Supplier:
         self._next()
 
     def _deliver(self, qty, inv, placed) -> None:
+        if self.factor <= 0.0:
+            self.held.append((qty, inv, placed))
+            return
         self.delivered += qty
         now = self.clock.now
         self.lead_times.append((now, now - placed))
@@ -80,6 +88,10 @@ class Supplier:
             if factor > 0.0:
                 self.clock.call_in(m[3] / factor, self._made, self._token)
         self.factor = factor
+        if factor > 0.0 and self.held:
+            held, self.held = self.held, []
+            for lot in held:
+                self._deliver(*lot)
         self._next()
 
     def snapshot(self) -> dict:

@@ -88,7 +88,8 @@ def validate_data(data: Any, doc: Document) -> Scenario:
         raise ScenarioError([Problem(doc.file, 1, "", f"expected a mapping of keys (name, items, sites, ...), "
                                                       f"got {type(data).__name__}")])
     scenario = validate_model(Scenario, data, doc, _context(data))
-    problems = [Problem(doc.file, doc.line_of(path), dotted(path), msg) for path, msg in check_scenario(scenario)]
+    problems = [Problem(doc.file_of(path), doc.line_of(path), dotted(path), msg)
+                for path, msg in check_scenario(scenario)]
     if problems:
         raise ScenarioError(problems)
     return scenario
@@ -112,7 +113,8 @@ def load_document(doc: Document, overrides: dict[str, Any] | None = None) -> Loa
 
 def load_scenario(path: str | Path, overrides: dict[str, Any] | None = None) -> Loaded:
     """Load, validate and check a scenario file; raises ScenarioError listing every problem."""
-    return load_document(load_yaml_file(path), overrides)
+    from .extends import resolve_extends
+    return load_document(resolve_extends(load_yaml_file(path)), overrides)
 
 
 def load_scenario_text(text: str, file: str = "<text>", overrides: dict[str, Any] | None = None) -> Loaded:

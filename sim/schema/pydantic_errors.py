@@ -120,5 +120,5 @@ def to_problems(errors: list[dict], doc: Document, data: Any, root: type[BaseMod
             text = err["msg"].replace("Input should be ", "")
             msg = f"expected {text}, got {_short(value)}"
         key = (path, msg)
-        problems.setdefault(key, Problem(doc.file, doc.line_of(path), dotted(path), msg))
+        problems.setdefault(key, Problem(doc.file_of(path), doc.line_of(path), dotted(path), msg))
     return list(problems.values())
