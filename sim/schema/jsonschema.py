@@ -38,14 +38,28 @@ def _widen(node: Any) -> Any:
     return node
 
 
+def _partial(node: Any) -> Any:
+    """The same schema with nothing required and refs into the partial definitions."""
+    if isinstance(node, dict):
+        return {k: ("#/$defs/Partial_" + v.rsplit("/", 1)[1] if k == "$ref" else _partial(v))
+                for k, v in node.items() if k != "required"}
+    if isinstance(node, list):
+        return [_partial(v) for v in node]
+    return node
+
+
 def scenario_json_schema() -> dict:
+    """Full files must have every required key; a file with `extends:` gives only changes."""
     schema = Scenario.model_json_schema(by_alias=True)
     defs = {k: _widen_model(v) for k, v in schema.pop("$defs", {}).items()}
-    top = _widen_model(schema)
-    top["$defs"] = defs
-    top["$schema"] = "https://json-schema.org/draft/2020-12/schema"
-    top["title"] = "rackline scenario"
-    return top
+    full = _widen_model(schema)
+    full["properties"]["extends"] = {"type": "string", "description": "base scenario file this one changes"}
+    partial = _partial(full)
+    defs.update({f"Partial_{k}": _partial(v) for k, v in defs.items()})
+    defs["FullScenario"], defs["PartialScenario"] = full, partial
+    return {"$schema": "https://json-schema.org/draft/2020-12/schema", "title": "rackline scenario",
+            "description": full.get("description", ""), "if": {"required": ["extends"]},
+            "then": {"$ref": "#/$defs/PartialScenario"}, "else": {"$ref": "#/$defs/FullScenario"}, "$defs": defs}
 
 
 def _widen_model(model: dict) -> dict:
