@@ -9,7 +9,7 @@ from __future__ import annotations
 import hashlib
 import json
 import time
-from concurrent.futures import Executor, ProcessPoolExecutor
+from concurrent.futures import Executor
 from dataclasses import dataclass, field
 from typing import Any, Callable
 
@@ -17,7 +17,9 @@ import numpy as np
 import pandas as pd
 
 from .engine.network import WEEK, RepResult, run_replication
+from .errors import RunInterrupted
 from .kpis import replication_kpis, weekly_series
+from .parallel import process_pool
 from .schema.load import Loaded, validate_data
 from .stats import mser5, replications_needed, summarize
 from .yamlfile import Document
@@ -72,7 +74,7 @@ class RunResults:
 
 
 def _executor(jobs: int) -> Executor | None:
-    return ProcessPoolExecutor(max_workers=jobs) if jobs > 1 else None
+    return process_pool(jobs) if jobs > 1 else None
 
 
 def simulate(data: dict, reps: list[int], seed: int, jobs: int = 1,
@@ -94,6 +96,11 @@ def simulate(data: dict, reps: list[int], seed: int, jobs: int = 1,
                 out[futures[f]] = f.result()
                 if progress:
                     progress(1)
+    except KeyboardInterrupt:
+        if own:
+            ex.shutdown(wait=False, cancel_futures=True)
+            own = False
+        raise RunInterrupted(f"stopped after {len(out)} of {len(reps)} replications; no results were written")
     finally:
         if own:
             ex.shutdown(wait=True, cancel_futures=True)

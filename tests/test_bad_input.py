@@ -4,47 +4,31 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+import yaml
 
 from sim.cli import main
 
 BAD = Path(__file__).parent / "bad"
 
-PINNED = {
-    "four_problems.yaml": [
-        "10: at sites.wi.stations.test.inputs.optix: expected a declared item (rack, tray), got 'optix'",
-        "11: at sites.wi.stations.test.servers: expected a whole number >= 1, got -2",
-        "12: at sites.wi.stations.test.yield: expected a fraction in [0, 1], got 1.4",
-        "13: at sites.wi.stations.test.proces_time: expected a known key, got unknown key 'proces_time'; "
-        "did you mean 'process_time'?",
-    ],
-    "syntax.yaml": ["5: expected valid YAML, got a syntax error: did not find expected ',' or ']'"],
-    "empty.yaml": [": expected a scenario (name, items, sites, ...), got an empty file"],
-    "units.yaml": [
-        "2: at run.horizon: expected a duration with a unit, like '8 h', '3 d' or '2 w', got 52",
-        "7: at sites.s.stations.st.process_time: expected a duration with a unit (min, h, d, w, y), like '8 h', "
-        "got '8 hours later'",
-        "9: at demand.d.rate: expected a rate like '40 per week' (per min, h, d, w or y), got '40 a week'",
-    ],
-    "split.yaml": ["9: at sites.s.inventories.optics: expected supplier shares summing to 1 (they sum to 0.9)"],
-    "cycle.yaml": ["6: at sites.s.stations.test: expected a way into the cycle s/failed, s/untested (a station "
-                   "making one of them from other inputs, a supplier or initial stock), got none"],
-    "warmup.yaml": ["2: at run.warmup: expected a warm-up shorter than the horizon (672 h), got 1008 h"],
-    "refs.yaml": [
-        "6: at sites.s.stations.st.calendar: expected a declared calendar (none declared), got 'nightshift'",
-        "8: at lanes.l.to: expected a declared site (s), got 'ohio'",
-        "12: at disruptions.outage.supplier: expected a declared supplier (none declared), got 'optics_asia'",
-    ],
-}
+EXPECTED = yaml.safe_load((BAD / "expected.yaml").read_text())
 
 
-@pytest.mark.parametrize("name", sorted(PINNED))
-def test_bad_file_reports_every_problem_exactly(name, capsys):
+def test_the_corpus_is_large_and_every_file_is_pinned():
+    files = {p.name for p in BAD.glob("*.yaml")} - {"expected.yaml"}
+    assert len(files) >= 30
+    assert files == set(EXPECTED)
+
+
+@pytest.mark.parametrize("name", sorted(EXPECTED))
+def test_bad_file_reports_every_problem_exactly(name, capsys, tmp_path):
     path = BAD / name
-    assert main(["validate", str(path)]) == 2
+    args = ["sweep", str(path), "--out", str(tmp_path / "never")] if name.startswith("sweep_") else \
+        ["validate", str(path)]
+    assert main(args) == 2
     err = capsys.readouterr().err
     assert "Traceback" not in err
-    assert err.strip().splitlines() == [f"{path}:{line}" if line[0].isdigit() else f"{path}{line}"
-                                        for line in PINNED[name]]
+    assert err.strip().splitlines() == [f"{path}{line}" for line in EXPECTED[name]]
+    assert not (tmp_path / "never").exists()
 
 
 def test_alias_bomb_is_refused_quickly(capsys):

@@ -53,8 +53,8 @@ def resolve_extends(doc: Document, depth: int = 0, seen: tuple = ()) -> Document
     line = doc.line_of(("extends",))
     if not isinstance(ref, str):
         raise ScenarioError([Problem(doc.file, line, "extends", f"expected a scenario file name, got {ref!r}")])
-    base_path = (Path(doc.file).parent / ref).resolve()
-    if str(base_path) in seen or depth >= MAX_DEPTH:
+    base_path = Path(doc.file).parent / ref
+    if str(base_path.resolve()) in seen or depth >= MAX_DEPTH:
         raise ScenarioError([Problem(doc.file, line, "extends", f"expected a chain of at most {MAX_DEPTH} files "
                                                                 f"without a loop, got {ref!r} again")])
     if not base_path.exists():

@@ -34,8 +34,8 @@ def _walk_loc(data: Any, loc: tuple) -> tuple:
         elif isinstance(node, list) and isinstance(part, int) and 0 <= part < len(node):
             path.append(part)
             node = node[part]
-        elif i == len(loc) - 1 and isinstance(node, dict):
-            path.append(part)  # a missing key
+        elif i == len(loc) - 1 and isinstance(node, dict) and node.get("dist") != part:
+            path.append(part)  # a missing key (not a distribution's union tag)
     return tuple(path)
 
 

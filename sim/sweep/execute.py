@@ -9,10 +9,11 @@ from __future__ import annotations
 import contextlib
 import hashlib
 import json
-from concurrent.futures import FIRST_COMPLETED, Executor, ProcessPoolExecutor, wait
+from concurrent.futures import FIRST_COMPLETED, Executor, wait
 from typing import Callable
 
 from ..errors import RunInterrupted, ScenarioError
+from ..parallel import process_pool
 from .design import Design
 from .store import Store
 
@@ -47,29 +48,11 @@ def design_hash(data: dict, design: Design, reps: int, seed: int) -> str:
     return hashlib.sha256(blob.encode()).hexdigest()[:16]
 
 
-def _worker_init(parent: int) -> None:
-    """Workers leave Ctrl-C to the parent, which saves what finished and stops cleanly,
-    and end themselves if the parent is killed (SIGKILL leaves no orphans running)."""
-    import os
-    import signal
-    import threading
-    import time
-    signal.signal(signal.SIGINT, signal.SIG_IGN)
-
-    def watch():
-        while os.getppid() == parent:
-            time.sleep(0.5)
-        os._exit(1)
-
-    threading.Thread(target=watch, daemon=True).start()
-
-
 @contextlib.contextmanager
 def executor_for(jobs: int, scheduler: str | None):
     """A local process pool, a local Dask cluster, or a client of a running one."""
     if scheduler is None:
-        import os
-        ex = ProcessPoolExecutor(max_workers=jobs, initializer=_worker_init, initargs=(os.getpid(),))
+        ex = process_pool(jobs)
         try:
             yield ex
         finally:

@@ -124,23 +124,28 @@ def _to_number(v: Any, kind: str, unit: str) -> float:
 class Sweep:
     """A validated sweep: the spec, its base scenario and one Axis per parameter."""
 
-    def __init__(self, spec: SweepSpec, base: Loaded, source: str):
+    def __init__(self, spec: SweepSpec, base: Loaded, source: str, doc: Document | None = None):
         self.spec = spec
         self.base = base
         self.source = source
         self.name = spec.name or Path(source).stem
         self.axes: list[Axis] = []
         problems = []
+        line = (lambda path: doc.line_of(("parameters", path))) if doc is not None else (lambda path: None)
         for path, p in spec.parameters.items():
             try:
                 current = get_path(base.data, path)
             except ValueError as exc:
-                problems.append(Problem(source, None, f"parameters.{path}", f"expected a path in the scenario, got {exc}"))
+                problems.append(Problem(source, line(path), f"parameters.{path}",
+                                        f"expected a path in the scenario, got {exc}"))
                 continue
             try:
                 self.axes.append(Axis(path, p, current if not isinstance(current, (dict, list)) else None))
             except Exception as exc:  # noqa: BLE001 - unit errors become located problems
-                problems.append(Problem(source, None, f"parameters.{path}", str(getattr(exc, "expected", exc))))
+                what = getattr(exc, "expected", None)
+                text = (f"expected {what} for every value, like the first one, got {p.high if p.values is None else p.values!r}"
+                        if what else str(exc))
+                problems.append(Problem(source, line(path), f"parameters.{path}", text))
         if problems:
             raise ScenarioError(problems)
 
@@ -152,7 +157,7 @@ def load_sweep(path: str | Path) -> Sweep:
     spec = validate_model(SweepSpec, doc.data, doc)
     base_path = (Path(path).parent / spec.scenario)
     base = load_scenario(base_path)
-    return Sweep(spec, base, str(path))
+    return Sweep(spec, base, str(path), doc)
 
 
 def sweep_from_args(scenario: str | Path, vary: list[str], method: str, reps: int, samples: int, seed: int | None,
