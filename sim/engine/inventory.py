@@ -12,13 +12,14 @@ from collections import deque
 
 
 class Inventory:
-    __slots__ = ("clock", "site", "item", "key", "level", "reserved", "capacity", "births", "consumers",
+    __slots__ = ("clock", "env", "site", "item", "key", "level", "reserved", "capacity", "births", "consumers",
                  "producers", "policy", "on_order", "area", "zero_time", "t_last", "units_in", "units_out",
                  "track_flow", "flow_sum", "flow_n", "_notifying")
 
     def __init__(self, clock, site: str, item: str, initial: int = 0, capacity: float = math.inf,
                  made: bool = False):
         self.clock = clock
+        self.env = clock.env
         self.site = site
         self.item = item
         self.key = f"{site}/{item}"
@@ -41,7 +42,7 @@ class Inventory:
         self._notifying = 0
 
     def _flush(self) -> None:
-        now = self.clock.env._now
+        now = self.env._now
         dt = now - self.t_last
         if dt > 0.0:
             self.area += self.level * dt
@@ -57,17 +58,22 @@ class Inventory:
         self._flush()
         self.level -= n
         self.units_out += n
-        birth = self.clock.env._now
+        birth = self.env._now
         births = self.births
         if births is not None:
-            pop = births.popleft
-            for _ in range(n):
-                b = pop()
+            if n == 1:
+                b = births.popleft()
                 if b < birth:
                     birth = b
+            else:
+                pop = births.popleft
+                for _ in range(n):
+                    b = pop()
+                    if b < birth:
+                        birth = b
         if self.policy is not None:
             self.policy.review(self)
-        if self.producers:
+        if self.producers and self.capacity != math.inf:   # room matters only when it is finite
             self._notify_room()
         return birth
 
@@ -81,16 +87,24 @@ class Inventory:
         if n <= 0:
             return
         self._flush()
-        now = self.clock.env._now
+        now = self.env._now
         self.level += n
         self.units_in += n
         if self.births is not None:
             if births is None:
-                births = [now if birth is None else birth] * n
-            self.births.extend(births)
-            if self.track_flow:
-                self.flow_sum += now * n - sum(births)
-                self.flow_n += n
+                b = now if birth is None else birth
+                if n == 1:
+                    self.births.append(b)
+                else:
+                    self.births.extend([b] * n)
+                if self.track_flow:
+                    self.flow_sum += (now - b) * n
+                    self.flow_n += n
+            else:
+                self.births.extend(births)
+                if self.track_flow:
+                    self.flow_sum += now * n - sum(births)
+                    self.flow_n += n
         for c in self.consumers:
             c.on_stock()
 
@@ -102,7 +116,7 @@ class Inventory:
 
     def release_room(self) -> None:
         """Tell producers space may have freed (after an unreserve with nothing put)."""
-        if self.producers:
+        if self.producers and self.capacity != math.inf:
             self._notify_room()
 
     def _notify_room(self) -> None:

@@ -23,7 +23,7 @@ WORK_PHASE, SETUP_PHASE = 0, 1
 class RecipeRun:
     """A recipe bound to this replication's inventories, samplers and release control."""
 
-    __slots__ = ("item", "inputs", "out", "fail", "sample", "yield_", "ramp", "available_from", "auth",
+    __slots__ = ("item", "inputs", "out", "fail", "bounded", "perfect", "sample", "yield_", "ramp", "available_from", "auth",
                  "loop_start", "loop_end", "learn_first", "learn_b", "started", "completed", "good")
 
     def __init__(self, item, inputs, out, fail, sample, yield_, ramp=None, available_from=0.0, learning=None):
@@ -31,9 +31,11 @@ class RecipeRun:
         self.inputs = inputs        # [(Inventory, qty per unit)]
         self.out = out
         self.fail = fail            # Inventory for failed units, or None (scrap)
+        self.bounded = out.capacity != math.inf or (fail is not None and fail.capacity != math.inf)
         self.sample = sample        # Sampler of base process time
         self.yield_ = yield_
         self.ramp = ramp            # (start yield, units or None, over hours or None)
+        self.perfect = yield_ >= 1.0 and ramp is None
         self.available_from = available_from
         self.auth = None            # make-to-order authorizations (sim.engine.release.Authorization)
         self.loop_start = None      # CONWIP loop whose cards gate this recipe
@@ -73,6 +75,7 @@ class Station:
     def __init__(self, clock, key: str, spec, recipes: list[RecipeRun], *, yield_rng, setup_sample=None,
                  pool=None, failures=None, dispatch="largest_backlog", backlog_of=None):
         self.clock = clock
+        self.env = clock.env
         self.key = key
         self.site = key.split(".")[0]
         self.recipes = recipes
@@ -90,6 +93,7 @@ class Station:
         self.pool = pool
         self.crew = spec.crew.size if spec.crew else 0
         self.failures = failures     # dict(mtbf=Sampler, mttr=Sampler, basis=str, pool=Pool|None, crew=int)
+        self.operating_failures = failures is not None and failures["basis"] == "operating"
         self.repair_waiting: list = []
         self.setup_sample = setup_sample
         self.dispatch = dispatch
@@ -113,7 +117,7 @@ class Station:
 
     # ---- accounting -------------------------------------------------------------------
     def _flush(self) -> None:
-        now = self.clock.env._now
+        now = self.env._now
         dt = now - self.t_last
         if dt <= 0.0:
             return
@@ -144,15 +148,9 @@ class Station:
         active = not self.free or self.factor <= 0.0
         if active != self.active:
             self.active = active
-            self.periods.append(self.clock.env._now)
+            self.periods.append(self.env._now)
 
-    # ---- wake-ups -----------------------------------------------------------------------
-    def on_stock(self) -> None:
-        self.try_start()
-
-    on_room = on_stock
-    on_auth = on_stock
-
+    # ---- wake-ups (on_stock, on_room and on_auth are try_start itself) ---------------------
     def on_crew(self) -> None:
         while self.repair_waiting and self.failures["pool"].take(self.failures["crew"]):
             self._begin_repair(self.repair_waiting.pop(0))
@@ -193,7 +191,11 @@ class Station:
                     self._fill()
             finally:
                 self._trying = False
-        self._mark()
+        if self.open and (not self.free or self.factor <= 0.0) != self.active:   # _mark, inlined
+            self.active = not self.active
+            self.periods.append(self.env._now)
+
+    on_stock = on_room = on_auth = try_start
 
     def _order(self):
         recipes = self.recipes
@@ -207,11 +209,12 @@ class Station:
                                               r.item != last))
 
     def _fill(self) -> None:
-        now = self.clock.env._now
+        now = self.env._now
+        single = len(self.recipes) == 1
         while self.free:
             reason = None
             starved = None
-            for r in self._order():
+            for r in (self.recipes if single else self._order()):
                 units = self.batch
                 if now < r.available_from:
                     why = IDLE
@@ -224,7 +227,7 @@ class Station:
                         units = r.auth.count
                     if r.loop_start is not None and r.loop_start.cards < units:
                         units = r.loop_start.cards
-                    if r.out.room() < units or (r.fail is not None and r.fail.room() < units):
+                    if r.bounded and (r.out.room() < units or (r.fail is not None and r.fail.room() < units)):
                         why = BLOCKED
                     else:
                         why = None
@@ -236,7 +239,16 @@ class Station:
                             why = CREW
                             self.pool.wait(self)
                         if why is None:
-                            self._start(r, units)
+                            # start: take inputs (oldest birth travels on), then begin the job
+                            server = self.free.pop()
+                            if not single and server.last_item != r.item:
+                                server = self._set_up_server(server, r.item)
+                            birth = now
+                            for inv, q in r.inputs:
+                                b = inv.take(q * units)
+                                if b < birth:
+                                    birth = b
+                            self._begin(server, r, units, birth)
                             break
                 if reason is None or (reason == IDLE and why != IDLE):
                     reason = why
@@ -248,26 +260,19 @@ class Station:
                     self.starved_item = starved
                 return
 
-    def _start(self, r: RecipeRun, units: int) -> None:
-        now = self.clock.env._now
+    def _set_up_server(self, server, item):
+        """Prefer a free server already set up for `item` (no changeover)."""
         free = self.free
-        server = free.pop()
-        if server.last_item is not None and server.last_item != r.item and len(free):
-            for i in range(len(free) - 1, -1, -1):  # prefer a server already set up for this item
-                if free[i].last_item == r.item:
-                    free[i], server = server, free[i]
-                    break
-        birth = now
-        for inv, q in r.inputs:
-            b = inv.take(q * units)
-            if b < birth:
-                birth = b
-        self._begin(server, r, units, birth)
+        for i in range(len(free) - 1, -1, -1):
+            if free[i].last_item == item:
+                free[i], server = server, free[i]
+                break
+        return server
 
     def _begin(self, server, r: RecipeRun, units: int, birth: float) -> None:
-        r.out.reserve(units)
+        r.out.reserved += units
         if r.fail is not None:
-            r.fail.reserve(units)
+            r.fail.reserved += units
         if r.auth is not None:
             r.auth.count -= units
         if r.loop_start is not None:
@@ -285,11 +290,10 @@ class Station:
         job.recipe = r
         job.units = units
         job.work = work
-        job.started = self.clock.env._now
+        job.started = job.since = self.env._now
         job.birth = birth
         job.speed = 0.0
         job.token = 0
-        job.since = job.started
         setup = 0.0
         if server.last_item is not None and server.last_item != r.item and self.setup_sample is not None:
             setup = self.setup_sample()
@@ -304,12 +308,17 @@ class Station:
             self.n_busy += 1
         server.job = job
         self.wip += units
-        self._run(server)
+        if self.open and self.factor == 1.0 and self.failures is None:   # the common case of _run, inlined
+            job.speed = 1.0
+            job.token = 1
+            self.clock.call_in(job.left, self._phase_done, server, job, 1)
+        else:
+            self._run(server)
 
     def _run(self, server) -> None:
         """(Re)schedule the end of the server's current phase at its current speed."""
         job = server.job
-        now = self.clock.env._now
+        now = self.env._now
         if job.speed > 0.0:
             job.left -= (now - job.since) * job.speed
             if job.left < 0.0:
@@ -320,7 +329,7 @@ class Station:
         job.token += 1
         if speed > 0.0:
             self.clock.call_in(job.left / speed, self._phase_done, server, job, job.token)
-        if self.failures is not None and self.failures["basis"] == "operating":
+        if self.operating_failures:
             self._aging(server, speed > 0.0 and job.phase == WORK_PHASE)
 
     # ---- finishing work -------------------------------------------------------------------
@@ -337,8 +346,8 @@ class Station:
             return
         r = job.recipe
         units = job.units
-        now = self.clock.env._now
-        if r.yield_ >= 1.0 and r.ramp is None:
+        now = self.env._now
+        if r.perfect:
             good = units
         else:
             p = r.yield_now(now)
@@ -352,7 +361,7 @@ class Station:
         self.wip -= units
         self.n_busy -= 1
         server.job = None
-        if self.failures is not None and self.failures["basis"] == "operating":
+        if self.operating_failures:
             self._aging(server, False)
         if not server.down:
             self.free.append(server)
@@ -360,9 +369,9 @@ class Station:
             self.pool.give(self.crew)
         if failed and r.auth is not None:
             r.auth.count += failed
-        r.out.unreserve(units)
+        r.out.reserved -= units
         if r.fail is not None:
-            r.fail.unreserve(units)
+            r.fail.reserved -= units
         loop = r.loop_end
         if loop is not None:
             loop.cards += units
@@ -388,7 +397,7 @@ class Station:
 
     def _aging(self, server, running: bool) -> None:
         """Operating-time basis: the failure clock runs only while the server works."""
-        now = self.clock.env._now
+        now = self.env._now
         if server.fail_since is not None:
             server.ttf -= now - server.fail_since
             server.fail_since = None
