@@ -124,10 +124,8 @@ def run(scenario, reps, seed, sets, out, jobs, precision, no_plots):
     bottlenecks), timeseries.csv, plots and report.html. Same scenario and seed
     give identical numbers, whatever --jobs.
     """
-    from .results import default_out, write_run
     from .runner import run_replications
     from .schema import load_scenario
-    from .headline import headline
     loaded = load_scenario(scenario, _overrides(sets))
     n = reps or loaded.scenario.run.replications
     bar = _progress(n, f"{loaded.scenario.name}")
@@ -136,6 +134,8 @@ def run(scenario, reps, seed, sets, out, jobs, precision, no_plots):
                                on_total=lambda t: setattr(bar, "total", t) or bar.refresh())
     finally:
         bar.close()
+    from .headline import headline
+    from .results import default_out, write_run
     folder = write_run(res, out or default_out(loaded.scenario.name), plots=not no_plots)
     for line in headline(res) + res.notes:
         click.echo(line)

@@ -14,12 +14,12 @@ from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
-from scipy import stats as _st
 
 from .assumptions import register
 from .errors import Problem, ScenarioError
 from .runner import RunResults, run_replications
 from .schema.load import Loaded
+from .stats import t_quantile
 
 CONFIDENCE = 0.95
 
@@ -59,7 +59,7 @@ def paired(a: np.ndarray, b: np.ndarray, confidence: float) -> tuple[float, floa
     n = len(d)
     if n < 2:
         return float(d.mean()) if n else math.nan, math.nan, math.nan
-    hw = float(_st.t.ppf(0.5 + confidence / 2, n - 1) * d.std(ddof=1) / math.sqrt(n))
+    hw = float(t_quantile(confidence, n - 1) * d.std(ddof=1) / math.sqrt(n))
     independent = a.var(ddof=1) + b.var(ddof=1)
     reduction = 1 - d.var(ddof=1) / independent if independent > 0 else math.nan
     return float(d.mean()), hw, float(reduction)

@@ -262,6 +262,25 @@ CountDist = Annotated[_union(Number), _shorthand("count")]
 AnyDist = _Dist
 
 
+class Blocks:
+    """Scalar draws from a numpy draw function (`rng.standard_exponential`), made a block
+    at a time; a block consumes the stream exactly as the same number of scalar draws."""
+
+    __slots__ = ("_draw", "_buf", "_i")
+
+    def __init__(self, draw, block: int = 512):
+        self._draw = lambda: draw(block).tolist()
+        self._buf: list[float] = []
+        self._i = 0
+
+    def __call__(self) -> float:
+        if self._i >= len(self._buf):
+            self._buf = self._draw()
+            self._i = 0
+        self._i += 1
+        return self._buf[self._i - 1]
+
+
 class Sampler:
     """Draws from one distribution with one Generator, a block at a time.
 

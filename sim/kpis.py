@@ -9,6 +9,7 @@ from __future__ import annotations
 from collections import defaultdict
 
 import numpy as np
+import pandas as pd
 
 from .bottleneck import shares
 from .engine.network import WEEK, RepResult
@@ -138,30 +139,31 @@ def station_metrics(rep: RepResult, i: int, a: float, b: float) -> list[dict]:
     return rows
 
 
-def weekly_series(rep: RepResult, sc) -> list[dict]:
+def weekly_series(rep: RepResult, sc) -> pd.DataFrame:
     """Week-by-week rows (replication, week, metric, subject, value) for plots."""
     t = rep.times
-    weeks = t[1:] / WEEK
+    weeks = np.round(t[1:] / WEEK, 6)
     dt = np.diff(t)
     dt[dt <= 0] = np.nan
-    rows = []
-
-    def emit(metric, subject, values):
-        for w, v in zip(weeks, values):
-            rows.append({"replication": rep.replication, "week": round(float(w), 6), "metric": metric,
-                         "subject": subject, "value": float(v)})
-
+    blocks: list[tuple[str, str, np.ndarray]] = []
     for product in rep.meta["products"]:
         sites = {d.site for d in sc.demand.values() if d.item == product}
         made = sum(np.diff(rep.series.get(f"inventory|{s}/{product}|units_in", np.zeros(len(t)))) for s in sites)
-        emit("output", product, made / dt * WEEK)
+        blocks.append(("output", product, made / dt * WEEK))
     for name in sc.demand:
-        emit("shipped", name, np.diff(rep.series[f"demand|{name}|units_shipped"]) / dt * WEEK)
-        emit("ordered", name, np.diff(rep.series[f"demand|{name}|units_ordered"]) / dt * WEEK)
-        emit("backlog", name, rep.series[f"demand|{name}|backlog"][1:])
+        blocks.append(("shipped", name, np.diff(rep.series[f"demand|{name}|units_shipped"]) / dt * WEEK))
+        blocks.append(("ordered", name, np.diff(rep.series[f"demand|{name}|units_ordered"]) / dt * WEEK))
+        blocks.append(("backlog", name, rep.series[f"demand|{name}|backlog"][1:]))
     for key in _keys(rep, "inventory"):
-        emit("inventory", key, rep.series[f"inventory|{key}|level"][1:])
+        blocks.append(("inventory", key, rep.series[f"inventory|{key}|level"][1:]))
     for key, meta in rep.meta["stations"].items():
         busy = np.diff(rep.series[f"station|{key}|time_busy"])
-        emit("utilization", key, busy / (dt * meta["servers"]))
-    return rows
+        blocks.append(("utilization", key, busy / (dt * meta["servers"])))
+    n = len(weeks)
+    return pd.DataFrame({
+        "replication": np.full(n * len(blocks), rep.replication),
+        "week": np.tile(weeks, len(blocks)),
+        "metric": np.repeat([b[0] for b in blocks], n),
+        "subject": np.repeat([b[1] for b in blocks], n),
+        "value": np.concatenate([np.asarray(b[2], dtype=float) for b in blocks]) if blocks else np.array([]),
+    })

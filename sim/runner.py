@@ -38,8 +38,18 @@ def _scenario_from_data(data: dict):
 
 
 def replication_task(data: dict, replication: int, seed: int) -> RepResult:
-    """One replication from plain inputs (what a worker process or Dask task runs)."""
-    return run_replication(_scenario_from_data(data), replication, seed)
+    """One replication from plain inputs (what a worker process or Dask task runs).
+
+    The worker also computes the replication's KPI rows for the scenario's own
+    warm-up, so that analysis runs in parallel too; `analyse` recomputes them only
+    for another warm-up (MSER-5 needs every replication first)."""
+    sc = _scenario_from_data(data)
+    rep = run_replication(sc, replication, seed)
+    rep.cache["weekly"] = weekly_series(rep, sc)
+    if sc.run.warmup != "auto":
+        rep.cache["warmup"] = float(sc.run.warmup)
+        rep.cache["kpis"], rep.cache["stations"] = replication_kpis(rep, sc, float(sc.run.warmup))
+    return rep
 
 
 @dataclass
@@ -91,6 +101,7 @@ def simulate(data: dict, reps: list[int], seed: int, jobs: int = 1,
                     progress(1)
         else:
             futures = {ex.submit(replication_task, data, r, seed): r for r in reps}
+            import scipy.stats  # noqa: F401 - load the analysis libraries while the workers run
             from concurrent.futures import as_completed
             for f in as_completed(futures):
                 out[futures[f]] = f.result()
@@ -135,17 +146,21 @@ def analyse(loaded: Loaded, reps: list[RepResult], seed: int, warmup: float | No
             warmup, method = choose_warmup(reps, sc), "MSER-5"
         else:
             warmup = float(sc.run.warmup)
-    kpi_rows, st_rows, ts_rows = [], [], []
+    kpi_rows, st_rows, ts_parts = [], [], []
     for rep in reps:
-        k, s = replication_kpis(rep, sc, warmup)
+        if rep.cache.get("warmup") == warmup:
+            k, s = rep.cache["kpis"], rep.cache["stations"]
+        else:
+            k, s = replication_kpis(rep, sc, warmup)
         kpi_rows += [dict(r, replication=rep.replication) for r in k]
         st_rows += [dict(r, replication=rep.replication) for r in s]
-        ts_rows += weekly_series(rep, sc)
+        ts_parts.append(rep.cache["weekly"] if "weekly" in rep.cache else weekly_series(rep, sc))
     per_rep = pd.DataFrame(kpi_rows, columns=["replication", "kpi", "subject", "unit", "value"])
     station_reps = pd.DataFrame(st_rows, columns=["replication", "station", "metric", "value"])
     kpis = summarize(per_rep, ["kpi", "subject", "unit"])
     stations = summarize(station_reps, ["station", "metric"])
-    ts = pd.DataFrame(ts_rows, columns=["replication", "week", "metric", "subject", "value"])
+    ts = pd.concat(ts_parts, ignore_index=True) if ts_parts else pd.DataFrame(
+        columns=["replication", "week", "metric", "subject", "value"])
     return RunResults(loaded, reps, seed, warmup, method, kpis, per_rep, stations, station_reps, ts, wall)
 
 

@@ -6,7 +6,6 @@ import math
 
 import numpy as np
 import pandas as pd
-from scipy import stats as _st
 
 CONFIDENCE = 0.95
 
@@ -17,7 +16,13 @@ def t_half_width(values: np.ndarray, confidence: float = CONFIDENCE) -> float:
     if len(v) < 2:
         return math.nan
     sd = v.std(ddof=1)
-    return float(_st.t.ppf(0.5 + confidence / 2, len(v) - 1) * sd / math.sqrt(len(v)))
+    return float(t_quantile(confidence, len(v) - 1) * sd / math.sqrt(len(v)))
+
+
+def t_quantile(confidence: float, dof: int) -> float:
+    """Two-sided Student-t quantile (scipy is imported on first use: it is slow to load)."""
+    from scipy import stats
+    return float(stats.t.ppf(0.5 + confidence / 2, dof))
 
 
 def summarize(df: pd.DataFrame, by: list[str], value: str = "value", confidence: float = CONFIDENCE) -> pd.DataFrame:
@@ -65,7 +70,7 @@ def replications_needed(values: np.ndarray, rel_precision: float, confidence: fl
     if len(v) < 2 or v.mean() == 0:
         return len(v)
     sd = v.std(ddof=1)
-    z = _st.t.ppf(0.5 + confidence / 2, len(v) - 1)
+    z = t_quantile(confidence, len(v) - 1)
     return max(len(v), int(math.ceil((z * sd / (rel_precision * abs(v.mean()))) ** 2)))
 
 

@@ -9,6 +9,8 @@ from __future__ import annotations
 import math
 from collections import deque
 
+from ..distributions import Blocks
+
 
 def periods_of(spec) -> list[tuple[float, float]]:
     """[(from, rate per hour)] sorted; rate 0 before the first period."""
@@ -42,10 +44,14 @@ class Demand:
         self.spec = spec
         self.capacity_mode = spec.capacity
         self.periods = periods_of(spec) if (spec.rate is not None or spec.schedule) else None
-        self._exp = arrival_rng.standard_exponential
+        self._exp = Blocks(arrival_rng.standard_exponential)
         self.size = size
+        self.fixed_size = max(1, int(round(spec.order_size.value))) if spec.order_size.dist == "fixed" else 0
         self.interarrival = interarrival
         self.due = spec.due
+        self.poisson = spec.arrivals == "poisson"
+        self.constant = bool(self.periods) and len(self.periods) == 1 and self.periods[0][0] == 0.0 \
+            and self.periods[0][1] > 0.0
         self.authorize: list = []          # [(Authorization, units per product unit)]
         self.orders: deque = deque()       # [arrival, units left, due]
         self.n_orders = 0
@@ -68,15 +74,18 @@ class Demand:
 
     def _schedule(self, t: float) -> None:
         if self.interarrival is not None:
-            nxt = t + self.interarrival()
+            gap = self.interarrival()
         else:
-            work = self._exp() if self.spec.arrivals == "poisson" else 1.0
-            nxt = next_time(self.periods, t, work)
-        if nxt < math.inf:
-            self.clock.call_at(nxt, self._arrive)
+            work = self._exp() if self.poisson else 1.0
+            if self.constant:                       # one rate forever: no need to walk periods
+                gap = work / self.periods[0][1]
+            else:
+                gap = next_time(self.periods, t, work) - t
+        if gap < math.inf:
+            self.clock.call_in(gap, self._arrive)
 
     def _arrive(self) -> None:
-        qty = max(1, int(round(self.size())))
+        qty = self.fixed_size or max(1, int(round(self.size())))
         self._new_order(qty)
         self._schedule(self.clock.now)
 

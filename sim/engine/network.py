@@ -47,12 +47,31 @@ class RepResult:
     events: int = 0
     wall: float = 0.0
     meta: dict = field(default_factory=dict)
+    cache: dict = field(default_factory=dict)   # KPI rows computed in the worker (sim.runner)
+
+
+class _QuietInventory(Inventory):
+    """Measurement off (benchmarks only): no time-weighted accounting."""
+
+    __slots__ = ()
+
+    def _flush(self) -> None:
+        pass
+
+
+class _QuietStation(Station):
+    """Measurement off (benchmarks only): no time-in-state accounting."""
+
+    def _flush(self) -> None:
+        pass
 
 
 class Network:
-    def __init__(self, sc: Scenario, clock: Clock):
+    def __init__(self, sc: Scenario, clock: Clock, measure: bool = True):
         self.sc = sc
         self.clock = clock
+        self._inventory_cls = Inventory if measure else _QuietInventory
+        self._station_cls = Station if measure else _QuietStation
         self.inventories: dict[tuple[str, str], Inventory] = {}
         self.stations: dict[str, Station] = {}
         self.suppliers: dict[str, Supplier] = {}
@@ -72,7 +91,7 @@ class Network:
         inv = self.inventories.get((site, item))
         if inv is None:
             spec = self.sc.sites[site].inventories.get(item)
-            inv = Inventory(self.clock, site, item, spec.initial if spec else 0,
+            inv = self._inventory_cls(self.clock, site, item, spec.initial if spec else 0,
                             spec.capacity if spec else math.inf, made=item in self.made)
             self.inventories[(site, item)] = inv
         return inv
@@ -147,7 +166,7 @@ class Network:
         setup = None
         if len(recipes) > 1 and not (spec.setup.dist == "fixed" and spec.setup.value == 0):
             setup = self.sampler(spec.setup, f"station:{key}:setup")
-        st = Station(clock, key, spec, recipes, yield_rng=clock.stream(f"station:{key}:yield"), setup_sample=setup,
+        st = self._station_cls(clock, key, spec, recipes, yield_rng=clock.stream(f"station:{key}:yield"), setup_sample=setup,
                      pool=self.pools[f"{site_name}.{spec.crew.pool}"] if spec.crew else None, failures=failures,
                      dispatch=spec.dispatch, backlog_of=self._backlog_of)
         for rr in recipes:
@@ -246,11 +265,12 @@ def snapshot_times(horizon: float, warmup) -> list[float]:
     return sorted(times)
 
 
-def run_replication(sc: Scenario, replication: int, seed: int | None = None) -> RepResult:
-    """Run one replication of `sc` and return what it measured."""
+def run_replication(sc: Scenario, replication: int, seed: int | None = None, measure: bool = True) -> RepResult:
+    """Run one replication of `sc` and return what it measured (`measure=False`, for
+    benchmarks only, skips time-in-state and time-weighted accounting)."""
     t0 = time.perf_counter()
     clock = Clock(sc.run.seed if seed is None else seed, replication)
-    net = Network(sc, clock)
+    net = Network(sc, clock, measure)
     horizon = sc.run.horizon
     times = snapshot_times(horizon, sc.run.warmup)
     snaps: list[dict] = []

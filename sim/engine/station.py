@@ -182,7 +182,6 @@ class Station:
             self._again = True
             return
         if self.free and self.open and self.factor > 0.0:
-            self._flush()
             self._trying = True
             try:
                 self._again = True
@@ -240,6 +239,7 @@ class Station:
                             self.pool.wait(self)
                         if why is None:
                             # start: take inputs (oldest birth travels on), then begin the job
+                            self._flush()
                             server = self.free.pop()
                             if not single and server.last_item != r.item:
                                 server = self._set_up_server(server, r.item)
@@ -256,6 +256,7 @@ class Station:
                         starved = None
             else:
                 if reason != self.reason or starved != self.starved_item:
+                    self._flush()
                     self.reason = reason
                     self.starved_item = starved
                 return
