@@ -15,63 +15,14 @@ from __future__ import annotations
 
 import math
 
+from .breakdowns import Breakdowns
+from .work import SETUP_PHASE, WORK_PHASE, Job, RecipeRun, Server  # noqa: F401 (RecipeRun re-exported)
+
 STATES = ("busy", "setup", "starved", "blocked", "idle", "waiting_crew", "down", "off_shift")
 BUSY, SETUP, STARVED, BLOCKED, IDLE, CREW, DOWN, OFF = range(8)
-WORK_PHASE, SETUP_PHASE = 0, 1
 
 
-class RecipeRun:
-    """A recipe bound to this replication's inventories, samplers and release control."""
-
-    __slots__ = ("item", "inputs", "out", "fail", "bounded", "perfect", "sample", "yield_", "ramp", "available_from", "auth",
-                 "loop_start", "loop_end", "learn_first", "learn_b", "started", "completed", "good")
-
-    def __init__(self, item, inputs, out, fail, sample, yield_, ramp=None, available_from=0.0, learning=None):
-        self.item = item
-        self.inputs = inputs        # [(Inventory, qty per unit)]
-        self.out = out
-        self.fail = fail            # Inventory for failed units, or None (scrap)
-        self.bounded = out.capacity != math.inf or (fail is not None and fail.capacity != math.inf)
-        self.sample = sample        # Sampler of base process time
-        self.yield_ = yield_
-        self.ramp = ramp            # (start yield, units or None, over hours or None)
-        self.perfect = yield_ >= 1.0 and ramp is None
-        self.available_from = available_from
-        self.auth = None            # make-to-order authorizations (sim.engine.release.Authorization)
-        self.loop_start = None      # CONWIP loop whose cards gate this recipe
-        self.loop_end = None        # CONWIP loop whose cards this recipe returns
-        self.learn_first = learning.first_unit if learning else None
-        self.learn_b = math.log2(learning.rate) if learning else 0.0
-        self.started = 0
-        self.completed = 0
-        self.good = 0
-
-    def yield_now(self, now: float) -> float:
-        if self.ramp is None:
-            return self.yield_
-        start, units, over = self.ramp
-        frac = self.completed / units if units else (now - self.available_from) / over
-        return start + (self.yield_ - start) * min(1.0, max(0.0, frac))
-
-
-class Job:
-    __slots__ = ("recipe", "units", "left", "work", "phase", "speed", "since", "token", "started", "birth")
-
-
-class Server:
-    __slots__ = ("idx", "job", "last_item", "down", "ttf", "fail_since", "fail_token")
-
-    def __init__(self, idx):
-        self.idx = idx
-        self.job = None
-        self.last_item = None
-        self.down = False
-        self.ttf = math.inf
-        self.fail_since = None
-        self.fail_token = 0
-
-
-class Station:
+class Station(Breakdowns):
     def __init__(self, clock, key: str, spec, recipes: list[RecipeRun], *, yield_rng, setup_sample=None,
                  pool=None, failures=None, dispatch="largest_backlog", backlog_of=None):
         self.clock = clock
@@ -387,74 +338,6 @@ class Station:
             r.fail.release_room()
         if loop is not None:
             loop.first.try_start()
-        self.try_start()
-
-    # ---- breakdowns -------------------------------------------------------------------------
-    def start_failures(self) -> None:
-        for s in self.servers:
-            s.ttf = self.failures["mtbf"]()
-            if self.failures["basis"] == "calendar":
-                self.clock.call_in(s.ttf, self._fail, s, s.fail_token)
-
-    def _aging(self, server, running: bool) -> None:
-        """Operating-time basis: the failure clock runs only while the server works."""
-        now = self.env._now
-        if server.fail_since is not None:
-            server.ttf -= now - server.fail_since
-            server.fail_since = None
-            server.fail_token += 1
-        if running and not server.down:
-            server.fail_since = now
-            self.clock.call_in(max(server.ttf, 0.0), self._fail, server, server.fail_token)
-
-    def _fail(self, server, token) -> None:
-        if token != server.fail_token or server.down:
-            return
-        self._flush()
-        server.fail_since = None
-        server.fail_token += 1
-        server.down = True
-        self.n_down += 1
-        job = server.job
-        if job is None:
-            self.free.remove(server)
-        else:
-            if job.phase == SETUP_PHASE:
-                self.n_setup -= 1
-            else:
-                self.n_busy -= 1
-            self._run(server)
-        pool = self.failures["pool"]
-        if pool is None:
-            self._begin_repair(server)
-        elif pool.take(self.failures["crew"]):
-            self._begin_repair(server)
-        else:
-            self.repair_waiting.append(server)
-            pool.wait(self)
-        self._mark()
-
-    def _begin_repair(self, server) -> None:
-        self.clock.call_in(self.failures["mttr"](), self._repaired, server)
-
-    def _repaired(self, server) -> None:
-        self._flush()
-        if self.failures["pool"] is not None:
-            self.failures["pool"].give(self.failures["crew"])
-        server.down = False
-        self.n_down -= 1
-        server.ttf = self.failures["mtbf"]()
-        job = server.job
-        if job is None:
-            self.free.append(server)
-        else:
-            if job.phase == SETUP_PHASE:
-                self.n_setup += 1
-            else:
-                self.n_busy += 1
-            self._run(server)
-        if self.failures["basis"] == "calendar":
-            self.clock.call_in(server.ttf, self._fail, server, server.fail_token)
         self.try_start()
 
     # ---- initial state and results -----------------------------------------------------------

@@ -1,0 +1,60 @@
+"""What a station works on: recipes bound to a replication, jobs in process, servers.
+
+Plain data holders with `__slots__` (the engine makes one Job per unit started).
+"""
+from __future__ import annotations
+
+import math
+
+WORK_PHASE, SETUP_PHASE = 0, 1
+
+
+class RecipeRun:
+    """A recipe bound to this replication's inventories, samplers and release control."""
+
+    __slots__ = ("item", "inputs", "out", "fail", "bounded", "perfect", "sample", "yield_", "ramp", "available_from", "auth",
+                 "loop_start", "loop_end", "learn_first", "learn_b", "started", "completed", "good")
+
+    def __init__(self, item, inputs, out, fail, sample, yield_, ramp=None, available_from=0.0, learning=None):
+        self.item = item
+        self.inputs = inputs        # [(Inventory, qty per unit)]
+        self.out = out
+        self.fail = fail            # Inventory for failed units, or None (scrap)
+        self.bounded = out.capacity != math.inf or (fail is not None and fail.capacity != math.inf)
+        self.sample = sample        # Sampler of base process time
+        self.yield_ = yield_
+        self.ramp = ramp            # (start yield, units or None, over hours or None)
+        self.perfect = yield_ >= 1.0 and ramp is None
+        self.available_from = available_from
+        self.auth = None            # make-to-order authorizations (sim.engine.release.Authorization)
+        self.loop_start = None      # CONWIP loop whose cards gate this recipe
+        self.loop_end = None        # CONWIP loop whose cards this recipe returns
+        self.learn_first = learning.first_unit if learning else None
+        self.learn_b = math.log2(learning.rate) if learning else 0.0
+        self.started = 0
+        self.completed = 0
+        self.good = 0
+
+    def yield_now(self, now: float) -> float:
+        if self.ramp is None:
+            return self.yield_
+        start, units, over = self.ramp
+        frac = self.completed / units if units else (now - self.available_from) / over
+        return start + (self.yield_ - start) * min(1.0, max(0.0, frac))
+
+
+class Job:
+    __slots__ = ("recipe", "units", "left", "work", "phase", "speed", "since", "token", "started", "birth")
+
+
+class Server:
+    __slots__ = ("idx", "job", "last_item", "down", "ttf", "fail_since", "fail_token")
+
+    def __init__(self, idx):
+        self.idx = idx
+        self.job = None
+        self.last_item = None
+        self.down = False
+        self.ttf = math.inf
+        self.fail_since = None
+        self.fail_token = 0
