@@ -14,7 +14,6 @@ import os
 from pathlib import Path
 
 import pandas as pd
-import yaml
 
 from . import FOOTER
 

@@ -1,7 +1,6 @@
 """Sweeps: designs, the store, resume after SIGINT and SIGKILL, Dask, SALib analysis."""
 from __future__ import annotations
 
-import os
 import signal
 import sqlite3
 import subprocess
@@ -9,13 +8,12 @@ import sys
 import time
 from pathlib import Path
 
-import numpy as np
 import pandas as pd
 import pytest
 
 from conftest import ROOT, SCENARIOS
 from sim.cli import main
-from sim.sweep import build, run_sweep, sweep_from_args
+from sim.sweep import run_sweep, sweep_from_args
 from sim.sweep.analysis import indices
 
 MINIMAL = str(SCENARIOS / "minimal.yaml")

@@ -7,14 +7,13 @@ live in `sim.schema.checks`.
 """
 from __future__ import annotations
 
-import math
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from ..distributions import CountDist, DurationDist
-from ..values import (Capacity, CalendarRef, Count, Duration, Fraction, GenerationRef, ItemRef, LaneRef, Name,
-                    Number, PositiveCount, PositiveDuration, PositiveFraction, PositiveNumber, PositiveRate, Rate,
+from ..values import (Capacity, CalendarRef, Count, Duration, Fraction, ItemRef, LaneRef, Name,
+                    PositiveCount, PositiveDuration, PositiveFraction, PositiveNumber, PositiveRate, Rate,
                     SiteRef, StationRef, SupplierRef, expected)
 
 
