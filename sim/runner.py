@@ -176,6 +176,8 @@ def run_replications(loaded: Loaded, reps: int | None = None, jobs: int = 1, see
     t0 = time.perf_counter()
     sc = loaded.scenario
     n = reps or sc.run.replications
+    if precision:
+        n = max(n, 3)          # a standard deviation from fewer is too unstable to size the run
     seed = sc.run.seed if seed is None else seed
     results = simulate(loaded.data, list(range(n)), seed, jobs, progress, executor)
     res = analyse(loaded, results, seed)

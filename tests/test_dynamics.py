@@ -208,3 +208,71 @@ def test_time_in_state_sums_to_the_horizon(load_text):
     st = res.stations
     totals = st[st.metric.str.startswith("share_")].groupby("station")["mean"].sum()
     assert totals.to_numpy() == pytest.approx(1.0, abs=1e-9)
+
+
+def test_yield_ramp_rises_from_start_to_mature_over_n_units(load_text):
+    text = one_machine(horizon="60 w", station_extra=", yield: 0.9, yield_ramp: {start: 0.5, units: 2000}")
+    loaded = load_text(text)
+    from sim.engine.clock import Clock
+    from sim.engine.network import Network
+    clock = Clock(3, 0)
+    net = Network(loaded.scenario, clock)
+    net.start()
+    clock.run(loaded.scenario.run.horizon)
+    r = net.stations["s.m"].recipes[0]
+    n = r.completed
+    assert n > 5000
+    # expected passes: the linear ramp's integral over the first 2000 units, then 0.9 each
+    expected = sum(0.5 + 0.4 * min(1.0, k / 2000) for k in range(n))
+    assert r.good == pytest.approx(expected, rel=0.01)
+
+
+def test_random_station_disruptions_follow_their_distributions(load_text):
+    text = one_machine(horizon="400 w", top="disruptions:\n  jams: {station: s.m, every: {dist: exponential, "
+                       "mean: 100 h}, duration: 10 h}")
+    res = sim.run(load_text(text))
+    events = res.reps[0].disruptions
+    assert len(events) == pytest.approx(400 * 168 / 110, rel=0.1)
+    assert all(e - s == pytest.approx(10) for _, _, s, e, _ in events)
+    assert shares(res)["down"] == pytest.approx(10 / 110, abs=0.01)
+
+
+def test_site_disruption_at_half_capacity_halves_output(load_text):
+    text = one_machine(top="disruptions:\n  brownout: {site: s, at: 0 h, duration: 10 w, capacity: 0.5}")
+    res = sim.run(load_text(text))
+    assert res.kpi("throughput", "unit")["mean"] == pytest.approx(84, rel=0.01)
+
+
+def test_lane_disruption_stops_deliveries_for_its_window(load_text):
+    text = """
+name: lane
+run: {horizon: 12 w}
+items: {part: {}}
+sites:
+  a:
+    stations:
+      make: {output: part, process_time: 1 h}
+  b:
+    stations: {}
+lanes:
+  truck: {item: part, from: a, to: b, transit: 1 d, every: 1 d}
+demand:
+  take: {item: part, site: b, capacity: true}
+disruptions:
+  strike: {lane: truck, at: 4 w, duration: 3 w}
+"""
+    res = sim.run(load_text(text))
+    out = res.timeseries[res.timeseries.metric == "output"].set_index("week").value
+    assert out.loc[6:7].max() == 0
+    assert out.loc[2:4].mean() == pytest.approx(168, rel=0.05)
+    assert out.loc[9:12].mean() == pytest.approx(168, rel=0.05)
+
+
+def test_repair_crew_shortage_lengthens_downtime(load_text):
+    base = ", servers: 3, failures: {mtbf: {dist: exponential, mean: 20 h}, mttr: 10 h, basis: calendar"
+    free = sim.run(load_text(one_machine(horizon="100 w", station_extra=base + "}")))
+    crew = sim.run(load_text(one_machine(horizon="100 w", station_extra=base + ", repair_crew: {pool: fixers}}",
+                                         extra="    workforce:\n      fixers: {size: 1}")))
+    # without a crew limit each server is down 10/30 of the time; one fixer for three servers queues repairs
+    assert shares(free)["down"] == pytest.approx(1 / 3, abs=0.02)
+    assert shares(crew)["down"] > shares(free)["down"] + 0.1

@@ -2,6 +2,7 @@
 release rules and the shipped scenarios' basic sanity."""
 from __future__ import annotations
 
+import numpy as np
 import pytest
 
 import sim
@@ -151,3 +152,46 @@ demand:
     assert row.starved_on == "optics" and row.starved_on_source == "supplier optics_asia"
     assert "it waits mostly on optics from supplier optics_asia" in bottleneck_sentence(res)
     assert res.kpi("throughput", "rack")["mean"] == pytest.approx(5, rel=0.05)
+
+
+def test_mser5_cuts_an_initial_transient():
+    from sim.stats import mser5
+    rng = np.random.default_rng(1)
+    y = np.concatenate([np.linspace(0, 100, 20), 100 + rng.normal(0, 5, 200)])
+    assert 3 <= mser5(y) <= 5          # batches of 5: the 20-point ramp is 4 batches
+    assert mser5(100 + rng.normal(0, 5, 200)) <= 2
+
+
+def test_precision_adds_replications_until_the_ci_is_tight():
+    from sim.runner import run_replications
+    from sim.schema import load_scenario
+    from conftest import ANALYTIC
+    loaded = load_scenario(ANALYTIC / "mm1.yaml", {"run.horizon": "1000 h", "run.warmup": "50 h"})
+    res = run_replications(loaded, reps=3, precision=0.02, max_reps=40)
+    row = res.kpi("throughput", "unit")
+    assert len(res.reps) > 3
+    assert row.half_width <= 0.02 * row["mean"] or len(res.reps) == 40
+    assert "chose" in res.notes[0]
+
+
+def test_a_valid_scenario_that_cannot_work_says_so(load_text):
+    from sim.headline import headline
+    text = """
+name: stuck
+run: {horizon: 10 w}
+items: {chip: {}, rack: {}}
+suppliers:
+  slow: {item: chip, region: overseas, lead_time: 30 w}
+sites:
+  s:
+    inventories:
+      chip: {policy: {type: base_stock, S: 10}, suppliers: {slow: 1}}
+    stations:
+      build: {output: rack, inputs: {chip: 1}, process_time: 1 h}
+demand:
+  d: {item: rack, site: s, rate: 10 per week}
+"""
+    lines = headline(sim.run(load_text(text)))
+    assert any(l.startswith("WARNING: no rack was made") for l in lines)
+    assert any("demand d is far above what is shipped" in l for l in lines)
+    assert any("station s.build never worked: starved on chip" in l for l in lines)
