@@ -47,7 +47,7 @@ def tornado_plot(t: pd.DataFrame, kpi_label: str, title: str):
             ax.barh(y, r.at_low - base, left=base, color="#1f77b4", alpha=0.8, label="at low value" if y == 0 else None)
             ax.barh(y, r.at_high - base, left=base, color="#d62728", alpha=0.8, label="at high value" if y == 0 else None)
         ax.axvline(base, color="black", lw=1)
-        ax.set_yticks(range(len(t)), [f"{_short(r.parameter)}\n{r.low_value:.3g} → {r.high_value:.3g}"
+        ax.set_yticks(range(len(t)), [f"{_short(r.parameter)}\n{r.low_value:.4g} → {r.high_value:.4g}"
                                       + (f" {r.unit}" if r.get("unit") else "") for _, r in t.iterrows()])
         ax.set(title=f"Tornado: {kpi_label} around the base scenario", xlabel=kpi_label)
         ax.legend(loc="lower right")
