@@ -18,3 +18,14 @@ def load_text():
         return load_scenario_text(text, "test.yaml", overrides)
 
     return _load
+
+
+def run_network(loaded, seed: int = 3):
+    """Run one replication and hand back the live Network, to inspect its objects."""
+    from sim.engine.clock import Clock
+    from sim.engine.network import Network
+    clock = Clock(seed, 0)
+    net = Network(loaded.scenario, clock)
+    net.start()
+    clock.run(loaded.scenario.run.horizon)
+    return net

@@ -212,14 +212,8 @@ def test_time_in_state_sums_to_the_horizon(load_text):
 
 def test_yield_ramp_rises_from_start_to_mature_over_n_units(load_text):
     text = one_machine(horizon="60 w", station_extra=", yield: 0.9, yield_ramp: {start: 0.5, units: 2000}")
-    loaded = load_text(text)
-    from sim.engine.clock import Clock
-    from sim.engine.network import Network
-    clock = Clock(3, 0)
-    net = Network(loaded.scenario, clock)
-    net.start()
-    clock.run(loaded.scenario.run.horizon)
-    r = net.stations["s.m"].recipes[0]
+    from conftest import run_network
+    r = run_network(load_text(text)).stations["s.m"].recipes[0]
     n = r.completed
     assert n > 5000
     # expected passes: the linear ramp's integral over the first 2000 units, then 0.9 each

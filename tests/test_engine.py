@@ -6,9 +6,8 @@ import numpy as np
 import pytest
 
 import sim
-from sim.engine.clock import Clock
+from conftest import run_network
 from sim.engine.inventory import Inventory
-from sim.engine.network import Network
 
 NETWORK = """
 name: network
@@ -44,12 +43,7 @@ demand:
 
 
 def _run_network(load_text, seed=4):
-    loaded = load_text(NETWORK)
-    clock = Clock(seed, 0)
-    net = Network(loaded.scenario, clock)
-    net.start()
-    clock.run(loaded.scenario.run.horizon)
-    return net
+    return run_network(load_text(NETWORK), seed)
 
 
 def test_units_are_conserved_per_item(load_text, monkeypatch):
