@@ -207,10 +207,10 @@ class Hire(Spec):
 
 
 class Pool(Spec):
-    """People at a site who staff stations; new hires count after `training`."""
+    """People at a site who staff stations; new hires count after `training`. They
+    work when the stations they staff are open (the stations' calendars)."""
 
-    size: Count
-    calendar: CalendarRef | None = None
+    size: Count = Field(description="people at the start")
     hiring: list[Hire] = Field(default_factory=list)
     training: Duration = Field("0 h", description="delay before a hire can work")
 
