@@ -167,6 +167,8 @@ def compare(scenarios, variant_specs, sets, reps, seed, jobs, out, no_plots):
     Every scenario runs the same replications with the same seed; differences from
     the first come with paired-t CIs (Bonferroni-adjusted for several scenarios).
     """
+    from pathlib import Path
+
     from .compare import compare as run_compare, variants
     from .compare_report import summary_lines, write_compare
     from .errors import Problem, ScenarioError
@@ -183,7 +185,7 @@ def compare(scenarios, variant_specs, sets, reps, seed, jobs, out, no_plots):
     loaded = []
     for path in scenarios:
         base = load_scenario(path)
-        key = next((k for k in (base.scenario.name, __import__("pathlib").Path(path).stem) if k in by_name), None)
+        key = next((k for k in (base.scenario.name, Path(path).stem) if k in by_name), None)
         ld = load_scenario(path, by_name.pop(key)) if key else base
         loaded.append((ld.scenario.name, ld))
     if by_name:

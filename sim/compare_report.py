@@ -43,11 +43,12 @@ def summary_lines(cmp) -> list[str]:
     lines = [f"{n}: {bottleneck_sentence(r)}" for n, r in zip(cmp.names, cmp.runs)]
     d = cmp.differences
     for _, r in d[d.kpi == "throughput"].iterrows():
-        verdict = "a clear difference" if r.clear else "no clear difference"
-        lines.append(f"{r.scenario} vs {cmp.names[0]}: throughput {r.subject} {r['diff']:+.3g} units/week "
-                     f"(CI {r.ci_low:+.3g} to {r.ci_high:+.3g}; {verdict}; pairing removed "
-                     f"{r.variance_reduction:.0%} of the variance)" if pd.notna(r.variance_reduction) else
-                     f"{r.scenario} vs {cmp.names[0]}: throughput {r.subject} {r['diff']:+.3g} units/week")
+        line = f"{r.scenario} vs {cmp.names[0]}: throughput {r.subject} {r['diff']:+.3g} units/week"
+        if pd.notna(r.variance_reduction):
+            verdict = "a clear difference" if r.clear else "no clear difference"
+            line += (f" (CI {r.ci_low:+.3g} to {r.ci_high:+.3g}; {verdict}; pairing removed "
+                     f"{r.variance_reduction:.0%} of the variance)")
+        lines.append(line)
     return lines + cmp.notes
 
 

@@ -32,10 +32,6 @@ class _Dist(BaseModel, Generic[P]):
     def draw(self, rng: np.random.Generator, n: int) -> np.ndarray:
         raise NotImplementedError
 
-    def scaled(self, factor: float) -> "_Dist":
-        """The same shape with every time multiplied by `factor` (learning curves)."""
-        raise NotImplementedError
-
 
 class Fixed(_Dist[P]):
     dist: Literal["fixed"]
@@ -281,35 +277,19 @@ class Blocks:
         return self._buf[self._i - 1]
 
 
-class Sampler:
-    """Draws from one distribution with one Generator, a block at a time.
+class Sampler(Blocks):
+    """Draws from one distribution with one Generator, a block at a time (a fixed
+    value is returned without drawing)."""
 
-    Block draws consume the stream in the same order as scalar draws would, so a
-    run stays reproducible whatever the block size.
-    """
-
-    __slots__ = ("_dist", "_rng", "_buf", "_i", "_n", "scale")
+    __slots__ = ("_fixed",)
 
     BLOCK = 512
 
     def __init__(self, dist: _Dist, rng: np.random.Generator):
-        self._dist = dist
-        self._rng = rng
-        self._buf: list[float] = []
-        self._i = 0
-        self._n = 0
-        self.scale = 1.0
-        if isinstance(dist, Fixed):
-            self._buf = [float(dist.value)]
-            self._n = -1  # never refills
+        super().__init__(lambda n: dist.draw(rng, n), self.BLOCK)
+        self._fixed = float(dist.value) if isinstance(dist, Fixed) else None
 
     def __call__(self) -> float:
-        if self._n < 0:
-            return self._buf[0] * self.scale
-        i = self._i
-        if i >= self._n:
-            self._buf = self._dist.draw(self._rng, self.BLOCK).tolist()
-            self._n = len(self._buf)
-            i = 0
-        self._i = i + 1
-        return self._buf[i] * self.scale
+        if self._fixed is not None:
+            return self._fixed
+        return Blocks.__call__(self)

@@ -16,7 +16,17 @@ def _pm(mean: float, hw: float, pct: bool = False) -> str:
 
 
 def station_table(res) -> pd.DataFrame:
-    """One row per station, ranked as a bottleneck (sole + shifting share)."""
+    """One row per station, ranked as a bottleneck (sole + shifting share).
+
+    Built once per results object: the headline, the warnings and the results
+    folder all read it."""
+    cached = res.__dict__.get("_station_table")
+    if cached is None:
+        cached = res.__dict__["_station_table"] = _station_table(res)
+    return cached
+
+
+def _station_table(res) -> pd.DataFrame:
     st = res.stations
     wide = st.pivot(index="station", columns="metric", values="mean")
     hw = st.pivot(index="station", columns="metric", values="half_width")

@@ -21,14 +21,19 @@ def expected(what: str) -> PydanticCustomError:
     return PydanticCustomError("rackline", "expected {what}", {"what": what})
 
 
-def _duration(v: Any) -> float:
+def _non_negative(parse, what: str, v: Any) -> float:
+    """Parse with units; a unit error or a negative value becomes `expected ...`."""
     try:
-        hours = parse_duration(v)
+        x = parse(v)
     except UnitError as exc:
         raise expected(exc.expected) from None
-    if hours < 0:
-        raise expected("a duration >= 0")
-    return hours
+    if x < 0:
+        raise expected(f"a {what} >= 0")
+    return x
+
+
+def _duration(v: Any) -> float:
+    return _non_negative(parse_duration, "duration", v)
 
 
 def _positive_duration(v: Any) -> float:
@@ -39,13 +44,7 @@ def _positive_duration(v: Any) -> float:
 
 
 def _rate(v: Any) -> float:
-    try:
-        per_hour = parse_rate(v)
-    except UnitError as exc:
-        raise expected(exc.expected) from None
-    if per_hour < 0:
-        raise expected("a rate >= 0")
-    return per_hour
+    return _non_negative(parse_rate, "rate", v)
 
 
 def _number(v: Any) -> float:
