@@ -29,3 +29,22 @@ def run_network(loaded, seed: int = 3):
     net.start()
     clock.run(loaded.scenario.run.horizon)
     return net
+
+
+def interrupt(cmd: list[str], tmp_path, sig, ready, timeout: float = 60):
+    """Start `cmd` (a rackline command line), wait until `ready()` or `timeout`, send
+    `sig`, and return (return code, what it printed on stderr)."""
+    import subprocess
+    import sys
+    import time
+    log = open(tmp_path / "stderr.txt", "w+")
+    proc = subprocess.Popen([sys.executable, "-m", "sim", *cmd], cwd=ROOT, stdout=subprocess.DEVNULL,
+                            stderr=log, text=True)
+    deadline = time.time() + timeout
+    while not ready() and time.time() < deadline and proc.poll() is None:
+        time.sleep(0.05)
+    assert proc.poll() is None, "the command finished before it could be interrupted"
+    proc.send_signal(sig)
+    proc.wait(timeout=timeout)
+    log.seek(0)
+    return proc.returncode, log.read()

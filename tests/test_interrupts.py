@@ -2,38 +2,25 @@
 from __future__ import annotations
 
 import signal
-import subprocess
-import sys
 import time
 
 import pytest
 
-from conftest import ROOT, SCENARIOS
+from conftest import SCENARIOS, interrupt
 from sim.cli import main
 from sim.results import is_complete
-
-
-def _start_run(out, log):
-    cmd = [sys.executable, "-m", "sim", "run", str(SCENARIOS / "baseline.yaml"), "--reps", "40", "--jobs", "2",
-           "--out", str(out)]
-    return subprocess.Popen(cmd, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=log, text=True)
 
 
 @pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGKILL], ids=["SIGINT", "SIGKILL"])
 def test_interrupted_run_leaves_nothing_that_looks_complete(tmp_path, sig):
     out = tmp_path / "run"
-    log = open(tmp_path / "stderr.txt", "w+")
-    proc = _start_run(out, log)
-    time.sleep(3.0)
-    assert proc.poll() is None, "the run finished before it could be interrupted"
-    proc.send_signal(sig)
-    proc.wait(timeout=60)
-    log.seek(0)
-    err = log.read()
+    started = time.time()
+    code, err = interrupt(["run", str(SCENARIOS / "baseline.yaml"), "--reps", "40", "--jobs", "2", "--out", str(out)],
+                          tmp_path, sig, ready=lambda: time.time() - started > 3.0)
     assert not is_complete(out)
     assert not (out / "kpis.csv").exists()
     if sig == signal.SIGINT:
-        assert proc.returncode == 130
+        assert code == 130
         assert "Interrupted; stopped after" in err and "no results were written" in err
         assert "Traceback" not in err
         assert not list(tmp_path.glob(".partial-*"))

@@ -3,15 +3,12 @@ from __future__ import annotations
 
 import signal
 import sqlite3
-import subprocess
-import sys
-import time
 from pathlib import Path
 
 import pandas as pd
 import pytest
 
-from conftest import ROOT, SCENARIOS
+from conftest import SCENARIOS, interrupt
 from sim.cli import main
 from sim.sweep import run_sweep, sweep_from_args
 from sim.sweep.analysis import indices
@@ -84,22 +81,13 @@ def _tasks(db: Path) -> int:
 @pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGKILL], ids=["SIGINT", "SIGKILL"])
 def test_killed_sweep_resumes_to_identical_results(tmp_path, reference, sig):
     out = tmp_path / "sweep"
-    cmd = [sys.executable, "-m", "sim", *SWEEP_ARGS, "--out", str(out)]
-    log = open(tmp_path / "stderr.txt", "w+")
-    proc = subprocess.Popen(cmd, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=log, text=True)
-    deadline = time.time() + 60
-    while _tasks(out / "sweep.db") < 8 and time.time() < deadline and proc.poll() is None:
-        time.sleep(0.05)
-    assert proc.poll() is None, "the sweep finished before it could be interrupted"
-    proc.send_signal(sig)
-    proc.wait(timeout=60)
-    log.seek(0)
-    err = log.read()
+    code, err = interrupt([*SWEEP_ARGS, "--out", str(out)], tmp_path, sig,
+                          ready=lambda: _tasks(out / "sweep.db") >= 8)
     kept = _tasks(out / "sweep.db")
     assert 8 <= kept < 60
     assert not (out / "manifest.json").exists()          # nothing looks complete
     if sig == signal.SIGINT:
-        assert proc.returncode == 130
+        assert code == 130
         assert "rerun with --resume" in err and "Traceback" not in err
     assert main(["plot", str(out)]) == 2                  # not mistaken for a finished folder
     assert main(SWEEP_ARGS + ["--out", str(out)]) == 2    # refuses to start over by accident
