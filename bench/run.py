@@ -108,8 +108,8 @@ def heapq_line(means: list[float], jobs: int, seed: int = 1) -> tuple[int, float
 
 
 def rackline_line(means: list[float], jobs: int, measure: bool = True) -> tuple[int, float, int]:
-    from sim.engine.network import run_replication
-    from sim.schema import load_scenario_text
+    from rackline.engine.network import run_replication
+    from rackline.scenario import load_scenario_text
     sc = load_scenario_text(line_yaml(means, jobs), "line.yaml").scenario
     t0 = time.perf_counter()
     rep = run_replication(sc, 0, measure=measure)
@@ -120,8 +120,8 @@ def rackline_line(means: list[float], jobs: int, measure: bool = True) -> tuple[
 def baseline_in_fresh_process(years: int) -> dict:
     code = f"""
 import json, resource, time
-from sim.engine.network import run_replication
-from sim.schema import load_scenario
+from rackline.engine.network import run_replication
+from rackline.scenario import load_scenario
 sc = load_scenario('scenarios/baseline.yaml', {{'run.horizon': '{years} y'}}).scenario
 t0 = time.perf_counter(); rep = run_replication(sc, 0); wall = time.perf_counter() - t0
 print(json.dumps({{'wall': wall, 'events': rep.events, 'peak_mb': resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}}))
@@ -167,7 +167,7 @@ def main() -> None:
         print(f"| {years} y | {r['wall']:.2f} | {r['events']:,} | {r['peak_mb']:.0f} |")
     reps = 4 if args.quick else 20
     rl = [str(ROOT / ".venv" / "bin" / "rackline")] if (ROOT / ".venv" / "bin" / "rackline").exists() else \
-        [sys.executable, "-m", "sim"]
+        [sys.executable, "-m", "rackline"]
     base = rl + ["run", "scenarios/baseline.yaml", "--reps", str(reps), "--no-plots"]
     times = {1: float("inf"), 2: float("inf")}
     for _ in range(1 if args.quick else 2):      # best of two: the machine is shared

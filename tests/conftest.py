@@ -12,7 +12,7 @@ ANALYTIC = Path(__file__).parent / "analytic"
 
 @pytest.fixture
 def load_text():
-    from sim.schema import load_scenario_text
+    from rackline.scenario import load_scenario_text
 
     def _load(text: str, overrides=None):
         return load_scenario_text(text, "test.yaml", overrides)
@@ -22,8 +22,8 @@ def load_text():
 
 def run_network(loaded, seed: int = 3):
     """Run one replication and hand back the live Network, to inspect its objects."""
-    from sim.engine.clock import Clock
-    from sim.engine.network import Network
+    from rackline.engine.clock import Clock
+    from rackline.engine.network import Network
     clock = Clock(seed, 0)
     net = Network(loaded.scenario, clock)
     net.start()
@@ -38,7 +38,7 @@ def interrupt(cmd: list[str], tmp_path, sig, ready, timeout: float = 60):
     import sys
     import time
     log = open(tmp_path / "stderr.txt", "w+")
-    proc = subprocess.Popen([sys.executable, "-m", "sim", *cmd], cwd=ROOT, stdout=subprocess.DEVNULL,
+    proc = subprocess.Popen([sys.executable, "-m", "rackline", *cmd], cwd=ROOT, stdout=subprocess.DEVNULL,
                             stderr=log, text=True)
     deadline = time.time() + timeout
     while not ready() and time.time() < deadline and proc.poll() is None:

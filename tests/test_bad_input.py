@@ -6,7 +6,7 @@ from pathlib import Path
 import pytest
 import yaml
 
-from sim.cli import main
+from rackline.cli import main
 
 BAD = Path(__file__).parent / "bad"
 

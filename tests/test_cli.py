@@ -10,7 +10,7 @@ import pytest
 import yaml
 
 from conftest import SCENARIOS
-from sim.cli import main
+from rackline.cli import main
 
 SHIPPED = sorted(SCENARIOS.glob("*.yaml"))
 
@@ -88,8 +88,8 @@ def test_run_with_set_override_changes_the_result_and_records_it(tmp_path, capsy
 
 
 def test_unexpected_errors_exit_1_with_a_saved_traceback(monkeypatch, capsys):
-    import sim.runner
-    monkeypatch.setattr(sim.runner, "run_replications", lambda *a, **k: 1 / 0)
+    import rackline.experiments.replications as replications
+    monkeypatch.setattr(replications, "run_replications", lambda *a, **k: 1 / 0)
     assert main(["run", str(SCENARIOS / "minimal.yaml"), "--no-plots"]) == 1
     err = capsys.readouterr().err
     assert "rackline failed: ZeroDivisionError" in err and "traceback saved to" in err
@@ -105,5 +105,5 @@ def test_help_teaches(capsys):
 
 def test_readme_key_reference_is_generated_from_the_schema():
     from conftest import ROOT
-    from sim.docs import reference
-    assert reference() in (ROOT / "README.md").read_text(), "run: python -m sim.docs, paste into README.md"
+    from rackline.scenario.reference import reference
+    assert reference() in (ROOT / "README.md").read_text(), "run: python -m rackline.scenario.reference, paste into README.md"

@@ -6,9 +6,9 @@ import json
 import pytest
 
 from conftest import SCENARIOS
-from sim.compare import compare, paired
-from sim.headline import station_table
-from sim.schema import load_scenario
+from rackline.experiments.compare import compare, paired
+from rackline.output.headline import station_table
+from rackline.scenario import load_scenario
 
 
 def _pair(path, overrides, name="variant"):
@@ -45,7 +45,7 @@ def test_a_scenario_compared_with_itself_differs_by_exactly_zero():
 
 
 def test_pairing_narrows_the_difference_ci_against_independent_seeds():
-    from sim.runner import run_replications
+    from rackline.experiments.replications import run_replications
     path = SCENARIOS / "minimal.yaml"
     over = {"sites.wisconsin.stations.l11_test.servers": 4}
     cmp = compare(_pair(path, over), reps=8)
@@ -71,7 +71,7 @@ def test_bonferroni_widens_intervals_with_more_scenarios():
 
 
 def test_compare_command_writes_folder_and_report(tmp_path, capsys):
-    from sim.cli import main
+    from rackline.cli import main
     out = tmp_path / "cmp"
     code = main(["compare", str(SCENARIOS / "minimal.yaml"), "--variant", "more:sites.wisconsin.stations.l11_test"
                  ".servers=5", "--variant", "fewer:sites.wisconsin.stations.l11_test.servers=2", "--reps", "3",
@@ -87,7 +87,7 @@ def test_compare_command_writes_folder_and_report(tmp_path, capsys):
 
 
 def test_compare_set_must_name_a_scenario(capsys):
-    from sim.cli import main
+    from rackline.cli import main
     code = main(["compare", str(SCENARIOS / "minimal.yaml"), str(SCENARIOS / "baseline.yaml"),
                  "--set", "nosuch:run.seed=3", "--no-plots"])
     assert code == 2

@@ -5,8 +5,8 @@ import math
 
 import pytest
 
-import sim
-from sim.engine.station import STATES
+import rackline
+from rackline.engine.station import STATES
 
 
 def one_machine(extra: str = "", process: str = "1 h", horizon: str = "10 w", station_extra: str = "",
@@ -35,7 +35,7 @@ def test_half_day_calendar_halves_output_and_pauses_work(load_text):
     # 5 h jobs across 12-hour days: work pauses at the close and resumes next morning
     text = one_machine(process="5 h", station_extra=", calendar: half",
                        top="calendars:\n  half: {hours_per_day: 12}")
-    res = sim.run(load_text(text))
+    res = rackline.run(load_text(text))
     open_hours = 10 * 7 * 12
     assert res.kpi("throughput", "unit")["mean"] * 10 == pytest.approx(open_hours / 5, abs=1)
     sh = shares(res)
@@ -44,8 +44,8 @@ def test_half_day_calendar_halves_output_and_pauses_work(load_text):
 
 
 def test_shift_windows_weekdays_and_holidays(load_text):
-    from sim.engine.calendar import open_hours
-    from sim.schema.model import Calendar
+    from rackline.engine.calendar import open_hours
+    from rackline.scenario.model import Calendar
     cal = Calendar.model_validate({"shifts": [{"start": "6 h", "end": "14 h"}, {"start": "22 h", "end": "30 h"}],
                                    "days_per_week": 5, "holidays": [{"start": "1 w", "duration": "1 w"}]})
     # 16 h a weekday, 5 days, 4 weeks minus one holiday week
@@ -55,7 +55,7 @@ def test_shift_windows_weekdays_and_holidays(load_text):
 def test_availability_is_mtbf_over_mtbf_plus_mttr(load_text):
     text = one_machine(horizon="400 w", station_extra=", failures: {mtbf: {dist: exponential, mean: 100 h}, "
                        "mttr: {dist: exponential, mean: 10 h}, basis: calendar}")
-    res = sim.run(load_text(text), reps=3)
+    res = rackline.run(load_text(text), reps=3)
     sh = shares(res)
     assert sh["down"] == pytest.approx(10 / 110, abs=0.01)
     assert res.kpi("throughput", "unit")["mean"] == pytest.approx(168 * 100 / 110, rel=0.015)
@@ -68,7 +68,7 @@ def test_operating_time_failures_count_only_busy_time(load_text):
                        station_extra=", failures: {mtbf: {dist: exponential, mean: 100 h}, "
                        "mttr: {dist: exponential, mean: 10 h}}", demand="d: {item: unit, site: s, rate: 84 per week}",
                        top="release: {policy: make_to_order}")
-    res = sim.run(load_text(text), reps=3)
+    res = rackline.run(load_text(text), reps=3)
     busy, down = shares(res)["busy"], shares(res)["down"]
     assert busy == pytest.approx(0.5, abs=0.02)
     assert down == pytest.approx(busy * 10 / 100, rel=0.15)
@@ -90,7 +90,7 @@ sites:
 demand:
   all: {item: good, site: s, capacity: true}
 """
-    res = sim.run(load_text(text))
+    res = rackline.run(load_text(text))
     st = res.stations.set_index(["station", "metric"])["mean"]
     passes = st[("s.test", "throughput_per_week")]
     good = res.kpi("throughput", "good")["mean"]
@@ -106,7 +106,7 @@ def test_wrights_law_unit_2n_takes_rate_times_unit_n(load_text):
     horizon = 300.0
     expected = sum(1 for c in __import__("itertools").accumulate(t) if c <= horizon + 1e-9)
     text = one_machine(horizon=f"{horizon:g} h", station_extra=", learning: {rate: 0.9, first_unit: 4}")
-    res = sim.run(load_text(text))
+    res = rackline.run(load_text(text))
     made = res.kpi("throughput", "unit")["mean"] * horizon / 168
     assert made == pytest.approx(expected, abs=1e-6)
 
@@ -114,7 +114,7 @@ def test_wrights_law_unit_2n_takes_rate_times_unit_n(load_text):
 def test_crew_pool_limits_parallel_servers(load_text):
     text = one_machine(station_extra=", servers: 4, crew: {pool: techs, size: 1}",
                        extra="    workforce:\n      techs: {size: 2}")
-    res = sim.run(load_text(text))
+    res = rackline.run(load_text(text))
     assert res.kpi("throughput", "unit")["mean"] == pytest.approx(2 * 168, rel=0.01)
     sh = shares(res)
     assert sh["waiting_crew"] == pytest.approx(0.5, abs=0.01)
@@ -124,7 +124,7 @@ def test_crew_pool_limits_parallel_servers(load_text):
 def test_hires_count_only_after_training(load_text):
     text = one_machine(horizon="20 w", station_extra=", servers: 2, crew: {pool: techs}",
                        extra="    workforce:\n      techs: {size: 1, hiring: [{at: 8 w, add: 1}], training: 2 w}")
-    res = sim.run(load_text(text))
+    res = rackline.run(load_text(text))
     made = res.kpi("throughput", "unit")["mean"] * 20
     assert made == pytest.approx(168 * (10 + 2 * 10), abs=2)
 
@@ -149,7 +149,7 @@ demand:
   a: {item: gen1, site: s, capacity: true}
   b: {item: gen2, site: s, capacity: true}
 """
-    res = sim.run(load_text(text))
+    res = rackline.run(load_text(text))
     ts = res.timeseries
     gen2 = ts[(ts.metric == "output") & (ts.subject == "gen2")]
     assert gen2[gen2.week <= 10].value.sum() == 0
@@ -162,7 +162,7 @@ demand:
 
 def test_timed_station_disruption_cuts_output_for_its_duration(load_text):
     text = one_machine(top="disruptions:\n  fire: {station: s.m, at: 2 w, duration: 3 w}")
-    res = sim.run(load_text(text))
+    res = rackline.run(load_text(text))
     assert res.kpi("throughput", "unit")["mean"] * 10 == pytest.approx(168 * 7, abs=1)
     assert shares(res)["down"] == pytest.approx(0.3, abs=1e-6)
     ev = res.reps[0].disruptions
@@ -187,7 +187,7 @@ demand:
 disruptions:
   port: {supplier: asia, at: 10 w, duration: 6 w}
 """
-    res = sim.run(load_text(text))
+    res = rackline.run(load_text(text))
     ts = res.timeseries
     out = ts[(ts.metric == "output")].set_index("week").value
     assert out.loc[5:10].mean() == pytest.approx(10, rel=0.05)   # 100 optics/week -> 10 racks
@@ -199,12 +199,12 @@ disruptions:
 def test_initial_backlog_and_wip_are_worked_off(load_text):
     text = one_machine(horizon="1 w", station_extra=", initial_wip: 1, servers: 1",
                        demand="d: {item: unit, site: s, rate: 0 per week, initial_backlog: 5}")
-    res = sim.run(load_text(text))
+    res = rackline.run(load_text(text))
     assert res.kpi("shipped", "d")["mean"] == pytest.approx(5, abs=1e-9)
 
 
 def test_time_in_state_sums_to_the_horizon(load_text):
-    res = sim.run("scenarios/baseline.yaml", reps=1)
+    res = rackline.run("scenarios/baseline.yaml", reps=1)
     st = res.stations
     totals = st[st.metric.str.startswith("share_")].groupby("station")["mean"].sum()
     assert totals.to_numpy() == pytest.approx(1.0, abs=1e-9)
@@ -224,7 +224,7 @@ def test_yield_ramp_rises_from_start_to_mature_over_n_units(load_text):
 def test_random_station_disruptions_follow_their_distributions(load_text):
     text = one_machine(horizon="400 w", top="disruptions:\n  jams: {station: s.m, every: {dist: exponential, "
                        "mean: 100 h}, duration: 10 h}")
-    res = sim.run(load_text(text))
+    res = rackline.run(load_text(text))
     events = res.reps[0].disruptions
     assert len(events) == pytest.approx(400 * 168 / 110, rel=0.1)
     assert all(e - s == pytest.approx(10) for _, _, s, e, _ in events)
@@ -233,7 +233,7 @@ def test_random_station_disruptions_follow_their_distributions(load_text):
 
 def test_site_disruption_at_half_capacity_halves_output(load_text):
     text = one_machine(top="disruptions:\n  brownout: {site: s, at: 0 h, duration: 10 w, capacity: 0.5}")
-    res = sim.run(load_text(text))
+    res = rackline.run(load_text(text))
     assert res.kpi("throughput", "unit")["mean"] == pytest.approx(84, rel=0.01)
 
 
@@ -255,7 +255,7 @@ demand:
 disruptions:
   strike: {lane: truck, at: 4 w, duration: 3 w}
 """
-    res = sim.run(load_text(text))
+    res = rackline.run(load_text(text))
     out = res.timeseries[res.timeseries.metric == "output"].set_index("week").value
     assert out.loc[6:7].max() == 0
     assert out.loc[2:4].mean() == pytest.approx(168, rel=0.05)
@@ -264,8 +264,8 @@ disruptions:
 
 def test_repair_crew_shortage_lengthens_downtime(load_text):
     base = ", servers: 3, failures: {mtbf: {dist: exponential, mean: 20 h}, mttr: 10 h, basis: calendar"
-    free = sim.run(load_text(one_machine(horizon="100 w", station_extra=base + "}")))
-    crew = sim.run(load_text(one_machine(horizon="100 w", station_extra=base + ", repair_crew: {pool: fixers}}",
+    free = rackline.run(load_text(one_machine(horizon="100 w", station_extra=base + "}")))
+    crew = rackline.run(load_text(one_machine(horizon="100 w", station_extra=base + ", repair_crew: {pool: fixers}}",
                                          extra="    workforce:\n      fixers: {size: 1}")))
     # without a crew limit each server is down 10/30 of the time; one fixer for three servers queues repairs
     assert shares(free)["down"] == pytest.approx(1 / 3, abs=0.02)

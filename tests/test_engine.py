@@ -5,9 +5,9 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-import sim
+import rackline
 from conftest import run_network
-from sim.engine.inventory import Inventory
+from rackline.engine.inventory import Inventory
 
 NETWORK = """
 name: network
@@ -80,16 +80,16 @@ def test_supplier_split_follows_shares_exactly(load_text):
 
 def test_finite_buffer_is_never_exceeded(load_text):
     net = _run_network(load_text)
-    res = sim.run(load_text(NETWORK))
+    res = rackline.run(load_text(NETWORK))
     levels = res.timeseries[(res.timeseries.metric == "inventory") & (res.timeseries.subject == "wisconsin/untested")]
     assert levels.value.max() <= 6
     assert net.inventories[("wisconsin", "untested")].level <= 6
 
 
 def test_same_seed_same_numbers_and_different_seed_different(load_text):
-    a = sim.run(load_text(NETWORK), reps=2)
-    b = sim.run(load_text(NETWORK), reps=2, jobs=2)
-    c = sim.run(load_text(NETWORK), reps=2, seed=99)
+    a = rackline.run(load_text(NETWORK), reps=2)
+    b = rackline.run(load_text(NETWORK), reps=2, jobs=2)
+    c = rackline.run(load_text(NETWORK), reps=2, seed=99)
     assert a.kpis.to_csv() == b.kpis.to_csv()
     assert a.kpis.to_csv() != c.kpis.to_csv()
 
@@ -99,8 +99,8 @@ def test_streams_are_named_not_positional(load_text):
     base = load_text(NETWORK)
     extra = load_text(NETWORK.replace("suppliers:\n", "suppliers:\n  spare: {item: tray, region: domestic, "
                                                      "lead_time: 1 w}\n"))
-    r1 = sim.run(base)
-    r2 = sim.run(extra)
+    r1 = rackline.run(base)
+    r2 = rackline.run(extra)
     f = lambda r: r.kpi("throughput", "rack")["mean"]
     assert f(r1) == f(r2)
 
@@ -118,7 +118,7 @@ demand:
   d: {item: rack, site: s, interarrival: 1 d, order_size: 3}
 release: {policy: make_to_order}
 """
-    res = sim.run(load_text(text))
+    res = rackline.run(load_text(text))
     assert res.kpi("throughput", "rack")["mean"] == pytest.approx(21, abs=0.5)
     assert res.kpi("inventory", "s/rack")["mean"] < 0.5
 
@@ -139,8 +139,8 @@ sites:
 demand:
   all: {item: rack, site: s, capacity: true}
 """
-    from sim.headline import bottleneck_sentence, station_table
-    res = sim.run(load_text(text))
+    from rackline.output.headline import bottleneck_sentence, station_table
+    res = rackline.run(load_text(text))
     table = station_table(res)
     row = table[table.station == "s.assemble"].iloc[0]
     assert row.starved_on == "optics" and row.starved_on_source == "supplier optics_asia"
@@ -149,7 +149,7 @@ demand:
 
 
 def test_mser5_cuts_an_initial_transient():
-    from sim.stats import mser5
+    from rackline.analysis.stats import mser5
     rng = np.random.default_rng(1)
     y = np.concatenate([np.linspace(0, 100, 20), 100 + rng.normal(0, 5, 200)])
     assert 3 <= mser5(y) <= 5          # batches of 5: the 20-point ramp is 4 batches
@@ -157,8 +157,8 @@ def test_mser5_cuts_an_initial_transient():
 
 
 def test_precision_adds_replications_until_the_ci_is_tight():
-    from sim.runner import run_replications
-    from sim.schema import load_scenario
+    from rackline.experiments.replications import run_replications
+    from rackline.scenario import load_scenario
     from conftest import ANALYTIC
     loaded = load_scenario(ANALYTIC / "mm1.yaml", {"run.horizon": "1000 h", "run.warmup": "50 h"})
     res = run_replications(loaded, reps=3, precision=0.02, max_reps=40)
@@ -169,7 +169,7 @@ def test_precision_adds_replications_until_the_ci_is_tight():
 
 
 def test_a_valid_scenario_that_cannot_work_says_so(load_text):
-    from sim.headline import headline
+    from rackline.output.headline import headline
     text = """
 name: stuck
 run: {horizon: 10 w}
@@ -185,7 +185,7 @@ sites:
 demand:
   d: {item: rack, site: s, rate: 10 per week}
 """
-    lines = headline(sim.run(load_text(text)))
+    lines = headline(rackline.run(load_text(text)))
     assert any(l.startswith("WARNING: no rack was made") for l in lines)
     assert any("demand d is far above what is shipped" in l for l in lines)
     assert any("station s.build never worked: starved on chip" in l for l in lines)

@@ -9,8 +9,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from conftest import SCENARIOS
-from sim.errors import ScenarioError
-from sim.schema import load_scenario_text
+from rackline.errors import ScenarioError
+from rackline.scenario import load_scenario_text
 
 BASE = yaml.safe_load((SCENARIOS / "minimal.yaml").read_text())
 

@@ -7,8 +7,8 @@ import time
 import pytest
 
 from conftest import SCENARIOS, interrupt
-from sim.cli import main
-from sim.results import is_complete
+from rackline.cli import main
+from rackline.output.folder import is_complete
 
 
 @pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGKILL], ids=["SIGINT", "SIGKILL"])
@@ -28,8 +28,8 @@ def test_interrupted_run_leaves_nothing_that_looks_complete(tmp_path, sig):
 
 
 def test_a_crash_while_writing_removes_the_partial_folder(tmp_path, monkeypatch, capsys):
-    import sim.report
-    monkeypatch.setattr(sim.report, "render_folder", lambda *a, **k: 1 / 0)
+    import rackline.output.report as report
+    monkeypatch.setattr(report, "render_folder", lambda *a, **k: 1 / 0)
     out = tmp_path / "r"
     assert main(["run", str(SCENARIOS / "minimal.yaml"), "--reps", "2", "--out", str(out)]) == 1
     assert not out.exists() and not list(tmp_path.glob(".partial-*"))

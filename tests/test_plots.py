@@ -8,10 +8,10 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from sim import FOOTER
-from sim.plots import (backlog_plot, bottleneck_share_plot, cumulative_plot, inventory_plot, lead_time_plot,
+from rackline import FOOTER
+from rackline.output.plots import (backlog_plot, bottleneck_share_plot, cumulative_plot, inventory_plot, lead_time_plot,
                        station_states_plot, throughput_plot, welch_plot)
-from sim.plots.style import color_for
+from rackline.output.plots.style import color_for
 
 
 def _texts(fig):
@@ -84,7 +84,7 @@ def test_lead_time_and_welch(ts):
 
 @pytest.fixture(scope="module")
 def run_folder(tmp_path_factory):
-    from sim.cli import main
+    from rackline.cli import main
     out = tmp_path_factory.mktemp("r") / "baseline"
     assert main(["run", "scenarios/baseline.yaml", "--reps", "3", "--out", str(out)]) == 0
     return out
@@ -100,7 +100,7 @@ def test_run_writes_plots_and_a_self_contained_report(run_folder):
 
 
 def test_plot_redraws_from_saved_results(run_folder, capsys):
-    from sim.cli import main
+    from rackline.cli import main
     before = (run_folder / "plots" / "throughput.png").read_bytes()
     (run_folder / "plots" / "throughput.png").unlink()
     assert main(["plot", str(run_folder)]) == 0
@@ -108,7 +108,7 @@ def test_plot_redraws_from_saved_results(run_folder, capsys):
 
 
 def test_plot_refuses_an_incomplete_folder(tmp_path, capsys):
-    from sim.cli import main
+    from rackline.cli import main
     (tmp_path / "kpis.csv").write_text("kpi\n")
     assert main(["plot", str(tmp_path)]) == 2
     assert "expected a complete results folder" in capsys.readouterr().err

@@ -7,7 +7,7 @@ import math
 
 import pytest
 
-import sim
+import rackline
 from conftest import ANALYTIC
 
 
@@ -17,7 +17,7 @@ def within(res_row, theory, rel=0.05):
 
 @pytest.fixture(scope="module")
 def mm1():
-    return sim.run(ANALYTIC / "mm1.yaml", jobs=2)
+    return rackline.run(ANALYTIC / "mm1.yaml", jobs=2)
 
 
 def test_mm1_order_lead_time_is_one_over_mu_minus_lambda(mm1):
@@ -50,13 +50,13 @@ def erlang_c_wait(c: int, lam: float, mu: float) -> float:
 
 
 def test_mmc_lead_time_matches_erlang_c():
-    res = sim.run(ANALYTIC / "mmc.yaml", jobs=2)
+    res = rackline.run(ANALYTIC / "mmc.yaml", jobs=2)
     theory = erlang_c_wait(3, 2.4, 1.0) + 1.0
     assert within(res.kpi("order_lead_time", "orders"), theory)
 
 
 def test_jackson_tandem_sojourn_and_throughput():
-    res = sim.run(ANALYTIC / "jackson.yaml", jobs=2)
+    res = rackline.run(ANALYTIC / "jackson.yaml", jobs=2)
     assert within(res.kpi("order_lead_time", "orders"), 1 / (1.25 - 1) + 1 / (1.5 - 1))
     # every station has slack: the line's throughput is the arrival rate
     assert within(res.kpi("throughput", "product"), 168.0, rel=0.02)
@@ -74,7 +74,7 @@ def mva_throughput(means: list[float], n: int) -> float:
 
 
 def test_conwip_loop_throughput_matches_mva():
-    res = sim.run(ANALYTIC / "conwip.yaml", jobs=2)
+    res = rackline.run(ANALYTIC / "conwip.yaml", jobs=2)
     theory = mva_throughput([1.0, 1.5, 0.5], 4) * 168
     assert within(res.kpi("throughput", "x3"), theory, rel=0.02)
 
@@ -96,7 +96,7 @@ sites:
 demand:
   all: {item: c, site: s, capacity: true}
 """
-    res = sim.run(load_text(text))
+    res = rackline.run(load_text(text))
     assert res.kpi("throughput", "c")["mean"] == pytest.approx(168 / 2, rel=0.01)
     table = res.stations.set_index(["station", "metric"])["mean"]
     assert table[("s.s2", "bottleneck_sole")] > 0.8

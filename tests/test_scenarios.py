@@ -4,16 +4,16 @@ from __future__ import annotations
 
 import pytest
 
-import sim
+import rackline
 from conftest import SCENARIOS
-from sim.headline import station_table
+from rackline.output.headline import station_table
 
 NAMES = sorted(p.stem for p in SCENARIOS.glob("*.yaml"))
 
 
 @pytest.fixture(scope="module")
 def runs():
-    return {name: sim.run(SCENARIOS / f"{name}.yaml", reps=3, jobs=2) for name in NAMES}
+    return {name: rackline.run(SCENARIOS / f"{name}.yaml", reps=3, jobs=2) for name in NAMES}
 
 
 def weekly(res, metric="output", subject=None):

@@ -9,9 +9,9 @@ import pandas as pd
 import pytest
 
 from conftest import SCENARIOS, interrupt
-from sim.cli import main
-from sim.sweep import run_sweep, sweep_from_args
-from sim.sweep.analysis import indices
+from rackline.cli import main
+from rackline.experiments.sweep import run_sweep, sweep_from_args
+from rackline.experiments.sweep.analysis import indices
 
 MINIMAL = str(SCENARIOS / "minimal.yaml")
 
@@ -167,7 +167,7 @@ def test_morris_screening_runs_end_to_end(tmp_path):
 
 
 def test_large_designs_need_yes_without_a_terminal(tmp_path, capsys, monkeypatch):
-    monkeypatch.setattr("sim.cli.CONFIRM_ABOVE", 5)
+    monkeypatch.setattr("rackline.cli.CONFIRM_ABOVE", 5)
     code = main(["sweep", MINIMAL, "--reps", "2", "--out", str(tmp_path / "x"),
                  "--vary", "sites.wisconsin.stations.l11_test.servers=1:5:5"])
     assert code == 2 and "add --yes" in capsys.readouterr().err

@@ -1,4 +1,0 @@
-"""`python -m sim` is the same as `rackline`."""
-from .cli import entry
-
-entry()

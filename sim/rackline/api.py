@@ -1,0 +1,44 @@
+"""The Python API: `rackline.run`, `rackline.compare`, `rackline.sweep`.
+
+Each takes what a person has at hand (a scenario file, or an already loaded
+scenario) and returns a typed result whose tables are DataFrames; nothing prints.
+"""
+from __future__ import annotations
+
+from collections.abc import Sequence
+from pathlib import Path
+from typing import Any
+
+from rackline.experiments.compare import Comparison
+from rackline.experiments.compare import compare as compare_loaded
+from rackline.experiments.replications import RunResults, run_replications
+from rackline.experiments.sweep import Sweep, SweepOutcome, load_sweep, run_sweep
+from rackline.scenario import Loaded, load_scenario
+
+ScenarioLike = str | Path | Loaded
+
+
+def _load(scenario: ScenarioLike, overrides: dict[str, Any] | None = None) -> Loaded:
+    if isinstance(scenario, Loaded):
+        return load_scenario(scenario.source, overrides) if overrides else scenario
+    return load_scenario(scenario, overrides)
+
+
+def run(scenario: ScenarioLike, reps: int | None = None, jobs: int = 1, seed: int | None = None,
+        overrides: dict[str, Any] | None = None) -> RunResults:
+    """`rackline.run('scenarios/baseline.yaml', reps=5)` -> RunResults (kpis, stations, ... as DataFrames)."""
+    return run_replications(_load(scenario, overrides), reps, jobs, seed)
+
+
+def compare(scenarios: Sequence[ScenarioLike], reps: int | None = None, jobs: int = 1,
+            seed: int | None = None) -> Comparison:
+    """Run two or more scenarios on common random numbers; differences are paired against the first."""
+    loaded = [_load(s) for s in scenarios]
+    return compare_loaded([(ld.scenario.name, ld) for ld in loaded], reps, jobs, seed)
+
+
+def sweep(spec: str | Path | Sweep, out: str | Path, jobs: int = 1, scheduler: str | None = None,
+          resume: bool = False, plots: bool = True) -> SweepOutcome:
+    """Run a sweep file (or a built `Sweep`) into the folder `out`; returns its tables."""
+    sw = spec if isinstance(spec, Sweep) else load_sweep(spec)
+    return run_sweep(sw, out, jobs, scheduler, resume, plots=plots)

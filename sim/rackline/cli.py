@@ -1,0 +1,346 @@
+"""The `rackline` command line. Each command is a function returning an exit code:
+0 ok, 1 the run failed (a saved traceback says why), 2 bad input, 130 interrupted.
+
+Heavy libraries (pandas, matplotlib) are imported inside commands, so `--help`
+answers at once.
+"""
+from __future__ import annotations
+
+import os
+import sys
+import tempfile
+import traceback
+
+import click
+
+from rackline import FOOTER, __version__
+
+EXIT_OK, EXIT_FAILED, EXIT_BAD_INPUT, EXIT_INTERRUPTED = 0, 1, 2, 130
+
+
+def _overrides(assignments: tuple[str, ...]) -> dict:
+    from rackline.scenario.paths import parse_assignment
+    return dict(parse_assignment(a) for a in assignments)
+
+
+def _progress(total: int, desc: str):
+    from tqdm import tqdm
+    return tqdm(total=total, desc=desc, unit="rep", file=sys.stderr, disable=None, leave=False)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+@click.version_option(__version__, prog_name="rackline")
+def cli():
+    """rackline: what limits U.S. production of AI data-center racks, and what if?
+
+    Scenarios are YAML files (see scenarios/ and the README's key reference).
+    Every number in them is an assumption: no public source gives volumes.
+
+    \b
+    Typical session:
+      rackline validate scenarios/*.yaml
+      rackline assumptions scenarios/baseline.yaml
+      rackline run scenarios/baseline.yaml --reps 5 --jobs 2
+      rackline run scenarios/baseline.yaml --set sites.wisconsin.stations.l11_test.servers=10
+
+    Exit codes: 0 ok, 1 run failed, 2 bad input, 130 interrupted.
+    """
+
+
+@cli.command()
+@click.argument("scenarios", nargs=-1, required=True, type=click.Path(dir_okay=False))
+def validate(scenarios):
+    """Check scenario files: schema, units, references, sources of every item.
+
+    Prints every problem as FILE:LINE: at PATH: expected ..., got ...
+    and exits 2 if any file has one.
+    """
+    from rackline.errors import ScenarioError
+    from rackline.scenario import load_scenario
+    bad = 0
+    for path in scenarios:
+        try:
+            loaded = load_scenario(path)
+        except ScenarioError as exc:
+            bad += 1
+            click.echo(str(exc), err=True)
+        else:
+            sc = loaded.scenario
+            n_st = sum(1 for _ in sc.station_items())
+            click.echo(f"{path}: ok ({sc.name}: {len(sc.sites)} sites, {n_st} stations, {len(sc.items)} items)")
+    return EXIT_BAD_INPUT if bad else EXIT_OK
+
+
+@cli.command()
+@click.argument("scenario", type=click.Path(dir_okay=False))
+@click.option("--csv", "as_csv", is_flag=True, help="Print CSV instead of a table.")
+@click.option("--set", "sets", multiple=True, metavar="PATH=VALUE", help="Override a value first.")
+def assumptions(scenario, as_csv, sets):
+    """List every parameter of SCENARIO: path, value, unit and note.
+
+    Rows without a note are flagged: they are assumptions nobody has justified yet.
+    """
+    from rackline.scenario.assumptions import register
+    from rackline.scenario import load_scenario
+    reg = register(load_scenario(scenario, _overrides(sets)))
+    if as_csv:
+        click.echo(reg.to_csv(index=False), nl=False)
+        return EXIT_OK
+    import pandas as pd
+    with pd.option_context("display.max_rows", None, "display.max_colwidth", 60, "display.width", 200):
+        shown = reg.assign(flag=reg.has_note.map({True: "", False: "NO NOTE"}))
+        click.echo(shown[["path", "value", "unit", "note", "flag"]].to_string(index=False))
+    missing = int((~reg.has_note).sum())
+    click.echo(f"\n{len(reg)} parameters, {missing} without a note. {FOOTER}.")
+    return EXIT_OK
+
+
+@cli.command()
+def schema():
+    """Print the JSON Schema of scenario files (for editor completion and checks)."""
+    import json
+    from rackline.scenario.jsonschema import scenario_json_schema
+    click.echo(json.dumps(scenario_json_schema(), indent=2))
+    return EXIT_OK
+
+
+@cli.command()
+@click.argument("scenario", type=click.Path(dir_okay=False))
+@click.option("--reps", type=click.IntRange(min=1), default=None, help="Replications (default: run.replications).")
+@click.option("--seed", type=click.IntRange(min=0), default=None, help="Root seed (default: run.seed).")
+@click.option("--set", "sets", multiple=True, metavar="PATH=VALUE",
+              help="Override a value by dotted path, e.g. --set suppliers.optics_asia.lead_time.mean='8 w'.")
+@click.option("--out", type=click.Path(file_okay=False), default=None,
+              help="Results folder (default: results/<scenario>/<timestamp>).")
+@click.option("--jobs", type=click.IntRange(min=1), default=1, help="Worker processes for replications.")
+@click.option("--precision", type=click.FloatRange(min=0.001, max=1), default=None,
+              help="Add replications until throughput CIs are within this share of the mean (e.g. 0.05).")
+@click.option("--no-plots", is_flag=True, help="Skip plots and report.html (faster).")
+def run(scenario, reps, seed, sets, out, jobs, precision, no_plots):
+    """Simulate SCENARIO and write a results folder.
+
+    The folder holds manifest.json, the resolved scenario.yaml, assumptions.csv,
+    kpis.csv (mean and 95% CI per KPI), replications.csv, stations.csv (ranked
+    bottlenecks), timeseries.csv, plots and report.html. Same scenario and seed
+    give identical numbers, whatever --jobs.
+    """
+    from rackline.experiments.replications import run_replications
+    from rackline.scenario import load_scenario
+    loaded = load_scenario(scenario, _overrides(sets))
+    n = reps or loaded.scenario.run.replications
+    bar = _progress(n, f"{loaded.scenario.name}")
+    try:
+        res = run_replications(loaded, reps, jobs, seed, precision, progress=bar.update,
+                               on_total=lambda t: setattr(bar, "total", t) or bar.refresh())
+    finally:
+        bar.close()
+    from rackline.output.headline import headline
+    from rackline.output.folder import default_out, write_run
+    folder = write_run(res, out or default_out(loaded.scenario.name), plots=not no_plots)
+    for line in headline(res) + res.notes:
+        click.echo(line)
+    click.echo(f"Results: {folder}  ({len(res.reps)} replications, warm-up {res.warmup:g} h, "
+               f"{res.wall:.1f} s)")
+    click.echo(FOOTER)
+    return EXIT_OK
+
+
+@cli.command()
+@click.argument("scenarios", nargs=-1, required=True, type=click.Path(dir_okay=False))
+@click.option("--variant", "variant_specs", multiple=True, metavar="NAME:PATH=VALUE",
+              help="Compare the (single) scenario with a variant of itself; repeat to add keys or variants.")
+@click.option("--set", "sets", multiple=True, metavar="NAME:PATH=VALUE",
+              help="Override a value in the scenario called NAME (its `name:` or file stem).")
+@click.option("--reps", type=click.IntRange(min=2), default=None, help="Replications per scenario.")
+@click.option("--seed", type=click.IntRange(min=0), default=None, help="Root seed shared by all scenarios.")
+@click.option("--jobs", type=click.IntRange(min=1), default=1, help="Worker processes.")
+@click.option("--out", type=click.Path(file_okay=False), default=None, help="Folder (default results/compare/...).")
+@click.option("--no-plots", is_flag=True, help="Skip plots and report.html.")
+def compare(scenarios, variant_specs, sets, reps, seed, jobs, out, no_plots):
+    """Compare scenarios with common random numbers and paired differences.
+
+    \b
+    rackline compare scenarios/baseline.yaml scenarios/localization.yaml
+    rackline compare scenarios/baseline.yaml \\
+        --variant more_bays:sites.wisconsin.stations.l11_test.servers=12
+
+    Every scenario runs the same replications with the same seed; differences from
+    the first come with paired-t CIs (Bonferroni-adjusted for several scenarios).
+    """
+    from pathlib import Path
+
+    from rackline.experiments.compare import compare as run_compare, variants
+    from rackline.output.compare_report import summary_lines, write_compare
+    from rackline.errors import Problem, ScenarioError
+    from rackline.output.folder import default_out
+    from rackline.scenario import load_scenario
+    from rackline.scenario.paths import parse_assignment
+    by_name: dict[str, dict] = {}
+    for spec in sets:
+        name, _, rest = spec.partition(":")
+        if not rest:
+            raise ScenarioError([Problem("--set", None, "", f"expected NAME:PATH=VALUE, got {spec!r}")])
+        path, value = parse_assignment(rest)
+        by_name.setdefault(name, {})[path] = value
+    loaded = []
+    for path in scenarios:
+        base = load_scenario(path)
+        key = next((k for k in (base.scenario.name, Path(path).stem) if k in by_name), None)
+        ld = load_scenario(path, by_name.pop(key)) if key else base
+        loaded.append((ld.scenario.name, ld))
+    if by_name:
+        raise ScenarioError([Problem("--set", None, "", f"expected a scenario name among "
+                                                         f"{[n for n, _ in loaded]}, got {sorted(by_name)}")])
+    if variant_specs:
+        if len(scenarios) != 1:
+            raise ScenarioError([Problem("--variant", None, "", "expected one base scenario with --variant")])
+        base = loaded[0][1]
+        for name, overrides in variants(base, list(variant_specs)):
+            loaded.append((name, load_scenario(scenarios[0], overrides)))
+    if len(loaded) < 2:
+        raise ScenarioError([Problem("compare", None, "", "expected two or more scenarios (or --variant)")])
+    n = (reps or loaded[0][1].scenario.run.replications) * len(loaded)
+    bar = _progress(n, "compare")
+    try:
+        cmp = run_compare(loaded, reps, jobs, seed, progress=bar.update)
+    finally:
+        bar.close()
+    folder = write_compare(cmp, out or default_out("compare"), plots=not no_plots)
+    for line in summary_lines(cmp):
+        click.echo(line)
+    click.echo(f"Results: {folder}")
+    click.echo(FOOTER)
+    return EXIT_OK
+
+
+CONFIRM_ABOVE = 2000
+
+
+@cli.command()
+@click.argument("file", type=click.Path(dir_okay=False))
+@click.option("--vary", multiple=True, metavar="PATH=LOW:HIGH[:STEPS]",
+              help="Short form on a scenario file: a parameter and its range (repeat).")
+@click.option("--method", type=click.Choice(["grid", "oat", "lhs", "sobol", "morris"]), default="oat",
+              show_default=True, help="Design for --vary.")
+@click.option("--reps", type=click.IntRange(min=1), default=2, show_default=True, help="Replications per point (--vary).")
+@click.option("--samples", type=click.IntRange(min=1), default=16, show_default=True,
+              help="lhs points / sobol N / morris trajectories (--vary).")
+@click.option("--kpi", "kpis", multiple=True, default=("throughput",), show_default=True,
+              help="KPI of interest, `kpi` or `kpi:subject` (--vary; repeat).")
+@click.option("--seed", type=click.IntRange(min=0), default=None, help="Root seed (--vary).")
+@click.option("--jobs", type=click.IntRange(min=1), default=2, show_default=True, help="Local worker processes.")
+@click.option("--scheduler", default=None, metavar="ADDRESS",
+              help="Run on a Dask cluster: tcp://HOST:8786, or local-dask to start one here with --jobs workers.")
+@click.option("--out", type=click.Path(file_okay=False), default=None,
+              help="Sweep folder (default results/sweeps/<name>); the store that --resume reads.")
+@click.option("--resume", is_flag=True, help="Finish an interrupted sweep: run only the missing tasks.")
+@click.option("--yes", is_flag=True, help=f"Do not ask before designs of more than {CONFIRM_ABOVE} runs.")
+@click.option("--no-plots", is_flag=True, help="Skip plots and report.html.")
+def sweep(file, vary, method, reps, samples, kpis, seed, jobs, scheduler, out, resume, yes, no_plots):
+    """Vary assumptions and see which ones matter.
+
+    \b
+    rackline sweep scenarios/sweeps/baseline_uncertainty.yaml --jobs 2
+    rackline sweep scenarios/baseline.yaml --method oat \\
+        --vary sites.wisconsin.stations.integrate.servers=2:5:4 \\
+        --vary suppliers.optics_asia.lead_time.mean='8 w:16 w:3'
+    rackline sweep FILE --resume                  # after Ctrl-C, a crash or a kill
+    rackline sweep FILE --scheduler tcp://10.0.0.5:8786
+
+    Every (point, replication) is a task committed to sweep.db in the sweep folder
+    as it finishes; --resume runs only what is missing and gives the same results as
+    an uninterrupted sweep. Exports: experiments.csv, results.csv, summary.csv,
+    analysis tables, plots/ and report.html.
+    """
+    from pathlib import Path
+
+    from rackline.experiments.sweep import build, load_sweep, run_sweep, sweep_from_args
+    if vary:
+        sw = sweep_from_args(file, list(vary), method, reps, samples, seed, list(kpis))
+    else:
+        sw = load_sweep(file)
+    design = build(sw)
+    n = len(design.overrides) * sw.spec.replications
+    folder = Path(out) if out else Path("results") / "sweeps" / sw.name
+    click.echo(f"Sweep {sw.name}: {design.method} design, {len(design.overrides)} points x "
+               f"{sw.spec.replications} replications = {n} runs -> {folder}")
+    if n > CONFIRM_ABOVE and not yes:
+        if not sys.stdin.isatty():
+            raise click.UsageError(f"{n} runs is a large design; add --yes to run it without a prompt")
+        click.confirm("Run it?", abort=True)
+    from tqdm import tqdm
+    bar = tqdm(total=n, desc=sw.name, unit="run", file=sys.stderr, disable=None)
+    if resume:
+        from rackline.experiments.sweep.store import Store
+        if (folder / "sweep.db").exists():
+            st = Store(folder / "sweep.db")
+            bar.update(len(st.done()))
+            st.close()
+    try:
+        outcome = run_sweep(sw, folder, jobs, scheduler, resume, progress=bar.update, plots=not no_plots)
+    finally:
+        bar.close()
+    click.echo(f"Done: {outcome.ran} runs now, {outcome.failed} failed (see errors.csv); results in {outcome.folder}")
+    click.echo(FOOTER)
+    return EXIT_OK
+
+
+@cli.command()
+@click.argument("results_dir", type=click.Path(file_okay=False))
+def plot(results_dir):
+    """Redraw plots/ and report.html of RESULTS_DIR from its saved tables (no rerun)."""
+    from pathlib import Path
+
+    from rackline.errors import RacklineError
+    from rackline.output.report import render_folder
+    from rackline.output.folder import is_complete
+    if not is_complete(results_dir):
+        raise RacklineError(f"{results_dir}: expected a complete results folder (with manifest.json "
+                            "marked complete), got something else; rerun `rackline run`")
+    files = render_folder(Path(results_dir))
+    click.echo(f"Redrew {len(files) - 1} plots and {Path(results_dir) / 'report.html'}")
+    return EXIT_OK
+
+
+def _save_traceback() -> str:
+    fd, path = tempfile.mkstemp(prefix="rackline-crash-", suffix=".txt")
+    with os.fdopen(fd, "w") as fh:
+        fh.write(f"rackline {__version__}\nargv: {sys.argv}\n\n")
+        traceback.print_exc(file=fh)
+    return path
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Entry point: never shows a traceback for bad input; saves one for crashes."""
+    from rackline.errors import RacklineError, RunInterrupted
+    try:
+        rv = cli.main(args=argv, prog_name="rackline", standalone_mode=False)
+        return rv if isinstance(rv, int) else EXIT_OK
+    except click.exceptions.Abort:
+        click.echo("Interrupted.", err=True)
+        return EXIT_INTERRUPTED
+    except click.ClickException as exc:
+        exc.show()
+        return EXIT_BAD_INPUT
+    except RacklineError as exc:
+        click.echo(str(exc), err=True)
+        return EXIT_BAD_INPUT
+    except (KeyboardInterrupt, RunInterrupted) as exc:
+        kept = getattr(exc, "kept", "")
+        click.echo("Interrupted; " + (kept or "no results were written."), err=True)
+        return EXIT_INTERRUPTED
+    except FileExistsError as exc:
+        click.echo(f"error: {exc}", err=True)
+        return EXIT_BAD_INPUT
+    except Exception as exc:  # noqa: BLE001 - the last line of defence
+        path = _save_traceback()
+        click.echo(f"rackline failed: {type(exc).__name__}: {exc} (traceback saved to {path})", err=True)
+        return EXIT_FAILED
+
+
+def entry() -> None:  # pragma: no cover
+    sys.exit(main())
+
+
+if __name__ == "__main__":  # pragma: no cover
+    entry()

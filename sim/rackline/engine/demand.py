@@ -1,0 +1,138 @@
+"""Demand: orders for a product at its shipping site, filled first come first served.
+
+Orders arrive at a piecewise-constant rate (Poisson or evenly spread), or with a
+given time between orders; unmet units wait as backorders. In capacity mode the
+customer takes every unit as it is made, which measures the maximum rate.
+"""
+from __future__ import annotations
+
+import math
+from collections import deque
+
+from rackline.scenario.distributions import Blocks
+
+
+def periods_of(spec) -> list[tuple[float, float]]:
+    """[(from, rate per hour)] sorted; rate 0 before the first period."""
+    if spec.rate is not None:
+        return [(0.0, spec.rate)]
+    return sorted((p.start, p.rate) for p in spec.schedule)
+
+
+def next_time(periods: list[tuple[float, float]], t: float, work: float) -> float:
+    """The time at which the cumulative rate from t reaches `work` (inf if never)."""
+    for i, (start, rate) in enumerate(periods):
+        end = periods[i + 1][0] if i + 1 < len(periods) else math.inf
+        if end <= t:
+            continue
+        a = max(t, start)
+        if rate > 0.0:
+            cap = rate * (end - a)
+            if work <= cap:
+                return a + work / rate
+            work -= cap
+    return math.inf
+
+
+class Demand:
+    def __init__(self, clock, name: str, spec, inv, *, arrival_rng, size, interarrival=None):
+        self.clock = clock
+        self.name = name
+        self.item = spec.item
+        self.site = spec.site
+        self.inv = inv
+        self.spec = spec
+        self.capacity_mode = spec.capacity
+        self.periods = periods_of(spec) if (spec.rate is not None or spec.schedule) else None
+        self._exp = Blocks(arrival_rng.standard_exponential)
+        self.size = size
+        self.fixed_size = max(1, int(round(spec.order_size.value))) if spec.order_size.dist == "fixed" else 0
+        self.interarrival = interarrival
+        self.due = spec.due
+        self.poisson = spec.arrivals == "poisson"
+        self.constant = bool(self.periods) and len(self.periods) == 1 and self.periods[0][0] == 0.0 \
+            and self.periods[0][1] > 0.0
+        self.authorize: list = []          # [(Authorization, units per product unit)]
+        self.orders: deque = deque()       # [arrival, units left, due]
+        self.n_orders = 0
+        self.units_ordered = 0
+        self.units_shipped = 0
+        self.filled_at_once = 0
+        self.backlog = 0
+        self.backlog_area = 0.0
+        self._t_last = 0.0
+        self.arrivals: list[tuple[float, bool]] = []             # (time, filled at once)
+        self.lead_times: list[tuple[float, float, float]] = []   # (arrival, filled at, lead time)
+
+    def start(self) -> None:
+        if self.spec.initial_backlog:
+            self._new_order(self.spec.initial_backlog)
+        if self.capacity_mode:
+            self.on_stock()
+        else:
+            self._schedule(0.0)
+
+    def _schedule(self, t: float) -> None:
+        if self.interarrival is not None:
+            gap = self.interarrival()
+        else:
+            work = self._exp() if self.poisson else 1.0
+            if self.constant:                       # one rate forever: no need to walk periods
+                gap = work / self.periods[0][1]
+            else:
+                gap = next_time(self.periods, t, work) - t
+        if gap < math.inf:
+            self.clock.call_in(gap, self._arrive)
+
+    def _arrive(self) -> None:
+        qty = self.fixed_size or max(1, int(round(self.size())))
+        self._new_order(qty)
+        self._schedule(self.clock.now)
+
+    def _flush(self) -> None:
+        now = self.clock.now
+        self.backlog_area += self.backlog * (now - self._t_last)
+        self._t_last = now
+
+    def _new_order(self, qty: int) -> None:
+        self._flush()
+        now = self.clock.now
+        self.n_orders += 1
+        self.units_ordered += qty
+        at_once = not self.orders and self.inv.level >= qty
+        self.arrivals.append((now, at_once))
+        if at_once:
+            self.filled_at_once += 1
+        self.orders.append([now, qty])
+        self.backlog += qty
+        for auth, per_unit in self.authorize:
+            auth.add(qty * per_unit)
+        self.on_stock()
+
+    def on_stock(self) -> None:
+        inv = self.inv
+        if self.capacity_mode:
+            if inv.level > 0:
+                n = inv.level
+                inv.take(n)
+                self.units_shipped += n
+            return
+        if not self.orders or inv.level <= 0:
+            return
+        self._flush()
+        now = self.clock.now
+        while self.orders and inv.level > 0:
+            order = self.orders[0]
+            n = min(order[1], inv.level)
+            inv.take(n)
+            order[1] -= n
+            self.backlog -= n
+            self.units_shipped += n
+            if order[1] == 0:
+                self.orders.popleft()
+                self.lead_times.append((order[0], now, now - order[0]))
+
+    def snapshot(self) -> dict:
+        self._flush()
+        return {"orders": self.n_orders, "units_ordered": self.units_ordered, "units_shipped": self.units_shipped,
+                "filled_at_once": self.filled_at_once, "backlog": self.backlog, "backlog_area": self.backlog_area}

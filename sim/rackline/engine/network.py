@@ -1,0 +1,302 @@
+"""Build one replication's item-flow network from a validated scenario, and run it.
+
+Every random process gets its own stream named after what it is
+(`station:texas.l11_test:time:rack`), so scenarios that share a process share its
+random numbers. The run records cumulative counters at every week boundary (and at
+the warm-up and the horizon); KPIs for any warm-up are differences of those
+snapshots, computed later in `sim.kpis`.
+"""
+from __future__ import annotations
+
+import math
+import time
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from rackline.scenario.distributions import Sampler
+from rackline.scenario.model import Scenario
+from rackline.engine.calendar import ShiftCalendar
+from rackline.engine.clock import Clock
+from rackline.engine.demand import Demand
+from rackline.engine.disruption import Disruptions
+from rackline.engine.inventory import Inventory
+from rackline.engine.lane import Lane
+from rackline.engine.release import Authorization, Loop, requirements
+from rackline.engine.station import RecipeRun, Station
+from rackline.engine.supplier import Replenishment, Supplier
+from rackline.engine.workforce import Pool
+
+WEEK = 168.0
+
+
+@dataclass
+class RepResult:
+    """Everything one replication measured, in plain arrays (cheap to pickle)."""
+
+    replication: int
+    horizon: float
+    times: np.ndarray
+    series: dict[str, np.ndarray]
+    periods: dict[str, np.ndarray]
+    lead_times: dict[str, np.ndarray]
+    arrivals: dict[str, np.ndarray]
+    supplier_leads: dict[str, np.ndarray]
+    disruptions: list[tuple]
+    events: int = 0
+    wall: float = 0.0
+    meta: dict = field(default_factory=dict)
+    cache: dict = field(default_factory=dict)   # KPI rows computed in the worker (sim.runner)
+
+
+class _QuietInventory(Inventory):
+    """Measurement off (benchmarks only): no time-weighted accounting."""
+
+    __slots__ = ()
+
+    def _flush(self) -> None:
+        pass
+
+
+class _QuietStation(Station):
+    """Measurement off (benchmarks only): no time-in-state accounting."""
+
+    def _flush(self) -> None:
+        pass
+
+
+class Network:
+    def __init__(self, sc: Scenario, clock: Clock, measure: bool = True):
+        self.sc = sc
+        self.clock = clock
+        self._inventory_cls = Inventory if measure else _QuietInventory
+        self._station_cls = Station if measure else _QuietStation
+        self.inventories: dict[tuple[str, str], Inventory] = {}
+        self.stations: dict[str, Station] = {}
+        self.suppliers: dict[str, Supplier] = {}
+        self.lanes: dict[str, Lane] = {}
+        self.demands: dict[str, Demand] = {}
+        self.pools: dict[str, Pool] = {}
+        self.calendars: dict[str, ShiftCalendar] = {}
+        self.replenish: list[tuple[Replenishment, Inventory]] = []
+        self.disruptions = Disruptions(clock)
+        self._build()
+
+    # ---- helpers ------------------------------------------------------------------------
+    def sampler(self, dist, key: str) -> Sampler:
+        return Sampler(dist, self.clock.stream(key))
+
+    def inventory(self, site: str, item: str) -> Inventory:
+        inv = self.inventories.get((site, item))
+        if inv is None:
+            spec = self.sc.sites[site].inventories.get(item)
+            inv = self._inventory_cls(self.clock, site, item, spec.initial if spec else 0,
+                            spec.capacity if spec else math.inf, made=item in self.made)
+            self.inventories[(site, item)] = inv
+        return inv
+
+    def _build(self) -> None:
+        sc, clock = self.sc, self.clock
+        self.made = {item for _, _, st in sc.station_items() for item in st.recipes()}
+        self.made |= {r.fail_to for _, _, st in sc.station_items() for r in st.recipes().values()
+                      if r.fail_to != "scrap"}
+        self.made |= {lane.item for lane in sc.lanes.values() if lane.item in self.made}
+        for name, cal in sc.calendars.items():
+            self.calendars[name] = ShiftCalendar(clock, name, cal)
+        for site_name, site in sc.sites.items():
+            for pname, pspec in site.workforce.items():
+                self.pools[f"{site_name}.{pname}"] = Pool(clock, f"{site_name}.{pname}", pspec)
+            for item in site.inventories:
+                self.inventory(site_name, item)
+        for name, sp in sc.suppliers.items():
+            self.suppliers[name] = Supplier(clock, name, sp, self.sampler(sp.lead_time, f"supplier:{name}:lead"),
+                                            self.sampler(sp.late_by, f"supplier:{name}:late"),
+                                            clock.stream(f"supplier:{name}:reliability"))
+        for site_name, site in sc.sites.items():
+            for item, ispec in site.inventories.items():
+                if ispec.policy is not None:
+                    inv = self.inventory(site_name, item)
+                    rep = Replenishment(clock, ispec.policy, [(self.suppliers[s], share)
+                                                              for s, share in ispec.suppliers.items()])
+                    inv.policy = rep
+                    self.replenish.append((rep, inv))
+        introduced = {item: gen.introduced for gen in sc.generations.values() for item in gen.items}
+        for site_name, st_name, spec in sc.station_items():
+            self._build_station(site_name, st_name, spec, introduced)
+        for name, lspec in sc.lanes.items():
+            origin, dest = self.inventory(lspec.origin, lspec.item), self.inventory(lspec.to, lspec.item)
+            lane = Lane(clock, name, lspec, origin, dest, self.sampler(lspec.transit, f"lane:{name}:transit"))
+            origin.consumers.append(lane)
+            dest.producers.append(lane)
+            self.lanes[name] = lane
+        for name, dspec in sc.demand.items():
+            inv = self.inventory(dspec.site, dspec.item)
+            inv.track_flow = inv.births is not None
+            d = Demand(clock, name, dspec, inv, arrival_rng=clock.stream(f"demand:{name}:arrivals"),
+                       size=self.sampler(dspec.order_size, f"demand:{name}:size"),
+                       interarrival=(self.sampler(dspec.interarrival, f"demand:{name}:interarrival")
+                                     if dspec.interarrival is not None else None))
+            inv.consumers.append(d)
+            self.demands[name] = d
+        self._build_release()
+        self._build_disruptions()
+
+    def _build_station(self, site_name: str, st_name: str, spec, introduced: dict) -> None:
+        clock, key = self.clock, f"{site_name}.{st_name}"
+        recipes = []
+        for item, r in spec.recipes().items():
+            ramp = None
+            if r.yield_ramp is not None:
+                ramp = (r.yield_ramp.start, r.yield_ramp.units, r.yield_ramp.over)
+            rr = RecipeRun(item, [(self.inventory(site_name, i), q) for i, q in r.inputs.items()],
+                           self.inventory(site_name, item),
+                           self.inventory(site_name, r.fail_to) if r.fail_to != "scrap" else None,
+                           self.sampler(r.process_time, f"station:{key}:time:{item}"), r.yield_, ramp,
+                           introduced.get(item, 0.0), spec.learning)
+            recipes.append(rr)
+        site = self.sc.sites[site_name]
+        failures = None
+        if spec.failures is not None:
+            f = spec.failures
+            failures = {"mtbf": self.sampler(f.mtbf, f"station:{key}:mtbf"),
+                        "mttr": self.sampler(f.mttr, f"station:{key}:mttr"), "basis": f.basis,
+                        "pool": self.pools[f"{site_name}.{f.repair_crew.pool}"] if f.repair_crew else None,
+                        "crew": f.repair_crew.size if f.repair_crew else 0}
+        setup = None
+        if len(recipes) > 1 and not (spec.setup.dist == "fixed" and spec.setup.value == 0):
+            setup = self.sampler(spec.setup, f"station:{key}:setup")
+        st = self._station_cls(clock, key, spec, recipes, yield_rng=clock.stream(f"station:{key}:yield"), setup_sample=setup,
+                     pool=self.pools[f"{site_name}.{spec.crew.pool}"] if spec.crew else None, failures=failures,
+                     dispatch=spec.dispatch, backlog_of=self._backlog_of)
+        for rr in recipes:
+            for inv, _ in rr.inputs:
+                if st not in inv.consumers:
+                    inv.consumers.append(st)
+            for inv in (rr.out, rr.fail):
+                if inv is not None and st not in inv.producers:
+                    inv.producers.append(st)
+        cal = spec.calendar or site.calendar
+        if cal is not None:
+            self.calendars[cal].listeners.append(st)
+            st.open = self.calendars[cal].is_open
+        self.stations[key] = st
+
+    def _backlog_of(self, item: str) -> int:
+        return sum(d.backlog for d in self.demands.values() if d.item == item)
+
+    def _build_release(self) -> None:
+        rel = self.sc.release
+        if rel.policy == "make_to_order":
+            gated = set(rel.stations) if rel.stations else {
+                key for key, st in self.stations.items()
+                if any(r.item in {d.item for d in self.sc.demand.values()} for r in st.recipes)}
+            auths: dict[str, Authorization] = {}
+            for key in sorted(gated):
+                for r in self.stations[key].recipes:
+                    r.auth = auths.setdefault(r.item, Authorization(r.item))
+                    r.auth.stations.append(self.stations[key])
+            for d in self.demands.values():
+                need = requirements(self.sc, d.item)
+                d.authorize = [(a, need[item]) for item, a in auths.items() if need.get(item)]
+        elif rel.policy == "conwip":
+            for name, lspec in rel.loops.items():
+                first, last = self.stations[lspec.stations[0]], self.stations[lspec.stations[-1]]
+                loop = Loop(name, lspec.cards, first)
+                for r in first.recipes:
+                    r.loop_start = loop
+                for r in last.recipes:
+                    r.loop_end = loop
+
+    def _build_disruptions(self) -> None:
+        for name, d in self.sc.disruptions.items():
+            kind, target = d.target
+            if kind == "supplier":
+                targets = [self.suppliers[target]]
+            elif kind == "lane":
+                targets = [self.lanes[target]]
+            elif kind == "station":
+                targets = [self.stations[target]]
+            else:
+                targets = [st for key, st in self.stations.items() if st.site == target]
+            every = self.sampler(d.every, f"disruption:{name}:every") if d.every is not None else None
+            self.disruptions.add(name, f"{kind}:{target}", targets, d, every,
+                                 self.sampler(d.duration, f"disruption:{name}:duration"))
+
+    # ---- running ------------------------------------------------------------------------------
+    def start(self) -> None:
+        for cal in self.calendars.values():
+            cal.start()
+        for key, st in self.stations.items():
+            spec = self.sc.sites[st.site].stations[key.split(".", 1)[1]]
+            if spec.initial_wip:
+                st.preload(spec.initial_wip)
+            if st.failures is not None:
+                st.start_failures()
+        for rep, inv in self.replenish:
+            rep.start(inv)
+        for d in self.demands.values():
+            d.start()
+        for lane in self.lanes.values():
+            lane.start()
+        for st in self.stations.values():
+            st.try_start()
+            for r in st.recipes:
+                if r.available_from > 0:
+                    self.clock.call_at(r.available_from, st.try_start)
+
+    def snapshot(self) -> dict[str, float]:
+        out: dict[str, float] = {}
+        for kind, objs in (("station", self.stations), ("supplier", self.suppliers), ("lane", self.lanes),
+                           ("demand", self.demands), ("pool", self.pools)):
+            for key, obj in objs.items():
+                for metric, v in obj.snapshot().items():
+                    out[f"{kind}|{key}|{metric}"] = v
+        for inv in self.inventories.values():
+            for metric, v in inv.snapshot().items():
+                out[f"inventory|{inv.key}|{metric}"] = v
+        return out
+
+
+def snapshot_times(horizon: float, warmup) -> list[float]:
+    times = set(np.arange(0.0, horizon, WEEK).tolist()) | {horizon}
+    if isinstance(warmup, (int, float)) and 0 < warmup < horizon:
+        times.add(float(warmup))
+    return sorted(times)
+
+
+def run_replication(sc: Scenario, replication: int, seed: int | None = None, measure: bool = True) -> RepResult:
+    """Run one replication of `sc` and return what it measured (`measure=False`, for
+    benchmarks only, skips time-in-state and time-weighted accounting)."""
+    t0 = time.perf_counter()
+    clock = Clock(sc.run.seed if seed is None else seed, replication)
+    net = Network(sc, clock, measure)
+    horizon = sc.run.horizon
+    times = snapshot_times(horizon, sc.run.warmup)
+    snaps: list[dict] = []
+    net.start()
+    for t in times[1:-1]:
+        clock.call_at(t, lambda: snaps.append(net.snapshot()))
+    snaps.insert(0, net.snapshot())
+    clock.run(horizon)
+    snaps.append(net.snapshot())
+    keys = sorted({k for s in snaps for k in s})
+    series = {k: np.array([s.get(k, 0.0) for s in snaps], dtype=float) for k in keys}
+    periods = {}
+    for key, st in net.stations.items():
+        p = list(st.periods)
+        if len(p) % 2:
+            p.append(horizon)
+        periods[key] = np.asarray(p, dtype=float).reshape(-1, 2)
+    return RepResult(
+        replication=replication, horizon=horizon, times=np.asarray(times[:len(snaps)], dtype=float), series=series,
+        periods=periods,
+        lead_times={n: np.asarray(d.lead_times, dtype=float).reshape(-1, 3) for n, d in net.demands.items()},
+        arrivals={n: np.asarray(d.arrivals, dtype=float).reshape(-1, 2) for n, d in net.demands.items()},
+        supplier_leads={n: np.asarray(s.lead_times, dtype=float).reshape(-1, 2) for n, s in net.suppliers.items()},
+        disruptions=list(net.disruptions.log), events=next(clock.env._eid),
+        wall=time.perf_counter() - t0,
+        meta={"stations": {k: {"site": s.site, "servers": s.n_servers, "items": [r.item for r in s.recipes],
+                               "inputs": sorted({inv.item for r in s.recipes for inv, _ in r.inputs})}
+                           for k, s in net.stations.items()},
+              "products": sorted({d.item for d in sc.demand.values()})},
+    )

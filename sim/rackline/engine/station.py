@@ -1,0 +1,361 @@
+"""A Station: `servers` in parallel making items from inputs, one job per server.
+
+A server starts a job only when its recipe's inputs are on hand, its output has room
+(the space is reserved), a crew is free, the calendar is open and release control
+allows it. Work advances at a *speed* (0 when the station is closed or the server
+is down, a fraction during a disruption), so shifts, breakdowns and slow-downs all
+pause and resume the same remaining work.
+
+Time in state is kept by time stamps, not polling: each change first adds
+`count x elapsed` to the running totals. A free server's state is the reason it
+can't start (starved on an input, blocked by a full output, idle without release
+or introduction, waiting for crew).
+"""
+from __future__ import annotations
+
+
+from rackline.engine.breakdowns import Breakdowns
+from rackline.engine.work import SETUP_PHASE, WORK_PHASE, Job, RecipeRun, Server  # noqa: F401 (RecipeRun re-exported)
+
+STATES = ("busy", "setup", "starved", "blocked", "idle", "waiting_crew", "down", "off_shift")
+BUSY, SETUP, STARVED, BLOCKED, IDLE, CREW, DOWN, OFF = range(8)
+
+
+class Station(Breakdowns):
+    def __init__(self, clock, key: str, spec, recipes: list[RecipeRun], *, yield_rng, setup_sample=None,
+                 pool=None, failures=None, dispatch="largest_backlog", backlog_of=None):
+        self.clock = clock
+        self.env = clock.env
+        self.key = key
+        self.site = key.split(".")[0]
+        self.recipes = recipes
+        self.batch = spec.batch
+        self.servers = [Server(i) for i in range(spec.servers)]
+        self.n_servers = spec.servers
+        self.free = list(reversed(self.servers))
+        self.n_busy = 0
+        self.n_setup = 0
+        self.n_down = 0
+        self.reason = IDLE
+        self.starved_item = None
+        self.open = True
+        self.factor = 1.0
+        self.pool = pool
+        self.crew = spec.crew.size if spec.crew else 0
+        self.failures = failures     # dict(mtbf=Sampler, mttr=Sampler, basis=str, pool=Pool|None, crew=int)
+        self.operating_failures = failures is not None and failures["basis"] == "operating"
+        self.repair_waiting: list = []
+        self.setup_sample = setup_sample
+        self.dispatch = dispatch
+        self.backlog_of = backlog_of or (lambda item: 0)
+        self._rr = 0
+        self._last_item = None
+        self._yield_random = yield_rng.random
+        self._trying = False
+        self._again = False
+        # accounting
+        self.t_last = 0.0
+        self.state_time = [0.0] * len(STATES)
+        self.starved_on: dict[str, float] = {}
+        self.wip = 0
+        self.wip_area = 0.0
+        self.completions = 0
+        self.sojourn = 0.0
+        self.scrapped = 0
+        self.active = False
+        self.periods: list[float] = []   # alternating start, end of active periods
+
+    # ---- accounting -------------------------------------------------------------------
+    def _flush(self) -> None:
+        now = self.env._now
+        dt = now - self.t_last
+        if dt <= 0.0:
+            return
+        st = self.state_time
+        if self.factor <= 0.0:
+            st[DOWN] += self.n_servers * dt
+        elif not self.open:
+            st[OFF] += (self.n_servers - self.n_down) * dt
+            st[DOWN] += self.n_down * dt
+        else:
+            st[BUSY] += self.n_busy * dt
+            if self.n_setup:
+                st[SETUP] += self.n_setup * dt
+            if self.n_down:
+                st[DOWN] += self.n_down * dt
+            nf = len(self.free)
+            if nf:
+                st[self.reason] += nf * dt
+                if self.reason == STARVED:
+                    self.starved_on[self.starved_item] = self.starved_on.get(self.starved_item, 0.0) + nf * dt
+        self.wip_area += self.wip * dt
+        self.t_last = now
+
+    def _mark(self) -> None:
+        """Roser's active-period method: a station is active when no server waits."""
+        if not self.open:
+            return
+        active = not self.free or self.factor <= 0.0
+        if active != self.active:
+            self.active = active
+            self.periods.append(self.env._now)
+
+    # ---- wake-ups (on_stock, on_room and on_auth are try_start itself) ---------------------
+    def on_crew(self) -> None:
+        while self.repair_waiting and self.failures["pool"].take(self.failures["crew"]):
+            self._begin_repair(self.repair_waiting.pop(0))
+        if self.repair_waiting:
+            self.failures["pool"].wait(self)
+        self.try_start()
+
+    def on_calendar(self, is_open: bool) -> None:
+        self._flush()
+        self.open = is_open
+        for s in self.servers:
+            if s.job is not None:
+                self._run(s)
+        if is_open:
+            self.try_start()
+
+    def set_factor(self, factor: float) -> None:
+        """Disruption: work goes at `factor` of normal speed (0 = stopped)."""
+        self._flush()
+        self.factor = factor
+        for s in self.servers:
+            if s.job is not None:
+                self._run(s)
+        self.try_start()
+
+    # ---- starting work --------------------------------------------------------------------
+    def try_start(self) -> None:
+        if self._trying:
+            self._again = True
+            return
+        if self.free and self.open and self.factor > 0.0:
+            self._trying = True
+            try:
+                self._again = True
+                while self._again:
+                    self._again = False
+                    self._fill()
+            finally:
+                self._trying = False
+        if self.open and (not self.free or self.factor <= 0.0) != self.active:   # _mark, inlined
+            self.active = not self.active
+            self.periods.append(self.env._now)
+
+    on_stock = on_room = on_auth = try_start
+
+    def _order(self):
+        recipes = self.recipes
+        if len(recipes) == 1:
+            return recipes
+        if self.dispatch == "round_robin":
+            k = self._rr % len(recipes)
+            return recipes[k:] + recipes[:k]
+        last = self._last_item
+        return sorted(recipes, key=lambda r: (-(self.backlog_of(r.item) + (r.auth.count if r.auth else 0)),
+                                              r.item != last))
+
+    def _fill(self) -> None:
+        now = self.env._now
+        single = len(self.recipes) == 1
+        while self.free:
+            reason = None
+            starved = None
+            for r in (self.recipes if single else self._order()):
+                units = self.batch
+                if now < r.available_from:
+                    why = IDLE
+                elif r.auth is not None and r.auth.count <= 0:
+                    why = IDLE
+                elif r.loop_start is not None and r.loop_start.cards <= 0:
+                    why = IDLE
+                else:
+                    if r.auth is not None and r.auth.count < units:
+                        units = r.auth.count
+                    if r.loop_start is not None and r.loop_start.cards < units:
+                        units = r.loop_start.cards
+                    if r.bounded and (r.out.room() < units or (r.fail is not None and r.fail.room() < units)):
+                        why = BLOCKED
+                    else:
+                        why = None
+                        for inv, q in r.inputs:
+                            if inv.level < q * units:
+                                why, starved = STARVED, inv.item
+                                break
+                        if why is None and self.crew and self.pool.available < self.crew:
+                            why = CREW
+                            self.pool.wait(self)
+                        if why is None:
+                            # start: take inputs (oldest birth travels on), then begin the job
+                            self._flush()
+                            server = self.free.pop()
+                            if not single and server.last_item != r.item:
+                                server = self._set_up_server(server, r.item)
+                            birth = now
+                            for inv, q in r.inputs:
+                                b = inv.take(q * units)
+                                if b < birth:
+                                    birth = b
+                            self._begin(server, r, units, birth)
+                            break
+                if reason is None or (reason == IDLE and why != IDLE):
+                    reason = why
+                    if why != STARVED:
+                        starved = None
+            else:
+                if reason != self.reason or starved != self.starved_item:
+                    self._flush()
+                    self.reason = reason
+                    self.starved_item = starved
+                return
+
+    def _set_up_server(self, server, item):
+        """Prefer a free server already set up for `item` (no changeover)."""
+        free = self.free
+        for i in range(len(free) - 1, -1, -1):
+            if free[i].last_item == item:
+                free[i], server = server, free[i]
+                break
+        return server
+
+    def _begin(self, server, r: RecipeRun, units: int, birth: float) -> None:
+        r.out.reserved += units
+        if r.fail is not None:
+            r.fail.reserved += units
+        if r.auth is not None:
+            r.auth.count -= units
+        if r.loop_start is not None:
+            r.loop_start.cards -= units
+        if self.crew:
+            self.pool.take(self.crew)
+        n = r.started + 1
+        r.started += units
+        work = r.sample()
+        if r.learn_first is not None:
+            f = r.learn_first * n ** r.learn_b
+            if f > 1.0:
+                work *= f
+        job = Job()
+        job.recipe = r
+        job.units = units
+        job.work = work
+        job.started = job.since = self.env._now
+        job.birth = birth
+        job.speed = 0.0
+        job.token = 0
+        setup = 0.0
+        if server.last_item is not None and server.last_item != r.item and self.setup_sample is not None:
+            setup = self.setup_sample()
+        server.last_item = r.item
+        self._last_item = r.item
+        self._rr += 1
+        if setup > 0.0:
+            job.phase, job.left = SETUP_PHASE, setup
+            self.n_setup += 1
+        else:
+            job.phase, job.left = WORK_PHASE, work
+            self.n_busy += 1
+        server.job = job
+        self.wip += units
+        if self.open and self.factor == 1.0 and self.failures is None:   # the common case of _run, inlined
+            job.speed = 1.0
+            job.token = 1
+            self.clock.call_in(job.left, self._phase_done, server, job, 1)
+        else:
+            self._run(server)
+
+    def _run(self, server) -> None:
+        """(Re)schedule the end of the server's current phase at its current speed."""
+        job = server.job
+        now = self.env._now
+        if job.speed > 0.0:
+            job.left -= (now - job.since) * job.speed
+            if job.left < 0.0:
+                job.left = 0.0
+        speed = 0.0 if (not self.open or server.down) else self.factor
+        job.since = now
+        job.speed = speed
+        job.token += 1
+        if speed > 0.0:
+            self.clock.call_in(job.left / speed, self._phase_done, server, job, job.token)
+        if self.operating_failures:
+            self._aging(server, speed > 0.0 and job.phase == WORK_PHASE)
+
+    # ---- finishing work -------------------------------------------------------------------
+    def _phase_done(self, server, job, token) -> None:
+        if job.token != token or server.job is not job:
+            return
+        self._flush()
+        if job.phase == SETUP_PHASE:
+            job.phase, job.left, job.speed = WORK_PHASE, job.work, 0.0
+            self.n_setup -= 1
+            self.n_busy += 1
+            self._run(server)
+            self._mark()
+            return
+        r = job.recipe
+        units = job.units
+        now = self.env._now
+        if r.perfect:
+            good = units
+        else:
+            p = r.yield_now(now)
+            rnd = self._yield_random
+            good = sum(1 for _ in range(units) if rnd() < p)
+        failed = units - good
+        r.completed += units
+        r.good += good
+        self.completions += units
+        self.sojourn += (now - job.started) * units
+        self.wip -= units
+        self.n_busy -= 1
+        server.job = None
+        if self.operating_failures:
+            self._aging(server, False)
+        if not server.down:
+            self.free.append(server)
+        if self.crew:
+            self.pool.give(self.crew)
+        if failed and r.auth is not None:
+            r.auth.count += failed
+        r.out.reserved -= units
+        if r.fail is not None:
+            r.fail.reserved -= units
+        loop = r.loop_end
+        if loop is not None:
+            loop.cards += units
+        r.out.put(good, job.birth)
+        if failed:
+            if r.fail is not None:
+                r.fail.put(failed, job.birth)
+            else:
+                self.scrapped += failed
+            r.out.release_room()
+        if r.fail is not None and good:
+            r.fail.release_room()
+        if loop is not None:
+            loop.first.try_start()
+        self.try_start()
+
+    # ---- initial state and results -----------------------------------------------------------
+    def preload(self, units: int) -> None:
+        """Put `units` already in process at time 0 (their inputs were consumed before)."""
+        r = self.recipes[0]
+        while units > 0 and self.free:
+            n = min(units, self.batch)
+            self._begin(self.free.pop(), r, n, 0.0)
+            units -= n
+
+    def snapshot(self) -> dict:
+        self._flush()
+        out = {f"time_{s}": t for s, t in zip(STATES, self.state_time)}
+        out.update({"wip_area": self.wip_area, "completions": self.completions, "sojourn": self.sojourn,
+                    "scrapped": self.scrapped, "wip": self.wip})
+        for r in self.recipes:
+            out[f"made:{r.item}"] = r.completed
+            out[f"good:{r.item}"] = r.good
+        for item, t in self.starved_on.items():
+            out[f"starved_on:{item}"] = t
+        return out

@@ -1,0 +1,1 @@
+"""rackline.experiments."""

@@ -1,0 +1,72 @@
+"""Experimental designs: the points (sets of overrides) a sweep runs.
+
+Each point is a dict `dotted path -> value as a scenario writes it`, plus the numeric
+row used for analysis. Designs are deterministic given the sweep's seed.
+"""
+from __future__ import annotations
+
+import itertools
+from dataclasses import dataclass
+
+import numpy as np
+
+from rackline.experiments.sweep.spec import Sweep
+
+
+@dataclass
+class Design:
+    method: str
+    names: list[str]                 # parameter paths
+    X: np.ndarray                    # points x parameters, numeric (in each parameter's unit)
+    overrides: list[dict]            # per point: path -> value as written
+    problem: dict                    # SALib problem (names, bounds)
+    varied: list[int | None]         # oat: which parameter each point varies (None = base)
+    units: list[str] | None = None   # each parameter's unit as written ('w', 'per w', '')
+
+
+def build(sweep: Sweep) -> Design:
+    axes = sweep.axes
+    names = [a.path for a in axes]
+    problem = {"num_vars": len(axes), "names": names,
+               "bounds": [[a.low, a.high if a.high > a.low else a.low + 1e-9] for a in axes]}
+    method = sweep.spec.method
+    varied: list[int | None] = []
+    if method == "grid":
+        rows = [list(p) for p in itertools.product(*(a.grid() for a in axes))]
+        varied = [None] * len(rows)
+    elif method == "oat":
+        base = [a.base if a.base is not None else (a.low + a.high) / 2 for a in axes]
+        rows, varied = [base], [None]
+        for i, a in enumerate(axes):
+            for v in a.grid():
+                if not np.isclose(v, base[i]):
+                    r = list(base)
+                    r[i] = v
+                    rows.append(r)
+                    varied.append(i)
+    elif method == "lhs":
+        from scipy.stats import qmc
+        u = qmc.LatinHypercube(d=len(axes), seed=np.random.default_rng(sweep.spec.seed)).random(sweep.spec.samples)
+        rows = [[a.scale(x) for a, x in zip(axes, r)] for r in u]
+    elif method == "sobol":
+        from SALib.sample import sobol
+        rows = sobol.sample(problem, sweep.spec.samples, calc_second_order=False, seed=sweep.spec.seed).tolist()
+        rows = [[float(round(x)) if a.integer else x for a, x in zip(axes, r)] for r in rows]
+    else:  # morris
+        from SALib.sample import morris
+        rows = morris.sample(problem, sweep.spec.samples, num_levels=4, seed=sweep.spec.seed).tolist()
+        rows = [[float(round(x)) if a.integer else x for a, x in zip(axes, r)] for r in rows]
+    if not varied:
+        varied = [None] * len(rows)
+    X = np.asarray(rows, dtype=float).reshape(len(rows), len(axes))
+    overrides = []
+    for i, r in enumerate(X):
+        if method == "oat" and varied[i] is None:
+            overrides.append({})          # the base scenario as written
+        elif method == "oat":
+            k = varied[i]
+            overrides.append({axes[k].path: axes[k].render(r[k])})
+        else:
+            overrides.append({a.path: a.render(x) for a, x in zip(axes, r)})
+    units = [a.unit if a.kind == "duration" else f"per {a.unit}" if a.kind == "rate" else "" for a in axes]
+    return Design(method, names, X, overrides, problem, varied, units)

@@ -1,0 +1,182 @@
+"""Sweep files: which assumptions to vary, how, and what to measure.
+
+```yaml
+scenario: baseline.yaml          # relative to this file
+method: oat                      # grid | oat | lhs | sobol | morris
+parameters:
+  sites.wisconsin.stations.l11_test.servers: {values: [6, 8, 10]}
+  suppliers.optics_asia.lead_time.mean: {low: 8 w, high: 16 w, steps: 3}
+replications: 3
+kpis: [throughput, fill_rate]
+```
+"""
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import Field, model_validator
+
+from rackline.errors import Problem, ScenarioError
+from rackline.scenario.load import Loaded, load_scenario, validate_model
+from rackline.scenario.model import Spec
+from rackline.scenario.paths import get_path
+from rackline.units import HOURS_PER, parse_duration, parse_rate
+from rackline.scenario.values import Count, PositiveCount, expected
+from rackline.scenario.yamlfile import Document, load_yaml_file
+
+METHODS = ("grid", "oat", "lhs", "sobol", "morris")
+_UNIT = re.compile(r"^\s*[-+.\d eE]+\s*(per\s+|/)?\s*([A-Za-z]+)\s*$")
+
+
+class Parameter(Spec):
+    """One assumption to vary: explicit `values`, or a range `low`..`high`."""
+
+    values: list[Any] | None = Field(None, description="values to try (grid, oat)")
+    low: Any = Field(None, description="lower end of the range (a number, duration or rate)")
+    high: Any = Field(None, description="upper end of the range")
+    steps: PositiveCount = Field(3, description="values between low and high, for grid and oat")
+    integer: bool | None = Field(None, description="round to whole numbers (default: when low and high are)")
+
+    @model_validator(mode="after")
+    def _form(self):
+        if self.values is None and (self.low is None or self.high is None):
+            raise expected("either 'values' or both 'low' and 'high'")
+        if self.values is not None and not self.values:
+            raise expected("at least one value")
+        return self
+
+
+class SweepSpec(Spec):
+    """A sensitivity sweep over a base scenario."""
+
+    scenario: str = Field(description="base scenario file, relative to the sweep file")
+    name: str | None = Field(None, description="sweep name (default: the file name)")
+    method: Literal[METHODS] = "oat"
+    parameters: dict[str, Parameter] = Field(min_length=1, description="dotted path: how to vary it")
+    samples: PositiveCount = Field(16, description="lhs points; sobol base samples N; morris trajectories")
+    replications: PositiveCount = Field(2, description="replications per point")
+    seed: Count = Field(1, description="root seed of every run and of the sampling")
+    kpis: list[str] = Field(default_factory=lambda: ["throughput"],
+                            description="KPIs of interest, `kpi` or `kpi:subject`")
+
+
+class Axis:
+    """A parameter as numbers: kind (number, duration, rate), unit and range in that unit."""
+
+    def __init__(self, path: str, spec: Parameter, base_value: Any):
+        self.path = path
+        self.spec = spec
+        probe = spec.low if spec.values is None else spec.values[0]
+        self.kind, self.unit = _kind(probe)
+        self.base = _to_number(base_value, self.kind, self.unit) if base_value is not None else None
+        if spec.values is not None:
+            self.values = [_to_number(v, self.kind, self.unit) for v in spec.values]
+            self.low, self.high = min(self.values), max(self.values)
+        else:
+            self.low = _to_number(spec.low, self.kind, self.unit)
+            self.high = _to_number(spec.high, self.kind, self.unit)
+            self.values = None
+        self.integer = spec.integer if spec.integer is not None else (
+            self.kind == "number" and all(isinstance(v, int) and not isinstance(v, bool)
+                                          for v in (spec.values or [spec.low, spec.high])))
+
+    def grid(self) -> list[float]:
+        if self.values is not None:
+            return list(self.values)
+        import numpy as np
+        pts = np.linspace(self.low, self.high, self.spec.steps).tolist() if self.spec.steps > 1 else [self.low]
+        return sorted(set(round(p) for p in pts)) if self.integer else pts
+
+    def scale(self, u: float) -> float:
+        x = self.low + u * (self.high - self.low)
+        return float(round(x)) if self.integer else x
+
+    def render(self, x: float) -> Any:
+        """The value as a scenario would write it: 8, 0.9, '12 w', '40 per week'."""
+        if self.integer:
+            x = int(round(x))
+        if self.kind == "number":
+            return x if self.integer else float(x)
+        text = f"{x:.6g} {self.unit}"
+        return text if self.kind == "duration" else f"{x:.6g} per {self.unit}"
+
+
+def _kind(v: Any) -> tuple[str, str]:
+    if isinstance(v, str):
+        m = _UNIT.match(v)
+        if m and m.group(2).lower() in HOURS_PER:
+            return ("rate" if m.group(1) else "duration"), m.group(2).lower()
+    return "number", ""
+
+
+def _to_number(v: Any, kind: str, unit: str) -> float:
+    if kind == "number":
+        if isinstance(v, bool) or not isinstance(v, (int, float)):
+            raise ValueError(f"expected a number like the other values, got {v!r}")
+        return float(v)
+    if kind == "duration":
+        return parse_duration(v) / HOURS_PER[unit]
+    return parse_rate(v) * HOURS_PER[unit]
+
+
+class Sweep:
+    """A validated sweep: the spec, its base scenario and one Axis per parameter."""
+
+    def __init__(self, spec: SweepSpec, base: Loaded, source: str, doc: Document | None = None):
+        self.spec = spec
+        self.base = base
+        self.source = source
+        self.name = spec.name or Path(source).stem
+        self.axes: list[Axis] = []
+        problems = []
+        line = (lambda path: doc.line_of(("parameters", path))) if doc is not None else (lambda path: None)
+        for path, p in spec.parameters.items():
+            try:
+                current = get_path(base.data, path)
+            except ValueError as exc:
+                problems.append(Problem(source, line(path), f"parameters.{path}",
+                                        f"expected a path in the scenario, got {exc}"))
+                continue
+            try:
+                self.axes.append(Axis(path, p, current if not isinstance(current, (dict, list)) else None))
+            except Exception as exc:  # noqa: BLE001 - unit errors become located problems
+                what = getattr(exc, "expected", None)
+                text = (f"expected {what} for every value, like the first one, got {p.high if p.values is None else p.values!r}"
+                        if what else str(exc))
+                problems.append(Problem(source, line(path), f"parameters.{path}", text))
+        if problems:
+            raise ScenarioError(problems)
+
+
+def load_sweep(path: str | Path) -> Sweep:
+    doc = load_yaml_file(path)
+    if doc.data is None:
+        raise ScenarioError([Problem(str(path), None, "", "expected a sweep (scenario, method, parameters), got an empty file")])
+    spec = validate_model(SweepSpec, doc.data, doc)
+    base_path = (Path(path).parent / spec.scenario)
+    base = load_scenario(base_path)
+    return Sweep(spec, base, str(path), doc)
+
+
+def sweep_from_args(scenario: str | Path, vary: list[str], method: str, reps: int, samples: int, seed: int | None,
+                    kpis: list[str]) -> Sweep:
+    """The short form: `rackline sweep SCENARIO --vary PATH=LOW:HIGH[:STEPS] ...`."""
+    import yaml
+    params, problems = {}, []
+    for v in vary:
+        path, _, rng = v.partition("=")
+        parts = rng.split(":")
+        if not path or len(parts) not in (2, 3):
+            problems.append(Problem("--vary", None, path, f"expected PATH=LOW:HIGH[:STEPS], got {v!r}"))
+            continue
+        low, high = (yaml.safe_load(x) for x in parts[:2])
+        params[path.strip()] = {"low": low, "high": high, **({"steps": int(parts[2])} if len(parts) == 3 else {})}
+    if problems:
+        raise ScenarioError(problems)
+    base = load_scenario(scenario)
+    data = {"scenario": str(scenario), "method": method, "parameters": params, "replications": reps,
+            "samples": samples, "seed": base.scenario.run.seed if seed is None else seed, "kpis": kpis}
+    spec = validate_model(SweepSpec, data, Document(data, "--vary"))
+    return Sweep(spec, base, str(scenario))

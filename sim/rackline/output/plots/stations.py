@@ -1,0 +1,65 @@
+"""Station plots: time in state with the bottleneck marked, bottleneck shares with
+CIs, and the momentary bottleneck over time in one replication."""
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from rackline.engine.station import STATES
+from rackline.output.plots.style import STATE_COLORS, color_for, footer, new_figure, styled
+
+
+def station_states_plot(table: pd.DataFrame, scenario: str, ax=None):
+    """Stacked bars of time-in-state shares per station, ranked; the bottleneck starred."""
+    t = table.iloc[::-1]
+    with styled():
+        standalone = ax is None
+        if standalone:
+            fig, ax = new_figure(height=max(3.0, 0.45 * len(t) + 1.5))
+        else:
+            fig = ax.figure
+        left = np.zeros(len(t))
+        for s in STATES:
+            v = t[f"share_{s}"].to_numpy(dtype=float)
+            ax.barh(t.station, v, left=left, color=STATE_COLORS[s], label=s.replace("_", " "),
+                    edgecolor="white", lw=0.5)
+            left += v
+        labels = [("★ " if r == 1 else "") + st for r, st in zip(t["rank"], t.station)]
+        ax.set_yticks(range(len(t)), labels)
+        ax.set_xlim(0, 1)
+        ax.xaxis.set_major_formatter(lambda x, _: f"{x:.0%}")
+        ax.set(title="Where station time goes (★ = bottleneck)", xlabel="share of server time")
+        ax.legend(ncols=4, loc="upper center", bbox_to_anchor=(0.5, -0.15 if len(t) < 6 else -0.08))
+        return fig if standalone is False else footer(fig, scenario)
+
+
+def bottleneck_share_plot(table: pd.DataFrame, scenario: str):
+    """Sole and shifting bottleneck shares per station with 95% CIs (active-period method)."""
+    t = table[(table.bottleneck_sole + table.bottleneck_shifting) > 0.001].iloc[::-1]
+    with styled():
+        fig, ax = new_figure(height=max(3.0, 0.45 * len(t) + 1.5))
+        y = np.arange(len(t))
+        sole, shift = t.bottleneck_sole.to_numpy(), t.bottleneck_shifting.to_numpy()
+        ax.barh(y, sole, color="#d62728", label="sole bottleneck",
+                xerr=np.nan_to_num(t.bottleneck_sole_hw.to_numpy()), capsize=3)
+        ax.barh(y, shift, left=sole, color="#ff9896", label="shifting bottleneck",
+                xerr=np.nan_to_num(t.bottleneck_shifting_hw.to_numpy()), capsize=3)
+        ax.set_yticks(y, t.station)
+        ax.xaxis.set_major_formatter(lambda x, _: f"{x:.0%}")
+        ax.set(title="Bottleneck share (active-period method, 95% CI)", xlabel="share of measured time")
+        ax.legend(loc="lower right")
+        return footer(fig, scenario)
+
+
+def bottleneck_timeline_plot(segments: pd.DataFrame, scenario: str):
+    """Which station is the momentary bottleneck, week by week, in one replication."""
+    stations = sorted(segments.station.unique()) if len(segments) else []
+    with styled():
+        fig, ax = new_figure(height=max(2.5, 0.4 * len(stations) + 1.5))
+        for i, st in enumerate(stations):
+            s = segments[segments.station == st]
+            ax.broken_barh(list(zip(s.start_h / 168, (s.end_h - s.start_h) / 168)), (i - 0.4, 0.8),
+                           color=color_for(st))
+        ax.set_yticks(range(len(stations)), stations)
+        ax.set(title="Momentary bottleneck over time (replication 0)", xlabel="week")
+        return footer(fig, scenario)

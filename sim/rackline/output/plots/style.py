@@ -1,0 +1,58 @@
+"""House style for every rackline figure: readable at a glance, units on axes,
+stable colors per station/product, and the assumptions footer on every figure.
+
+Figures are built with `matplotlib.figure.Figure` (no pyplot state), inside
+`rc_context`, so library code never changes global settings or shows windows.
+"""
+from __future__ import annotations
+
+import hashlib
+from contextlib import contextmanager
+
+import matplotlib
+
+matplotlib.use("Agg", force=False)
+from matplotlib.figure import Figure  # noqa: E402
+
+from rackline import FOOTER  # noqa: E402
+
+RC = {
+    "font.size": 10, "axes.titlesize": 12, "axes.titleweight": "bold", "axes.labelsize": 10,
+    "axes.spines.top": False, "axes.spines.right": False, "axes.grid": True, "grid.alpha": 0.3,
+    "legend.frameon": False, "legend.fontsize": 9, "figure.dpi": 100, "savefig.dpi": 110,
+}
+
+PALETTE = ["#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2", "#7f7f7f",
+           "#bcbd22", "#17becf", "#393b79", "#637939", "#8c6d31", "#843c39", "#7b4173", "#3182bd"]
+
+STATE_COLORS = {
+    "busy": "#2ca02c", "setup": "#98df8a", "starved": "#ff7f0e", "blocked": "#d62728", "idle": "#c7c7c7",
+    "waiting_crew": "#9467bd", "down": "#8c564b", "off_shift": "#e5e5e5",
+}
+REGION_COLORS = {"domestic": "#1f77b4", "nearshore": "#17becf", "overseas": "#d62728"}
+
+
+def color_for(name: str) -> str:
+    """The same color for the same station or product in every plot and every run."""
+    h = int(hashlib.md5(name.encode()).hexdigest()[:8], 16)
+    return PALETTE[h % len(PALETTE)]
+
+
+@contextmanager
+def styled():
+    with matplotlib.rc_context(RC):
+        yield
+
+
+def new_figure(width: float = 9, height: float = 4.8, nrows: int = 1, ncols: int = 1, **kw):
+    fig = Figure(figsize=(width, height), layout="constrained")
+    axes = fig.subplots(nrows, ncols, **kw)
+    return fig, axes
+
+
+def footer(fig: Figure, scenario: str) -> Figure:
+    """Every figure says what it is: the scenario, and that all inputs are assumptions."""
+    fig.text(0.005, 0.003, f"{FOOTER} · scenario: {scenario}", fontsize=7.5, color="#555555",
+             ha="left", va="bottom")
+    fig.get_layout_engine().set(rect=(0, 0.035, 1, 0.965))
+    return fig

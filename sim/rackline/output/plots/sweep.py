@@ -1,0 +1,89 @@
+"""Sweep plots: one-at-a-time lines with CI bands, tornado, 2-D heatmap, and
+Sobol or Morris sensitivity bars."""
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from rackline.output.plots.style import color_for, footer, new_figure, styled
+
+
+def _short(path: str) -> str:
+    parts = path.split(".")
+    return ".".join(parts[-3:]) if len(parts) > 3 else path
+
+
+def oat_plot(table: pd.DataFrame, kpi_label: str, title: str):
+    params = list(dict.fromkeys(table.parameter))
+    with styled():
+        n = len(params)
+        ncols = min(3, n)
+        nrows = int(np.ceil(n / ncols))
+        fig, axes = new_figure(4.2 * ncols, 3.3 * nrows, nrows, ncols, squeeze=False, sharey=True)
+        for ax, p in zip(axes.flat, params):
+            g = table[table.parameter == p].sort_values("value")
+            c = color_for(p)
+            ax.plot(g.value, g["mean"], "o-", color=c, lw=2)
+            ax.fill_between(g.value, g.ci_low.fillna(g["mean"]), g.ci_high.fillna(g["mean"]), color=c, alpha=0.2)
+            b = g[g.base]
+            ax.plot(b.value, b["mean"], "s", color="black", ms=7, label="base scenario")
+            ax.set_title(_short(p), fontsize=9)
+            unit = g.unit.iloc[0] if "unit" in g and g.unit.iloc[0] else ""
+            ax.set_xlabel(f"value ({unit})" if unit else "value")
+        axes.flat[0].set_ylabel(kpi_label)
+        axes.flat[0].legend(loc="best")
+        for ax in list(axes.flat)[n:]:
+            ax.set_visible(False)
+        fig.suptitle(f"One at a time: {kpi_label} (mean and 95% CI)", fontweight="bold")
+        return footer(fig, title)
+
+
+def tornado_plot(t: pd.DataFrame, kpi_label: str, title: str):
+    t = t.iloc[::-1]
+    with styled():
+        fig, ax = new_figure(9, max(2.8, 0.5 * len(t) + 1.6))
+        base = t.base.iloc[0] if len(t) else 0
+        for y, (_, r) in enumerate(t.iterrows()):
+            ax.barh(y, r.at_low - base, left=base, color="#1f77b4", alpha=0.8, label="at low value" if y == 0 else None)
+            ax.barh(y, r.at_high - base, left=base, color="#d62728", alpha=0.8, label="at high value" if y == 0 else None)
+        ax.axvline(base, color="black", lw=1)
+        ax.set_yticks(range(len(t)), [f"{_short(r.parameter)}\n{r.low_value:.4g} → {r.high_value:.4g}"
+                                      + (f" {r.unit}" if r.get("unit") else "") for _, r in t.iterrows()])
+        ax.set(title=f"Tornado: {kpi_label} around the base scenario", xlabel=kpi_label)
+        ax.legend(loc="lower right")
+        return footer(fig, title)
+
+
+def heatmap_plot(grid: pd.DataFrame, x: str, y: str, kpi_label: str, title: str):
+    """grid: columns x, y, mean (one row per grid point)."""
+    piv = grid.pivot_table(index=y, columns=x, values="mean")
+    with styled():
+        fig, ax = new_figure(8, 5.5)
+        im = ax.imshow(piv.to_numpy(), origin="lower", aspect="auto", cmap="viridis")
+        ax.set_xticks(range(len(piv.columns)), [f"{v:.3g}" for v in piv.columns])
+        ax.set_yticks(range(len(piv.index)), [f"{v:.3g}" for v in piv.index])
+        for (i, j), v in np.ndenumerate(piv.to_numpy()):
+            ax.text(j, i, f"{v:.3g}", ha="center", va="center", color="white" if v < np.nanmean(piv.to_numpy())
+                    else "black", fontsize=8)
+        ax.set(xlabel=_short(x), ylabel=_short(y), title=f"{kpi_label} over a 2-D grid")
+        ax.grid(False)
+        fig.colorbar(im, ax=ax, label=kpi_label)
+        return footer(fig, title)
+
+
+def indices_plot(ix: pd.DataFrame, kpi_label: str, title: str):
+    with styled():
+        fig, ax = new_figure(9, max(2.8, 0.5 * len(ix) + 1.6))
+        y = np.arange(len(ix))
+        if "ST" in ix:
+            ax.barh(y + 0.2, ix.S1, 0.4, xerr=ix.S1_conf, color="#1f77b4", label="first order S1", capsize=3)
+            ax.barh(y - 0.2, ix.ST, 0.4, xerr=ix.ST_conf, color="#ff7f0e", label="total order ST", capsize=3)
+            ax.set(title=f"Sobol indices for {kpi_label} (95% CI)", xlabel="share of output variance")
+        else:
+            ax.barh(y + 0.2, ix.mu_star, 0.4, xerr=ix.mu_star_conf, color="#1f77b4", label="mu* (mean |effect|)",
+                    capsize=3)
+            ax.barh(y - 0.2, ix.sigma, 0.4, color="#9467bd", label="sigma (interactions, non-linearity)")
+            ax.set(title=f"Morris screening for {kpi_label}", xlabel=kpi_label)
+        ax.set_yticks(y, [_short(p) for p in ix.parameter])
+        ax.legend(loc="lower right")
+        return footer(fig, title)

@@ -1,0 +1,81 @@
+"""The assumption register: every value in a scenario that drives the model.
+
+No public source gives volumes, so every number is an assumption; the register lists
+each one with its dotted path, value as written, value in model units, unit and
+note, and flags those with no note (a value nobody has justified yet).
+"""
+from __future__ import annotations
+
+from typing import Any
+
+import pandas as pd
+
+from rackline.scenario.load import Loaded
+from rackline.units import HOURS_PER_WEEK, is_duration, is_rate, parse_duration, parse_rate
+from rackline.scenario.yamlfile import dotted
+
+# unit of a plain number, by the key it sits under
+NUMBER_UNITS = {
+    "servers": "servers", "batch": "units", "initial": "units", "capacity": "units", "s": "units", "S": "units",
+    "R": "units", "Q": "units", "initial_wip": "units", "initial_backlog": "units", "cards": "cards",
+    "size": "people", "add": "people", "yield": "fraction", "start": "fraction", "reliability": "fraction",
+    "cv": "ratio", "rate": "ratio", "first_unit": "ratio", "shape": "shape", "hours_per_day": "h/day",
+    "days_per_week": "days/week", "replications": "count", "seed": "seed", "units": "units",
+    "order_size": "units", "value": "", "weights": "weight", "values": "",
+}
+
+
+def _parent_key(path: tuple) -> str:
+    for p in reversed(path):
+        if isinstance(p, str):
+            return p
+    return ""
+
+
+def _unit_for(path: tuple, value: Any) -> tuple[str, float]:
+    if is_duration(value):
+        return "h", parse_duration(value)
+    if is_rate(value):
+        return "per week", parse_rate(value) * HOURS_PER_WEEK
+    if value in ("inf", "infinite", "unlimited"):
+        return "units", float("inf")
+    key = _parent_key(path)
+    if len(path) >= 2 and path[-2] == "inputs":
+        return "units per unit made", float(value)
+    if len(path) >= 2 and path[-2] == "suppliers":
+        return "share", float(value)
+    if key == "capacity" and "disruptions" in path:
+        return "fraction", float(value)
+    return NUMBER_UNITS.get(key, ""), float(value)
+
+
+def register(loaded: Loaded) -> pd.DataFrame:
+    """One row per model parameter: path, value, base_value, unit, note, has_note."""
+    rows = []
+
+    def note_for(path: tuple) -> str:
+        for k in range(len(path), -1, -1):
+            if path[:k] in loaded.notes:
+                return loaded.notes[path[:k]]
+        return ""
+
+    def walk(node: Any, path: tuple) -> None:
+        if isinstance(node, dict):
+            for k, v in node.items():
+                walk(v, path + (k,))
+        elif isinstance(node, list):
+            for i, v in enumerate(node):
+                walk(v, path + (i,))
+        elif isinstance(node, bool) or node is None:
+            return
+        elif isinstance(node, (int, float)) or (isinstance(node, str) and (
+                is_duration(node) or is_rate(node) or node in ("inf", "infinite", "unlimited"))):
+            if path and path[0] in ("name", "description"):
+                return
+            unit, base = _unit_for(path, node)
+            note = note_for(path)
+            rows.append({"path": dotted(path), "value": node if isinstance(node, str) else repr(node),
+                         "base_value": base, "unit": unit, "note": note, "has_note": bool(note)})
+
+    walk(loaded.data, ())
+    return pd.DataFrame(rows, columns=["path", "value", "base_value", "unit", "note", "has_note"])

@@ -1,0 +1,121 @@
+"""Read a scenario: YAML -> annotations split off -> overrides -> schema -> whole-scenario checks.
+
+Every problem in the file is collected before anything is reported, each located by
+file, line and dotted path. The result keeps the notes beside the validated model,
+for the assumption register.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from pydantic import ValidationError
+
+from rackline.errors import Problem, ScenarioError
+from rackline.scenario.yamlfile import Document, dotted, load_yaml_file, load_yaml_text
+from rackline.scenario.checks import check_scenario
+from rackline.scenario.model import Scenario
+from rackline.scenario.paths import apply_overrides
+from rackline.scenario.pydantic_errors import to_problems
+
+ANNOTATION_KEYS = {"value", "note"}
+
+
+@dataclass
+class Loaded:
+    """A validated scenario with what the register needs: plain data and notes."""
+
+    scenario: Scenario
+    data: dict            # plain data, annotations removed, overrides applied
+    notes: dict[tuple, str]
+    source: str
+    overrides: dict[str, Any] = field(default_factory=dict)
+    previous: dict[str, Any] = field(default_factory=dict)  # value before each override
+
+
+def strip_annotations(data: Any, doc: Document) -> tuple[Any, dict[tuple, str], list[Problem]]:
+    """`{value: 2, note: "..."}` -> 2, remembering the note at that path."""
+    notes: dict[tuple, str] = {}
+    problems: list[Problem] = []
+
+    def walk(node: Any, path: tuple) -> Any:
+        if isinstance(node, dict):
+            if "value" in node and set(node) <= ANNOTATION_KEYS and "dist" not in node:
+                note = node.get("note")
+                if note is not None and not isinstance(note, str):
+                    problems.append(Problem(doc.file, doc.line_of(path + ("note",)), dotted(path + ("note",)),
+                                            f"expected the note as text, got {note!r}"))
+                elif note:
+                    notes[path] = note.strip()
+                return walk(node["value"], path)
+            return {k: walk(v, path + (k,)) for k, v in node.items()}
+        if isinstance(node, list):
+            return [walk(v, path + (i,)) for i, v in enumerate(node)]
+        return node
+
+    return walk(data, ()), notes, problems
+
+
+def _context(data: dict) -> dict[str, set[str]]:
+    """Names each kind of reference may point at, taken from the raw data."""
+
+    def keys(name):
+        section = data.get(name)
+        return set(section) if isinstance(section, dict) else set()
+
+    stations = set()
+    for site_name, site in (data.get("sites") or {}).items() if isinstance(data.get("sites"), dict) else []:
+        if isinstance(site, dict) and isinstance(site.get("stations"), dict):
+            stations |= {f"{site_name}.{s}" for s in site["stations"]}
+    return {"item": keys("items"), "site": keys("sites"), "supplier": keys("suppliers"),
+            "calendar": keys("calendars"), "lane": keys("lanes"), "generation": keys("generations"),
+            "station": stations}
+
+
+def validate_model(model, data: Any, doc: Document, context: dict | None = None):
+    """Validate plain data against any of rackline's pydantic models, with located problems."""
+    try:
+        return model.model_validate(data, context=context)
+    except ValidationError as exc:
+        raise ScenarioError(to_problems(exc.errors(), doc, data, model)) from None
+
+
+def validate_data(data: Any, doc: Document) -> Scenario:
+    if data is None:
+        raise ScenarioError([Problem(doc.file, None, "", "expected a scenario (name, items, sites, ...), got an empty file")])
+    if not isinstance(data, dict):
+        raise ScenarioError([Problem(doc.file, 1, "", f"expected a mapping of keys (name, items, sites, ...), "
+                                                      f"got {type(data).__name__}")])
+    scenario = validate_model(Scenario, data, doc, _context(data))
+    problems = [Problem(doc.file_of(path), doc.line_of(path), dotted(path), msg)
+                for path, msg in check_scenario(scenario)]
+    if problems:
+        raise ScenarioError(problems)
+    return scenario
+
+
+def load_document(doc: Document, overrides: dict[str, Any] | None = None) -> Loaded:
+    data, notes, problems = strip_annotations(doc.data, doc)
+    if problems:
+        raise ScenarioError(problems)
+    previous: dict[str, Any] = {}
+    if overrides:
+        data, previous = apply_overrides(data, overrides)
+        from rackline.scenario.paths import split_path
+        for path, value in overrides.items():
+            key = split_path(path)
+            was = notes.get(key, "")
+            notes[key] = f"OVERRIDE: set to {value!r} (was {previous[path]!r})" + (f"; {was}" if was else "")
+    scenario = validate_data(data, doc)
+    return Loaded(scenario, data, notes, doc.file, dict(overrides or {}), previous)
+
+
+def load_scenario(path: str | Path, overrides: dict[str, Any] | None = None) -> Loaded:
+    """Load, validate and check a scenario file; raises ScenarioError listing every problem."""
+    from rackline.scenario.extends import resolve_extends
+    return load_document(resolve_extends(load_yaml_file(path)), overrides)
+
+
+def load_scenario_text(text: str, file: str = "<text>", overrides: dict[str, Any] | None = None) -> Loaded:
+    return load_document(load_yaml_text(text, file), overrides)

@@ -1,0 +1,358 @@
+"""The scenario format: one pydantic model per thing a planner declares.
+
+Read top-down it is the reference of every key (the README's key reference is
+generated from these classes and their `Field` descriptions). Cross-object rules that
+need the whole scenario (every consumed item has a source, split shares sum to 1)
+live in `sim.schema.checks`.
+"""
+from __future__ import annotations
+
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+from rackline.scenario.distributions import CountDist, DurationDist
+from rackline.scenario.values import (Capacity, CalendarRef, Count, Duration, Fraction, ItemRef, LaneRef, Name,
+                    PositiveCount, PositiveDuration, PositiveFraction, PositiveNumber, PositiveRate, Rate,
+                    SiteRef, StationRef, SupplierRef, expected)
+
+
+class Spec(BaseModel):
+    model_config = ConfigDict(extra="forbid", populate_by_name=True, validate_default=True)
+
+
+FAMILIES = ("rack", "compute", "cabling", "power", "networking", "cooling", "metalwork", "optics", "other")
+
+
+class Item(Spec):
+    """Something counted: a purchased part, a made component, or a rack product."""
+
+    family: Literal[FAMILIES] = Field("other", description="component family, for reports by family")
+    unit: str = Field("unit", description="what one unit is (rack, tray, cable set...)")
+    description: str = ""
+
+
+class RunSettings(Spec):
+    horizon: PositiveDuration = Field("52 w", description="simulated time per replication")
+    warmup: Duration | Literal["auto"] = Field("0 h", description="time cut before KPIs; 'auto' = MSER-5")
+    replications: PositiveCount = Field(1, description="independent replications")
+    seed: Count = Field(1, description="root seed; same seed => same numbers")
+
+
+class Shift(Spec):
+    start: Duration = Field(description="start of the window after midnight, e.g. '6 h'")
+    end: Duration = Field(description="end of the window after midnight, e.g. '14 h' (may pass midnight: '30 h')")
+
+
+class Holiday(Spec):
+    start: Duration = Field(description="time from the start of the run")
+    duration: PositiveDuration
+
+
+class Calendar(Spec):
+    """Open hours: a daily shift pattern on some days of each week, minus holidays."""
+
+    hours_per_day: PositiveNumber = Field(24.0, description="open hours a day, from `day_start`")
+    day_start: Duration = Field("0 h", description="when the working day begins, e.g. '6 h'")
+    days_per_week: PositiveCount = Field(7, description="working days a week, the first N of each week")
+    shifts: list[Shift] | None = Field(None, description="explicit daily windows instead of hours_per_day")
+    holidays: list[Holiday] = Field(default_factory=list)
+
+    @model_validator(mode="after")
+    def _valid(self):
+        if self.hours_per_day > 24:
+            raise expected("hours_per_day <= 24")
+        if self.days_per_week > 7:
+            raise expected("days_per_week <= 7")
+        for s in self.shifts or []:
+            if not s.start < s.end <= s.start + 24:
+                raise expected("each shift to end after it starts and within 24 h")
+        return self
+
+
+class Crew(Spec):
+    pool: Name = Field(description="workforce pool at the station's site")
+    size: PositiveCount = Field(1, description="people needed per unit in process")
+
+
+class Failures(Spec):
+    """Breakdowns: time between failures counts `basis` hours (operating or calendar)."""
+
+    mtbf: DurationDist
+    mttr: DurationDist
+    basis: Literal["operating", "calendar"] = Field(
+        "operating", description="operating: only busy time ages the machine; calendar: all time")
+    repair_crew: Crew | None = None
+
+
+class Learning(Spec):
+    """Wright's law: time of unit n = base x first_unit x n^log2(rate), never below base."""
+
+    rate: PositiveFraction = Field(description="e.g. 0.9: each doubling of output cuts time to 90%")
+    first_unit: PositiveNumber = Field(description="time of unit 1 as a multiple of the mature (base) time")
+
+
+class YieldRamp(Spec):
+    """First-pass yield rising linearly from `start` to the recipe's yield."""
+
+    start: Fraction
+    units: PositiveCount | None = Field(None, description="reaches mature yield after this many units")
+    over: PositiveDuration | None = Field(None, description="or after this long from introduction")
+
+    @model_validator(mode="after")
+    def _one(self):
+        if (self.units is None) == (self.over is None):
+            raise expected("exactly one of 'units' or 'over'")
+        return self
+
+
+class Recipe(Spec):
+    """How a station makes one item: what it consumes per unit, how long, how well."""
+
+    inputs: dict[ItemRef, PositiveCount] = Field(default_factory=dict, description="item: units consumed per unit made")
+    process_time: DurationDist | None = Field(None, description="per unit (per batch if batch > 1); default: the station's")
+    yield_: Fraction = Field(1.0, alias="yield", description="share of units that pass")
+    yield_ramp: YieldRamp | None = None
+    fail_to: ItemRef | Literal["scrap"] = Field("scrap", description="what a failed unit becomes")
+
+
+class Station(Spec):
+    """A work center: `servers` in parallel make `output` from `inputs`."""
+
+    output: ItemRef | None = Field(None, description="item made (or use `makes` for several)")
+    inputs: dict[ItemRef, PositiveCount] = Field(default_factory=dict, description="item: units consumed per unit made")
+    process_time: DurationDist | None = Field(None, description="per unit (per batch if batch > 1)")
+    yield_: Fraction = Field(1.0, alias="yield", description="share of units that pass (test stations)")
+    yield_ramp: YieldRamp | None = Field(None, description="first-pass yield rising to `yield`")
+    fail_to: ItemRef | Literal["scrap"] = Field("scrap", description="item a failed unit becomes (to a rework station)")
+    makes: dict[ItemRef, Recipe] | None = Field(None, description="several items (generations), each its recipe")
+    servers: PositiveCount = Field(1, description="units in process at once")
+    batch: PositiveCount = Field(1, description="units started together, one process time per batch")
+    calendar: CalendarRef | None = Field(None, description="open hours; default: the site's, else always open")
+    crew: Crew | None = Field(None, description="people from a site pool held while a unit is in process")
+    failures: Failures | None = Field(None, description="breakdowns (MTBF/MTTR)")
+    learning: Learning | None = Field(None, description="Wright's-law learning curve on process time")
+    setup: DurationDist = Field("0 h", description="changeover time when switching item")
+    dispatch: Literal["largest_backlog", "round_robin"] = Field(
+        "largest_backlog", description="which item next, when the station makes several")
+    initial_wip: Count = Field(0, description="units already in process at time 0")
+
+    @model_validator(mode="after")
+    def _one_form(self):
+        if (self.output is None) == (self.makes is None):
+            raise expected("exactly one of 'output' or 'makes'")
+        if self.makes is None and self.process_time is None:
+            raise expected("a 'process_time'")
+        if self.makes is not None:
+            for recipe in self.makes.values():
+                if recipe.process_time is None and self.process_time is None:
+                    raise expected("a 'process_time' for the station or each item in 'makes'")
+        return self
+
+    def recipes(self) -> dict[str, Recipe]:
+        """One form for the engine: item -> recipe, with station defaults filled in."""
+        if self.makes is None:
+            return {self.output: Recipe.model_construct(inputs=self.inputs, process_time=self.process_time,
+                                                        yield_=self.yield_, yield_ramp=self.yield_ramp,
+                                                        fail_to=self.fail_to)}
+        return {item: r if r.process_time is not None else r.model_copy(update={"process_time": self.process_time})
+                for item, r in self.makes.items()}
+
+
+class Policy(Spec):
+    """Replenishment of a purchased item, by inventory position (on hand + on order - backorders)."""
+
+    type: Literal["sS", "RQ", "base_stock", "periodic"]
+    s: Count | None = Field(None, description="sS: reorder when position <= s")
+    S: Count | None = Field(None, description="sS, base_stock, periodic: order up to S")
+    R: Count | None = Field(None, description="RQ: reorder point")
+    Q: PositiveCount | None = Field(None, description="RQ: order quantity")
+    review: PositiveDuration | None = Field(None, description="periodic: time between reviews")
+
+    @model_validator(mode="after")
+    def _params(self):
+        need = {"sS": ("s", "S"), "RQ": ("R", "Q"), "base_stock": ("S",), "periodic": ("S", "review")}[self.type]
+        missing = [k for k in need if getattr(self, k) is None]
+        if missing:
+            raise expected(f"{', '.join(missing)} for a {self.type} policy")
+        if self.type == "sS" and self.s >= self.S:
+            raise expected("s < S")
+        return self
+
+
+class Inventory(Spec):
+    """Stock of one item at one site: a finite capacity blocks the stations feeding it."""
+
+    initial: Count = 0
+    capacity: Capacity = Field("inf", description="max on hand; 'inf' for no limit")
+    policy: Policy | None = Field(None, description="replenishment from suppliers (purchased items)")
+    suppliers: dict[SupplierRef, Fraction] = Field(default_factory=dict, description="supplier: share of units")
+
+    @model_validator(mode="after")
+    def _split(self):
+        if self.suppliers and abs(sum(self.suppliers.values()) - 1) > 1e-6:
+            raise expected(f"supplier shares summing to 1 (they sum to {sum(self.suppliers.values()):.4g})")
+        if self.policy is not None and not self.suppliers:
+            raise expected("'suppliers' for an inventory with a replenishment policy")
+        if self.suppliers and self.policy is None:
+            raise expected("a replenishment 'policy' for an inventory with suppliers")
+        if self.initial > self.capacity:
+            raise expected("initial <= capacity")
+        return self
+
+
+class Hire(Spec):
+    at: Duration
+    add: int = Field(description="people added (negative: leave)")
+
+
+class Pool(Spec):
+    """People at a site who staff stations; new hires count after `training`. They
+    work when the stations they staff are open (the stations' calendars)."""
+
+    size: Count = Field(description="people at the start")
+    hiring: list[Hire] = Field(default_factory=list)
+    training: Duration = Field("0 h", description="delay before a hire can work")
+
+
+class Site(Spec):
+    state: str = Field("", description="U.S. state, for reports")
+    calendar: CalendarRef | None = Field(None, description="default calendar for the site's stations")
+    stations: dict[Name, Station] = Field(default_factory=dict)
+    inventories: dict[ItemRef, Inventory] = Field(default_factory=dict)
+    workforce: dict[Name, Pool] = Field(default_factory=dict)
+
+
+class Supplier(Spec):
+    """A source of one purchased item; its lead time covers making and shipping."""
+
+    item: ItemRef
+    region: Literal["domestic", "nearshore", "overseas"]
+    lead_time: DurationDist
+    capacity: PositiveRate | None = Field(None, description="most units it can make, e.g. '500 per week'")
+    reliability: Fraction = Field(1.0, description="share of orders delivered on time")
+    late_by: DurationDist = Field("1 w", description="extra delay of a late order")
+
+
+class Lane(Spec):
+    """Trucks moving one item from one site to another."""
+
+    item: ItemRef
+    origin: SiteRef = Field(alias="from")
+    to: SiteRef
+    transit: DurationDist
+    every: PositiveDuration | None = Field(None, description="departure interval; omit to ship on demand")
+    load_limit: PositiveCount | None = Field(None, description="units per departure")
+
+
+class RatePeriod(Spec):
+    start: Duration = Field(alias="from", description="from this time on (since the run starts)")
+    rate: Rate
+
+
+class Demand(Spec):
+    """Orders for a product at a shipping site; unmet orders wait as backorders."""
+
+    item: ItemRef
+    site: SiteRef
+    rate: Rate | None = Field(None, description="constant order rate, e.g. '40 per week'")
+    schedule: list[RatePeriod] | None = Field(None, description="piecewise-constant rates")
+    interarrival: DurationDist | None = Field(None, description="time between orders")
+    capacity: bool = Field(False, description="take every unit made: measures the maximum rate")
+    arrivals: Literal["poisson", "regular"] = Field("poisson", description="how orders are spread at a rate")
+    order_size: CountDist = Field(1, description="units per order")
+    due: Duration = Field("0 h", description="promised lead time, for on-time share")
+    initial_backlog: Count = 0
+
+    @model_validator(mode="after")
+    def _one(self):
+        forms = [self.rate is not None, self.schedule is not None, self.interarrival is not None, self.capacity]
+        if sum(forms) != 1:
+            raise expected("exactly one of 'rate', 'schedule', 'interarrival' or 'capacity: true'")
+        if self.schedule is not None and not self.schedule:
+            raise expected("at least one period in 'schedule'")
+        return self
+
+
+class Disruption(Spec):
+    """Capacity of a supplier, lane, station or site cut to `capacity` for `duration`."""
+
+    supplier: SupplierRef | None = None
+    lane: LaneRef | None = None
+    station: StationRef | None = None
+    site: SiteRef | None = None
+    at: Duration | None = Field(None, description="start time (timed event)")
+    every: DurationDist | None = Field(None, description="time between random events")
+    duration: DurationDist
+    capacity: Fraction = Field(0.0, description="share of capacity left (0 = down)")
+
+    @model_validator(mode="after")
+    def _one(self):
+        if sum(x is not None for x in (self.supplier, self.lane, self.station, self.site)) != 1:
+            raise expected("exactly one target: 'supplier', 'lane', 'station' or 'site'")
+        if (self.at is None) == (self.every is None):
+            raise expected("exactly one of 'at' or 'every'")
+        return self
+
+    @property
+    def target(self) -> tuple[str, str]:
+        for kind in ("supplier", "lane", "station", "site"):
+            if getattr(self, kind) is not None:
+                return kind, getattr(self, kind)
+        raise AssertionError
+
+
+class Generation(Spec):
+    """A rack generation: its items can't be made before `introduced`."""
+
+    introduced: Duration = "0 h"
+    items: list[ItemRef]
+
+
+class Loop(Spec):
+    """A CONWIP loop: a unit enters `stations[0]` only with a free card; the card
+    returns when a unit leaves the last station."""
+
+    stations: list[StationRef] = Field(min_length=1)
+    cards: PositiveCount
+
+
+class Release(Spec):
+    policy: Literal["push", "make_to_order", "conwip"] = "push"
+    stations: list[StationRef] | None = Field(
+        None, description="make_to_order: stations that start only against orders (default: those making ordered items)")
+    loops: dict[Name, Loop] = Field(default_factory=dict, description="conwip loops")
+
+    @model_validator(mode="after")
+    def _loops(self):
+        if self.policy == "conwip" and not self.loops:
+            raise expected("at least one loop for the conwip policy")
+        return self
+
+
+class Scenario(Spec):
+    """A whole what-if: the network, its inputs and how long to run it."""
+
+    name: Name
+    description: str = ""
+    run: RunSettings = Field(default_factory=RunSettings)
+    items: dict[Name, Item | None] = Field(description="every item counted in the model")
+    calendars: dict[Name, Calendar] = Field(default_factory=dict)
+    sites: dict[Name, Site]
+    suppliers: dict[Name, Supplier] = Field(default_factory=dict)
+    lanes: dict[Name, Lane] = Field(default_factory=dict)
+    demand: dict[Name, Demand] = Field(default_factory=dict)
+    disruptions: dict[Name, Disruption] = Field(default_factory=dict)
+    generations: dict[Name, Generation] = Field(default_factory=dict)
+    release: Release = Field(default_factory=Release)
+
+    @model_validator(mode="after")
+    def _fill_items(self):
+        self.items = {k: v if v is not None else Item() for k, v in self.items.items()}
+        return self
+
+    def station_items(self):
+        """(site, station name, Station) for every station, in file order."""
+        for site_name, site in self.sites.items():
+            for st_name, st in site.stations.items():
+                yield site_name, st_name, st

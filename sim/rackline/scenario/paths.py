@@ -1,0 +1,93 @@
+"""Dotted paths into scenario data: the one mechanism behind `--set`, sweeps and compare.
+
+`sites.texas.stations.l11_test.servers` names a key; list elements are indices
+(`demand.gen1.schedule.0.rate`). A path that does not exist is an error naming the
+closest one that does.
+"""
+from __future__ import annotations
+
+import copy
+import difflib
+from typing import Any
+
+import yaml
+
+from rackline.errors import Problem, ScenarioError
+
+
+def split_path(path: str) -> tuple:
+    return tuple(int(p) if p.isdigit() else p for p in path.strip().split("."))
+
+
+def _closest(node: Any, key: Any) -> str:
+    if isinstance(node, dict):
+        keys = [str(k) for k in node]
+        close = difflib.get_close_matches(str(key), keys, n=1, cutoff=0.5)
+        if close:
+            return f"did you mean {close[0]!r}?"
+        return f"valid keys here: {', '.join(keys[:15]) or 'none'}"
+    if isinstance(node, list):
+        return f"valid indices here: 0..{len(node) - 1}" if node else "the list is empty"
+    return f"it is a value ({node!r}), not a mapping"
+
+
+def resolve(data: Any, path: str, *, create_leaf: bool = False) -> tuple[Any, Any]:
+    """(parent container, key) for `path`; raises ValueError naming the closest valid key."""
+    parts = split_path(path)
+    if not parts or "" in parts:
+        raise ValueError(f"expected a dotted path like 'sites.texas.stations.test.servers', got {path!r}")
+    node = data
+    for depth, key in enumerate(parts):
+        last = depth == len(parts) - 1
+        here = ".".join(map(str, parts[:depth])) or "the top level"
+        if isinstance(node, dict) and (key in node or str(key) in node):
+            key = key if key in node else str(key)
+        elif isinstance(node, list) and isinstance(key, int) and 0 <= key < len(node):
+            pass
+        elif last and create_leaf and isinstance(node, dict):
+            key = str(key)
+        else:
+            raise ValueError(f"no {str(key)!r} under {here}; {_closest(node, key)}")
+        if last:
+            return node, key
+        node = node[key]
+    raise AssertionError
+
+
+def get_path(data: Any, path: str) -> Any:
+    parent, key = resolve(data, path)
+    return parent[key]
+
+
+def set_path(data: Any, path: str, value: Any) -> Any:
+    """Set in place (a missing last key is created; the schema then checks it). Returns the old value."""
+    parent, key = resolve(data, path, create_leaf=True)
+    old = parent.get(key) if isinstance(parent, dict) else parent[key]
+    parent[key] = value
+    return old
+
+
+def parse_assignment(text: str, source: str = "--set") -> tuple[str, Any]:
+    """`PATH=VALUE` with VALUE read as YAML (`3`, `'4 h'`, `{dist: exponential, mean: 2 h}`)."""
+    if "=" not in text:
+        raise ScenarioError([Problem(source, None, "", f"expected PATH=VALUE, got {text!r}")])
+    path, raw = text.split("=", 1)
+    try:
+        value = yaml.safe_load(raw) if raw.strip() else ""
+    except yaml.YAMLError:
+        value = raw
+    return path.strip(), value
+
+
+def apply_overrides(data: Any, overrides: dict[str, Any], source: str = "--set") -> tuple[Any, dict[str, Any]]:
+    """A deep copy of `data` with every override applied; all bad paths reported at once."""
+    data = copy.deepcopy(data)
+    problems, old = [], {}
+    for path, value in overrides.items():
+        try:
+            old[path] = set_path(data, path, copy.deepcopy(value))
+        except ValueError as exc:
+            problems.append(Problem(source, None, path, f"expected an existing path, got {exc}"))
+    if problems:
+        raise ScenarioError(problems)
+    return data, old

@@ -1,0 +1,145 @@
+"""Value types of the scenario format: durations, rates, fractions, references.
+
+Each type converts what people write into model units and, when it can't, raises a
+`PydanticCustomError` whose message is the *expected* half of
+`expected ..., got ...`; the loader adds the value and the location.
+"""
+from __future__ import annotations
+
+import math
+from typing import Annotated, Any
+
+from pydantic import AfterValidator, BeforeValidator, ValidationInfo, WithJsonSchema
+from pydantic_core import PydanticCustomError
+
+from rackline.units import DURATION_PATTERN, RATE_PATTERN, UnitError, parse_duration, parse_rate
+
+NAME_PATTERN = r"^[A-Za-z][A-Za-z0-9_-]*$"
+
+
+def expected(what: str) -> PydanticCustomError:
+    return PydanticCustomError("rackline", "expected {what}", {"what": what})
+
+
+def _non_negative(parse, what: str, v: Any) -> float:
+    """Parse with units; a unit error or a negative value becomes `expected ...`."""
+    try:
+        x = parse(v)
+    except UnitError as exc:
+        raise expected(exc.expected) from None
+    if x < 0:
+        raise expected(f"a {what} >= 0")
+    return x
+
+
+def _duration(v: Any) -> float:
+    return _non_negative(parse_duration, "duration", v)
+
+
+def _positive_duration(v: Any) -> float:
+    hours = _duration(v)
+    if hours <= 0:
+        raise expected("a duration > 0")
+    return hours
+
+
+def _rate(v: Any) -> float:
+    return _non_negative(parse_rate, "rate", v)
+
+
+def _number(v: Any) -> float:
+    if isinstance(v, bool) or not isinstance(v, (int, float)):
+        raise expected("a number")
+    if not math.isfinite(v) or abs(v) > 1e12:
+        raise expected("a finite number below 1e12")
+    return float(v)
+
+
+def _count(v: Any) -> int:
+    if isinstance(v, bool) or not isinstance(v, (int, float)) or (isinstance(v, float) and not v.is_integer()):
+        raise expected("a whole number")
+    if abs(v) > 1e9:
+        raise expected("a whole number below 1e9")
+    return int(v)
+
+
+def _check(pred, what):
+    def check(v):
+        if not pred(v):
+            raise expected(what)
+        return v
+    return check
+
+
+_DUR_SCHEMA = WithJsonSchema({"type": "string", "pattern": DURATION_PATTERN,
+                              "description": "duration with a unit, e.g. '90 min', '8 h', '3 d', '2 w'"})
+_RATE_SCHEMA = WithJsonSchema({"type": "string", "pattern": RATE_PATTERN,
+                               "description": "rate, e.g. '40 per week'"})
+
+Duration = Annotated[float, BeforeValidator(_duration), _DUR_SCHEMA]
+PositiveDuration = Annotated[float, BeforeValidator(_positive_duration), _DUR_SCHEMA]
+Rate = Annotated[float, BeforeValidator(_rate), _RATE_SCHEMA]
+PositiveRate = Annotated[float, BeforeValidator(_rate), AfterValidator(_check(lambda v: v > 0, "a rate > 0")), _RATE_SCHEMA]
+Number = Annotated[float, BeforeValidator(_number), WithJsonSchema({"type": "number"})]
+PositiveNumber = Annotated[float, BeforeValidator(_number), AfterValidator(_check(lambda v: v > 0, "a number > 0")),
+                           WithJsonSchema({"type": "number", "exclusiveMinimum": 0})]
+Fraction = Annotated[float, BeforeValidator(_number), AfterValidator(_check(lambda v: 0 <= v <= 1, "a fraction in [0, 1]")),
+                     WithJsonSchema({"type": "number", "minimum": 0, "maximum": 1})]
+PositiveFraction = Annotated[float, BeforeValidator(_number), AfterValidator(_check(lambda v: 0 < v <= 1, "a fraction in (0, 1]")),
+                             WithJsonSchema({"type": "number", "exclusiveMinimum": 0, "maximum": 1})]
+Count = Annotated[int, BeforeValidator(_count), AfterValidator(_check(lambda v: v >= 0, "a whole number >= 0")),
+                  WithJsonSchema({"type": "integer", "minimum": 0})]
+PositiveCount = Annotated[int, BeforeValidator(_count), AfterValidator(_check(lambda v: v >= 1, "a whole number >= 1")),
+                          WithJsonSchema({"type": "integer", "minimum": 1})]
+
+
+def _capacity(v: Any) -> float:
+    if v in ("inf", "infinite", "unlimited", None):
+        return math.inf
+    n = _count(v)
+    if n < 1:
+        raise expected("a whole number >= 1 or 'inf'")
+    return float(n)
+
+
+Capacity = Annotated[float, BeforeValidator(_capacity),
+                     WithJsonSchema({"anyOf": [{"type": "integer", "minimum": 1}, {"enum": ["inf"]}]})]
+
+
+def _name(v: Any) -> str:
+    import re
+    if not isinstance(v, str) or not re.match(NAME_PATTERN, v):
+        raise expected("a name of letters, digits, '_' or '-', starting with a letter")
+    return v
+
+
+Name = Annotated[str, BeforeValidator(_name), WithJsonSchema({"type": "string", "pattern": NAME_PATTERN})]
+
+
+def _ref(kind: str):
+    """A reference to a declared thing, checked against names the loader collected."""
+
+    def check(v: Any, info: ValidationInfo) -> str:
+        if not isinstance(v, str):
+            raise expected(f"the name of a {kind}")
+        known = (info.context or {}).get(kind)
+        if known is not None and v not in known:
+            import difflib
+            close = difflib.get_close_matches(v, sorted(known), n=1)
+            hint = f"; did you mean {close[0]!r}?" if close else ""
+            choices = ", ".join(sorted(known)[:12]) or "none declared"
+            raise PydanticCustomError(
+                "rackline", "expected a declared {kind} ({choices})",
+                {"kind": kind, "choices": choices, "hint": hint})
+        return v
+
+    return Annotated[str, AfterValidator(check), WithJsonSchema({"type": "string"})]
+
+
+ItemRef = _ref("item")
+SiteRef = _ref("site")
+SupplierRef = _ref("supplier")
+CalendarRef = _ref("calendar")
+StationRef = _ref("station")   # written site.station
+LaneRef = _ref("lane")
+GenerationRef = _ref("generation")
