@@ -241,11 +241,12 @@ def prim_boxes(cases: Cases, min_mass: float) -> tuple[pd.DataFrame, list[pd.Dat
     import logging
     import warnings
     with warnings.catch_warnings():
-        warnings.simplefilter("ignore")          # it warns at import about optional parallel back-ends
+        # it warns about optional parallel back-ends at import, and about pandas deprecations
+        warnings.simplefilter("ignore")
         from ema_workbench.analysis import prim
-    logging.getLogger("EMA").setLevel(logging.WARNING)
-    p = prim.Prim(cases.X, cases.y, threshold=0.5, peel_alpha=PEEL_ALPHA, mass_min=min_mass)
-    found = p.find_box()
+        logging.getLogger("EMA").setLevel(logging.WARNING)
+        p = prim.Prim(cases.X, cases.y, threshold=0.5, peel_alpha=PEEL_ALPHA, mass_min=min_mass)
+        found = p.find_box()
     traj = found.peeling_trajectory[["coverage", "density", "mass", "n", "k", "res_dim"]].copy()
     return traj.reset_index(drop=True), list(found.box_lims), list(found.qp)
 

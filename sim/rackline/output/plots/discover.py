@@ -36,17 +36,16 @@ def limits_plot(limits: pd.DataFrame, title: str):
         lo = (limits.low - limits.sampled_low) / span
         hi = (limits.high - limits.sampled_low) / span
         y = np.arange(len(limits))[::-1]
-        ax.barh(y, [1.0] * len(limits), color="#eeeeee", height=0.6, label="sampled range")
+        ax.barh(y, [1.0] * len(limits), color="#eeeeee", height=0.6)
         colors = [INTEREST if r else OTHER for r in limits.restricted]
-        ax.barh(y, hi - lo, left=lo, color=colors, height=0.6, alpha=0.85, label="box")
+        ax.barh(y, hi - lo, left=lo, color=colors, height=0.6, alpha=0.85)
         for yi, (_, r), a, b in zip(y, limits.iterrows(), lo, hi):
             unit = f" {r.unit}" if isinstance(r.unit, str) and r.unit else ""
             ax.text(a, yi + 0.36, f"{r.low:.4g}", ha="center", fontsize=8)
             ax.text(b, yi + 0.36, f"{r.high:.4g}{unit}", ha="center", fontsize=8)
         ax.set_yticks(y, list(limits.parameter))
         ax.set(xlim=(-0.05, 1.05), xlabel="position within the sampled range (0 = lowest sampled, 1 = highest)",
-               title="Limits of the chosen box (restricted parameters in red)")
-        ax.legend(loc="lower right", bbox_to_anchor=(1, 1.0), ncols=2)
+               title="Limits of the chosen box (restricted in red) within the sampled range (light grey)")
         return footer(fig, title)
 
 
