@@ -23,7 +23,8 @@ def trajectory_plot(traj: pd.DataFrame, chosen: int, where: str, title: str):
         ax.set(xlabel="coverage (share of the cases of interest inside the box)",
                ylabel="density (share of the box's cases that are of interest)",
                title=f"PRIM peeling trajectory: {where}", xlim=(-0.02, 1.05), ylim=(-0.02, 1.05))
-        fig.colorbar(sc, ax=ax, label="restricted parameters")
+        from matplotlib.ticker import MaxNLocator
+        fig.colorbar(sc, ax=ax, label="restricted parameters", ticks=MaxNLocator(integer=True))
         ax.legend(loc="lower left")
         return footer(fig, title)
 
