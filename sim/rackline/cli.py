@@ -302,6 +302,53 @@ def plot(results_dir):
     return EXIT_OK
 
 
+@cli.command()
+@click.argument("sweep_dir", type=click.Path(file_okay=False))
+@click.option("--where", required=True, metavar='"KPI < X"',
+              help='Which cases are of interest: "fill_rate < 0.9", "throughput:rack_gen1 < 22" (<, <=, >, >=; '
+                   "the threshold in the KPI's unit as in results.csv).")
+@click.option("--box", type=click.IntRange(min=0), default=None,
+              help="Pick box N on the peeling trajectory (default: best balance of coverage and density).")
+@click.option("--min-mass", type=click.FloatRange(0, 1, min_open=True, max_open=True), default=0.05,
+              show_default=True, help="Smallest share of the cases a box may hold (PRIM stops peeling there).")
+@click.option("--per-replication", is_flag=True,
+              help="One case per (point, replication) instead of per point (KPI mean over replications).")
+@click.option("--out", type=click.Path(file_okay=False), default=None,
+              help="Folder (default SWEEP_DIR/discover/<condition>).")
+@click.option("--no-plots", is_flag=True, help="Skip plots and report.html.")
+def discover(sweep_dir, where, box, min_mass, per_replication, out, no_plots):
+    """Find the assumptions under which a plan fails, from a finished sweep.
+
+    \b
+    rackline sweep scenarios/sweeps/FILE.yaml            # method: lhs or sobol
+    rackline discover results/sweeps/NAME --where "fill_rate < 0.9"
+    rackline discover results/sweeps/NAME --where "throughput:rack_gen1 < 22" --box 12
+
+    Each sweep point is a case (the KPI's mean over its replications); --where marks
+    the cases of interest. PRIM peels the sampled space, 5% of the cases at a time,
+    down to a box where those cases concentrate, and prints it as limits in the
+    sweep's units, with coverage (share of the cases of interest inside the box) and
+    density (share of the box's cases that are of interest). Peeling gives a
+    trajectory of ever smaller, denser boxes: look at trajectory.csv or the plot,
+    and pick one with --box N. A CART tree (tree.txt) is a second view.
+
+    Writes trajectory.csv, box.csv, cases.csv, tree.txt, plots/ and report.html.
+    """
+    from pathlib import Path
+
+    from rackline.analysis.discover import build_cases, discover as find_boxes
+    from rackline.output.discover_report import default_folder, summary_lines, write_discovery
+    cases, notes = build_cases(sweep_dir, where, per_replication)
+    found = find_boxes(cases, box, min_mass)
+    folder = Path(out) if out else default_folder(Path(sweep_dir), cases.condition.text)
+    write_discovery(found, folder, Path(sweep_dir), notes, command=sys.argv, plots=not no_plots)
+    for line in summary_lines(found, notes):
+        click.echo(line)
+    click.echo(f"Results: {folder}")
+    click.echo(FOOTER)
+    return EXIT_OK
+
+
 def _save_traceback() -> str:
     fd, path = tempfile.mkstemp(prefix="rackline-crash-", suffix=".txt")
     with os.fdopen(fd, "w") as fh:
