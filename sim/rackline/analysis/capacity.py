@@ -74,10 +74,10 @@ class CapacityTable:
 
 
 # ---- demand ---------------------------------------------------------------------------------------
-def demand_mix(sc: Scenario) -> tuple[dict[Node, float], bool]:
-    """Units per hour ordered at each (site, product) when total demand peaks within the
-    horizon (schedules change the mix over time; the peak is what capacity must meet).
-    Capacity mode (no finite rate at all): one unit per hour of each product."""
+def demand_mixes(sc: Scenario) -> tuple[list[dict[Node, float]], bool]:
+    """Units per hour ordered at each (site, product), at each time the demand changes
+    within the horizon. Capacity mode (no finite rate at all): one mix, one unit per
+    hour of each product."""
     fixed: dict[Node, float] = defaultdict(float)
     schedules = []
     open_ended: set[Node] = set()
@@ -96,13 +96,19 @@ def demand_mix(sc: Scenario) -> tuple[dict[Node, float], bool]:
         mix = defaultdict(float, fixed)
         for node, size, periods in schedules:
             mix[node] += size * next((p.rate for p in reversed(periods) if p.start <= t), 0.0)
-        return mix
+        return {n: v for n, v in mix.items() if v > 0}
 
-    times = [0.0] + [p.start for _, _, ps in schedules for p in ps if p.start < sc.run.horizon]
-    mix = max((at(t) for t in times), key=lambda m: sum(m.values()))
-    if not any(v > 0 for v in mix.values()):
-        return {node: 1.0 for node in sorted(open_ended | set(mix))}, True
-    return {n: v for n, v in mix.items() if v > 0}, False
+    times = sorted({0.0} | {p.start for _, _, ps in schedules for p in ps if p.start < sc.run.horizon})
+    mixes = [m for m in (at(t) for t in times) if m]
+    if not mixes:
+        return [{node: 1.0 for node in sorted(open_ended)}], True
+    return mixes, False
+
+
+def demand_mix(sc: Scenario) -> tuple[dict[Node, float], bool]:
+    """The mix when total demand peaks within the horizon: what capacity must meet."""
+    mixes, capacity_mode = demand_mixes(sc)
+    return max(mixes, key=lambda m: sum(m.values())), capacity_mode
 
 
 # ---- explosion ------------------------------------------------------------------------------------
@@ -258,6 +264,8 @@ def capacity_table(sc: Scenario) -> CapacityTable:
         add(name, "lane", lane_capacity(sc, name) * WEEK, flows.lanes[name] * WEEK, sc.items[lane.item].unit)
 
     table = pd.DataFrame(rows, columns=COLUMNS)
+    if capacity_mode:   # no demand to load the resources with: only the max rate means something
+        table[["load", "utilisation", "max_scale"]] = math.nan
     table = table.sort_values(["max_rate", "kind", "resource"], kind="stable").reset_index(drop=True)
     warnings = [] if capacity_mode else [
         f"{r.kind} {r.resource}: load {r.load:.3g} {r.unit}/week exceeds capacity {r.capacity:.3g} "
@@ -267,14 +275,19 @@ def capacity_table(sc: Scenario) -> CapacityTable:
 
 # ---- replenishment as cover ----------------------------------------------------------------------
 def expected_usage(sc: Scenario) -> dict[Node, float]:
-    """Units per hour bought at each inventory at the demand mix; in capacity mode, at
+    """Units per hour bought at each inventory at its peak within the horizon (each
+    item's own peak: a ramping product's parts peak when it does); in capacity mode, at
     the static bottleneck's rate (what the line can use)."""
-    mix, capacity_mode = demand_mix(sc)
+    mixes, capacity_mode = demand_mixes(sc)
     if capacity_mode:
         b = capacity_table(sc).bottleneck
-        scale = b["max_scale"] if b is not None else 0.0
-        mix = {n: v * scale for n, v in mix.items()}
-    return explode(sc, mix).bought
+        scale = b["max_rate"] / sum(mixes[0].values()) / WEEK if b is not None else 0.0
+        mixes = [{n: v * scale for n, v in mixes[0].items()}]
+    usage: dict[Node, float] = defaultdict(float)
+    for mix in mixes:
+        for node, rate in explode(sc, mix).bought.items():
+            usage[node] = max(usage[node], rate)
+    return dict(usage)
 
 
 def _units(v: int | Cover | None, usage: float, minimum: int = 0) -> int | None:
