@@ -275,14 +275,18 @@ def capacity_table(sc: Scenario) -> CapacityTable:
 
 # ---- replenishment as cover ----------------------------------------------------------------------
 def expected_usage(sc: Scenario) -> dict[Node, float]:
-    """Units per hour bought at each inventory at its peak within the horizon (each
-    item's own peak: a ramping product's parts peak when it does); in capacity mode, at
-    the static bottleneck's rate (what the line can use)."""
+    """Units per hour bought at each inventory: each item's peak through the bill of
+    materials within the horizon (a ramping product's parts peak when it does). A line
+    not paced by orders (push or conwip release) uses parts as fast as it can make
+    products, so there the peak mix at the static bottleneck's rate counts too, when
+    that is faster (capacity mode: only that rate)."""
     mixes, capacity_mode = demand_mixes(sc)
-    if capacity_mode:
+    if sc.release.policy != "make_to_order" or capacity_mode:
+        peak = max(mixes, key=lambda m: sum(m.values()))
         b = capacity_table(sc).bottleneck
-        scale = b["max_rate"] / sum(mixes[0].values()) / WEEK if b is not None else 0.0
-        mixes = [{n: v * scale for n, v in mixes[0].items()}]
+        rate = b["max_rate"] / WEEK if b is not None else 0.0
+        scale = rate / sum(peak.values())
+        mixes = [{n: v * scale for n, v in peak.items()}] + ([] if capacity_mode else mixes)
     usage: dict[Node, float] = defaultdict(float)
     for mix in mixes:
         for node, rate in explode(sc, mix).bought.items():
