@@ -97,7 +97,7 @@ def test_cover_becomes_weeks_of_exploded_usage():
     assert usage[("wisconsin", "compute_tray")] * 168 == pytest.approx(26 * 18)
     p = resolved_policies(sc)[("wisconsin", "compute_tray")]
     assert (p.s, p.S) == (26 * 18 * 4, 26 * 18 * 8)           # s: 4 w, S: 8 w of 468 trays a week
-    assert resolved_policies(sc)[("texas", "optics")].s == 26 * 36 * 14
+    assert resolved_policies(sc)[("texas", "optics")].s == 26 * 36 * 11
 
 
 def test_cover_scales_with_demand():
