@@ -12,7 +12,7 @@ from rackline.cli import main
 from conftest import SCENARIOS
 
 GOLDEN = {
-    "baseline": "d08df6c752d09598",
+    "baseline": "8a4e851dd02069b6",
     "gen2_ramp": "2402d2f3a985d51f",
 }
 
