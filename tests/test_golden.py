@@ -12,7 +12,7 @@ from rackline.cli import main
 from conftest import SCENARIOS
 
 GOLDEN = {
-    "baseline": "428923d1845e9eb3",
+    "baseline": "8a4e851dd02069b6",
     "gen2_ramp": "2402d2f3a985d51f",
 }
 

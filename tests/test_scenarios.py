@@ -35,7 +35,7 @@ def test_overseas_outage_dips_output_then_recovers_and_safety_stock_absorbs_it(r
     base, out, safe = (weekly(runs[n]) for n in ("baseline", "overseas_disruption",
                                                  "overseas_disruption_safety_stock"))
     during = slice(17, 28)                           # the outage is weeks 16-22; stock covers the first weeks
-    assert out.loc[during].min() < 0.7 * base.loc[during].mean()
+    assert out.loc[during].min() < 0.75 * base.loc[during].mean()   # optics s: 11 w of use at 26/week
     assert out.loc[36:].mean() == pytest.approx(base.loc[36:].mean(), rel=0.1)
     assert safe.loc[during].min() > out.loc[during].min()
     log = runs["overseas_disruption"].reps[0].disruptions

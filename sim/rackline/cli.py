@@ -68,6 +68,9 @@ def validate(scenarios):
             sc = loaded.scenario
             n_st = sum(1 for _ in sc.station_items())
             click.echo(f"{path}: ok ({sc.name}: {len(sc.sites)} sites, {n_st} stations, {len(sc.items)} items)")
+            from rackline.analysis.capacity import reorder_warnings
+            for line in reorder_warnings(sc):
+                click.echo(f"{path}: warning: {line}")
     return EXIT_BAD_INPUT if bad else EXIT_OK
 
 
@@ -92,6 +95,58 @@ def assumptions(scenario, as_csv, sets):
         click.echo(shown[["path", "value", "unit", "note", "flag"]].to_string(index=False))
     missing = int((~reg.has_note).sum())
     click.echo(f"\n{len(reg)} parameters, {missing} without a note. {FOOTER}.")
+    return EXIT_OK
+
+
+@cli.command()
+@click.argument("scenario", type=click.Path(dir_okay=False))
+@click.option("--set", "sets", multiple=True, metavar="PATH=VALUE", help="Override a value first (repeat).")
+@click.option("--csv", "as_csv", is_flag=True, help="Print CSV instead of a table.")
+def capacity(scenario, sets, as_csv):
+    """Rough-cut capacity of SCENARIO, before any simulation (under a second).
+
+    Demand (its peak within the horizon) is exploded through the bills of
+    materials: a station with yield y starts 1/y units per good unit, and failed
+    units add rework load. For every station, crew pool, supplier and lane the
+    table gives its capacity per week, the load demand puts on it, the
+    utilisation, and max_rate: the most products per week it allows at the
+    demand's mix (max_scale: as a multiple of demand).
+
+    
+    station:  servers x open hours a week x MTBF/(MTBF+MTTR) / hours per unit
+    crew:     people x open hours a week, in crew-hours
+    supplier: its capacity rate (unlimited if none is given)
+    lane:     load_limit x departures a week (unlimited when either is open)
+
+    The first line is the static bottleneck and the rate at which it binds.
+    Queueing, variability, buffers, disruptions and ramps are left out: the
+    simulation (`rackline run`) adds them, so its output is at most this rate.
+
+    
+    rackline capacity scenarios/baseline.yaml
+    rackline capacity scenarios/baseline.yaml --set sites.wisconsin.stations.integrate.servers=6
+    """
+    from rackline.analysis.capacity import capacity_table
+    from rackline.scenario import load_scenario
+    ct = capacity_table(load_scenario(scenario, _overrides(sets)).scenario)
+    if as_csv:
+        click.echo(ct.table.to_csv(index=False), nl=False)
+        return EXIT_OK
+    import pandas as pd
+    shown = ct.table.copy()
+    for col in ("capacity", "load", "max_rate", "max_scale"):
+        shown[col] = shown[col].map(lambda v: "—" if pd.isna(v) else "unlimited" if v == float("inf") else f"{v:.3g}")
+    shown["utilisation"] = ct.table["utilisation"].map(lambda v: "—" if pd.isna(v) else f"{v:.0%}")
+    if ct.capacity_mode:
+        shown = shown.drop(columns=["load", "utilisation", "max_scale"])
+    demand = ", ".join(f"{item} {rate:.3g}/week" for item, rate in ct.mix.items())
+    click.echo(f"Demand: {demand}" if not ct.capacity_mode else f"Capacity mode: {', '.join(ct.mix)}, equal mix")
+    click.echo(shown.to_string(index=False))
+    for line in ct.summary():
+        click.echo(line)
+    for line in ct.warnings:
+        click.echo(f"Warning: {line}")
+    click.echo(FOOTER)
     return EXIT_OK
 
 
@@ -139,6 +194,9 @@ def run(scenario, reps, seed, sets, out, jobs, precision, no_plots):
     folder = write_run(res, out or default_out(loaded.scenario.name), plots=not no_plots)
     for line in headline(res) + res.notes:
         click.echo(line)
+    from rackline.analysis.capacity import reorder_warnings
+    for line in reorder_warnings(loaded.scenario):
+        click.echo(f"Warning: {line}")
     click.echo(f"Results: {folder}  ({len(res.reps)} replications, warm-up {res.warmup:g} h, "
                f"{res.wall:.1f} s)")
     click.echo(FOOTER)

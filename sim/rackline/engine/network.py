@@ -112,11 +112,13 @@ class Network:
             self.suppliers[name] = Supplier(clock, name, sp, self.sampler(sp.lead_time, f"supplier:{name}:lead"),
                                             self.sampler(sp.late_by, f"supplier:{name}:late"),
                                             clock.stream(f"supplier:{name}:reliability"))
+        from rackline.analysis.capacity import resolved_policies  # here: analysis imports engine.calendar
+        policies = resolved_policies(sc)   # levels written as cover ('3 w') become units
         for site_name, site in sc.sites.items():
             for item, ispec in site.inventories.items():
                 if ispec.policy is not None:
                     inv = self.inventory(site_name, item)
-                    rep = Replenishment(clock, ispec.policy, [(self.suppliers[s], share)
+                    rep = Replenishment(clock, policies[(site_name, item)], [(self.suppliers[s], share)
                                                               for s, share in ispec.suppliers.items()])
                     inv.policy = rep
                     self.replenish.append((rep, inv))

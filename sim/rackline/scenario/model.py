@@ -12,8 +12,8 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 from rackline.scenario.distributions import CountDist, DurationDist
-from rackline.scenario.values import (Capacity, CalendarRef, Count, Duration, Fraction, ItemRef, LaneRef, Name,
-                    PositiveCount, PositiveDuration, PositiveFraction, PositiveNumber, PositiveRate, Rate,
+from rackline.scenario.values import (Capacity, CalendarRef, Count, CountOrCover, Cover, Duration, Fraction, ItemRef, LaneRef, Name,
+                    PositiveCount, PositiveCountOrCover, PositiveDuration, PositiveFraction, PositiveNumber, PositiveRate, Rate,
                     SiteRef, StationRef, SupplierRef, expected)
 
 
@@ -160,13 +160,14 @@ class Station(Spec):
 
 
 class Policy(Spec):
-    """Replenishment of a purchased item, by inventory position (on hand + on order - backorders)."""
+    """Replenishment of a purchased item, by inventory position (on hand + on order - backorders).
+    Levels are units or cover: `3 w` = three weeks of the item's expected usage from demand."""
 
     type: Literal["sS", "RQ", "base_stock", "periodic"]
-    s: Count | None = Field(None, description="sS: reorder when position <= s")
-    S: Count | None = Field(None, description="sS, base_stock, periodic: order up to S")
-    R: Count | None = Field(None, description="RQ: reorder point")
-    Q: PositiveCount | None = Field(None, description="RQ: order quantity")
+    s: CountOrCover | None = Field(None, description="sS: reorder when position <= s")
+    S: CountOrCover | None = Field(None, description="sS, base_stock, periodic: order up to S")
+    R: CountOrCover | None = Field(None, description="RQ: reorder point")
+    Q: PositiveCountOrCover | None = Field(None, description="RQ: order quantity")
     review: PositiveDuration | None = Field(None, description="periodic: time between reviews")
 
     @model_validator(mode="after")
@@ -175,9 +176,13 @@ class Policy(Spec):
         missing = [k for k in need if getattr(self, k) is None]
         if missing:
             raise expected(f"{', '.join(missing)} for a {self.type} policy")
-        if self.type == "sS" and self.s >= self.S:
+        if self.type == "sS" and type(self.s) is type(self.S) and _level(self.s) >= _level(self.S):
             raise expected("s < S")
         return self
+
+
+def _level(v: int | Cover) -> float:
+    return v.hours if isinstance(v, Cover) else v
 
 
 class Inventory(Spec):

@@ -7,9 +7,10 @@ Each type converts what people write into model units and, when it can't, raises
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
 from typing import Annotated, Any
 
-from pydantic import AfterValidator, BeforeValidator, ValidationInfo, WithJsonSchema
+from pydantic import AfterValidator, BeforeValidator, PlainValidator, ValidationInfo, WithJsonSchema
 from pydantic_core import PydanticCustomError
 
 from rackline.units import DURATION_PATTERN, RATE_PATTERN, UnitError, parse_duration, parse_rate
@@ -143,3 +144,48 @@ CalendarRef = _ref("calendar")
 StationRef = _ref("station")   # written site.station
 LaneRef = _ref("lane")
 GenerationRef = _ref("generation")
+
+
+@dataclass(frozen=True)
+class Cover:
+    """Stock written as time: `3 w` = three weeks of the item's expected usage.
+
+    Converted to units once, from the demand exploded through the bill of materials
+    (`rackline.analysis.capacity.resolve_policy`), so a what-if on demand scales it."""
+
+    hours: float
+
+    def __str__(self) -> str:
+        from rackline.units import format_hours
+        return format_hours(self.hours)
+
+
+def _count_or_cover(minimum: int):
+    def convert(v: Any) -> int | Cover:
+        if isinstance(v, Cover):
+            return v
+        if isinstance(v, str):
+            try:
+                hours = parse_duration(v)
+            except UnitError:
+                raise expected(f"a whole number >= {minimum} or a cover like '3 w'") from None
+            if hours < 0 or (minimum > 0 and hours <= 0):
+                raise expected(f"a cover {'>' if minimum else '>='} 0")
+            return Cover(hours)
+        try:
+            n = _count(v)
+        except PydanticCustomError:
+            raise expected(f"a whole number >= {minimum} or a cover like '3 w'") from None
+        if n < minimum:
+            raise expected(f"a whole number >= {minimum} or a cover like '3 w'")
+        return n
+
+    return convert
+
+
+_COVER_SCHEMA = {"type": "string", "pattern": DURATION_PATTERN,
+                 "description": "weeks (or days) of the item's expected usage, e.g. '3 w'"}
+CountOrCover = Annotated[int | Cover, PlainValidator(_count_or_cover(0)),
+                         WithJsonSchema({"anyOf": [{"type": "integer", "minimum": 0}, _COVER_SCHEMA]})]
+PositiveCountOrCover = Annotated[int | Cover, PlainValidator(_count_or_cover(1)),
+                                 WithJsonSchema({"anyOf": [{"type": "integer", "minimum": 1}, _COVER_SCHEMA]})]
