@@ -7,7 +7,7 @@ and resume it at the next open.
 from __future__ import annotations
 
 import math
-from typing import Iterable, Iterator
+from collections.abc import Iterable, Iterator
 
 WEEK = 168.0
 
@@ -141,7 +141,7 @@ class ShiftCalendar:
 
     def _close(self) -> None:
         self._set(False)
-        nxt = next(self._intervals, None)
+        nxt = None if self._intervals is None else next(self._intervals, None)
         if nxt is not None:
             self._schedule(*nxt)
 

@@ -26,7 +26,7 @@ SAMPLE = 4096                  # events looked at to name who floods the event l
 class _Call:
     """The smallest object SimPy's `Environment.step` will process: it calls `fn(*args)`."""
 
-    __slots__ = ("callbacks", "_ok", "_value", "fn", "args")
+    __slots__ = ("_ok", "_value", "args", "callbacks", "fn")
 
 
 def _fire(call: _Call) -> None:

@@ -77,7 +77,7 @@ def find_deadlocks(stations: dict) -> list[Deadlock]:
 
 def _cycle(start, edges: dict) -> list | None:
     """The shortest path of edges from `start` back to itself, or None."""
-    frontier = [(start, [])]
+    frontier: list[tuple[object, list]] = [(start, [])]
     seen = {start}
     while frontier:
         nxt = []

@@ -31,7 +31,7 @@ class Supplier:
         self.lot = max(1, int(self.capacity * 168.0)) if self.capacity else 0
         self.queue: deque = deque()            # orders waiting to be made: [units left, inventory, placed]
         self.held: list = []                   # lots that arrived during an outage
-        self.making = None
+        self.making: list | None = None      # the lot being made: [qty, inventory, placed, work left]
         self._since = 0.0
         self._token = 0
         self.ordered = 0
@@ -65,7 +65,7 @@ class Supplier:
         self.clock.call_in(self.making[3] / self.factor, self._made, self._token)
 
     def _made(self, token) -> None:
-        if token != self._token:
+        if token != self._token or self.making is None:
             return
         qty, inv, placed, _ = self.making
         self.making = None
