@@ -12,8 +12,8 @@ from rackline.cli import main
 from conftest import SCENARIOS
 
 GOLDEN = {
-    "baseline": "8a4e851dd02069b6",
-    "gen2_ramp": "2402d2f3a985d51f",
+    "baseline": "03caa0e230cfdb93",
+    "gen2_ramp": "21e974b6aff669b7",
 }
 
 

@@ -429,7 +429,7 @@ def main(argv: list[str] | None = None) -> int:
         return EXIT_BAD_INPUT
     except RacklineError as exc:
         click.echo(str(exc), err=True)
-        return EXIT_BAD_INPUT
+        return getattr(exc, "exit_code", EXIT_BAD_INPUT)
     except (KeyboardInterrupt, RunInterrupted) as exc:
         kept = getattr(exc, "kept", "")
         click.echo("Interrupted; " + (kept or "no results were written."), err=True)

@@ -24,7 +24,7 @@ class Problem:
 
 
 class RacklineError(Exception):
-    """Base class of errors that are the user's to fix (exit code 2)."""
+    """Base class of errors that are the user's to fix (exit code 2 unless `exit_code` says otherwise)."""
 
 
 class ScenarioError(RacklineError):
@@ -33,6 +33,12 @@ class ScenarioError(RacklineError):
     def __init__(self, problems: list[Problem]):
         self.problems = sorted(problems, key=lambda p: (p.file, p.line or 0, p.path))
         super().__init__("\n".join(str(p) for p in self.problems))
+
+
+class RunFlooded(RacklineError):
+    """A run that could never finish: events with no simulated time between them."""
+
+    exit_code = 1
 
 
 class RunInterrupted(Exception):

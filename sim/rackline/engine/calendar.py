@@ -6,28 +6,65 @@ and resume it at the next open.
 """
 from __future__ import annotations
 
-from typing import Iterator
+import math
+from collections.abc import Iterable, Iterator
+
+WEEK = 168.0
+
+
+def _daily(spec) -> list[tuple[float, float]]:
+    if spec.shifts:
+        return sorted((s.start, s.end) for s in spec.shifts)
+    return [(spec.day_start, spec.day_start + spec.hours_per_day)]
+
+
+def _merge(intervals: Iterable[tuple[float, float]]) -> Iterator[tuple[float, float]]:
+    """Touching or overlapping intervals (sorted by start) joined into one."""
+    cur: list[float] | None = None
+    for a, b in intervals:
+        if cur is None:
+            cur = [a, b]
+        elif a <= cur[1]:
+            cur[1] = max(cur[1], b)
+        else:
+            yield cur[0], cur[1]
+            cur = [a, b]
+    if cur is not None:
+        yield cur[0], cur[1]
+
+
+def _weekly(spec) -> Iterator[tuple[float, float]]:
+    """The shift pattern without holidays: one interval per shift and working day, forever.
+
+    When the pattern leaves no gap once under way (24/7, or shifts that cover every
+    hour of every day), it ends in one interval to infinity, so a change costs the same
+    however long the calendar stays open."""
+    daily = _daily(spec)
+    days = [d for d in range(7) if d < spec.days_per_week]
+    span = max(b for _, b in daily) + 24.0 * 6       # week 0's shifts end before this
+    weeks = int(span // WEEK) + 2
+    first = list(_merge(sorted((w * WEEK + d * 24.0 + a, w * WEEK + d * 24.0 + b)
+                               for w in range(weeks + 1) for d in days for a, b in daily)))
+    steady_from, steady_to = (weeks - 1) * WEEK, weeks * WEEK   # a week no earlier shift can still reach
+    for a, b in first:
+        if a <= steady_from and b >= steady_to:       # the steady week is one open interval: open from a on
+            yield a, math.inf
+            return
+        if a >= steady_from:
+            break
+        yield a, b
+    week = 0
+    while True:
+        yield from sorted((week * WEEK + d * 24.0 + a, week * WEEK + d * 24.0 + b) for d in days for a, b in daily
+                          if week * WEEK + d * 24.0 + a >= steady_from)
+        week += 1
 
 
 def open_intervals(spec) -> Iterator[tuple[float, float]]:
-    """Merged open intervals (start, end) in hours from time 0, forever."""
-    if spec.shifts:
-        daily = sorted((s.start, s.end) for s in spec.shifts)
-    else:
-        daily = [(spec.day_start, spec.day_start + spec.hours_per_day)]
+    """Merged open intervals (start, end) in hours from time 0, forever (the last may end at inf)."""
     holidays = sorted((h.start, h.start + h.duration) for h in spec.holidays)
 
-    def raw() -> Iterator[tuple[float, float]]:
-        day = 0
-        while True:
-            if day % 7 < spec.days_per_week:
-                for a, b in daily:
-                    yield day * 24.0 + a, day * 24.0 + b
-            day += 1
-            if day > 10_000_000:  # pragma: no cover - a calendar with no open time
-                return
-
-    def minus_holidays(intervals):
+    def minus_holidays(intervals: Iterable[tuple[float, float]]) -> Iterator[tuple[float, float]]:
         for a, b in intervals:
             pieces = [(a, b)]
             for ha, hb in holidays:
@@ -42,17 +79,7 @@ def open_intervals(spec) -> Iterator[tuple[float, float]]:
                 pieces = nxt
             yield from (p for p in pieces if p[1] > p[0])
 
-    cur = None
-    for a, b in minus_holidays(raw()):
-        if cur is None:
-            cur = [a, b]
-        elif a <= cur[1]:
-            cur[1] = max(cur[1], b)
-        else:
-            yield cur[0], cur[1]
-            cur = [a, b]
-    if cur is not None:  # pragma: no cover
-        yield cur[0], cur[1]
+    yield from _merge(minus_holidays(_weekly(spec)))
 
 
 def always_open(spec) -> bool:
@@ -73,36 +100,50 @@ def open_hours(spec, horizon: float) -> float:
 
 
 class ShiftCalendar:
-    """Runs one calendar in a replication and tells its listeners when it opens or closes."""
+    """Runs one calendar in a replication and tells its listeners when it opens or closes.
+
+    `is_open` is right from construction (closed if the first opening is after time 0),
+    because stations copy it when they are built, before the run starts."""
 
     def __init__(self, clock, name: str, spec):
         self.clock = clock
         self.name = name
         self.listeners: list = []
-        self.is_open = True
         self._intervals = None if always_open(spec) else open_intervals(spec)
+        self._first = None if self._intervals is None else next(self._intervals, None)
+        self.is_open = (self._intervals is None if self._first is None
+                        else self._first[0] <= clock.now < self._first[1])
+
+    def who(self, args: tuple) -> str:
+        return f"calendar {self.name}"
 
     def start(self) -> None:
         if self._intervals is None:
             return
-        self.is_open = False
-        self._next()
+        first, self._first = self._first, None
+        if first is None:          # pragma: no cover - never open
+            return
+        self._schedule(*first)
 
-    def _next(self) -> None:
-        a, b = next(self._intervals)
+    def _schedule(self, a: float, b: float) -> None:
         if a <= self.clock.now:
             self._set(True)
-            self.clock.call_at(b, self._close)
+            if b < math.inf:
+                self.clock.call_at(b, self._close)
         else:
+            self._set(False)
             self.clock.call_at(a, self._open, b)
 
     def _open(self, close_at: float) -> None:
         self._set(True)
-        self.clock.call_at(close_at, self._close)
+        if close_at < math.inf:
+            self.clock.call_at(close_at, self._close)
 
     def _close(self) -> None:
         self._set(False)
-        self._next()
+        nxt = None if self._intervals is None else next(self._intervals, None)
+        if nxt is not None:
+            self._schedule(*nxt)
 
     def _set(self, is_open: bool) -> None:
         if is_open == self.is_open:

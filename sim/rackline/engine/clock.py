@@ -8,17 +8,25 @@ share the same Environment.
 from __future__ import annotations
 
 import hashlib
+from collections import Counter
 from heapq import heappush
 
 import numpy as np
 import simpy
-from simpy.events import NORMAL
+from simpy.core import EmptySchedule, StopSimulation
+from simpy.events import NORMAL, URGENT, Event
+
+from rackline.errors import RunFlooded
+
+CHECK_EVERY = 1 << 16          # events between two checks of the run's progress (cheap: one per window)
+MAX_EVENTS_PER_HOUR = 1e6      # the baseline makes about 5 an hour; a run this dense can never finish
+SAMPLE = 4096                  # events looked at to name who floods the event list
 
 
 class _Call:
     """The smallest object SimPy's `Environment.step` will process: it calls `fn(*args)`."""
 
-    __slots__ = ("callbacks", "_ok", "_value", "fn", "args")
+    __slots__ = ("_ok", "_value", "args", "callbacks", "fn")
 
 
 def _fire(call: _Call) -> None:
@@ -64,4 +72,45 @@ class Clock:
         return np.random.default_rng(np.random.SeedSequence([stream, self.replication, self.root_seed]))
 
     def run(self, until: float) -> None:
-        self.env.run(until=until)
+        """Run to `until` hours (what Environment.run does), checking every
+        CHECK_EVERY events that simulated time moves on: a component that makes events
+        with no (or next to no) time between them would otherwise never let the run end."""
+        env = self.env
+        stop = Event(env)
+        stop._ok = True
+        stop._value = None
+        env.schedule(stop, URGENT, until - env._now)
+        stop.callbacks.append(StopSimulation.callback)
+        step = env.step
+        try:
+            while True:
+                t0 = env._now
+                for _ in range(CHECK_EVERY):
+                    step()
+                if (env._now - t0) * MAX_EVENTS_PER_HOUR < CHECK_EVERY:
+                    self._flooded(t0)
+        except (StopSimulation, EmptySchedule):
+            return
+
+    def _flooded(self, t0: float) -> None:
+        """Name the component behind most of the next SAMPLE events, and stop the run."""
+        counts: Counter = Counter()
+        queue, step = self._queue, self.env.step
+        for _ in range(SAMPLE):
+            counts[who(queue[0][3])] += 1
+            step()
+        culprit, n = counts.most_common(1)[0]
+        raise RunFlooded(
+            f"the run stopped at {self.now:.6g} h: {CHECK_EVERY} events took {self.now - t0:.3g} h of simulated "
+            f"time (more than {MAX_EVENTS_PER_HOUR:.0e} events an hour), so it could never finish. "
+            f"{n / SAMPLE:.0%} of events come from {culprit}: look for a time of zero or next to zero there "
+            f"(process_time, interarrival, transit, every, a reorder review)")
+
+
+def who(event) -> str:
+    """What scheduled an event, in the scenario's words (e.g. 'station texas.l11_test')."""
+    fn = getattr(event, "fn", None)
+    describe = getattr(getattr(fn, "__self__", None), "who", None)
+    if describe is not None:
+        return describe(event.args)
+    return getattr(fn, "__qualname__", type(event).__name__)

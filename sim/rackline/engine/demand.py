@@ -64,6 +64,9 @@ class Demand:
         self.arrivals: list[tuple[float, bool]] = []             # (time, filled at once)
         self.lead_times: list[tuple[float, float, float]] = []   # (arrival, filled at, lead time)
 
+    def who(self, args: tuple) -> str:
+        return f"demand {self.name}"
+
     def start(self) -> None:
         if self.spec.initial_backlog:
             self._new_order(self.spec.initial_backlog)

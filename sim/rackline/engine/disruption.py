@@ -14,6 +14,9 @@ class Disruptions:
         self.active: dict[int, list[float]] = defaultdict(list)
         self.log: list[tuple[str, str, float, float, float]] = []   # name, target, start, end, capacity
 
+    def who(self, args: tuple) -> str:
+        return f"disruption {args[0]}" if args else "a disruption"
+
     def add(self, name: str, label: str, targets: list, spec, every=None, duration=None) -> None:
         if spec.at is not None:
             self.clock.call_at(spec.at, self._begin, name, label, targets, spec.capacity, duration, None)

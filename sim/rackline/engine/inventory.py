@@ -4,11 +4,18 @@ A finite capacity blocks the stations that feed it (they start a unit only when 
 output has room, reserving the space). Made items carry the time their first
 operation began ("birth") in FIFO order, so flow time can be measured where racks
 arrive; purchased items are counted only.
+
+Units of initial stock have no known history: their birth is `UNKNOWN` (infinity), so
+like purchased parts they are born when an operation first takes them, and units that
+reach a product's stock without any operation in the run are left out of flow time.
+(Units put in process at time 0 by `initial_wip` are born at 0.)
 """
 from __future__ import annotations
 
 import math
 from collections import deque
+
+UNKNOWN = math.inf   # birth of a unit whose first operation is not in the run
 
 
 class Inventory:
@@ -26,7 +33,7 @@ class Inventory:
         self.level = initial
         self.reserved = 0
         self.capacity = capacity
-        self.births = deque([0.0] * initial) if made else None
+        self.births = deque([UNKNOWN] * initial) if made else None
         self.consumers: list = []   # objects with on_stock(): stations, lanes, demand
         self.producers: list = []   # objects with on_room(): stations, lanes
         self.policy = None          # replenishment (sim.engine.supplier.Replenishment)
@@ -97,14 +104,15 @@ class Inventory:
                     self.births.append(b)
                 else:
                     self.births.extend([b] * n)
-                if self.track_flow:
+                if self.track_flow and b != UNKNOWN:
                     self.flow_sum += (now - b) * n
                     self.flow_n += n
             else:
                 self.births.extend(births)
                 if self.track_flow:
-                    self.flow_sum += now * n - sum(births)
-                    self.flow_n += n
+                    known = [b for b in births if b != UNKNOWN]
+                    self.flow_sum += now * len(known) - sum(known)
+                    self.flow_n += len(known)
         for c in self.consumers:
             c.on_stock()
 

@@ -26,6 +26,9 @@ class Lane:
         self.transit_area = 0.0
         self._t_last = 0.0
 
+    def who(self, args: tuple) -> str:
+        return f"lane {self.name}"
+
     def start(self) -> None:
         if self.every:
             self.clock.call_in(0.0, self._departure)

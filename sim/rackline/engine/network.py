@@ -18,6 +18,7 @@ from rackline.scenario.distributions import Sampler
 from rackline.scenario.model import Scenario
 from rackline.engine.calendar import ShiftCalendar
 from rackline.engine.clock import Clock
+from rackline.engine.deadlock import Deadlock, find_deadlocks
 from rackline.engine.demand import Demand
 from rackline.engine.disruption import Disruptions
 from rackline.engine.inventory import Inventory
@@ -47,6 +48,7 @@ class RepResult:
     wall: float = 0.0
     meta: dict = field(default_factory=dict)
     cache: dict = field(default_factory=dict)   # KPI rows computed in the worker (sim.runner)
+    deadlocks: list[Deadlock] = field(default_factory=list)   # loops of stations stuck for good at the end
 
 
 class _QuietInventory(Inventory):
@@ -295,7 +297,7 @@ def run_replication(sc: Scenario, replication: int, seed: int | None = None, mea
         lead_times={n: np.asarray(d.lead_times, dtype=float).reshape(-1, 3) for n, d in net.demands.items()},
         arrivals={n: np.asarray(d.arrivals, dtype=float).reshape(-1, 2) for n, d in net.demands.items()},
         supplier_leads={n: np.asarray(s.lead_times, dtype=float).reshape(-1, 2) for n, s in net.suppliers.items()},
-        disruptions=list(net.disruptions.log), events=next(clock.env._eid),
+        disruptions=list(net.disruptions.log), events=next(clock.env._eid), deadlocks=find_deadlocks(net.stations),
         wall=time.perf_counter() - t0,
         meta={"stations": {k: {"site": s.site, "servers": s.n_servers, "items": [r.item for r in s.recipes],
                                "inputs": sorted({inv.item for r in s.recipes for inv, _ in r.inputs})}

@@ -19,6 +19,7 @@ from rackline.engine.work import SETUP_PHASE, WORK_PHASE, Job, RecipeRun, Server
 
 STATES = ("busy", "setup", "starved", "blocked", "idle", "waiting_crew", "down", "off_shift")
 BUSY, SETUP, STARVED, BLOCKED, IDLE, CREW, DOWN, OFF = range(8)
+DONE = 1e-9   # hours of work left below which a paused job counts as finished (rounding of left -= elapsed)
 
 
 class Station(Breakdowns):
@@ -62,8 +63,13 @@ class Station(Breakdowns):
         self.completions = 0
         self.sojourn = 0.0
         self.scrapped = 0
+        self.last_done = 0.0             # when the last unit finished (how long a deadlock has lasted)
         self.active = False
         self.periods: list[float] = []   # alternating start, end of active periods
+
+    def who(self, args: tuple) -> str:
+        """How the run guard names this station (sim.engine.clock.who)."""
+        return f"station {self.key}"
 
     # ---- accounting -------------------------------------------------------------------
     def _flush(self) -> None:
@@ -176,7 +182,7 @@ class Station(Breakdowns):
                         units = r.auth.count
                     if r.loop_start is not None and r.loop_start.cards < units:
                         units = r.loop_start.cards
-                    if r.bounded and (r.out.room() < units or (r.fail is not None and r.fail.room() < units)):
+                    if r.bounded and not r.has_room(units):
                         why = BLOCKED
                     else:
                         why = None
@@ -222,8 +228,8 @@ class Station(Breakdowns):
 
     def _begin(self, server, r: RecipeRun, units: int, birth: float) -> None:
         r.out.reserved += units
-        if r.fail is not None:
-            r.fail.reserved += units
+        if r.fail_reserve is not None:
+            r.fail_reserve.reserved += units
         if r.auth is not None:
             r.auth.count -= units
         if r.loop_start is not None:
@@ -272,13 +278,17 @@ class Station(Breakdowns):
         now = self.env._now
         if job.speed > 0.0:
             job.left -= (now - job.since) * job.speed
-            if job.left < 0.0:
+            if job.left < DONE:
                 job.left = 0.0
         speed = 0.0 if (not self.open or server.down) else self.factor
         job.since = now
         job.speed = speed
         job.token += 1
-        if speed > 0.0:
+        if job.left <= 0.0 and not server.down:
+            # its work is done (it ends at this very instant, e.g. at closing time): it
+            # completes now, not at the next opening
+            self.clock.call_in(0.0, self._phase_done, server, job, job.token)
+        elif speed > 0.0:
             self.clock.call_in(job.left / speed, self._phase_done, server, job, job.token)
         if self.operating_failures:
             self._aging(server, speed > 0.0 and job.phase == WORK_PHASE)
@@ -307,6 +317,7 @@ class Station(Breakdowns):
         failed = units - good
         r.completed += units
         r.good += good
+        self.last_done = now
         self.completions += units
         self.sojourn += (now - job.started) * units
         self.wip -= units
@@ -321,8 +332,8 @@ class Station(Breakdowns):
         if failed and r.auth is not None:
             r.auth.count += failed
         r.out.reserved -= units
-        if r.fail is not None:
-            r.fail.reserved -= units
+        if r.fail_reserve is not None:
+            r.fail_reserve.reserved -= units
         loop = r.loop_end
         if loop is not None:
             loop.cards += units

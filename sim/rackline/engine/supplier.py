@@ -13,6 +13,8 @@ from __future__ import annotations
 import math
 from collections import deque
 
+GREEDY_TAIL = 64   # units of each order placed one at a time, largest deficit first
+
 
 class Supplier:
     def __init__(self, clock, name: str, spec, lead, late, rng):
@@ -26,9 +28,10 @@ class Supplier:
         self.late = late
         self._random = rng.random
         self.factor = 1.0
-        self.queue: deque = deque()            # lots waiting to be made: [qty, inventory, placed, work left]
+        self.lot = max(1, int(self.capacity * 168.0)) if self.capacity else 0
+        self.queue: deque = deque()            # orders waiting to be made: [units left, inventory, placed]
         self.held: list = []                   # lots that arrived during an outage
-        self.making = None
+        self.making: list | None = None      # the lot being made: [qty, inventory, placed, work left]
         self._since = 0.0
         self._token = 0
         self.ordered = 0
@@ -36,27 +39,33 @@ class Supplier:
         self.orders = 0
         self.lead_times: list[tuple[float, float]] = []   # (delivered at, placed -> delivered)
 
+    def who(self, args: tuple) -> str:
+        return f"supplier {self.name}"
+
     def order(self, qty: int, inv) -> None:
         self.ordered += qty
         self.orders += 1
-        lot = max(1, int(self.capacity * 168.0)) if self.capacity else qty
-        while qty > 0:
-            n = min(lot, qty)
-            self.queue.append([n, inv, self.clock.now, n / self.capacity if self.capacity else 0.0])
-            qty -= n
+        self.queue.append([qty, inv, self.clock.now])
         if self.making is None:
             self._next()
 
     def _next(self) -> None:
+        """Start the next lot: at most a week of capacity cut from the oldest order
+        (lots are cut as they start, so an order of any size is one queue entry)."""
         if self.making is not None or not self.queue or self.factor <= 0.0:
             return
-        self.making = self.queue.popleft()
+        order = self.queue[0]
+        n = min(order[0], self.lot) if self.capacity else order[0]
+        order[0] -= n
+        if order[0] <= 0:
+            self.queue.popleft()
+        self.making = [n, order[1], order[2], n / self.capacity if self.capacity else 0.0]
         self._since = self.clock.now
         self._token += 1
         self.clock.call_in(self.making[3] / self.factor, self._made, self._token)
 
     def _made(self, token) -> None:
-        if token != self._token:
+        if token != self._token or self.making is None:
             return
         qty, inv, placed, _ = self.making
         self.making = None
@@ -108,6 +117,9 @@ class Replenishment:
         self.allocated = [0] * len(suppliers)
         self.total = 0
 
+    def who(self, args: tuple) -> str:
+        return f"the reorder policy of {args[0].key}" if args else "a reorder policy"
+
     def start(self, inv) -> None:
         if self.p.type == "periodic":
             self._periodic(inv)
@@ -140,13 +152,31 @@ class Replenishment:
         if qty <= 0:
             return
         inv.on_order += qty
-        split = [0] * len(self.suppliers)
+        for (supplier, _), n in zip(self.suppliers, self._split(qty)):
+            if n:
+                supplier.order(n, inv)
+
+    def _split(self, qty: int) -> list[int]:
+        """Units of an order for each supplier, so that cumulative units follow the
+        shares: the bulk goes arithmetically (each supplier up to GREEDY_TAIL units short
+        of its share of the new total), the last units one at a time to the supplier
+        furthest behind its share (so a huge order costs no more than a small one)."""
         shares = [s for _, s in self.suppliers]
-        for _ in range(qty):
+        target = self.total + qty
+        split = [max(0, math.floor(s * target - a) - GREEDY_TAIL) for s, a in zip(shares, self.allocated)]
+        excess = sum(split) - qty
+        for k in sorted(range(len(split)), key=lambda i: -split[i]):    # (rounding) never more than ordered
+            if excess <= 0:
+                break
+            cut = min(excess, split[k])
+            split[k] -= cut
+            excess -= cut
+        for k, n in enumerate(split):
+            self.allocated[k] += n
+        self.total += sum(split)
+        for _ in range(qty - sum(split)):
             self.total += 1
             k = max(range(len(shares)), key=lambda i: shares[i] * self.total - self.allocated[i])
             self.allocated[k] += 1
             split[k] += 1
-        for (supplier, _), n in zip(self.suppliers, split):
-            if n:
-                supplier.order(n, inv)
+        return split

@@ -13,14 +13,17 @@ class RecipeRun:
     """A recipe bound to this replication's inventories, samplers and release control."""
 
     __slots__ = ("item", "inputs", "out", "fail", "bounded", "perfect", "sample", "yield_", "ramp", "available_from", "auth",
-                 "loop_start", "loop_end", "learn_first", "learn_b", "started", "completed", "good")
+                 "loop_start", "loop_end", "learn_first", "learn_b", "started", "completed", "good", "fail_reserve",
+                 "room_needs")
 
     def __init__(self, item, inputs, out, fail, sample, yield_, ramp=None, available_from=0.0, learning=None):
         self.item = item
         self.inputs = inputs        # [(Inventory, qty per unit)]
         self.out = out
         self.fail = fail            # Inventory for failed units, or None (scrap)
-        self.bounded = out.capacity != math.inf or (fail is not None and fail.capacity != math.inf)
+        self.fail_reserve = fail if fail is not None and fail is not out else None   # a second stock to reserve in
+        self.room_needs = room_needs(inputs, out, fail)
+        self.bounded = bool(self.room_needs)
         self.sample = sample        # Sampler of base process time
         self.yield_ = yield_
         self.ramp = ramp            # (start yield, units or None, over hours or None)
@@ -35,12 +38,33 @@ class RecipeRun:
         self.completed = 0
         self.good = 0
 
+    def has_room(self, units: int) -> bool:
+        for inv, per_unit in self.room_needs:
+            if inv.room() < per_unit * units:
+                return False
+        return True
+
     def yield_now(self, now: float) -> float:
         if self.ramp is None:
             return self.yield_
         start, units, over = self.ramp
         frac = self.completed / units if units else (now - self.available_from) / over
         return start + (self.yield_ - start) * min(1.0, max(0.0, frac))
+
+
+def room_needs(inputs, out, fail) -> list:
+    """[(finite stock, room it must have per unit started)]. A unit started needs one
+    place in its output stock (and in its `fail_to` stock, if another), less what
+    starting it takes out of that same stock: rework back into the station's own
+    input needs no extra room, since the unit leaves the stock as it starts."""
+    need: dict = {}
+    for inv in (out, fail):
+        if inv is not None and inv.capacity != math.inf:
+            need[id(inv)] = [inv, 1]
+    for inv, q in inputs:
+        if id(inv) in need:
+            need[id(inv)][1] -= q
+    return [(inv, n) for inv, n in need.values() if n > 0]
 
 
 class Job:

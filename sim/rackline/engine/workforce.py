@@ -22,6 +22,9 @@ class Pool:
             ready = hire.at + (spec.training if hire.add > 0 else 0.0)
             clock.call_at(ready, self._change, hire.add)
 
+    def who(self, args: tuple) -> str:
+        return f"workforce pool {self.key}"
+
     def _flush(self) -> None:
         now = self.clock.env._now
         dt = now - self.t_last

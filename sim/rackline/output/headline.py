@@ -124,6 +124,13 @@ def warnings(res) -> list[str]:
         if len(shipped) and r["mean"] > 0 and shipped.iloc[0]["mean"] < 0.5 * r["mean"]:
             out.append(f"WARNING: demand {r.subject} is far above what is shipped "
                        f"({shipped.iloc[0]['mean']:.3g} of {r['mean']:.3g} units/week): backlog grows without bound")
+    loops: dict = {}
+    for rep in res.reps:
+        for d in rep.deadlocks:
+            loops.setdefault(d.loop, []).append(d.since)
+    for loop, since in loops.items():
+        out.append(f"WARNING: deadlock in {len(since)} of {len(res.reps)} replication(s) (from {min(since):.6g} h): "
+                   f"{' -> '.join(loop)}; every station in this loop waits on another for good")
     st = station_table(res)
     for _, r in st.iterrows():
         if r.throughput_per_week == 0 and r.share_starved > 0.99:
