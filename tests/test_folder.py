@@ -161,11 +161,10 @@ def test_a_partial_of_this_process_or_without_a_pid_is_never_removed(tmp_path):
 
 @pytest.mark.parametrize("exc", [KeyboardInterrupt, SystemExit, ValueError])
 def test_atomic_dir_removes_its_partial_on_any_exception(tmp_path, exc):
-    with pytest.raises(exc):
-        with fo.AtomicDir(tmp_path / "r") as tmp:
-            (tmp / "kpis.csv").write_text("kpi\n")
-            assert tmp.name == f".partial-r-{os.getpid()}"
-            raise exc()
+    with pytest.raises(exc), fo.AtomicDir(tmp_path / "r") as tmp:
+        (tmp / "kpis.csv").write_text("kpi\n")
+        assert tmp.name == f".partial-r-{os.getpid()}"
+        raise exc()
     assert list(tmp_path.iterdir()) == []
 
 

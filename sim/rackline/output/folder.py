@@ -184,7 +184,7 @@ class AtomicDir:
         return self.tmp
 
     def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
-                 tb: TracebackType | None) -> bool:
+                 tb: TracebackType | None) -> None:
         if exc_type is None:
             try:
                 (self.tmp / OWNER).unlink()
@@ -196,7 +196,6 @@ class AtomicDir:
                 raise
         else:
             shutil.rmtree(self.tmp, ignore_errors=True)
-        return False
 
 
 def write_file(path: Path, data: bytes | str) -> None:
