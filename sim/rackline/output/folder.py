@@ -212,12 +212,17 @@ def write_file(path: Path, data: bytes | str) -> None:
             tmp.unlink()
 
 
-def is_complete(folder: str | Path) -> bool:
-    m = Path(folder) / MANIFEST
+def read_manifest(folder: str | Path) -> dict[str, Any]:
+    """The folder's manifest, or {} when it has none (or an unreadable one)."""
     try:
-        return bool(json.loads(m.read_text()).get("complete"))
-    except (OSError, ValueError, AttributeError):
-        return False
+        meta = json.loads((Path(folder) / MANIFEST).read_text())
+    except (OSError, ValueError):
+        return {}
+    return meta if isinstance(meta, dict) else {}
+
+
+def is_complete(folder: str | Path) -> bool:
+    return bool(read_manifest(folder).get("complete"))
 
 
 def manifest(kind: str, *, scenario_hash: str | dict[str, str], seed: int, replications: int,

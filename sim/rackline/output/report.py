@@ -6,13 +6,12 @@ saved, never from memory.
 """
 from __future__ import annotations
 
-import json
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
 
-from rackline.output.folder import write_file
+from rackline.output.folder import read_manifest, write_file
 from rackline.output.html import Section, figure, figure_png, manifest_block, num, page, table
 
 PLOTS = ["flow", "throughput", "cumulative", "station_states", "bottleneck_share", "bottleneck_timeline",
@@ -26,16 +25,11 @@ def _scenario(folder: Path):
     return validate_data(doc.data, doc)
 
 
-def _manifest(folder: Path) -> dict:
-    path = folder / "manifest.json"
-    return json.loads(path.read_text()) if path.exists() else {}
-
-
 def figures(folder: str | Path, manifest: dict | None = None) -> dict[str, object]:
     """name -> Figure for every plot a run folder supports."""
     from rackline.output import plots
     folder = Path(folder)
-    manifest = _manifest(folder) if manifest is None else manifest
+    manifest = read_manifest(folder) if manifest is None else manifest
     sc = _scenario(folder)
     name = sc.name
     ts = pd.read_csv(folder / "timeseries.csv")
@@ -73,7 +67,7 @@ def render_folder(folder: str | Path, manifest: dict | None = None) -> list[Path
     """Draw every plot into folder/plots/ and write folder/report.html; returns the files."""
     folder = Path(folder)
     (folder / "plots").mkdir(exist_ok=True)
-    manifest = _manifest(folder) if manifest is None else manifest
+    manifest = read_manifest(folder) if manifest is None else manifest
     images = {}
     written = []
     for name, fig in figures(folder, manifest).items():
