@@ -181,8 +181,10 @@ def run(scenario, reps, seed, sets, out, jobs, precision, no_plots):
     """
     from rackline.experiments.replications import run_replications
     from rackline.scenario import load_scenario
+    from rackline.output.folder import check_destination, default_out, write_run
     loaded = load_scenario(scenario, _overrides(sets))
-    n = reps or loaded.scenario.run.replications
+    dest = check_destination(out or default_out(loaded.scenario.name))
+    n, _ = loaded.scenario.run.resolve(reps, seed)
     bar = _progress(n, f"{loaded.scenario.name}")
     try:
         res = run_replications(loaded, reps, jobs, seed, precision, progress=bar.update,
@@ -190,8 +192,7 @@ def run(scenario, reps, seed, sets, out, jobs, precision, no_plots):
     finally:
         bar.close()
     from rackline.output.headline import headline
-    from rackline.output.folder import default_out, write_run
-    folder = write_run(res, out or default_out(loaded.scenario.name), plots=not no_plots)
+    folder = write_run(res, dest, plots=not no_plots)
     for line in headline(res) + res.notes:
         click.echo(line)
     from rackline.analysis.capacity import reorder_warnings
@@ -230,7 +231,7 @@ def compare(scenarios, variant_specs, sets, reps, seed, jobs, out, no_plots):
     from rackline.experiments.compare import compare as run_compare, variants
     from rackline.output.compare_report import summary_lines, write_compare
     from rackline.errors import Problem, ScenarioError
-    from rackline.output.folder import default_out
+    from rackline.output.folder import check_destination, default_out
     from rackline.scenario import load_scenario
     from rackline.scenario.paths import parse_assignment
     by_name: dict[str, dict] = {}
@@ -257,13 +258,14 @@ def compare(scenarios, variant_specs, sets, reps, seed, jobs, out, no_plots):
             loaded.append((name, load_scenario(scenarios[0], overrides)))
     if len(loaded) < 2:
         raise ScenarioError([Problem("compare", None, "", "expected two or more scenarios (or --variant)")])
-    n = (reps or loaded[0][1].scenario.run.replications) * len(loaded)
+    dest = check_destination(out or default_out("compare"))
+    n = loaded[0][1].scenario.run.resolve(reps, seed)[0] * len(loaded)
     bar = _progress(n, "compare")
     try:
         cmp = run_compare(loaded, reps, jobs, seed, progress=bar.update)
     finally:
         bar.close()
-    folder = write_compare(cmp, out or default_out("compare"), plots=not no_plots)
+    folder = write_compare(cmp, dest, plots=not no_plots)
     for line in summary_lines(cmp):
         click.echo(line)
     click.echo(f"Results: {folder}")
@@ -312,7 +314,7 @@ def sweep(file, vary, method, reps, samples, kpis, seed, jobs, scheduler, out, r
     """
     from pathlib import Path
 
-    from rackline.experiments.sweep import build, load_sweep, run_sweep, sweep_from_args
+    from rackline.experiments.sweep import build, check_folder, load_sweep, run_sweep, sweep_from_args
     if vary:
         sw = sweep_from_args(file, list(vary), method, reps, samples, seed, list(kpis))
     else:
@@ -320,6 +322,7 @@ def sweep(file, vary, method, reps, samples, kpis, seed, jobs, scheduler, out, r
     design = build(sw)
     n = len(design.overrides) * sw.spec.replications
     folder = Path(out) if out else Path("results") / "sweeps" / sw.name
+    check_folder(folder, resume)
     click.echo(f"Sweep {sw.name}: {design.method} design, {len(design.overrides)} points x "
                f"{sw.spec.replications} replications = {n} runs -> {folder}")
     if n > CONFIRM_ABOVE and not yes:

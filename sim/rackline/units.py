@@ -61,6 +61,16 @@ def parse_rate(value: object) -> float:
     return per_hour
 
 
+def unit_of(value: object) -> tuple[str, str] | None:
+    """`("duration", "w")` for `'12 w'`, `("rate", "week")` for `'40 per week'`; None for anything else."""
+    if isinstance(value, str):
+        for kind, pattern in (("rate", _RATE), ("duration", _DURATION)):
+            m = pattern.match(value)
+            if m and m.group(2).lower() in HOURS_PER:
+                return kind, m.group(2).lower()
+    return None
+
+
 def is_duration(value: object) -> bool:
     try:
         parse_duration(value)

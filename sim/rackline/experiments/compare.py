@@ -71,8 +71,7 @@ def compare(loaded: list[tuple[str, Loaded]], reps: int | None = None, jobs: int
     if len(set(names)) != len(names):
         raise ScenarioError([Problem("compare", None, "", f"expected distinct scenario names, got {names}")])
     first = loaded[0][1].scenario
-    reps = reps or first.run.replications
-    seed = first.run.seed if seed is None else seed
+    reps, seed = first.run.resolve(reps, seed)
     runs = [run_replications(ld, reps, jobs, seed, progress=progress) for _, ld in loaded]
     rows = []
     for name, res in zip(names, runs):

@@ -1,17 +1,15 @@
 """The compare folder: tables, plots and a self-contained report.html."""
 from __future__ import annotations
 
-import base64
-import html
-import json
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 
-from rackline import FOOTER, __version__
+from rackline import FOOTER
 from rackline.output.headline import bottleneck_sentence, station_table
-from rackline.output.report import CSS, _png, _table
-from rackline.output.folder import AtomicDir, versions, write_run
+from rackline.output.folder import AtomicDir, manifest, scenario_hash, write_file, write_manifest, write_run
+from rackline.output.html import Section, figure, figure_png, manifest_block, page, table
 
 
 def write_compare(cmp, out: str | Path, plots: bool = True) -> Path:
@@ -25,18 +23,25 @@ def write_compare(cmp, out: str | Path, plots: bool = True) -> Path:
             write_run(res, tmp / "runs" / name, plots=False)
         summary = summary_lines(cmp)
         (tmp / "summary.txt").write_text("\n".join(summary) + f"\n\n{FOOTER}\n")
-        meta = {"rackline": __version__, "complete": True, "kind": "compare", "scenarios": cmp.names,
-                "sources": [r.loaded.source for r in cmp.runs], "seed": cmp.seed, "replications": cmp.reps,
-                "overrides": {n: r.loaded.overrides for n, r in zip(cmp.names, cmp.runs)}, "notes": cmp.notes,
-                "versions": versions(), "disclaimer": FOOTER}
+        meta = compare_manifest(cmp)
         if plots:
             images = draw(cmp)
             (tmp / "plots").mkdir()
             for k, data in images.items():
-                (tmp / "plots" / f"{k}.png").write_bytes(data)
-            (tmp / "report.html").write_text(page(cmp, summary, images, meta))
-        (tmp / "manifest.json").write_text(json.dumps(meta, indent=2, default=str))
+                write_file(tmp / "plots" / f"{k}.png", data)
+            write_file(tmp / "report.html", report_html(cmp, summary, images, meta))
+        write_manifest(tmp, meta)
     return out
+
+
+def compare_manifest(cmp: Any) -> dict[str, Any]:
+    """The compare manifest: per-scenario hashes and warm-ups keyed by scenario name."""
+    return manifest(
+        "compare", scenario_hash={n: scenario_hash(r.loaded.data) for n, r in zip(cmp.names, cmp.runs)},
+        seed=cmp.seed, replications=cmp.reps, warmup_h={n: r.warmup for n, r in zip(cmp.names, cmp.runs)},
+        wall_time_s=sum(r.wall for r in cmp.runs), scenarios=cmp.names,
+        sources=[r.loaded.source for r in cmp.runs],
+        overrides={n: dict(r.loaded.overrides) for n, r in zip(cmp.names, cmp.runs)}, notes=cmp.notes)
 
 
 def summary_lines(cmp) -> list[str]:
@@ -60,22 +65,19 @@ def draw(cmp) -> dict[str, bytes]:
             "stations": cp.states_side_by_side({n: station_table(r) for n, r in zip(cmp.names, cmp.runs)}, title)}
     if len(cmp.differences):
         figs["differences"] = cp.difference_plot(cmp.differences, title)
-    return {k: _png(f) for k, f in figs.items()}
+    return {k: figure_png(f) for k, f in figs.items()}
 
 
-def page(cmp, summary, images, meta) -> str:
+def report_html(cmp: Any, summary: list[str], images: dict[str, bytes], meta: dict[str, Any]) -> str:
     diffs = cmp.differences.assign(clear=cmp.differences.clear.map({True: "yes", False: "no"}))
-    imgs = "".join(f'<figure id="plot-{k}"><img alt="{k}" src="data:image/png;base64,'
-                   f'{base64.b64encode(v).decode()}"></figure>' for k, v in images.items())
-    return f"""<!doctype html><html lang="en"><head><meta charset="utf-8">
-<title>rackline compare: {html.escape(' vs '.join(cmp.names))}</title><style>{CSS}</style></head><body>
-<h1>rackline compare: {html.escape(' vs '.join(cmp.names))}</h1>
-<div class="banner"><strong>{html.escape(FOOTER)}.</strong> Differences are between assumption sets, not forecasts.</div>
-<div class="headline" id="headline">{''.join(f'<p>{html.escape(s)}</p>' for s in summary)}</div>
-<h2>Plots</h2>{imgs}
-<h2>Differences from {html.escape(cmp.names[0])}</h2>
-{_table(diffs, {"diff", "ci_low", "ci_high", "half_width", "variance_reduction"})}
-<h2>KPIs</h2>{_table(cmp.kpis, {"mean", "ci_low", "ci_high", "half_width", "n"})}
-<h2>What differs in the assumptions</h2>{_table(cmp.assumptions, set())}
-<h2>Manifest</h2><pre>{html.escape(json.dumps(meta, indent=2, default=str))}</pre>
-<p class="small">{html.escape(FOOTER)}</p></body></html>"""
+    title = " vs ".join(cmp.names)
+    sections = [
+        Section("Plots", "".join(figure(k, v) for k, v in images.items())),
+        Section(f"Differences from {cmp.names[0]}",
+                table(diffs, {"diff", "ci_low", "ci_high", "half_width", "variance_reduction"})),
+        Section("KPIs", table(cmp.kpis, {"mean", "ci_low", "ci_high", "half_width", "n"})),
+        Section("What differs in the assumptions", table(cmp.assumptions)),
+        Section("Manifest", manifest_block(meta)),
+    ]
+    return page(f"rackline compare: {title}", "Differences are between assumption sets, not forecasts.",
+                summary, sections)

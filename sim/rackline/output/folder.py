@@ -1,30 +1,47 @@
-"""Results folders: written whole or not at all.
+"""Results folders: written whole or not at all, and recognisable when complete.
 
-Everything goes into a hidden temporary folder beside the target, which is renamed
-into place only after `manifest.json` (written last, with `"complete": true`) is on
-disk. An interrupted run leaves at most a `.partial-*` folder that no command reads
-as a result.
+This is the one writer of results folders (run, compare and sweep):
+
+- `check_destination` says before any simulation whether a folder can take results;
+- `AtomicDir` writes a run or compare folder into a hidden `.partial-<name>-<pid>`
+  folder beside the target and renames it into place only when complete; stale
+  partial folders of processes that are gone are removed by the next run there;
+- `manifest` builds and `write_manifest` writes `manifest.json`, always last and
+  always with the same facts, ending with `"complete": true`; `is_complete` reads it;
+- `write_file` replaces one file atomically (the sweep folder is built up over
+  time and resumed, so its files are replaced one by one, manifest last).
 """
 from __future__ import annotations
 
-import datetime as _dt
+import contextlib
+import datetime as dt
 import hashlib
 import json
 import os
 import platform
+import re
 import shutil
 import sys
+import tempfile
+import time
 from importlib import metadata
 from pathlib import Path
+from types import TracebackType
+from typing import Any
 
 import yaml
 
 from rackline import FOOTER, __version__
+from rackline.errors import RacklineError
 from rackline.scenario.assumptions import register
 from rackline.output.headline import headline, station_table
 from rackline.analysis.stats import welch
 
 PACKAGES = ("simpy", "numpy", "pandas", "matplotlib", "pydantic", "pyyaml", "scipy")
+MANIFEST = "manifest.json"
+PARTIAL = ".partial-"
+OWNER = ".owner"            # inside a partial folder: the pid and start time of the process writing it
+_PARTIAL_NAME = re.compile(r"^\.partial-.+-(\d+)$")
 
 
 def scenario_hash(data: dict) -> str:
@@ -42,7 +59,7 @@ def versions() -> dict[str, str]:
 
 
 def default_out(name: str, root: str | Path = "results") -> Path:
-    stamp = _dt.datetime.now().strftime("%Y%m%d-%H%M%S")
+    stamp = dt.datetime.now().strftime("%Y%m%d-%H%M%S")
     path = Path(root) / name / stamp
     k = 1
     while path.exists():
@@ -51,52 +68,201 @@ def default_out(name: str, root: str | Path = "results") -> Path:
     return path
 
 
+def check_destination(path: str | Path, may_exist: bool = False, hint: str = "choose another --out") -> Path:
+    """Refuse, before anything is simulated, a results folder that could not be written.
+
+    `path` must be new or empty (unless `may_exist`, for a sweep being resumed), its
+    nearest existing parent must be a folder we can write in, and every name on the
+    way (with the partial folder's suffix) must fit the file system's name limit.
+    Raises RacklineError naming `--out`; returns the path.
+    """
+    path = Path(path)
+    if path.exists():
+        if not path.is_dir():
+            raise RacklineError(f"--out {path}: expected a folder, got a file")
+        if not may_exist and any(path.iterdir()):
+            raise RacklineError(f"--out {path}: already exists and is not empty; {hint}")
+    probe = path.absolute()
+    while not probe.exists():
+        probe = probe.parent
+    if not probe.is_dir():
+        raise RacklineError(f"--out {path}: cannot be created, {probe} is a file")
+    limit = _name_max(probe)
+    longest = max([len(os.fsencode(p)) for p in path.parts] + [len(os.fsencode(_partial_name(path)))])
+    if longest > limit:
+        raise RacklineError(f"--out {path}: a file name in it would be {longest} bytes long, "
+                            f"over this file system's limit of {limit}; choose a shorter --out or scenario name")
+    try:
+        fd, tmp = tempfile.mkstemp(prefix=".rackline-probe-", dir=probe)
+    except OSError as exc:
+        raise RacklineError(f"--out {path}: cannot write in {probe} ({exc.strerror or exc}); {hint}") from None
+    os.close(fd)
+    os.unlink(tmp)
+    return path
+
+
+def _name_max(folder: Path) -> int:
+    try:
+        return int(os.pathconf(folder, "PC_NAME_MAX"))
+    except (OSError, ValueError, AttributeError):  # pragma: no cover - platforms without pathconf
+        return 255
+
+
+def _partial_name(final: Path, pid: int | None = None) -> str:
+    return f"{PARTIAL}{final.name}-{os.getpid() if pid is None else pid}"
+
+
+def _process_start(pid: int) -> float | None:
+    """When process `pid` started (seconds since the epoch), if the system says; None if it is gone."""
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return None
+    except PermissionError:
+        pass                                    # alive, owned by someone else
+    try:
+        ticks = int(Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[19])
+        boot = next(float(line.split()[1]) for line in Path("/proc/stat").read_text().splitlines()
+                    if line.startswith("btime"))
+        return boot + ticks / os.sysconf("SC_CLK_TCK")
+    except (OSError, ValueError, IndexError, StopIteration):
+        return 0.0                              # alive, start unknown: assume it is the owner
+
+
+def is_stale(partial: Path) -> bool:
+    """A `.partial-<name>-<pid>` folder whose writer is gone: its pid is not running, or the
+    process now holding that pid started after the folder was made (the pid was reused)."""
+    m = _PARTIAL_NAME.match(partial.name)
+    if not m or not partial.is_dir():
+        return False
+    pid = int(m.group(1))
+    if pid == os.getpid():
+        return False
+    started = _process_start(pid)
+    if started is None:
+        return True
+    try:
+        made = float(json.loads((partial / OWNER).read_text())["created"])
+    except (OSError, ValueError, KeyError, TypeError):
+        return False
+    return started > made + 2.0                 # /proc start times are rounded to clock ticks
+
+
+def remove_stale_partials(parent: str | Path) -> list[Path]:
+    """Delete the partial folders in `parent` left by killed runs; returns what was removed."""
+    parent = Path(parent)
+    if not parent.is_dir():
+        return []
+    removed = []
+    for p in parent.glob(f"{PARTIAL}*"):
+        if is_stale(p):
+            shutil.rmtree(p, ignore_errors=True)
+            removed.append(p)
+    return removed
+
+
 class AtomicDir:
-    """`with AtomicDir(final) as tmp:` write into tmp; renamed to final on success only."""
+    """`with AtomicDir(final) as tmp:` write into tmp; renamed to final on success only.
+
+    On any exception, KeyboardInterrupt and SystemExit included, the partial folder
+    is removed and `final` is left as it was.
+    """
 
     def __init__(self, final: str | Path):
         self.final = Path(final)
-        self.tmp = self.final.parent / f".partial-{self.final.name}-{os.getpid()}"
+        self.tmp = self.final.parent / _partial_name(self.final)
 
     def __enter__(self) -> Path:
         if self.final.exists() and any(self.final.iterdir()):
-            raise FileExistsError(f"{self.final} already exists and is not empty")
+            raise RacklineError(f"--out {self.final}: already exists and is not empty; choose another --out")
         self.final.parent.mkdir(parents=True, exist_ok=True)
+        remove_stale_partials(self.final.parent)
         if self.tmp.exists():
             shutil.rmtree(self.tmp)
         self.tmp.mkdir()
+        (self.tmp / OWNER).write_text(json.dumps({"pid": os.getpid(), "created": time.time()}))
         return self.tmp
 
-    def __exit__(self, exc_type, exc, tb) -> bool:
+    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
+                 tb: TracebackType | None) -> None:
         if exc_type is None:
-            if self.final.exists():
-                self.final.rmdir()
-            os.replace(self.tmp, self.final)
+            try:
+                (self.tmp / OWNER).unlink()
+                if self.final.exists():
+                    self.final.rmdir()
+                os.replace(self.tmp, self.final)
+            except BaseException:
+                shutil.rmtree(self.tmp, ignore_errors=True)
+                raise
         else:
             shutil.rmtree(self.tmp, ignore_errors=True)
-        return False
+
+
+def write_file(path: Path, data: bytes | str) -> None:
+    """Replace one file atomically: readers see the old or the new content, never half."""
+    tmp = path.with_name(f".{path.name}.tmp")
+    try:
+        if isinstance(data, str):
+            tmp.write_text(data, encoding="utf-8")
+        else:
+            tmp.write_bytes(data)
+        os.replace(tmp, path)
+    finally:
+        with contextlib.suppress(FileNotFoundError):
+            tmp.unlink()
+
+
+def read_manifest(folder: str | Path) -> dict[str, Any]:
+    """The folder's manifest, or {} when it has none (or an unreadable one)."""
+    try:
+        meta = json.loads((Path(folder) / MANIFEST).read_text())
+    except (OSError, ValueError):
+        return {}
+    return meta if isinstance(meta, dict) else {}
 
 
 def is_complete(folder: str | Path) -> bool:
-    m = Path(folder) / "manifest.json"
-    try:
-        return bool(json.loads(m.read_text()).get("complete"))
-    except (OSError, ValueError):
-        return False
+    return bool(read_manifest(folder).get("complete"))
 
 
-def manifest(res, command: list[str] | None = None) -> dict:
-    sc = res.scenario
-    return {
-        "rackline": __version__, "complete": True, "disclaimer": FOOTER,
-        "scenario": sc.name, "source": res.loaded.source, "scenario_hash": scenario_hash(res.loaded.data),
-        "overrides": {k: v for k, v in res.loaded.overrides.items()},
-        "seed": res.seed, "replications": len(res.reps), "horizon_h": sc.run.horizon,
-        "warmup_h": res.warmup, "warmup_method": res.warmup_method,
-        "wall_time_s": round(res.wall, 3), "events": int(sum(r.events for r in res.reps)),
-        "created": _dt.datetime.now().isoformat(timespec="seconds"),
-        "command": command or sys.argv, "versions": versions(), "notes": res.notes,
+def manifest(kind: str, *, scenario_hash: str | dict[str, str], seed: int, replications: int,
+             warmup_h: float | str | dict[str, float], wall_time_s: float, command: list[str] | None = None,
+             **facts: Any) -> dict[str, Any]:
+    """The one manifest: what was run (kind, scenario hash, seed, replications, warm-up), how long it
+    took, with which versions; `facts` add what the kind knows; `complete: true` comes last."""
+    meta: dict[str, Any] = {
+        "kind": kind, "rackline": __version__, "disclaimer": FOOTER,
+        "scenario_hash": scenario_hash, "seed": seed, "replications": replications, "warmup_h": warmup_h,
+        "wall_time_s": round(wall_time_s, 3), "created": dt.datetime.now().isoformat(timespec="seconds"),
+        "command": command or sys.argv, "versions": versions(),
     }
+    meta.update(facts)
+    meta.pop("complete", None)
+    meta["complete"] = True
+    return meta
+
+
+def write_manifest(folder: str | Path, meta: dict[str, Any]) -> Path:
+    """Write `manifest.json` (built by `manifest`); call it last, when everything else is on disk."""
+    path = Path(folder) / MANIFEST
+    write_file(path, json.dumps(meta, indent=2, default=str))
+    return path
+
+
+def remove_manifest(folder: str | Path) -> None:
+    """A folder being (re)completed must not look complete meanwhile."""
+    with contextlib.suppress(FileNotFoundError):
+        (Path(folder) / MANIFEST).unlink()
+
+
+def run_manifest(res: Any, command: list[str] | None = None) -> dict[str, Any]:
+    sc = res.scenario
+    return manifest(
+        "run", scenario_hash=scenario_hash(res.loaded.data), seed=res.seed, replications=len(res.reps),
+        warmup_h=res.warmup, wall_time_s=res.wall, command=command,
+        scenario=sc.name, source=res.loaded.source, overrides=dict(res.loaded.overrides),
+        horizon_h=sc.run.horizon, warmup_method=res.warmup_method,
+        events=int(sum(r.events for r in res.reps)), notes=res.notes)
 
 
 def write_run(res, out: str | Path, command: list[str] | None = None, plots: bool = True) -> Path:
@@ -116,11 +282,11 @@ def write_run(res, out: str | Path, command: list[str] | None = None, plots: boo
         _lead_times(res).to_csv(tmp / "lead_times.csv", index=False)
         _timeline(res).to_csv(tmp / "bottleneck_timeline.csv", index=False)
         (tmp / "summary.txt").write_text("\n".join(headline(res) + res.notes) + f"\n\n{FOOTER}\n")
-        meta = manifest(res, command)
+        meta = run_manifest(res, command)
         if plots:
             from rackline.output.report import render_folder
             render_folder(tmp, meta)
-        (tmp / "manifest.json").write_text(json.dumps(meta, indent=2, default=str))
+        write_manifest(tmp, meta)
     return out
 
 

@@ -6,16 +6,13 @@ saved, never from memory.
 """
 from __future__ import annotations
 
-import base64
-import html
-import io
-import json
-import os
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 
-from rackline import FOOTER
+from rackline.output.folder import read_manifest, write_file
+from rackline.output.html import Section, figure, figure_png, manifest_block, num, page, table
 
 PLOTS = ["flow", "throughput", "cumulative", "station_states", "bottleneck_share", "bottleneck_timeline",
          "inventory", "backlog", "lead_time", "welch"]
@@ -28,16 +25,11 @@ def _scenario(folder: Path):
     return validate_data(doc.data, doc)
 
 
-def _manifest(folder: Path) -> dict:
-    path = folder / "manifest.json"
-    return json.loads(path.read_text()) if path.exists() else {}
-
-
 def figures(folder: str | Path, manifest: dict | None = None) -> dict[str, object]:
     """name -> Figure for every plot a run folder supports."""
     from rackline.output import plots
     folder = Path(folder)
-    manifest = _manifest(folder) if manifest is None else manifest
+    manifest = read_manifest(folder) if manifest is None else manifest
     sc = _scenario(folder)
     name = sc.name
     ts = pd.read_csv(folder / "timeseries.csv")
@@ -71,70 +63,22 @@ def figures(folder: str | Path, manifest: dict | None = None) -> dict[str, objec
     return figs
 
 
-def _png(fig) -> bytes:
-    buf = io.BytesIO()
-    fig.savefig(buf, format="png")
-    return buf.getvalue()
-
-
-def _write(path: Path, data: bytes) -> None:
-    tmp = path.with_name(f".{path.name}.tmp")
-    tmp.write_bytes(data)
-    os.replace(tmp, path)
-
-
 def render_folder(folder: str | Path, manifest: dict | None = None) -> list[Path]:
     """Draw every plot into folder/plots/ and write folder/report.html; returns the files."""
     folder = Path(folder)
     (folder / "plots").mkdir(exist_ok=True)
-    manifest = _manifest(folder) if manifest is None else manifest
+    manifest = read_manifest(folder) if manifest is None else manifest
     images = {}
     written = []
     for name, fig in figures(folder, manifest).items():
-        data = _png(fig)
+        data = figure_png(fig)
         images[name] = data
         path = folder / "plots" / f"{name}.png"
-        _write(path, data)
+        write_file(path, data)
         written.append(path)
-    page = report_html(folder, images, manifest)
-    _write(folder / "report.html", page.encode("utf-8"))
+    write_file(folder / "report.html", report_html(folder, images, manifest))
     written.append(folder / "report.html")
     return written
-
-
-CSS = """
-body{font-family:system-ui,-apple-system,Segoe UI,Roboto,sans-serif;max-width:1100px;margin:2em auto;
- padding:0 1em;color:#1d2329;line-height:1.45}
-h1{margin-bottom:.2em} h2{border-bottom:2px solid #e3e7ea;padding-bottom:.2em;margin-top:2em}
-.banner{background:#fff4e5;border-left:5px solid #ff9800;padding:.6em 1em;margin:1em 0}
-.headline{background:#eef6ee;border-left:5px solid #2ca02c;padding:.6em 1em;font-size:1.05em}
-.headline p{margin:.25em 0} table{border-collapse:collapse;font-size:.86em;margin:.5em 0}
-th,td{border-bottom:1px solid #e3e7ea;padding:.25em .6em;text-align:left;vertical-align:top}
-th{background:#f4f6f8} td.num{text-align:right;font-variant-numeric:tabular-nums}
-tr.nonote td{background:#fdecea} img{max-width:100%;border:1px solid #e3e7ea;margin:.6em 0}
-pre{background:#f4f6f8;padding:1em;overflow:auto;font-size:.8em} .small{color:#5b6770;font-size:.85em}
-"""
-
-
-def _num(v) -> str:
-    try:
-        f = float(v)
-    except (TypeError, ValueError):
-        return html.escape(str(v))
-    if pd.isna(f):
-        return "–"
-    return f"{f:.4g}"
-
-
-def _table(df: pd.DataFrame, numeric: set[str], row_class=None) -> str:
-    head = "".join(f"<th>{html.escape(str(c))}</th>" for c in df.columns)
-    rows = []
-    for _, r in df.iterrows():
-        cls = f' class="{row_class(r)}"' if row_class and row_class(r) else ""
-        cells = "".join(f'<td class="num">{_num(r[c])}</td>' if c in numeric else f"<td>{html.escape(str(r[c]))}</td>"
-                        for c in df.columns)
-        rows.append(f"<tr{cls}>{cells}</tr>")
-    return f"<table><thead><tr>{head}</tr></thead><tbody>{''.join(rows)}</tbody></table>"
 
 
 CAPTIONS = {
@@ -151,39 +95,34 @@ CAPTIONS = {
 }
 
 
-def report_html(folder: Path, images: dict[str, bytes], manifest: dict) -> str:
+def report_html(folder: Path, images: dict[str, bytes], manifest: dict[str, Any]) -> str:
     summary = (folder / "summary.txt").read_text().strip().split("\n\n")[0].splitlines()
     kpis = pd.read_csv(folder / "kpis.csv")
-    kpis["95% CI"] = [f"{_num(a)} – {_num(b)}" for a, b in zip(kpis.ci_low, kpis.ci_high)]
+    kpis["95% CI"] = [f"{num(a)} – {num(b)}" for a, b in zip(kpis.ci_low, kpis.ci_high)]
     reg = pd.read_csv(folder / "assumptions.csv").fillna({"note": ""})
-    table = pd.read_csv(folder / "stations.csv")
+    stations = pd.read_csv(folder / "stations.csv")
     name = manifest.get("scenario", folder.name)
     missing = int((~reg.has_note.astype(bool)).sum())
     st_cols = ["rank", "station", "servers", "utilization", "share_starved", "share_blocked", "share_down",
                "share_off_shift", "bottleneck_sole", "bottleneck_shifting", "starved_on", "starved_on_source"]
-    plots = "".join(
-        f'<figure id="plot-{n}"><img alt="{n.replace("_", " ")} plot" src="data:image/png;base64,'
-        f'{base64.b64encode(images[n]).decode()}"><figcaption class="small">{html.escape(CAPTIONS.get(n, ""))}'
-        f"</figcaption></figure>" for n in PLOTS if n in images)
-    return f"""<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><title>rackline: {html.escape(name)}</title>
-<style>{CSS}</style></head><body>
-<h1>rackline report: {html.escape(name)}</h1>
-<div class="banner"><strong>{html.escape(FOOTER)}.</strong> The public sources name the partners, sites and
-component families but give no volumes; every number below follows from the assumptions listed at the end.</div>
-<div class="headline" id="headline">{''.join(f"<p>{html.escape(line)}</p>" for line in summary)}</div>
-<p class="small">{manifest.get('replications', '?')} replications, seed {manifest.get('seed', '?')}, warm-up
-{_num(manifest.get('warmup_h', 0))} h ({manifest.get('warmup_method', '')}), horizon {_num(manifest.get('horizon_h', 0))} h.
-Intervals are 95% t-intervals across replications.</p>
-<h2>Plots</h2>{plots}
-<h2>KPIs</h2>{_table(kpis[["kpi", "subject", "unit", "mean", "95% CI", "n"]], {"mean", "n"})}
-<h2>Stations, ranked as bottlenecks</h2>{_table(table[[c for c in st_cols if c in table.columns]],
-    {"rank", "servers", "utilization", "share_starved", "share_blocked", "share_down", "share_off_shift",
-     "bottleneck_sole", "bottleneck_shifting"})}
-<h2>Assumption register</h2>
-<p>{len(reg)} parameters; <strong>{missing}</strong> without a note (highlighted).</p>
-{_table(reg[["path", "value", "unit", "note"]], set(), lambda r: "" if r["note"] else "nonote")}
-<h2>Manifest</h2><pre>{html.escape(json.dumps(manifest, indent=2, default=str))}</pre>
-<p class="small">{html.escape(FOOTER)} · scenario: {html.escape(name)}</p>
-</body></html>
-"""
+    plots = "".join(figure(n, images[n], CAPTIONS.get(n, ""), alt=f"{n.replace('_', ' ')} plot")
+                    for n in PLOTS if n in images)
+    intro = (f'<p class="small">{manifest.get("replications", "?")} replications, seed {manifest.get("seed", "?")}, '
+             f'warm-up {num(manifest.get("warmup_h", 0))} h ({manifest.get("warmup_method", "")}), horizon '
+             f'{num(manifest.get("horizon_h", 0))} h. Intervals are 95% t-intervals across replications.</p>')
+    sections = [
+        Section("Plots", plots),
+        Section("KPIs", table(kpis[["kpi", "subject", "unit", "mean", "95% CI", "n"]], {"mean", "n"})),
+        Section("Stations, ranked as bottlenecks", table(
+            stations[[c for c in st_cols if c in stations.columns]],
+            {"rank", "servers", "utilization", "share_starved", "share_blocked", "share_down", "share_off_shift",
+             "bottleneck_sole", "bottleneck_shifting"})),
+        Section("Assumption register",
+                f"<p>{len(reg)} parameters; <strong>{missing}</strong> without a note (highlighted).</p>"
+                + table(reg[["path", "value", "unit", "note"]], (), lambda r: "" if r["note"] else "nonote")),
+        Section("Manifest", manifest_block(manifest)),
+    ]
+    return page(f"rackline report: {name}",
+                "The public sources name the partners, sites and component families but give no volumes; "
+                "every number below follows from the assumptions listed at the end.",
+                summary, sections, intro=intro, footer=f"scenario: {name}")

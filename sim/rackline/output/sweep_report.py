@@ -2,23 +2,19 @@
 a self-contained report.html."""
 from __future__ import annotations
 
-import base64
-import html
-import os
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
 
-from rackline import FOOTER
-from rackline.output.report import CSS, _png, _table
 from rackline.experiments.sweep import analysis
+from rackline.output.folder import write_file
+from rackline.output.html import Section, esc, figure, figure_png, page, table
 
 
 def _csv(df: pd.DataFrame, path: Path) -> None:
-    tmp = path.with_name(f".{path.name}.tmp")
-    df.to_csv(tmp, index=False)
-    os.replace(tmp, path)
+    write_file(path, df.to_csv(index=False))
 
 
 def experiments(design) -> pd.DataFrame:
@@ -57,14 +53,14 @@ def export(sweep, design, store, folder: Path, plots: bool = True) -> dict[str, 
             tor = analysis.tornado(design, summary, kpi)
             tables[f"oat_{tag}"], tables[f"tornado_{tag}"] = t, tor
             if plots and len(t):
-                images[f"oat_{tag}"] = _png(sp.oat_plot(t, label, title))
-                images[f"tornado_{tag}"] = _png(sp.tornado_plot(tor, label, title))
+                images[f"oat_{tag}"] = figure_png(sp.oat_plot(t, label, title))
+                images[f"tornado_{tag}"] = figure_png(sp.tornado_plot(tor, label, title))
         elif design.method == "grid" and len(design.names) == 2:
             g = pd.DataFrame(design.X, columns=["x", "y"]).assign(point=range(len(design.X)))
             g = g.merge(sel[["point", "mean"]], on="point")
             tables[f"grid_{tag}"] = g.rename(columns={"x": design.names[0], "y": design.names[1]})
             if plots:
-                images[f"heatmap_{tag}"] = _png(sp.heatmap_plot(tables[f"grid_{tag}"], design.names[0],
+                images[f"heatmap_{tag}"] = figure_png(sp.heatmap_plot(tables[f"grid_{tag}"], design.names[0],
                                                                 design.names[1], label, title))
         elif design.method in ("sobol", "morris"):
             y = analysis.outcome(design, summary, kpi)
@@ -74,35 +70,28 @@ def export(sweep, design, store, folder: Path, plots: bool = True) -> dict[str, 
             ix = analysis.indices(design, y, sweep.spec.seed)
             tables[f"{design.method}_{tag}"] = ix
             if plots:
-                images[f"{design.method}_{tag}"] = _png(sp.indices_plot(ix, label, title))
+                images[f"{design.method}_{tag}"] = figure_png(sp.indices_plot(ix, label, title))
     for name, t in tables.items():
         _csv(t, folder / f"{name}.csv")
     if plots:
         (folder / "plots").mkdir(exist_ok=True)
         for name, data in images.items():
-            (folder / "plots" / f"{name}.png").write_bytes(data)
-        page = report_html(sweep, design, tables, images, errors, notes)
-        tmp = folder / ".report.html.tmp"
-        tmp.write_text(page)
-        os.replace(tmp, folder / "report.html")
+            write_file(folder / "plots" / f"{name}.png", data)
+        write_file(folder / "report.html", report_html(sweep, design, tables, images, errors, notes))
     return tables
 
 
-def report_html(sweep, design, tables, images, errors, notes) -> str:
-    imgs = "".join(f'<figure id="plot-{k}"><img alt="{k}" src="data:image/png;base64,'
-                   f'{base64.b64encode(v).decode()}"></figure>' for k, v in images.items())
-    tabs = "".join(f"<h3>{html.escape(k)}</h3>{_table(t, set(t.select_dtypes('number').columns))}"
-                   for k, t in tables.items())
-    exp = experiments(design)
-    return f"""<!doctype html><html lang="en"><head><meta charset="utf-8"><title>rackline sweep:
-{html.escape(sweep.name)}</title><style>{CSS}</style></head><body>
-<h1>rackline sweep: {html.escape(sweep.name)}</h1>
-<div class="banner"><strong>{html.escape(FOOTER)}.</strong> A sweep shows which assumptions move the answer;
-it does not make any of them true.</div>
-<div class="headline" id="headline"><p>{design.method} design over {len(design.names)} parameter(s):
-{len(design.overrides)} points x {sweep.spec.replications} replications; base scenario {html.escape(sweep.base.scenario.name)}.</p>
-{''.join(f'<p>{html.escape(n)}</p>' for n in notes)}</div>
-<h2>Plots</h2>{imgs}<h2>Analysis</h2>{tabs}
-<h2>Failed tasks</h2>{_table(errors, set()) if len(errors) else '<p>none</p>'}
-<h2>Experiments</h2>{_table(exp, set(design.names))}
-<p class="small">{html.escape(FOOTER)}</p></body></html>"""
+def report_html(sweep: Any, design: Any, tables: dict[str, pd.DataFrame], images: dict[str, bytes],
+                errors: pd.DataFrame, notes: list[str]) -> str:
+    analysed = "".join(f"<h3>{esc(k)}</h3>{table(t, t.select_dtypes('number').columns)}" for k, t in tables.items())
+    headline = [f"{design.method} design over {len(design.names)} parameter(s): {len(design.overrides)} points x "
+                f"{sweep.spec.replications} replications; base scenario {sweep.base.scenario.name}.", *notes]
+    sections = [
+        Section("Plots", "".join(figure(k, v) for k, v in images.items())),
+        Section("Analysis", analysed),
+        Section("Failed tasks", table(errors) if len(errors) else "<p>none</p>"),
+        Section("Experiments", table(experiments(design), design.names)),
+    ]
+    return page(f"rackline sweep: {sweep.name}",
+                "A sweep shows which assumptions move the answer; it does not make any of them true.",
+                headline, sections)

@@ -7,13 +7,14 @@ live in `sim.schema.checks`.
 """
 from __future__ import annotations
 
-from typing import Literal
+from typing import Annotated, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, model_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, WithJsonSchema, model_validator
 
 from rackline.scenario.distributions import CountDist, DurationDist
-from rackline.scenario.values import (Capacity, CalendarRef, Count, CountOrCover, Cover, Duration, Fraction, ItemRef, LaneRef, Name,
-                    PositiveCount, PositiveCountOrCover, PositiveDuration, PositiveFraction, PositiveNumber, PositiveRate, Rate,
+from rackline.scenario.values import (NAME_PATTERN, Capacity, CalendarRef, Count, CountOrCover, Cover, Duration,
+                                      Fraction, ItemRef, LaneRef, Name, PositiveCount, PositiveCountOrCover,
+                                      PositiveDuration, PositiveFraction, PositiveNumber, PositiveRate, Rate,
                     SiteRef, StationRef, SupplierRef, expected)
 
 
@@ -37,6 +38,10 @@ class RunSettings(Spec):
     warmup: Duration | Literal["auto"] = Field("0 h", description="time cut before KPIs; 'auto' = MSER-5")
     replications: PositiveCount = Field(1, description="independent replications")
     seed: Count = Field(1, description="root seed; same seed => same numbers")
+
+    def resolve(self, reps: int | None = None, seed: int | None = None) -> tuple[int, int]:
+        """The replications and seed a run uses: those asked for (command line, API), else these."""
+        return (reps or self.replications), (self.seed if seed is None else seed)
 
 
 class Shift(Spec):
@@ -335,10 +340,23 @@ class Release(Spec):
         return self
 
 
+NAME_MAX = 100     # the name becomes folder and file names; keep them well under the usual 255 bytes
+
+
+def _short(v: str) -> str:
+    if len(v) > NAME_MAX:
+        raise expected(f"a name of at most {NAME_MAX} characters (it names the results folder)")
+    return v
+
+
+ScenarioName = Annotated[Name, AfterValidator(_short),
+                         WithJsonSchema({"type": "string", "pattern": NAME_PATTERN, "maxLength": NAME_MAX})]
+
+
 class Scenario(Spec):
     """A whole what-if: the network, its inputs and how long to run it."""
 
-    name: Name
+    name: ScenarioName
     description: str = ""
     run: RunSettings = Field(default_factory=RunSettings)
     items: dict[Name, Item | None] = Field(description="every item counted in the model")

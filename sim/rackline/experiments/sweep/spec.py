@@ -12,7 +12,6 @@ kpis: [throughput, fill_rate]
 """
 from __future__ import annotations
 
-import re
 from pathlib import Path
 from typing import Any, Literal
 
@@ -20,14 +19,13 @@ from pydantic import Field, model_validator
 
 from rackline.errors import Problem, ScenarioError
 from rackline.scenario.load import Loaded, load_scenario, validate_model
-from rackline.scenario.model import Spec
+from rackline.scenario.model import NAME_MAX, Spec
 from rackline.scenario.paths import get_path
-from rackline.units import HOURS_PER, parse_duration, parse_rate
+from rackline.units import HOURS_PER, parse_duration, parse_rate, unit_of
 from rackline.scenario.values import Count, PositiveCount, expected
 from rackline.scenario.yamlfile import Document, load_yaml_file
 
 METHODS = ("grid", "oat", "lhs", "sobol", "morris")
-_UNIT = re.compile(r"^\s*[-+.\d eE]+\s*(per\s+|/)?\s*([A-Za-z]+)\s*$")
 
 
 class Parameter(Spec):
@@ -52,7 +50,7 @@ class SweepSpec(Spec):
     """A sensitivity sweep over a base scenario."""
 
     scenario: str = Field(description="base scenario file, relative to the sweep file")
-    name: str | None = Field(None, description="sweep name (default: the file name)")
+    name: str | None = Field(None, max_length=NAME_MAX, description="sweep name (default: the file name)")
     method: Literal[METHODS] = "oat"
     parameters: dict[str, Parameter] = Field(min_length=1, description="dotted path: how to vary it")
     samples: PositiveCount = Field(16, description="lhs points; sobol base samples N; morris trajectories")
@@ -104,11 +102,7 @@ class Axis:
 
 
 def _kind(v: Any) -> tuple[str, str]:
-    if isinstance(v, str):
-        m = _UNIT.match(v)
-        if m and m.group(2).lower() in HOURS_PER:
-            return ("rate" if m.group(1) else "duration"), m.group(2).lower()
-    return "number", ""
+    return unit_of(v) or ("number", "")
 
 
 def _to_number(v: Any, kind: str, unit: str) -> float:
@@ -177,6 +171,6 @@ def sweep_from_args(scenario: str | Path, vary: list[str], method: str, reps: in
         raise ScenarioError(problems)
     base = load_scenario(scenario)
     data = {"scenario": str(scenario), "method": method, "parameters": params, "replications": reps,
-            "samples": samples, "seed": base.scenario.run.seed if seed is None else seed, "kpis": kpis}
+            "samples": samples, "seed": base.scenario.run.resolve(seed=seed)[1], "kpis": kpis}
     spec = validate_model(SweepSpec, data, Document(data, "--vary"))
     return Sweep(spec, base, str(scenario))
