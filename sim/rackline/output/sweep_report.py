@@ -13,6 +13,7 @@ import pandas as pd
 from rackline import FOOTER
 from rackline.output.report import CSS, _png, _table
 from rackline.experiments.sweep import analysis
+from rackline.analysis.stats import SUMMARY_COLUMNS
 
 
 def _csv(df: pd.DataFrame, path: Path) -> None:
@@ -38,7 +39,7 @@ def export(sweep, design, store, folder: Path, plots: bool = True) -> dict[str, 
     _csv(res, folder / "results.csv")
     _csv(errors, folder / "errors.csv")
     summary = analysis.point_summary(res) if len(res) else pd.DataFrame(
-        columns=["point", "kpi", "subject", "unit", "mean", "ci_low", "ci_high", "half_width", "n"])
+        columns=["point", "kpi", "subject", "unit", *SUMMARY_COLUMNS])
     _csv(summary, folder / "summary.csv")
     tables: dict[str, pd.DataFrame] = {}
     images: dict[str, bytes] = {}
