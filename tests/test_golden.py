@@ -12,8 +12,8 @@ from rackline.cli import main
 from conftest import SCENARIOS
 
 GOLDEN = {
-    "baseline": "428923d1845e9eb3",
-    "gen2_ramp": "2402d2f3a985d51f",
+    "baseline": "320215924ea2f48e",
+    "gen2_ramp": "6d26632149092e1f",
 }
 
 
