@@ -14,9 +14,20 @@ from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis import strategies as st
 
 from conftest import SCENARIOS
-from rackline.analysis.intervals import (EVERY_REP_0, EVERY_REP_1, RUN_MORE, Method, Range, interval,
-                                         log_interval, range_of_station_metric, range_of_unit,
-                                         share_interval, t_interval, wilson_bound)
+from rackline.analysis.intervals import (
+    EVERY_REP_0,
+    EVERY_REP_1,
+    RUN_MORE,
+    Method,
+    Range,
+    interval,
+    log_interval,
+    range_of_station_metric,
+    range_of_unit,
+    share_interval,
+    t_interval,
+    wilson_bound,
+)
 from rackline.analysis.stats import summarize
 
 T2 = 4.302652729911275      # Student t, 97.5%, 2 degrees of freedom

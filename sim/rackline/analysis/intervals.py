@@ -5,11 +5,13 @@ A plain t-interval over a handful of replications happily says a backlog of
 one place here (`range_of_unit`, `range_of_station_metric`), and its interval for
 the mean over replications is built on a scale where that range cannot be left:
 
-| range | KPIs (by unit) | method (`ci_method`) |
-|---|---|---|
-| share, [0, 1] | "share of ..." (fill rate, on-time, stock-out, region share, crew and station shares) | `logit-t`: t-interval for logit(mean) by the delta method, back-transformed; `wilson-bound` when every replication is exactly 0 (or 1) |
-| non-negative | units, units/week, h, orders (throughput, backlog, lead times, inventory, WIP, ...) | `log-t`: t-interval for log(mean) by the delta method, back-transformed; `zero` when every replication is 0 |
-| unbounded | anything else (differences, Little's-law gap) | `t`: the Student-t interval |
+- share, [0, 1]: units "share of ..." (fill rate, on-time, stock-out, region share,
+  crew and station shares) -> `logit-t`, a t-interval for logit(mean) by the delta
+  method, back-transformed; `wilson-bound` when every replication is exactly 0 (or 1).
+- non-negative: units, units/week, h, orders (throughput, backlog, lead times,
+  inventory, WIP, ...) -> `log-t`, a t-interval for log(mean) by the delta method,
+  back-transformed; `zero` when every replication is 0.
+- unbounded: anything else (differences, the Little's-law gap) -> `t`, Student t.
 
 Both transforms act on the mean, not on each replication: log of each value would
 give an interval for the geometric mean (not the mean reported) and fails on a
@@ -38,9 +40,10 @@ exceeds its mean (high/low > e²), or fewer than 2 replications (no interval at 
 from __future__ import annotations
 
 import math
+from collections.abc import Mapping
 from dataclasses import dataclass
 from enum import Enum
-from typing import Any, Mapping
+from typing import Any
 
 import numpy as np
 
@@ -141,7 +144,8 @@ def z_quantile(confidence: float) -> float:
 
 def _finite(values: Any) -> np.ndarray:
     v = np.asarray(values, dtype=float)
-    return v[np.isfinite(v)]
+    finite: np.ndarray = v[np.isfinite(v)]
+    return finite
 
 
 def t_half_width(values: Any, confidence: float = CONFIDENCE) -> float:

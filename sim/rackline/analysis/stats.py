@@ -4,7 +4,8 @@ replications a target precision needs."""
 from __future__ import annotations
 
 import math
-from typing import Any, Callable, Mapping
+from collections.abc import Callable, Mapping
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -61,13 +62,16 @@ def mser5(series: np.ndarray, max_fraction: float = 0.5) -> int:
 
 
 def replications_needed(values: np.ndarray, rel_precision: float, confidence: float = CONFIDENCE) -> int:
-    """Replications for a half-width of rel_precision x |mean| (normal approximation)."""
+    """Replications for a half-width of rel_precision x |mean| (normal approximation).
+
+    The half-width is that of the log-t interval reported for a positive KPI,
+    m·sinh(h) with h = t·s/(√n·m), so h must reach asinh(rel_precision)."""
     v = np.asarray(values, float)
     if len(v) < 2 or v.mean() == 0:
         return len(v)
     sd = v.std(ddof=1)
     z = t_quantile(confidence, len(v) - 1)
-    return max(len(v), int(math.ceil((z * sd / (rel_precision * abs(v.mean()))) ** 2)))
+    return max(len(v), int(math.ceil((z * sd / (math.asinh(rel_precision) * abs(v.mean()))) ** 2)))
 
 
 def welch(ts: pd.DataFrame, metric: str = "output", windows: tuple[int, ...] = (3, 7)) -> pd.DataFrame:
