@@ -70,7 +70,8 @@ def test_run_writes_a_complete_folder_and_is_reproducible(tmp_path, capsys):
     manifest = json.loads((a / "manifest.json").read_text())
     assert manifest["complete"] and manifest["replications"] == 2 and manifest["seed"] == 7
     kpis = pd.read_csv(a / "kpis.csv")
-    assert list(kpis.columns) == ["kpi", "subject", "unit", "mean", "ci_low", "ci_high", "half_width", "n"]
+    assert list(kpis.columns) == ["kpi", "subject", "unit", "mean", "ci_low", "ci_high", "half_width", "n",
+                                  "ci_method", "ci_note"]
     assert not list(tmp_path.glob(".partial-*"))
 
 

@@ -12,8 +12,8 @@ from rackline.cli import main
 from conftest import SCENARIOS
 
 GOLDEN = {
-    "baseline": "03caa0e230cfdb93",
-    "gen2_ramp": "21e974b6aff669b7",
+    "baseline": "320215924ea2f48e",
+    "gen2_ramp": "6d26632149092e1f",
 }
 
 

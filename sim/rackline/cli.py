@@ -169,13 +169,14 @@ def schema():
               help="Results folder (default: results/<scenario>/<timestamp>).")
 @click.option("--jobs", type=click.IntRange(min=1), default=1, help="Worker processes for replications.")
 @click.option("--precision", type=click.FloatRange(min=0.001, max=1), default=None,
-              help="Add replications until throughput CIs are within this share of the mean (e.g. 0.05).")
+              help="Start from --reps or run.replications (at least 3) and add replications until "
+                   "throughput CIs are within this share of the mean (e.g. 0.05).")
 @click.option("--no-plots", is_flag=True, help="Skip plots and report.html (faster).")
 def run(scenario, reps, seed, sets, out, jobs, precision, no_plots):
     """Simulate SCENARIO and write a results folder.
 
     The folder holds manifest.json, the resolved scenario.yaml, assumptions.csv,
-    kpis.csv (mean and 95% CI per KPI), replications.csv, stations.csv (ranked
+    kpis.csv (mean and 95% CI per KPI, inside its range), replications.csv, stations.csv (ranked
     bottlenecks), timeseries.csv, plots and report.html. Same scenario and seed
     give identical numbers, whatever --jobs.
     """

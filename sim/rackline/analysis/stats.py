@@ -1,41 +1,38 @@
-"""Statistics over replications: t-based confidence intervals, paired differences,
-MSER-5 warm-up, and how many replications a target precision needs."""
+"""Statistics over replications: KPI means with range-respecting confidence
+intervals (analysis/intervals.py), paired differences, MSER-5 warm-up, and how many
+replications a target precision needs."""
 from __future__ import annotations
 
 import math
+from collections.abc import Callable, Mapping
+from typing import Any
 
 import numpy as np
 import pandas as pd
 
-CONFIDENCE = 0.95
+from rackline.analysis.intervals import CONFIDENCE, Range, interval, range_of_group, t_half_width, t_quantile
+
+__all__ = ["CONFIDENCE", "t_half_width", "t_quantile", "summarize", "paired_difference", "mser5",
+           "replications_needed", "welch"]
+
+SUMMARY_COLUMNS = ["mean", "ci_low", "ci_high", "half_width", "n", "ci_method", "ci_note"]
 
 
-def t_half_width(values: np.ndarray, confidence: float = CONFIDENCE) -> float:
-    v = np.asarray(values, dtype=float)
-    v = v[np.isfinite(v)]
-    if len(v) < 2:
-        return math.nan
-    sd = v.std(ddof=1)
-    return float(t_quantile(confidence, len(v) - 1) * sd / math.sqrt(len(v)))
+def summarize(df: pd.DataFrame, by: list[str], value: str = "value", confidence: float = CONFIDENCE,
+              range_of: Callable[[Mapping[str, Any]], Range] = range_of_group) -> pd.DataFrame:
+    """Mean and CI of `value` for each group in `by` (one row per replication in `df`).
 
-
-def t_quantile(confidence: float, dof: int) -> float:
-    """Two-sided Student-t quantile (scipy is imported on first use: it is slow to load)."""
-    from scipy import stats
-    return float(stats.t.ppf(0.5 + confidence / 2, dof))
-
-
-def summarize(df: pd.DataFrame, by: list[str], value: str = "value", confidence: float = CONFIDENCE) -> pd.DataFrame:
-    """Mean, t-CI and n of `value` for each group in `by` (one row per replication in `df`)."""
+    The interval respects the group's range (`range_of` its key columns; by default
+    from its `unit` or station `metric`, see analysis/intervals.py): `ci_method`
+    says how it was made, `ci_note` says "run more replications" when it is too
+    wide to mean anything, and `half_width` is half its length."""
     rows = []
     for key, g in df.groupby(by, sort=False, dropna=False):
-        v = g[value].to_numpy(dtype=float)
-        finite = v[np.isfinite(v)]
-        mean = float(finite.mean()) if len(finite) else math.nan
-        hw = t_half_width(finite, confidence)
-        rows.append(dict(zip(by, key if isinstance(key, tuple) else (key,)),
-                         mean=mean, ci_low=mean - hw, ci_high=mean + hw, half_width=hw, n=len(finite)))
-    return pd.DataFrame(rows, columns=by + ["mean", "ci_low", "ci_high", "half_width", "n"])
+        k = dict(zip(by, key if isinstance(key, tuple) else (key,)))
+        iv = interval(g[value].to_numpy(dtype=float), range_of(k), confidence)
+        rows.append(dict(k, mean=iv.mean, ci_low=iv.low, ci_high=iv.high, half_width=iv.half_width, n=iv.n,
+                         ci_method=iv.method.value, ci_note=iv.note))
+    return pd.DataFrame(rows, columns=by + SUMMARY_COLUMNS)
 
 
 def paired_difference(a: np.ndarray, b: np.ndarray, confidence: float = CONFIDENCE) -> tuple[float, float]:
@@ -65,13 +62,16 @@ def mser5(series: np.ndarray, max_fraction: float = 0.5) -> int:
 
 
 def replications_needed(values: np.ndarray, rel_precision: float, confidence: float = CONFIDENCE) -> int:
-    """Replications for a half-width of rel_precision x |mean| (normal approximation)."""
+    """Replications for a half-width of rel_precision x |mean| (normal approximation).
+
+    The half-width is that of the log-t interval reported for a positive KPI,
+    m·sinh(h) with h = t·s/(√n·m), so h must reach asinh(rel_precision)."""
     v = np.asarray(values, float)
     if len(v) < 2 or v.mean() == 0:
         return len(v)
     sd = v.std(ddof=1)
     z = t_quantile(confidence, len(v) - 1)
-    return max(len(v), int(math.ceil((z * sd / (rel_precision * abs(v.mean()))) ** 2)))
+    return max(len(v), int(math.ceil((z * sd / (math.asinh(rel_precision) * abs(v.mean()))) ** 2)))
 
 
 def welch(ts: pd.DataFrame, metric: str = "output", windows: tuple[int, ...] = (3, 7)) -> pd.DataFrame:

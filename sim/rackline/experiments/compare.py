@@ -19,7 +19,7 @@ from rackline.scenario.assumptions import register
 from rackline.errors import Problem, ScenarioError
 from rackline.experiments.replications import RunResults, run_replications
 from rackline.scenario.load import Loaded
-from rackline.analysis.stats import t_quantile
+from rackline.analysis.stats import SUMMARY_COLUMNS, t_quantile
 
 CONFIDENCE = 0.95
 
@@ -30,7 +30,7 @@ class Comparison:
     runs: list[RunResults]
     seed: int
     reps: int
-    kpis: pd.DataFrame          # kpi, subject, unit, scenario, mean, ci_low, ci_high, half_width, n
+    kpis: pd.DataFrame          # kpi, subject, unit, scenario, mean, ci_low, ci_high, half_width, n, ci_method, ci_note
     differences: pd.DataFrame   # kpi, subject, unit, scenario, diff, ci_low, ci_high, clear, variance_reduction
     assumptions: pd.DataFrame   # path, unit, <one value column per scenario>
     notes: list[str] = field(default_factory=list)
@@ -76,8 +76,7 @@ def compare(loaded: list[tuple[str, Loaded]], reps: int | None = None, jobs: int
     rows = []
     for name, res in zip(names, runs):
         rows.append(res.kpis.assign(scenario=name))
-    kpis = pd.concat(rows, ignore_index=True)[["kpi", "subject", "unit", "scenario", "mean", "ci_low", "ci_high",
-                                               "half_width", "n"]]
+    kpis = pd.concat(rows, ignore_index=True)[["kpi", "subject", "unit", "scenario", *SUMMARY_COLUMNS]]
     k = len(runs) - 1
     level = 1 - (1 - confidence) / max(k, 1)    # Bonferroni over the k comparisons with the first
     base = runs[0].replications.set_index(["kpi", "subject", "unit", "replication"]).value

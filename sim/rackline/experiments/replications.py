@@ -170,8 +170,9 @@ def run_replications(loaded: Loaded, reps: int | None = None, jobs: int = 1, see
                      executor: Executor | None = None) -> RunResults:
     """Run a loaded scenario `reps` times (default: its `run.replications`).
 
-    With `precision` (e.g. 0.05), replications are added in rounds until every
-    throughput KPI's CI half-width is within that share of its mean, or `max_reps`.
+    With `precision` (e.g. 0.05), the run starts from `reps` (default: the scenario's
+    `run.replications`), never fewer than 3, and adds replications in rounds until
+    every throughput KPI's CI half-width is within that share of its mean, or `max_reps`.
     """
     t0 = time.perf_counter()
     sc = loaded.scenario

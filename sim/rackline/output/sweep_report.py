@@ -9,6 +9,7 @@ import numpy as np
 import pandas as pd
 
 from rackline.experiments.sweep import analysis
+from rackline.analysis.stats import SUMMARY_COLUMNS
 from rackline.output.folder import write_file
 from rackline.output.html import Section, esc, figure, figure_png, page, table
 
@@ -34,7 +35,7 @@ def export(sweep, design, store, folder: Path, plots: bool = True) -> dict[str, 
     _csv(res, folder / "results.csv")
     _csv(errors, folder / "errors.csv")
     summary = analysis.point_summary(res) if len(res) else pd.DataFrame(
-        columns=["point", "kpi", "subject", "unit", "mean", "ci_low", "ci_high", "half_width", "n"])
+        columns=["point", "kpi", "subject", "unit", *SUMMARY_COLUMNS])
     _csv(summary, folder / "summary.csv")
     tables: dict[str, pd.DataFrame] = {}
     images: dict[str, bytes] = {}

@@ -10,7 +10,8 @@ from rackline.experiments.sweep.design import Design
 
 
 def point_summary(results: pd.DataFrame) -> pd.DataFrame:
-    """Mean and CI over replications for every point x KPI."""
+    """Mean and CI over replications for every point x KPI; each interval stays in
+    its KPI's range (a fill rate's never passes 1), with `ci_method` and `ci_note`."""
     return summarize(results, ["point", "kpi", "subject", "unit"])
 
 
@@ -25,7 +26,7 @@ def select(summary: pd.DataFrame, kpi: str) -> pd.DataFrame:
 
 
 def oat_table(design: Design, summary: pd.DataFrame, kpi: str) -> pd.DataFrame:
-    """parameter, value, mean, ci_low, ci_high (the base point included for every parameter)."""
+    """parameter, value, mean, ci_low, ci_high, ci_note (the base point included for every parameter)."""
     d = select(summary, kpi).set_index("point")
     rows = []
     base = [i for i, v in enumerate(design.varied) if v is None]
@@ -36,7 +37,7 @@ def oat_table(design: Design, summary: pd.DataFrame, kpi: str) -> pd.DataFrame:
                 r = d.loc[i]
                 rows.append({"parameter": name, "unit": (design.units or [""] * len(design.names))[k],
                              "value": design.X[i, k], "mean": r["mean"], "ci_low": r.ci_low,
-                             "ci_high": r.ci_high, "base": i in base})
+                             "ci_high": r.ci_high, "ci_note": r.ci_note, "base": i in base})
     return pd.DataFrame(rows).sort_values(["parameter", "value"]).reset_index(drop=True) if rows else pd.DataFrame()
 
 
