@@ -12,8 +12,8 @@ from rackline.cli import main
 from conftest import SCENARIOS
 
 GOLDEN = {
-    "baseline": "320215924ea2f48e",
-    "gen2_ramp": "6d26632149092e1f",
+    "baseline": "580eec2d9f713e72",
+    "gen2_ramp": "a0283e9f657c0692",
 }
 
 
