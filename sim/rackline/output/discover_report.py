@@ -6,19 +6,15 @@ the project's shared HTML builder without rework.
 """
 from __future__ import annotations
 
-import base64
-import html
-import io
-import json
 import re
 from pathlib import Path
 
 import pandas as pd
 
-from rackline import FOOTER, __version__
+from rackline import FOOTER
 from rackline.analysis.discover import Discovery, restrictions
-from rackline.output.folder import AtomicDir, versions
-from rackline.output.report import CSS
+from rackline.output.folder import AtomicDir, manifest, read_manifest, write_manifest
+from rackline.output.html import Section, esc, figure, figure_png, page, paragraphs
 
 
 def slug(where: str) -> str:
@@ -62,12 +58,6 @@ def summary_lines(d: Discovery, notes: list[str]) -> list[str]:
     return lines + [f"Note: {x}" for x in notes]
 
 
-def _png(fig) -> bytes:
-    buf = io.BytesIO()
-    fig.savefig(buf, format="png")
-    return buf.getvalue()
-
-
 def figures(d: Discovery, title: str) -> dict[str, object]:
     """The three plots as Figures, keyed by file stem."""
     from rackline.output.plots import discover as dp
@@ -99,16 +89,17 @@ def write_discovery(d: Discovery, out: Path, sweep: Path, notes: list[str], comm
         if plots:
             (tmp / "plots").mkdir()
             for name, fig in figures(d, title).items():
-                images[name] = _png(fig)
+                images[name] = figure_png(fig)
                 (tmp / "plots" / f"{name}.png").write_bytes(images[name])
             (tmp / "report.html").write_text(report_html(d, lines, images, title))
-        meta = {"rackline": __version__, "complete": True, "kind": "discover", "disclaimer": FOOTER,
-                "sweep": str(sweep), "where": d.cases.condition.text, "kpi_unit": d.cases.kpi_unit,
-                "per_replication": d.cases.per_replication, "min_mass": d.min_mass, "box": d.chosen,
-                "coverage": d.box.coverage, "density": d.box.density, "mass": d.box.mass,
-                "restrictions": restrictions(d.box, d.cases.parameters), "command": command,
-                "versions": versions()}
-        (tmp / "manifest.json").write_text(json.dumps(meta, indent=2, default=str))
+        sw = read_manifest(sweep) or {}
+        meta = manifest("discover", scenario_hash=sw.get("scenario_hash", ""), seed=sw.get("seed", 0),
+                        replications=sw.get("replications", 0), warmup_h=sw.get("warmup_h", ""), wall_time_s=0.0,
+                        command=command, sweep=str(sweep), where=d.cases.condition.text, kpi_unit=d.cases.kpi_unit,
+                        per_replication=d.cases.per_replication, min_mass=d.min_mass, box=d.chosen,
+                        coverage=d.box.coverage, density=d.box.density, mass=d.box.mass,
+                        restrictions=restrictions(d.box, d.cases.parameters))
+        write_manifest(tmp, meta)
     return out
 
 
@@ -116,20 +107,16 @@ def _html_table(df: pd.DataFrame) -> str:
     return df.to_html(index=False, float_format=lambda v: f"{v:.4g}", border=0, na_rep="")
 
 
-def section(d: Discovery, lines: list[str], images: dict[str, bytes]) -> str:
+def section(d: Discovery, lines: list[str], images: dict[str, bytes]) -> Section:
     """The report section: summary, plots, box and trajectory tables, the CART tree."""
-    imgs = "".join(f'<figure id="plot-{k}"><img alt="{k}" src="data:image/png;base64,'
-                   f'{base64.b64encode(v).decode()}"></figure>' for k, v in images.items())
-    return (f'<section id="discover"><h2>Where {html.escape(d.cases.condition.text)}</h2>'
-            f'<div class="headline">{"".join(f"<p>{html.escape(x)}</p>" for x in lines)}</div>{imgs}'
+    imgs = "".join(figure(k, v) for k, v in images.items())
+    body = (f'<div class="headline">{paragraphs(lines)}</div>{imgs}'
             f"<h3>Chosen box (box.csv)</h3>{_html_table(d.box.limits)}"
             f"<h3>Peeling trajectory (trajectory.csv)</h3>{_html_table(d.trajectory)}"
-            f"<h3>CART tree (tree.txt)</h3><pre>{html.escape(d.tree_text)}</pre></section>")
+            f"<h3>CART tree (tree.txt)</h3><pre>{esc(d.tree_text)}</pre>")
+    return Section(f"Where {d.cases.condition.text}", body)
 
 
 def report_html(d: Discovery, lines: list[str], images: dict[str, bytes], title: str) -> str:
-    return (f'<!doctype html><html lang="en"><head><meta charset="utf-8"><title>rackline {html.escape(title)}'
-            f"</title><style>{CSS}</style></head><body><h1>rackline {html.escape(title)}</h1>"
-            f'<div class="banner"><strong>{html.escape(FOOTER)}.</strong> A box says where, among the sampled '
-            f"assumptions, the cases of interest concentrate; it does not make any of them likely.</div>"
-            f'{section(d, lines, images)}<p class="small">{html.escape(FOOTER)}</p></body></html>')
+    return page(f"rackline {title}", "A box says where, among the sampled assumptions, the cases of interest "
+                "concentrate; it does not make any of them likely.", lines[:4], [section(d, lines, images)])
