@@ -110,6 +110,8 @@ def test_the_plan_is_a_scenario_and_its_constraint_holds_on_fresh_seeds(searched
 
 
 def _finished(db: Path) -> int:
+    if not db.exists():      # connecting would create it
+        return 0
     try:
         with sqlite3.connect(db) as c:
             return c.execute("SELECT count(*) FROM trials WHERE state='COMPLETE'").fetchone()[0]
@@ -123,6 +125,7 @@ def test_killed_search_resumes_to_the_same_plan(searched, tmp_path):
     db = tmp_path / "out.study.db"
     code, err = interrupt(["optimize", str(f), "--jobs", "1", "--out", str(out)], tmp_path, signal.SIGKILL,
                           ready=lambda: _finished(db) >= 10)
+    assert code == -signal.SIGKILL, err[-2000:]
     assert 10 <= _finished(db) < 60 and not out.exists()
     assert main(["optimize", str(f), "--out", str(out)]) == 2        # refuses to start over by accident
     assert main(["optimize", str(f), "--jobs", "2", "--out", str(out), "--resume"]) == 0
