@@ -411,6 +411,58 @@ def discover(sweep_dir, where, box, min_mass, per_replication, out, no_plots):
     return EXIT_OK
 
 
+@cli.command()
+@click.argument("file", type=click.Path(dir_okay=False))
+@click.option("--jobs", type=click.IntRange(min=1), default=2, show_default=True,
+              help="Worker processes for replications (the answer does not depend on it).")
+@click.option("--trials", type=click.IntRange(min=1), default=None, help="Candidates to try (default: the file's).")
+@click.option("--out", type=click.Path(file_okay=False), default=None,
+              help="Results folder (default results/optimize/<name>); the study sits beside it as <out>.study.db.")
+@click.option("--resume", is_flag=True, help="Finish an interrupted search from its study database.")
+@click.option("--no-plots", is_flag=True, help="Skip the convergence plot and report.html.")
+def optimize(file, jobs, trials, out, resume, no_plots):
+    """Find the cheapest plan that meets KPI targets with stated confidence.
+
+    \b
+    rackline optimize scenarios/optimize/test_bays_and_technicians.yaml --jobs 2
+    rackline optimize FILE --out results/opt --resume     # after Ctrl-C, a crash or a kill
+
+    FILE names a base scenario, decision variables (dotted paths as in --set, with
+    low/high/step or choices), constraints such as `throughput:rack_gen1 >= 40 per week`
+    (each must hold at its one-sided 95% confidence bound), and objectives (minimise
+    a weighted sum of variables, a KPI; several give a Pareto front via NSGA-II).
+
+    Optuna's TPE proposes candidates; every candidate runs the same replications
+    with the same seed (common random numbers). The best few are then re-run with
+    more replications and one is selected by a ranking-and-selection procedure, so the
+    plan printed is the best within the file's indifference delta with 95% confidence.
+    It is printed as --set values and written as plan.yaml (a scenario that extends
+    the base), with trials.csv, plan.csv (constraint CIs), finalists.csv, plots and
+    report.html. The same file and seed give the same plan, interrupted or not.
+    """
+    from pathlib import Path
+
+    from rackline.experiments.optimize import load_optimize, run_optimize, study_db
+    problem = load_optimize(file)
+    folder = Path(out) if out else Path("results") / "optimize" / problem.name
+    n = trials or problem.spec.trials
+    click.echo(f"Optimize {problem.name}: {len(problem.variables)} variables, {len(problem.constraints)} "
+               f"constraints, {n} trials x {problem.spec.replications} replications -> {folder}")
+    from tqdm import tqdm
+    bar = tqdm(total=n, desc=problem.name, unit="trial", file=sys.stderr, disable=None)
+    try:
+        outcome = run_optimize(problem, folder, jobs, trials, resume, progress=bar.update, plots=not no_plots)
+    finally:
+        bar.close()
+    from rackline.output.optimize_report import summary_lines
+    for line in summary_lines(outcome.selection):
+        click.echo(line)
+    click.echo(f"Search: {outcome.trials} trials, {outcome.simulated} candidates simulated now; "
+               f"study {study_db(folder)}; results {folder}")
+    click.echo(FOOTER)
+    return EXIT_OK
+
+
 def _save_traceback() -> str:
     fd, path = tempfile.mkstemp(prefix="rackline-crash-", suffix=".txt")
     with os.fdopen(fd, "w") as fh:

@@ -1,0 +1,54 @@
+"""Goal seeking: the cheapest plan that meets KPI targets with stated confidence.
+
+`run_optimize` opens (or resumes) an Optuna study stored beside the output folder,
+searches, re-runs the best few candidates and selects one (select.py), then writes
+the folder at once (trials, plan, Pareto front, plots, report).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Callable
+
+from rackline.errors import RacklineError
+from rackline.experiments.optimize.select import Selection, select
+from rackline.experiments.optimize.spec import OptimizeProblem, load_optimize
+
+__all__ = ["OptimizeOutcome", "OptimizeProblem", "load_optimize", "run_optimize", "study_db"]
+
+
+@dataclass
+class OptimizeOutcome:
+    folder: Path
+    selection: Selection
+    trials: int
+    simulated: int        # candidates simulated in this call (repeats and resumed ones are reused)
+
+
+def study_db(folder: str | Path) -> Path:
+    """The resumable study lives beside the results folder, which is written whole at the end."""
+    folder = Path(folder)
+    return folder.parent / f"{folder.name}.study.db"
+
+
+def run_optimize(problem: OptimizeProblem, folder: str | Path, jobs: int = 1, trials: int | None = None,
+                 resume: bool = False, progress: Callable[[int], None] | None = None,
+                 plots: bool = True) -> OptimizeOutcome:
+    from rackline.experiments.executors import process_pool
+    from rackline.experiments.optimize.search import open_study, search
+    from rackline.output.optimize_report import write_optimize
+    folder = Path(folder)
+    if folder.exists() and any(folder.iterdir()):
+        raise RacklineError(f"{folder} already exists and is not empty; choose another --out")
+    db = study_db(folder)
+    study = open_study(problem, db, resume)
+    n = trials or problem.spec.trials
+    ex = process_pool(jobs) if jobs > 1 else None
+    try:
+        simulated = search(problem, study, n, ex, progress, where=str(db))
+        sel = select(problem, study, ex)
+    finally:
+        if ex is not None:
+            ex.shutdown(wait=False, cancel_futures=True)
+    write_optimize(folder, problem, study, sel, n, plots=plots)
+    return OptimizeOutcome(folder, sel, n, simulated)

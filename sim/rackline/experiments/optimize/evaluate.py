@@ -1,0 +1,128 @@
+"""Evaluating one candidate: its overrides, its replications (common random numbers:
+every candidate runs replications 0..n-1 with the same root seed) and its scores."""
+from __future__ import annotations
+
+import json
+import math
+from concurrent.futures import Executor
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from rackline.analysis.stats import t_quantile
+from rackline.experiments.optimize.spec import Constraint, Objective, OptimizeProblem, Variable
+from rackline.scenario.paths import apply_overrides
+
+
+def replicate(data: dict, replications: int, seed: int, executor: Executor | None) -> pd.DataFrame:
+    """Per-replication KPI rows (replication, kpi, subject, unit, value) of one scenario.
+
+    The one place a candidate is simulated: the lead can switch it to a shared task."""
+    from rackline.experiments.replications import analyse, simulate
+    from rackline.scenario.load import Loaded, validate_data
+    from rackline.scenario.yamlfile import Document
+    sc = validate_data(data, Document(data, "<candidate>"))
+    reps = simulate(data, list(range(replications)), seed, executor=executor)
+    return analyse(Loaded(sc, data, {}, "<candidate>"), reps, seed).replications
+
+
+def overrides_of(problem: OptimizeProblem, params: dict[str, Any]) -> dict[str, Any]:
+    """Optuna's parameters -> values as a scenario writes them ('12 w', 5, 'two_shift')."""
+    out = {}
+    for v in problem.variables:
+        x = params[v.path]
+        out[v.path] = x if v.axis is None else v.axis.render(x)
+    return out
+
+
+def candidate_key(overrides: dict[str, Any]) -> str:
+    return json.dumps(overrides, sort_keys=True, default=str)
+
+
+@dataclass
+class Scores:
+    """Per-replication values: objectives (n_obj x reps) and constraint KPIs (n_con x reps)."""
+
+    objectives: np.ndarray
+    constraints: np.ndarray
+
+    def to_json(self) -> dict:
+        return {"objectives": self.objectives.tolist(), "constraints": self.constraints.tolist()}
+
+    @classmethod
+    def from_json(cls, d: dict) -> Scores:
+        n = len(d["objectives"][0]) if d["objectives"] else 0
+        return cls(np.asarray(d["objectives"], float).reshape(-1, n),
+                   np.asarray(d["constraints"], float).reshape(-1, n))
+
+    @property
+    def n(self) -> int:
+        return self.objectives.shape[1]
+
+
+def kpi_values(table: pd.DataFrame, kpi: str, subject: str | None, n: int) -> np.ndarray:
+    """One KPI's value per replication (NaN where it is missing); the first subject when none is given."""
+    d = table[table.kpi == kpi]
+    if subject is None and len(d):
+        subject = sorted(d.subject.unique())[0]
+    d = d[d.subject == subject].set_index("replication")["value"]
+    return d.reindex(range(n)).to_numpy(dtype=float)
+
+
+def numeric_value(v: Variable, written: Any) -> float:
+    x = v.value_of(written)
+    return math.nan if x is None else float(x)
+
+
+def score(problem: OptimizeProblem, data: dict, table: pd.DataFrame, n: int) -> Scores:
+    from rackline.scenario.paths import get_path
+    objs = []
+    for o in problem.objectives:
+        total = np.zeros(n)
+        for t in o.terms:
+            if t.kind == "variable":
+                var = next(v for v in problem.variables if v.path == t.key)
+                total = total + t.weight * numeric_value(var, get_path(data, t.key))
+            else:
+                name, _, subject = t.key.partition(":")
+                total = total + t.weight * kpi_values(table, name, subject or None, n)
+        objs.append(total)
+    cons = [kpi_values(table, c.kpi, c.subject, n) for c in problem.constraints]
+    return Scores(np.asarray(objs, float).reshape(len(objs), n), np.asarray(cons, float).reshape(len(cons), n))
+
+
+def evaluate(problem: OptimizeProblem, overrides: dict[str, Any], replications: int,
+             executor: Executor | None) -> Scores:
+    """Simulate the base with `overrides` (ScenarioError for an invalid candidate) and score it."""
+    data, _ = apply_overrides(problem.data, overrides, "<candidate>")
+    table = replicate(data, replications, problem.spec.seed, executor)
+    return score(problem, data, table, replications)
+
+
+def one_sided(values: np.ndarray, op: str, confidence: float) -> tuple[float, float]:
+    """(mean, the one-sided bound that must satisfy `op target`): lower for >=, upper for <=."""
+    v = np.asarray(values, float)
+    if len(v) < 2 or not np.isfinite(v).all():
+        return (float(np.nanmean(v)) if np.isfinite(v).any() else math.nan), math.nan
+    mean = float(v.mean())
+    hw = t_quantile(2 * confidence - 1, len(v) - 1) * float(v.std(ddof=1)) / math.sqrt(len(v))
+    return mean, (mean - hw if op == ">=" else mean + hw)
+
+
+def violations(constraints: list[Constraint], scores: Scores, confidence: float) -> list[float]:
+    """Per constraint: how far its bound misses the target, relative to the target (<= 0: holds)."""
+    out = []
+    for c, vals in zip(constraints, scores.constraints):
+        _, bound = one_sided(vals, c.op, confidence)
+        scale = max(abs(c.target), 1e-9)
+        if math.isnan(bound):
+            out.append(1.0)
+        else:
+            out.append((c.target - bound) / scale if c.op == ">=" else (bound - c.target) / scale)
+    return out
+
+
+def objective_means(objectives: list[Objective], scores: Scores) -> list[float]:
+    return [float(np.mean(v)) for v in scores.objectives]

@@ -1,0 +1,197 @@
+"""Exports of a finished optimize: trials, the plan (as --set values and as a scenario
+that extends the base), its constraint CIs, finalists, Pareto front, convergence plot
+and a small report.html. The folder is written whole or not at all (AtomicDir)."""
+from __future__ import annotations
+
+import html
+import json
+import math
+import os
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import optuna
+import pandas as pd
+import yaml
+
+from rackline import FOOTER
+from rackline.experiments.optimize.evaluate import overrides_of
+from rackline.experiments.optimize.select import Candidate, Selection, constraint_table, objective_table
+from rackline.experiments.optimize.search import candidate_key, finished_trials, stored_scores
+from rackline.experiments.optimize.spec import OptimizeProblem
+from rackline.output.folder import AtomicDir, versions
+
+
+def trials_table(problem: OptimizeProblem, study: optuna.Study) -> pd.DataFrame:
+    from rackline.experiments.optimize.evaluate import one_sided
+    rows, seen = [], set()
+    for t in finished_trials(study):
+        row: dict[str, Any] = {"number": t.number, "state": t.state.name}
+        ov = overrides_of(problem, t.params) if len(t.params) == len(problem.variables) else {}
+        row.update(ov)
+        key = candidate_key(ov)
+        row["simulated"] = bool(ov) and key not in seen
+        seen.add(key)
+        got = stored_scores(study, key) if ov else None
+        scores, error = got if got is not None else (None, None)
+        feasible = scores is not None
+        for i, o in enumerate(problem.objectives):
+            row[o.name] = float(np.mean(scores.objectives[i])) if scores is not None else math.nan
+        for c, vals in zip(problem.constraints, scores.constraints if scores is not None else []):
+            mean, bound = one_sided(vals, c.op, problem.spec.confidence)
+            ok = bool(np.isfinite(bound) and (bound >= c.target if c.op == ">=" else bound <= c.target))
+            row[f"{c.text} | mean"], row[f"{c.text} | bound"] = mean, bound
+            feasible = feasible and ok
+        row["feasible"] = feasible
+        row["error"] = error or ""
+        rows.append(row)
+    return pd.DataFrame(rows)
+
+
+def _nest(out: dict, parts: tuple, value: Any) -> None:
+    node = out
+    for p in parts[:-1]:
+        node = node.setdefault(p, {})
+    node[parts[-1]] = value
+
+
+def plan_document(problem: OptimizeProblem, plan: Candidate, folder: Path) -> dict:
+    """A scenario that `extends:` the base: the fixed overrides and the plan's values, each noted."""
+    from rackline.scenario.paths import apply_overrides, get_path, split_path
+    data, _ = apply_overrides(problem.data, plan.overrides, "<plan>")
+    base_file = Path(problem.source).parent / problem.spec.scenario
+    doc: dict[str, Any] = {"extends": os.path.relpath(base_file.resolve(), folder.resolve()),
+                           "name": f"{problem.base.scenario.name}_plan",
+                           "description": f"The plan rackline optimize chose for {Path(problem.source).name}."}
+    for path in list(problem.spec.fixed) + list(plan.overrides):
+        parts = split_path(path)
+        cut = next((i for i, p in enumerate(parts) if isinstance(p, int)), len(parts))
+        prefix = parts[:cut]
+        value = get_path(data, ".".join(map(str, prefix)))
+        if cut == len(parts) and not isinstance(value, (dict, list)):
+            why = "OPTIMIZED" if path in plan.overrides else "FIXED"
+            value = {"value": value, "note": f"{why} by rackline optimize {Path(problem.source).name}"}
+        _nest(doc, prefix, value)
+    return doc
+
+
+def summary_lines(sel: Selection, folder: Path | None = None) -> list[str]:
+    p = sel.problem
+    o = p.objectives[0]
+    lines = []
+    if sel.chosen is None:
+        lines.append(f"No plan met every constraint at {p.spec.confidence:.0%} confidence among "
+                     f"{len(sel.finalists)} finalists ({sel.n} replications each); see plan.csv and trials.csv.")
+        return lines
+    c = sel.chosen
+    if len(p.objectives) == 1:
+        how = (f"best within delta={o.indifference:g} ({o.name}) with {p.spec.confidence:.0%} confidence among "
+               f"{len(sel.finalists)} finalists" if sel.guaranteed else
+               f"best of {len(sel.finalists)} finalists, NOT guaranteed within delta={o.indifference:g}"
+               + (" (second stage capped by final.max_replications)" if sel.capped else ""))
+    else:
+        how = f"best {o.name} on the Pareto front of {len(sel.pareto)} plans (see pareto.csv)"
+    lines.append(f"Plan ({how}; {sel.n} replications, common random numbers):")
+    lines.append("  " + " ".join(f"--set {k}={v!r}" if isinstance(v, str) and " " in v else f"--set {k}={v}"
+                                 for k, v in c.overrides.items()))
+    for _, r in constraint_table(p, c).iterrows():
+        side = "lower" if r.op == ">=" else "upper"
+        lines.append(f"  {r.constraint}: {r['mean']:.4g} (95% CI {r.ci_low:.4g} to {r.ci_high:.4g}; "
+                     f"one-sided {p.spec.confidence:.0%} {side} bound {r.one_sided_bound:.4g}) "
+                     + ("holds" if r.holds else "FAILS"))
+    for _, r in objective_table(p, c, sel.base).iterrows():
+        lines.append(f"  {r.objective}: {r.plan:.4g} vs base {r.base:.4g}: {r.difference:+.4g} "
+                     f"(95% CI {r.diff_ci_low:+.4g} to {r.diff_ci_high:+.4g})")
+    base_ok = sel.base.feasible
+    lines.append(f"  The base scenario {'meets' if base_ok else 'does not meet'} the constraints.")
+    return lines
+
+
+def _finalists(sel: Selection) -> pd.DataFrame:
+    p = sel.problem
+    rows = []
+    for c in sel.finalists:
+        row: dict[str, Any] = {"trial": c.number, "chosen": c is sel.chosen, **c.overrides,
+                               "replications": c.scores.n if c.scores is not None else 0}
+        for i, o in enumerate(p.objectives):
+            row[o.name] = c.mean(i)
+        row["feasible"] = c.feasible
+        row["mcb_upper_bound"] = sel.mcb.get(c.number, math.nan)
+        rows.append(row)
+    return pd.DataFrame(rows)
+
+
+def _pareto(sel: Selection) -> pd.DataFrame:
+    p = sel.problem
+    rows = []
+    for c in sel.pareto:
+        row: dict[str, Any] = {"trial": c.number, **c.overrides}
+        for i, o in enumerate(p.objectives):
+            v = c.scores.objectives[i]
+            from rackline.analysis.stats import t_half_width
+            hw = t_half_width(v, p.spec.confidence)
+            row[o.name], row[f"{o.name} ci_low"], row[f"{o.name} ci_high"] = v.mean(), v.mean() - hw, v.mean() + hw
+        rows.append(row)
+    return pd.DataFrame(rows)
+
+
+def write_optimize(folder: Path, problem: OptimizeProblem, study: optuna.Study, sel: Selection, trials: int,
+                   plots: bool = True) -> Path:
+    trials_df = trials_table(problem, study)
+    lines = summary_lines(sel)
+    with AtomicDir(folder) as tmp:
+        trials_df.to_csv(tmp / "trials.csv", index=False)
+        _finalists(sel).to_csv(tmp / "finalists.csv", index=False)
+        images: dict[str, bytes] = {}
+        tables: dict[str, pd.DataFrame] = {}
+        if sel.chosen is not None:
+            tables["plan"] = pd.concat([constraint_table(problem, sel.chosen),
+                                        objective_table(problem, sel.chosen, sel.base)], ignore_index=True)
+            tables["plan"].to_csv(tmp / "plan.csv", index=False)
+            doc = plan_document(problem, sel.chosen, folder)
+            (tmp / "plan.yaml").write_text(f"# {FOOTER}.\n# " + "\n# ".join(lines) + "\n"
+                                           + yaml.safe_dump(doc, sort_keys=False))
+        if len(problem.objectives) > 1:
+            tables["pareto"] = _pareto(sel)
+            tables["pareto"].to_csv(tmp / "pareto.csv", index=False)
+        if plots:
+            from rackline.output.plots.optimize import convergence_plot
+            o = problem.objectives[0]
+            fig = convergence_plot(trials_df, o.name, o.direction, problem.name)
+            images["convergence"] = _png(fig)
+            (tmp / "plots").mkdir()
+            (tmp / "plots" / "convergence.png").write_bytes(images["convergence"])
+        (tmp / "summary.txt").write_text("\n".join(lines) + f"\n\n{FOOTER}\n")
+        if plots:
+            (tmp / "report.html").write_text(report_html(problem, lines, tables, images, _finalists(sel)))
+        meta = {"complete": True, "kind": "optimize", "name": problem.name, "source": problem.source,
+                "trials": trials, "replications": problem.spec.replications, "seed": problem.spec.seed,
+                "final_replications": sel.n, "guaranteed": sel.guaranteed, "versions": versions(),
+                "disclaimer": FOOTER}
+        (tmp / "manifest.json").write_text(json.dumps(meta, indent=2, default=str))
+    return folder
+
+
+def _png(fig) -> bytes:
+    import io
+    buf = io.BytesIO()
+    fig.savefig(buf, format="png")
+    return buf.getvalue()
+
+
+def report_html(problem: OptimizeProblem, lines: list[str], tables: dict[str, pd.DataFrame],
+                images: dict[str, bytes], finalists: pd.DataFrame) -> str:
+    """A minimal self-contained page (to be moved onto the shared HTML helpers)."""
+    import base64
+    imgs = "".join(f'<figure><img alt="{k}" src="data:image/png;base64,{base64.b64encode(v).decode()}"></figure>'
+                   for k, v in images.items())
+    tabs = "".join(f"<h2>{html.escape(k)}</h2>" + t.to_html(index=False, float_format=lambda x: f"{x:.4g}")
+                   for k, t in [*tables.items(), ("finalists", finalists)])
+    return f"""<!doctype html><html lang="en"><head><meta charset="utf-8"><title>rackline optimize:
+{html.escape(problem.name)}</title><style>body{{font-family:sans-serif;max-width:1100px;margin:2em auto}}
+table{{border-collapse:collapse}}td,th{{border:1px solid #ccc;padding:2px 6px}}img{{max-width:100%}}</style></head>
+<body><h1>rackline optimize: {html.escape(problem.name)}</h1>
+<p><strong>{html.escape(FOOTER)}.</strong> The plan is the best the search found under these assumptions,
+not a recommendation.</p><pre id="headline">{html.escape(chr(10).join(lines))}</pre>{imgs}{tabs}
+<p>{html.escape(FOOTER)}</p></body></html>"""

@@ -1,0 +1,157 @@
+"""rackline optimize: finds a grid's optimum in fewer evaluations, its constraint CIs
+hold on fresh seeds, a killed search resumes to the same plan, bad files exit 2."""
+from __future__ import annotations
+
+import itertools
+import signal
+import sqlite3
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+import yaml
+
+from conftest import SCENARIOS, interrupt
+from rackline.cli import main
+
+# Two stations in series and a crew. Station a makes 28/week per server (6 h, 24/7),
+# b 16.8/week per server (10 h) and each b server needs one person of the crew:
+# >= 40/week needs a >= 2, b >= 3, crew >= 3, so the fewest resources are (2, 3, 3).
+SMALL = """
+name: opt_small
+run: {horizon: 5 w, warmup: 1 w, seed: 3, replications: 2}
+items: {half: {}, unit: {}}
+sites:
+  s:
+    workforce: {crew: {size: 2}}
+    stations:
+      a: {output: half, servers: 1, process_time: {dist: uniform, low: 5.5 h, high: 6.5 h}}
+      b: {output: unit, inputs: {half: 1}, servers: 1, crew: {pool: crew, size: 1},
+          process_time: {dist: uniform, low: 9.5 h, high: 10.5 h}}
+demand:
+  all: {item: unit, site: s, capacity: true}
+"""
+
+PATHS = {"a": "sites.s.stations.a.servers", "b": "sites.s.stations.b.servers", "crew": "sites.s.workforce.crew.size"}
+RANGES = {"a": (1, 4), "b": (1, 6), "crew": (1, 6)}
+
+
+def _files(tmp_path: Path, trials: int = 60) -> Path:
+    (tmp_path / "small.yaml").write_text(SMALL)
+    spec = {
+        "scenario": "small.yaml",
+        "variables": {PATHS[k]: {"low": lo, "high": hi} for k, (lo, hi) in RANGES.items()},
+        "constraints": ["throughput:unit >= 40 per week"],
+        "objectives": [{"name": "servers", "minimize": {p: 1 for p in PATHS.values()}, "indifference": 0.5}],
+        "trials": trials, "batch": 4, "startup_trials": 8, "replications": 3, "seed": 5,
+        "final": {"candidates": 3, "replications": 6},
+    }
+    f = tmp_path / "opt.yaml"
+    f.write_text(yaml.safe_dump(spec, sort_keys=False))
+    return f
+
+
+def _plan(out: Path) -> dict:
+    doc = yaml.safe_load((out / "plan.yaml").read_text())
+    st = doc["sites"]["s"]
+    return {"a": st["stations"]["a"]["servers"]["value"], "b": st["stations"]["b"]["servers"]["value"],
+            "crew": st["workforce"]["crew"]["size"]["value"]}
+
+
+@pytest.fixture(scope="module")
+def searched(tmp_path_factory):
+    tmp = tmp_path_factory.mktemp("opt")
+    f = _files(tmp)
+    out = tmp / "out"
+    assert main(["optimize", str(f), "--jobs", "2", "--out", str(out)]) == 0
+    return f, out
+
+
+def test_optimize_finds_the_grid_optimum_in_fewer_evaluations(searched, capsys):
+    from rackline.experiments.optimize import load_optimize
+    from rackline.experiments.optimize.evaluate import evaluate, violations
+    f, out = searched
+    problem = load_optimize(f)
+    feasible = []
+    grid = list(itertools.product(*(range(lo, hi + 1) for lo, hi in RANGES.values())))
+    for a, b, crew in grid:   # the exhaustive grid, judged by the same one-sided bound
+        if a + b + crew > 9:
+            continue          # cheaper points are the only candidates for the optimum
+        ov = {PATHS["a"]: a, PATHS["b"]: b, PATHS["crew"]: crew}
+        sc = evaluate(problem, ov, problem.spec.replications, None)
+        if all(v <= 0 for v in violations(problem.constraints, sc, problem.spec.confidence)):
+            feasible.append((a + b + crew, a, b, crew))
+    best = min(feasible)
+    assert best[1:] == (2, 3, 3)
+    assert _plan(out) == {"a": 2, "b": 3, "crew": 3}
+    trials = pd.read_csv(out / "trials.csv")
+    assert trials.simulated.sum() < len(grid)
+    assert len(trials) == 60
+    plan = pd.read_csv(out / "plan.csv")
+    row = plan[plan.constraint == "throughput:unit >= 40 per week"].iloc[0]
+    assert row.holds and row.one_sided_bound >= 40
+    assert (out / "plots" / "convergence.png").stat().st_size > 10_000
+    assert "Illustrative model" in (out / "report.html").read_text()
+
+
+def test_the_plan_is_a_scenario_and_its_constraint_holds_on_fresh_seeds(searched):
+    from rackline.experiments.replications import run_replications
+    from rackline.scenario import load_scenario
+    f, out = searched
+    loaded = load_scenario(out / "plan.yaml")
+    assert loaded.scenario.sites["s"].stations["b"].servers == 3
+    res = run_replications(loaded, reps=8, seed=9_001)
+    tp = res.replications.query("kpi == 'throughput' and subject == 'unit'").value.to_numpy()
+    plan = pd.read_csv(out / "plan.csv").iloc[0]
+    assert tp.mean() >= 40
+    hw = plan.ci_high - plan["mean"]
+    assert plan.ci_low - 2 * hw <= tp.mean() <= plan.ci_high + 2 * hw
+
+
+def _finished(db: Path) -> int:
+    if not db.exists():      # connecting would create it
+        return 0
+    try:
+        with sqlite3.connect(db) as c:
+            return c.execute("SELECT count(*) FROM trials WHERE state='COMPLETE'").fetchone()[0]
+    except sqlite3.Error:
+        return 0
+
+
+def test_killed_search_resumes_to_the_same_plan(searched, tmp_path):
+    f, ref = searched
+    out = tmp_path / "out"
+    db = tmp_path / "out.study.db"
+    code, err = interrupt(["optimize", str(f), "--jobs", "1", "--out", str(out)], tmp_path, signal.SIGKILL,
+                          ready=lambda: _finished(db) >= 10)
+    assert code == -signal.SIGKILL, err[-2000:]
+    assert 10 <= _finished(db) < 60 and not out.exists()
+    assert main(["optimize", str(f), "--out", str(out)]) == 2        # refuses to start over by accident
+    assert main(["optimize", str(f), "--jobs", "2", "--out", str(out), "--resume"]) == 0
+    assert _plan(out) == _plan(ref)
+    a, b = (pd.read_csv(p / "trials.csv") for p in (out, ref))
+    pd.testing.assert_frame_equal(a.drop(columns="simulated"), b.drop(columns="simulated"))
+    pd.testing.assert_frame_equal(pd.read_csv(out / "plan.csv"), pd.read_csv(ref / "plan.csv"))
+
+
+def test_bad_optimize_files_exit_2_with_the_line(tmp_path, capsys):
+    f = _files(tmp_path)
+    text = f.read_text().replace("throughput:unit >= 40 per week", "throughput:unit => 40")
+    text = text.replace("sites.s.stations.b.servers", "sites.s.stations.bb.servers")
+    f.write_text(text)
+    assert main(["optimize", str(f), "--out", str(tmp_path / "o")]) == 2
+    err = capsys.readouterr().err
+    lines = text.splitlines()
+    bad_var = next(i for i, s in enumerate(lines) if "stations.bb.servers" in s) + 1
+    bad_con = next(i for i, s in enumerate(lines) if "=> 40" in s) + 1
+    assert f"{f}:{bad_var}: at variables.sites.s.stations.bb.servers: expected a path in the scenario" in err
+    assert f"{f}:{bad_con}: at constraints.0: expected 'kpi[:subject] >= value' or '<= value', got" in err
+    assert "Traceback" not in err
+
+
+def test_shipped_optimize_file_loads():
+    from rackline.experiments.optimize import load_optimize
+    p = load_optimize(SCENARIOS / "optimize" / "test_bays_and_technicians.yaml")
+    assert [c.target for c in p.constraints] == [pytest.approx(40), 0.95]
+    assert p.objectives[0].direction == "minimize" and len(p.variables) == 3
