@@ -63,10 +63,6 @@ def _merge(intervals: list[tuple[float, float]]) -> list[tuple[float, float]]:
     return [(s, e) for s, e in out]
 
 
-def _union_length(intervals: list[tuple[float, float]]) -> float:
-    return sum(e - s for s, e in _merge(intervals))
-
-
 def _intersection_length(x: list[tuple[float, float]], y: list[tuple[float, float]]) -> float:
     """Length of the intersection of two sorted disjoint interval lists (two pointers)."""
     i = j = 0

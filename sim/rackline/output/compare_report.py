@@ -9,7 +9,7 @@ from pathlib import Path
 import pandas as pd
 
 from rackline import FOOTER, __version__
-from rackline.output.headline import bottleneck_sentence, station_table
+from rackline.output.headline import bottleneck_sentence
 from rackline.output.report import CSS, _png, _table
 from rackline.output.folder import AtomicDir, versions, write_run
 
@@ -57,7 +57,7 @@ def draw(cmp) -> dict[str, bytes]:
     title = " vs ".join(cmp.names)
     figs = {"kpis": cp.kpi_bars(cmp.kpis, cmp.names, title),
             "throughput": cp.throughput_overlay({n: r.timeseries for n, r in zip(cmp.names, cmp.runs)}, title),
-            "stations": cp.states_side_by_side({n: station_table(r) for n, r in zip(cmp.names, cmp.runs)}, title)}
+            "stations": cp.states_side_by_side({n: r.ranking for n, r in zip(cmp.names, cmp.runs)}, title)}
     if len(cmp.differences):
         figs["differences"] = cp.difference_plot(cmp.differences, title)
     return {k: _png(f) for k, f in figs.items()}

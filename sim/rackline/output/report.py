@@ -16,6 +16,7 @@ from pathlib import Path
 import pandas as pd
 
 from rackline import FOOTER
+from rackline.units import WEEK
 
 PLOTS = ["flow", "throughput", "cumulative", "station_states", "bottleneck_share", "bottleneck_timeline",
          "inventory", "backlog", "lead_time", "welch"]
@@ -43,7 +44,7 @@ def figures(folder: str | Path, manifest: dict | None = None) -> dict[str, objec
     ts = pd.read_csv(folder / "timeseries.csv")
     kpis = pd.read_csv(folder / "kpis.csv")
     table = pd.read_csv(folder / "stations.csv")
-    warmup_w = float(manifest.get("warmup_h", 0.0)) / 168
+    warmup_w = float(manifest.get("warmup_h", 0.0)) / WEEK
     demand_of: dict[str, list[str]] = {}
     for dname, d in sc.demand.items():
         demand_of.setdefault(d.item, []).append(dname)
