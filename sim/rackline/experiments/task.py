@@ -53,6 +53,11 @@ def remember(data: dict[str, Any], scenario: Scenario) -> None:
         _validated.popitem(last=False)
 
 
+def validated(data: dict[str, Any]) -> Scenario | None:
+    """The scenario this process already validated from exactly `data`, if any."""
+    return _validated.get(data_hash(data))
+
+
 def scenario_of(data: dict[str, Any], overrides: dict[str, Any] | None = None) -> Scenario:
     """The validated scenario for `data` with `overrides` applied (validated at most once
     per process); raises ScenarioError for an invalid one."""
