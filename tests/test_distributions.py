@@ -8,7 +8,6 @@ import math
 import numpy as np
 import pytest
 from pydantic import TypeAdapter
-
 from rackline.scenario.distributions import CountDist
 
 CASES = [

@@ -6,7 +6,6 @@ import pickle
 from pathlib import Path
 
 import numpy as np
-
 from conftest import ROOT, SCENARIOS
 
 PKG = ROOT / "sim" / "rackline"
@@ -54,7 +53,7 @@ def test_a_replication_record_is_typed_consistent_and_pickles():
     rep = run_replication(sc, 0, 3)
     assert isinstance(rep, Replication)
     n = len(rep.times)
-    assert rep.times[0] == 0 and rep.times[-1] == sc.run.horizon and n == 27   # 0, 1, ..., 26 weeks (the 2 w warm-up is one of them)
+    assert rep.times[0] == 0 and rep.times[-1] == sc.run.horizon and n == 27   # 0..26 w; the warm-up (2 w) is one
     test = rep.stations["wisconsin.l11_test"]
     assert test.items == ("rack",) and test.inputs == ("rack_untested",)
     assert all(len(a) == n for a in test.time_in_state.values())

@@ -140,7 +140,7 @@ def station_metrics(rep: Replication, i: int, a: float, b: float) -> list[Statio
     for key, st in rep.stations.items():
         cap = st.servers * span
 
-        def m(metric: str, value: float) -> None:
+        def m(metric: str, value: float, key: str = key) -> None:
             rows.append(StationRow(key, metric, float(value)))
 
         for s in STATES:

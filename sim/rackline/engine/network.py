@@ -11,24 +11,35 @@ from __future__ import annotations
 
 import math
 import time
+
 import numpy as np
 
-from rackline.scenario.distributions import Sampler
-from rackline.scenario.model import Scenario
 from rackline.engine.calendar import ShiftCalendar
 from rackline.engine.clock import Clock
 from rackline.engine.demand import Demand
 from rackline.engine.disruption import Disruptions
 from rackline.engine.inventory import Inventory
 from rackline.engine.lane import Lane
+from rackline.engine.records import (
+    DemandRecord,
+    DisruptionEvent,
+    InventoryKey,
+    InventoryRecord,
+    LaneRecord,
+    PoolRecord,
+    Replication,
+    StationRecord,
+    SupplierRecord,
+)
 from rackline.engine.release import Authorization, Loop, requirements
 from rackline.engine.station import RecipeRun, Station
 from rackline.engine.supplier import Replenishment, Supplier
-from rackline.engine.records import (DemandRecord, DisruptionEvent, InventoryKey, InventoryRecord, LaneRecord,
-                                     PoolRecord, Replication, StationRecord, SupplierRecord)
 from rackline.engine.workforce import Pool
+from rackline.scenario.distributions import Sampler
+from rackline.scenario.model import Scenario
 from rackline.states import STATES
 from rackline.units import WEEK
+
 
 class _QuietInventory(Inventory):
     """Measurement off (benchmarks only): no time-weighted accounting."""
@@ -258,7 +269,7 @@ class Network:
                 made=prefixed(ser, "made:"), good=prefixed(ser, "good:"), starved_on=prefixed(ser, "starved_on:"),
                 periods=np.asarray(p, dtype=float).reshape(-1, 2))
         inventories = {}
-        for (site, item), inv in self.inventories.items():
+        for site, item in self.inventories:
             ser = series("inventory", (site, item))
             inventories[InventoryKey(site, item)] = InventoryRecord(site=site, item=item, **ser)
         demands = {}

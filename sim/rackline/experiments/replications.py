@@ -7,9 +7,9 @@ a sweep can retry or resume any task exactly.
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 from concurrent.futures import Executor
 from dataclasses import dataclass, field
-from typing import Any, Callable
 
 import pandas as pd
 
@@ -67,11 +67,12 @@ def simulate(loaded: Loaded, reps: list[int], seed: int, jobs: int = 1,
     The scenario was validated when it was loaded: it is remembered before any
     worker starts, so this process (and workers forked from it) use it as is."""
     data = loaded.data
-    remember(data, loaded.scenario)
     own = executor is None and jobs > 1
-    ex = executor or _executor(jobs)
+    ex: Executor | None = None
     out: dict[int, ReplicationOutcome] = {}
     try:
+        remember(data, loaded.scenario)
+        ex = executor or _executor(jobs)
         if ex is None:
             for r in reps:
                 out[r] = replicate(data, None, r, seed)
@@ -79,19 +80,20 @@ def simulate(loaded: Loaded, reps: list[int], seed: int, jobs: int = 1,
                     progress(1)
         else:
             futures = {ex.submit(replicate, data, None, r, seed): r for r in reps}
-            import scipy.stats  # noqa: F401 - load the analysis libraries while the workers run
             from concurrent.futures import as_completed
+
+            import scipy.stats  # noqa: F401 - load the analysis libraries while the workers run
             for f in as_completed(futures):
                 out[futures[f]] = f.result()
                 if progress:
                     progress(1)
     except KeyboardInterrupt:
-        if own:
+        if own and ex is not None:
             ex.shutdown(wait=False, cancel_futures=True)
             own = False
         raise RunInterrupted(f"stopped after {len(out)} of {len(reps)} replications; no results were written")
     finally:
-        if own:
+        if own and ex is not None:
             ex.shutdown(wait=True, cancel_futures=True)
     return [out[r] for r in reps]
 
@@ -150,10 +152,3 @@ def run_replications(loaded: Loaded, reps: int | None = None, jobs: int = 1, see
     res.wall = time.perf_counter() - t0
     return res
 
-
-def run(scenario, reps: int | None = None, jobs: int = 1, seed: int | None = None,
-        overrides: dict[str, Any] | None = None) -> RunResults:
-    """`run('scenarios/baseline.yaml', reps=5)` -> RunResults with DataFrames."""
-    from rackline.scenario import load_scenario
-    loaded = scenario if isinstance(scenario, Loaded) else load_scenario(scenario, overrides)
-    return run_replications(loaded, reps, jobs, seed)

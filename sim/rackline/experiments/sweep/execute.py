@@ -16,16 +16,16 @@ import contextlib
 import hashlib
 import json
 from collections import Counter
+from collections.abc import Callable
 from concurrent.futures import FIRST_COMPLETED, Executor, wait
 from dataclasses import dataclass
-from typing import Callable
 
 from rackline.analysis.kpis import ReplicationKpis
 from rackline.errors import RunInterrupted, ScenarioError
 from rackline.experiments.executors import process_pool
-from rackline.experiments.task import ReplicationOutcome, measure, replicate
 from rackline.experiments.sweep.design import Design
 from rackline.experiments.sweep.store import Store
+from rackline.experiments.task import ReplicationOutcome, measure, replicate
 
 
 @dataclass(slots=True)
