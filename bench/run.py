@@ -114,7 +114,7 @@ def rackline_line(means: list[float], jobs: int, measure: bool = True) -> tuple[
     t0 = time.perf_counter()
     rep = run_replication(sc, 0, measure=measure)
     wall = time.perf_counter() - t0
-    return int(rep.series["demand|orders|units_shipped"][-1]), wall, rep.events
+    return int(rep.demands["orders"].units_shipped[-1]), wall, rep.events
 
 
 def baseline_in_fresh_process(years: int) -> dict:

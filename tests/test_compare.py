@@ -7,7 +7,6 @@ import pytest
 
 from conftest import SCENARIOS
 from rackline.experiments.compare import compare, paired
-from rackline.output.headline import station_table
 from rackline.scenario import load_scenario
 
 
@@ -25,7 +24,7 @@ def doubled():
 def test_doubling_the_bottleneck_raises_throughput_clearly_and_moves_the_bottleneck(doubled):
     d = doubled.differences.set_index(["kpi", "subject"]).loc[("throughput", "rack_gen1")]
     assert d["diff"] > 0 and d.ci_low > 0 and bool(d.clear)
-    tops = [station_table(r).station.iloc[0] for r in doubled.runs]
+    tops = [r.ranking.station.iloc[0] for r in doubled.runs]
     assert tops[0] == "wisconsin.integrate" and tops[1] != tops[0]
 
 

@@ -6,7 +6,7 @@ import math
 import pytest
 
 import rackline
-from rackline.engine.station import STATES
+from rackline.states import STATES
 
 
 def one_machine(extra: str = "", process: str = "1 h", horizon: str = "10 w", station_extra: str = "",

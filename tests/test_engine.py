@@ -139,9 +139,9 @@ sites:
 demand:
   all: {item: rack, site: s, capacity: true}
 """
-    from rackline.output.headline import bottleneck_sentence, station_table
+    from rackline.output.headline import bottleneck_sentence
     res = rackline.run(load_text(text))
-    table = station_table(res)
+    table = res.ranking
     row = table[table.station == "s.assemble"].iloc[0]
     assert row.starved_on == "optics" and row.starved_on_source == "supplier optics_asia"
     assert "it waits mostly on optics from supplier optics_asia" in bottleneck_sentence(res)
@@ -149,7 +149,7 @@ demand:
 
 
 def test_mser5_cuts_an_initial_transient():
-    from rackline.analysis.stats import mser5
+    from rackline.analysis.warmup import mser5
     rng = np.random.default_rng(1)
     y = np.concatenate([np.linspace(0, 100, 20), 100 + rng.normal(0, 5, 200)])
     assert 3 <= mser5(y) <= 5          # batches of 5: the 20-point ramp is 4 batches

@@ -52,7 +52,7 @@ def test_shutdown_from_time_zero_makes_nothing(load_text):
     loaded = load_text(machine("{hours_per_day: 24, days_per_week: 5, holidays: [{start: 0 h, duration: 4 w}]}",
                                horizon="6 w"))
     res = rackline.run(loaded, reps=1)
-    per_week = res.reps[0].series["station|s.m|completions"]
+    per_week = res.reps[0].stations["s.m"].completions
     assert list(per_week) == [0, 0, 0, 0, 0, 120, 240]
 
 
@@ -241,7 +241,7 @@ demand:
   all: {item: rack, site: s, capacity: true}
 """
     rep = run_replication(load_text(text).scenario, 0)
-    ordered = {name: rep.series[f"supplier|{name}|ordered"][-1] for name in ("asia", "us")}
+    ordered = {name: rep.suppliers[name].ordered[-1] for name in ("asia", "us")}
     # the first order is S - 0; each rack's 10 optics are reordered one for one
     total = sum(ordered.values())
     assert total >= 999999999
@@ -249,7 +249,7 @@ demand:
     assert ordered["us"] == pytest.approx(0.7 * total, abs=1)
     # asia makes 100 a week in lots of one week: the lot made by 1 w arrives at 2 w; the
     # next, made by 2 w, is due at the horizon
-    assert rep.series["supplier|asia|delivered"][-1] == 100
+    assert rep.suppliers["asia"].delivered[-1] == 100
 
 
 def test_split_follows_shares_like_one_unit_at_a_time():
@@ -316,7 +316,7 @@ def test_loop_with_room_is_not_a_deadlock(load_text):
     # one free place in each buffer: the four units circulate for ever
     rep = run_replication(load_text(LOOP.format(cap=3)).scenario, 0)
     assert rep.deadlocks == []
-    assert rep.series["station|s.a|completions"][-1] > 0
+    assert rep.stations["s.a"].completions[-1] > 0
 
 
 def test_deadlock_warning_names_the_loop(load_text):

@@ -6,7 +6,6 @@ import pytest
 
 import rackline
 from conftest import SCENARIOS
-from rackline.output.headline import station_table
 
 NAMES = sorted(p.stem for p in SCENARIOS.glob("*.yaml"))
 
@@ -56,12 +55,12 @@ def test_demand_surge_shows_what_breaks_first(runs):
     surge, base = runs["demand_surge"], runs["baseline"]
     assert surge.kpi("backlog", "openai_gen1")["mean"] > 5 * base.kpi("backlog", "openai_gen1")["mean"]
     assert surge.kpi("fill_rate", "openai_gen1")["mean"] < base.kpi("fill_rate", "openai_gen1")["mean"]
-    assert station_table(surge).station.iloc[0] == "wisconsin.integrate"
+    assert surge.ranking.station.iloc[0] == "wisconsin.integrate"
 
 
 def test_workforce_scenario_waits_for_crew_until_hires_are_trained(runs):
     res = runs["workforce"]
-    table = station_table(res).set_index("station")
+    table = res.ranking.set_index("station")
     assert table.loc["wisconsin.integrate", "share_waiting_crew"] > 0.05
     out = weekly(res)
     assert out.loc[:8].mean() < 0.6 * out.loc[40:].mean()

@@ -180,3 +180,28 @@ def test_sweep_file_errors_are_located(tmp_path, capsys):
     assert main(["sweep", str(f)]) == 2
     err = capsys.readouterr().err
     assert f"{f}:2: at method: expected one of 'grid', 'oat', 'lhs', 'sobol' or 'morris', got 'grdi'" in err
+
+
+def test_a_sweep_point_with_auto_warmup_measures_as_rackline_run(tmp_path):
+    """`warmup: auto` is one rule: MSER-5 on the mean weekly output over the point's
+    replications, so a sweep point's KPIs equal a run of the same scenario."""
+    from rackline.api import run
+    from rackline.engine.network import run_replication
+    from rackline.analysis.warmup import auto_warmup
+    f = tmp_path / "auto.yaml"
+    f.write_text((SCENARIOS / "minimal.yaml").read_text().replace(
+        'warmup: {value: 2 w,', 'warmup: {value: auto,'))
+    path = "sites.wisconsin.stations.l11_test.servers"
+    sw = sweep_from_args(f, [f"{path}=1:3:3"], "oat", 3, 1, 5, ["throughput"])
+    run_sweep(sw, tmp_path / "s", jobs=2, plots=False)
+    results = pd.read_csv(tmp_path / "s" / "results.csv")
+    exp = pd.read_csv(tmp_path / "s" / "experiments.csv")
+    point = exp.point[exp.overrides == f"{path}=2"].iloc[0]
+    res = run(f, reps=3, seed=5, overrides={path: 2})
+    assert res.warmup_method == "MSER-5"
+    # the rule is about the point, not one replication: a single replication would cut differently
+    assert any(auto_warmup([run_replication(res.scenario, r, 5)]) != res.warmup for r in range(3))
+    got = results[results.point == point].set_index(["replication", "kpi", "subject"]).value
+    want = res.replications.set_index(["replication", "kpi", "subject"]).value
+    assert len(want) > 20
+    pd.testing.assert_series_equal(got.loc[want.index], want, check_names=False)

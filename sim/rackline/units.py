@@ -18,6 +18,7 @@ HOURS_PER = {
     "y": 8760.0, "yr": 8760.0, "year": 8760.0, "years": 8760.0,
 }
 HOURS_PER_WEEK = 168.0
+WEEK = HOURS_PER_WEEK   # hours; the clock and every per-week KPI use this one value
 
 _NUMBER = r"[-+]?(?:\d+\.?\d*|\.\d+)(?:[eE][-+]?\d+)?"
 _DURATION = re.compile(rf"^\s*({_NUMBER})\s*([A-Za-z]+)\s*$")
@@ -87,9 +88,10 @@ def is_rate(value: object) -> bool:
     return True
 
 
+
 def format_hours(hours: float) -> str:
     """A readable duration for reports: the largest unit that gives a number >= 1."""
-    for unit, size in (("w", 168.0), ("d", 24.0), ("h", 1.0), ("min", 1 / 60)):
+    for unit, size in (("w", HOURS_PER_WEEK), ("d", 24.0), ("h", 1.0), ("min", 1 / 60)):
         if abs(hours) >= size:
             return f"{hours / size:.4g} {unit}"
     return f"{hours * 3600:.4g} s"

@@ -22,8 +22,8 @@ def momentary(periods: dict[str, np.ndarray], a: float, b: float) -> list[tuple[
                 events.append((s, 1, name, i, e - s))
                 events.append((e, 0, name, i, e - s))
     events.sort(key=lambda x: (x[0], x[1]))
-    heap: list = []
-    ended: set = set()
+    heap: list[tuple[float, str, str, int]] = []
+    ended: set[tuple[str, int]] = set()
     segs: list[tuple[float, float, str, int]] = []
     t_prev = None
     k = 0
@@ -63,10 +63,6 @@ def _merge(intervals: list[tuple[float, float]]) -> list[tuple[float, float]]:
     return [(s, e) for s, e in out]
 
 
-def _union_length(intervals: list[tuple[float, float]]) -> float:
-    return sum(e - s for s, e in _merge(intervals))
-
-
 def _intersection_length(x: list[tuple[float, float]], y: list[tuple[float, float]]) -> float:
     """Length of the intersection of two sorted disjoint interval lists (two pointers)."""
     i = j = 0
@@ -86,8 +82,8 @@ def shares(periods: dict[str, np.ndarray], a: float, b: float) -> dict[str, tupl
     """station -> (sole share, shifting share) of [a, b]."""
     segs = momentary(periods, a, b)
     span = b - a
-    shifting: dict[str, list] = {n: [] for n in periods}
-    bn_time: dict[str, list] = {n: [] for n in periods}
+    shifting: dict[str, list[tuple[float, float]]] = {n: [] for n in periods}
+    bn_time: dict[str, list[tuple[float, float]]] = {n: [] for n in periods}
     for s, e, name, _ in segs:
         bn_time[name].append((s, e))
     for (s1, e1, n1, i1), (s2, e2, n2, i2) in zip(segs, segs[1:]):

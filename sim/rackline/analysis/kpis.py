@@ -1,130 +1,154 @@
 """KPIs of one replication, for a measured window [warm-up, horizon].
 
-The engine records cumulative counters at snapshot times; a KPI over the window is
-the difference between the snapshot at the warm-up and the last one. Rows are tidy:
-`kpi, subject, unit, value` (and for stations `station, metric, value`).
+The engine records cumulative counters at snapshot times (`rackline.engine.records`);
+a KPI over the window is the difference between the counter at the warm-up and at
+the horizon. Rows are tidy: `kpi, subject, unit, value` (and for stations
+`station, metric, value`).
 """
 from __future__ import annotations
 
 from collections import defaultdict
+from dataclasses import dataclass
+from typing import NamedTuple
 
 import numpy as np
 import pandas as pd
 
 from rackline.analysis.bottleneck import shares
-from rackline.engine.network import WEEK, RepResult
-from rackline.engine.station import STATES
+from rackline.engine.records import InventoryKey, Replication
+from rackline.states import STATES
+from rackline.units import WEEK
 
 
-def window_index(rep: RepResult, warmup: float) -> int:
+class KpiRow(NamedTuple):
+    kpi: str
+    subject: str
+    unit: str
+    value: float
+
+
+class StationRow(NamedTuple):
+    station: str
+    metric: str
+    value: float
+
+
+@dataclass(slots=True)
+class ReplicationKpis:
+    """The KPI rows of one replication over one window."""
+
+    replication: int
+    warmup: float
+    kpis: list[KpiRow]
+    stations: list[StationRow]
+
+
+def window_index(rep: Replication, warmup: float) -> int:
+    """Index of the first snapshot at or after `warmup`."""
     idx = int(np.searchsorted(rep.times, warmup - 1e-9))
     return min(idx, len(rep.times) - 1)
 
 
-def _delta(rep: RepResult, key: str, i: int) -> float:
-    s = rep.series.get(key)
-    return 0.0 if s is None else float(s[-1] - s[i])
+def _delta(series: np.ndarray | None, i: int) -> float:
+    """Growth of a cumulative counter from snapshot i to the end."""
+    return 0.0 if series is None else float(series[-1] - series[i])
 
 
-def _keys(rep: RepResult, kind: str) -> list[str]:
-    return sorted({k.split("|")[1] for k in rep.series if k.startswith(kind + "|")})
-
-
-def replication_kpis(rep: RepResult, sc, warmup: float) -> tuple[list[dict], list[dict]]:
-    """(kpi rows, station rows) of one replication after `warmup` hours."""
+def replication_kpis(rep: Replication, warmup: float) -> ReplicationKpis:
+    """KPI and station rows of one replication after `warmup` hours."""
     i = window_index(rep, warmup)
     a, b = float(rep.times[i]), float(rep.times[-1])
     span = max(b - a, 1e-12)
     weeks = span / WEEK
-    rows: list[dict] = []
+    rows: list[KpiRow] = []
 
-    def add(kpi, subject, unit, value):
-        rows.append({"kpi": kpi, "subject": subject, "unit": unit, "value": float(value)})
+    def add(kpi: str, subject: str, unit: str, value: float) -> None:
+        rows.append(KpiRow(kpi, subject, unit, float(value)))
 
-    products = rep.meta["products"]
-    for product in products:
-        sites = {d.site for d in sc.demand.values() if d.item == product}
-        made = sum(_delta(rep, f"inventory|{s}/{product}|units_in", i) for s in sites)
+    for product in rep.products:
+        invs = [rep.inventories.get(InventoryKey(site, product)) for site in rep.product_sites(product)]
+        made = sum(_delta(inv.units_in if inv else None, i) for inv in invs)
         add("throughput", product, "units/week", made / weeks)
-        flow_n = sum(_delta(rep, f"inventory|{s}/{product}|flow_n", i) for s in sites)
-        flow = sum(_delta(rep, f"inventory|{s}/{product}|flow_sum", i) for s in sites)
+        flow_n = sum(_delta(inv.flow_n if inv else None, i) for inv in invs)
+        flow = sum(_delta(inv.flow_sum if inv else None, i) for inv in invs)
         if flow_n > 0:
             add("flow_time", product, "h", flow / flow_n)
-    for name, d in sc.demand.items():
-        add("shipped", name, "units/week", _delta(rep, f"demand|{name}|units_shipped", i) / weeks)
+    for name, d in rep.demands.items():
+        add("shipped", name, "units/week", _delta(d.units_shipped, i) / weeks)
         if d.capacity:
             continue
-        add("demand", name, "units/week", _delta(rep, f"demand|{name}|units_ordered", i) / weeks)
-        add("backlog", name, "units", _delta(rep, f"demand|{name}|backlog_area", i) / span)
-        arr = rep.arrivals[name]
+        add("demand", name, "units/week", _delta(d.units_ordered, i) / weeks)
+        add("backlog", name, "units", _delta(d.backlog_area, i) / span)
+        arr = d.arrivals
         arr = arr[arr[:, 0] >= a] if len(arr) else arr
         if len(arr):
             add("fill_rate", name, "share of orders", arr[:, 1].mean())
-        lt = rep.lead_times[name]
+        lt = d.lead_times
         lt = lt[lt[:, 0] >= a] if len(lt) else lt
         if len(lt):
             add("order_lead_time", name, "h", lt[:, 2].mean())
             add("order_lead_time_p90", name, "h", np.quantile(lt[:, 2], 0.9))
             add("on_time", name, "share of orders", (lt[:, 2] <= d.due + 1e-9).mean())
-        open_orders = float(rep.series[f"demand|{name}|orders"][-1]) - len(rep.lead_times[name])
-        add("open_orders_at_end", name, "orders", open_orders)
+        add("open_orders_at_end", name, "orders", float(d.orders[-1]) - len(d.lead_times))
 
     wip = 0.0
-    made_items = {it for st in rep.meta["stations"].values() for it in st["items"]}
-    for key in _keys(rep, "inventory"):
-        site, item = key.split("/", 1)
-        avg = _delta(rep, f"inventory|{key}|area", i) / span
-        add("inventory", key, "units", avg)
-        consumed = _delta(rep, f"inventory|{key}|units_out", i) > 0 or any(
-            item in st["inputs"] for st in rep.meta["stations"].values() if st["site"] == site)
+    made_items = {it for st in rep.stations.values() for it in st.items}
+    for inv in sorted(rep.inventories.values(), key=lambda r: r.label):
+        avg = _delta(inv.area, i) / span
+        add("inventory", inv.label, "units", avg)
+        consumed = _delta(inv.units_out, i) > 0 or any(
+            inv.item in st.inputs for st in rep.stations.values() if st.site == inv.site)
         if consumed:
-            add("stockout", key, "share of time", _delta(rep, f"inventory|{key}|zero_time", i) / span)
-        if item in made_items and item not in products:
+            add("stockout", inv.label, "share of time", _delta(inv.zero_time, i) / span)
+        if inv.item in made_items and inv.item not in rep.products:
             wip += avg
-    for key in _keys(rep, "station"):
-        wip += _delta(rep, f"station|{key}|wip_area", i) / span
-    for key in _keys(rep, "lane"):
-        wip += _delta(rep, f"lane|{key}|transit_area", i) / span
-        add("lane_shipped", key, "units/week", _delta(rep, f"lane|{key}|shipped", i) / weeks)
+    for key in sorted(rep.stations):
+        wip += _delta(rep.stations[key].wip_area, i) / span
+    for key in sorted(rep.lanes):
+        wip += _delta(rep.lanes[key].transit_area, i) / span
+        add("lane_shipped", key, "units/week", _delta(rep.lanes[key].shipped, i) / weeks)
     add("wip", "all", "units (mixed items)", wip)
 
     region_units: dict[str, float] = defaultdict(float)
-    for name, sp in sc.suppliers.items():
-        units = _delta(rep, f"supplier|{name}|delivered", i)
+    for name, sp in rep.suppliers.items():
+        units = _delta(sp.delivered, i)
         region_units[sp.region] += units
         add("supplier_delivered", name, "units/week", units / weeks)
-        lt = rep.supplier_leads.get(name)
-        if lt is not None and len(lt):
-            lt = lt[lt[:, 0] >= a]
-            if len(lt):
-                add("supplier_lead_time", name, "h", lt[:, 1].mean())
+        slt = sp.lead_times
+        if len(slt):
+            slt = slt[slt[:, 0] >= a]
+            if len(slt):
+                add("supplier_lead_time", name, "h", slt[:, 1].mean())
     total = sum(region_units.values())
     if total > 0:
         for region, units in sorted(region_units.items()):
             add("region_share", region, "share of purchased units", units / total)
-    for key in _keys(rep, "pool"):
-        size = _delta(rep, f"pool|{key}|size_area", i)
+    for key in sorted(rep.pools):
+        size = _delta(rep.pools[key].size_area, i)
         if size > 0:
-            add("crew_utilization", key, "share of people-hours", _delta(rep, f"pool|{key}|busy_area", i) / size)
+            add("crew_utilization", key, "share of people-hours", _delta(rep.pools[key].busy_area, i) / size)
 
-    station_rows = station_metrics(rep, i, a, b)
-    return rows, station_rows
+    return ReplicationKpis(rep.replication, warmup, rows, station_metrics(rep, i, a, b))
 
 
-def station_metrics(rep: RepResult, i: int, a: float, b: float) -> list[dict]:
+def station_metrics(rep: Replication, i: int, a: float, b: float) -> list[StationRow]:
+    """Per-station shares of time in each state, throughput, Little's law check and
+    bottleneck shares over [a, b] (i: the snapshot index of a)."""
     span = max(b - a, 1e-12)
     bn = shares(rep.periods, a, b)
-    rows = []
-    for key, meta in rep.meta["stations"].items():
-        cap = meta["servers"] * span
-        def m(metric, value):
-            rows.append({"station": key, "metric": metric, "value": float(value)})
+    rows: list[StationRow] = []
+    for key, st in rep.stations.items():
+        cap = st.servers * span
+
+        def m(metric: str, value: float, key: str = key) -> None:
+            rows.append(StationRow(key, metric, float(value)))
+
         for s in STATES:
-            m(f"share_{s}", _delta(rep, f"station|{key}|time_{s}", i) / cap)
-        done = _delta(rep, f"station|{key}|completions", i)
+            m(f"share_{s}", _delta(st.time_in_state[s], i) / cap)
+        done = _delta(st.completions, i)
         m("throughput_per_week", done / span * WEEK)
-        L = _delta(rep, f"station|{key}|wip_area", i) / span
-        W = _delta(rep, f"station|{key}|sojourn", i) / done if done else np.nan
+        L = _delta(st.wip_area, i) / span
+        W = _delta(st.sojourn, i) / done if done else np.nan
         lam = done / span
         m("wip", L)
         m("time_in_station_h", W)
@@ -132,33 +156,44 @@ def station_metrics(rep: RepResult, i: int, a: float, b: float) -> list[dict]:
         sole, shift = bn.get(key, (0.0, 0.0))
         m("bottleneck_sole", sole)
         m("bottleneck_shifting", shift)
-        for item in meta["inputs"]:
-            t = _delta(rep, f"station|{key}|starved_on:{item}", i)
+        for item in st.inputs:
+            t = _delta(st.starved_on.get(item), i)
             if t > 0:
                 m(f"starved_on:{item}", t / cap)
     return rows
 
 
-def weekly_series(rep: RepResult, sc) -> pd.DataFrame:
+def product_output(rep: Replication) -> np.ndarray:
+    """Units of every product made in each snapshot interval (the warm-up rule's input)."""
+    total = np.zeros(len(rep.times) - 1)
+    for product in rep.products:
+        for site in rep.product_sites(product):
+            inv = rep.inventories.get(InventoryKey(site, product))
+            if inv is not None:
+                total += np.diff(inv.units_in)
+    return total
+
+
+def weekly_series(rep: Replication) -> pd.DataFrame:
     """Week-by-week rows (replication, week, metric, subject, value) for plots."""
     t = rep.times
     weeks = np.round(t[1:] / WEEK, 6)
     dt = np.diff(t)
     dt[dt <= 0] = np.nan
     blocks: list[tuple[str, str, np.ndarray]] = []
-    for product in rep.meta["products"]:
-        sites = {d.site for d in sc.demand.values() if d.item == product}
-        made = sum(np.diff(rep.series.get(f"inventory|{s}/{product}|units_in", np.zeros(len(t)))) for s in sites)
+    for product in rep.products:
+        made = sum(np.diff(inv.units_in) if inv else np.zeros(len(t) - 1)
+                   for inv in (rep.inventories.get(InventoryKey(s, product)) for s in rep.product_sites(product)))
         blocks.append(("output", product, made / dt * WEEK))
-    for name in sc.demand:
-        blocks.append(("shipped", name, np.diff(rep.series[f"demand|{name}|units_shipped"]) / dt * WEEK))
-        blocks.append(("ordered", name, np.diff(rep.series[f"demand|{name}|units_ordered"]) / dt * WEEK))
-        blocks.append(("backlog", name, rep.series[f"demand|{name}|backlog"][1:]))
-    for key in _keys(rep, "inventory"):
-        blocks.append(("inventory", key, rep.series[f"inventory|{key}|level"][1:]))
-    for key, meta in rep.meta["stations"].items():
-        busy = np.diff(rep.series[f"station|{key}|time_busy"])
-        blocks.append(("utilization", key, busy / (dt * meta["servers"])))
+    for name, d in rep.demands.items():
+        blocks.append(("shipped", name, np.diff(d.units_shipped) / dt * WEEK))
+        blocks.append(("ordered", name, np.diff(d.units_ordered) / dt * WEEK))
+        blocks.append(("backlog", name, d.backlog[1:]))
+    for inv in sorted(rep.inventories.values(), key=lambda r: r.label):
+        blocks.append(("inventory", inv.label, inv.level[1:]))
+    for key, st in rep.stations.items():
+        busy = np.diff(st.time_in_state["busy"])
+        blocks.append(("utilization", key, busy / (dt * st.servers)))
     n = len(weeks)
     return pd.DataFrame({
         "replication": np.full(n * len(blocks), rep.replication),

@@ -1,6 +1,6 @@
 """Statistics over replications: KPI means with range-respecting confidence
-intervals (analysis/intervals.py), paired differences, MSER-5 warm-up, and how many
-replications a target precision needs."""
+intervals (analysis/intervals.py), paired differences, and how many replications a
+target precision needs (the warm-up rule is in `rackline.analysis.warmup`)."""
 from __future__ import annotations
 
 import math
@@ -39,26 +39,6 @@ def paired_difference(a: np.ndarray, b: np.ndarray, confidence: float = CONFIDEN
     """Mean of b - a over paired replications and its t half-width."""
     d = np.asarray(b, float) - np.asarray(a, float)
     return float(d.mean()), t_half_width(d, confidence)
-
-
-def mser5(series: np.ndarray, max_fraction: float = 0.5) -> int:
-    """Batches of 5 to cut from the front of `series` (MSER-5, White 1997): the cut
-    that minimises the squared standard error of the remaining batch means."""
-    y = np.asarray(series, dtype=float)
-    n_batches = len(y) // 5
-    if n_batches < 4:
-        return 0
-    z = y[: n_batches * 5].reshape(n_batches, 5).mean(axis=1)
-    best, best_d = math.inf, 0
-    for d in range(int(n_batches * max_fraction) + 1):
-        rest = z[d:]
-        m = len(rest)
-        if m < 2:
-            break
-        val = ((rest - rest.mean()) ** 2).sum() / m ** 2
-        if val < best - 1e-12:
-            best, best_d = val, d
-    return best_d
 
 
 def replications_needed(values: np.ndarray, rel_precision: float, confidence: float = CONFIDENCE) -> int:

@@ -1,4 +1,5 @@
 """The discrete-event engine: building blocks (one module each) and the network that wires them."""
-from rackline.engine.network import Network, RepResult, run_replication
+from rackline.engine.network import Network, run_replication
+from rackline.engine.records import Replication
 
-__all__ = ["Network", "RepResult", "run_replication"]
+__all__ = ["Network", "Replication", "run_replication"]

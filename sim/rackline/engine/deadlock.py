@@ -9,18 +9,7 @@ It is checked once, at the end of a run: a deadlock, once there, lasts.
 """
 from __future__ import annotations
 
-from dataclasses import dataclass
-
-
-@dataclass(frozen=True)
-class Deadlock:
-    """One loop of stations that wait on each other, and since when."""
-
-    loop: tuple[str, ...]   # station, stock (why), station, ... ending at the first station
-    since: float            # hours: when the last of them finished its last unit
-
-    def __str__(self) -> str:
-        return f"deadlock since {self.since:.6g} h: " + " -> ".join(self.loop)
+from rackline.engine.records import Deadlock
 
 
 def _waits(st, stuck: set) -> list[tuple[object, str, list]] | None:

@@ -4,51 +4,42 @@ Every random process gets its own stream named after what it is
 (`station:texas.l11_test:time:rack`), so scenarios that share a process share its
 random numbers. The run records cumulative counters at every week boundary (and at
 the warm-up and the horizon); KPIs for any warm-up are differences of those
-snapshots, computed later in `sim.kpis`.
+snapshots, computed later in `rackline.analysis.kpis` from the typed records built here
+(`rackline.engine.records`).
 """
 from __future__ import annotations
 
 import math
 import time
-from dataclasses import dataclass, field
 
 import numpy as np
 
-from rackline.scenario.distributions import Sampler
-from rackline.scenario.model import Scenario
 from rackline.engine.calendar import ShiftCalendar
 from rackline.engine.clock import Clock
-from rackline.engine.deadlock import Deadlock, find_deadlocks
+from rackline.engine.deadlock import find_deadlocks
 from rackline.engine.demand import Demand
 from rackline.engine.disruption import Disruptions
 from rackline.engine.inventory import Inventory
 from rackline.engine.lane import Lane
+from rackline.engine.records import (
+    DemandRecord,
+    DisruptionEvent,
+    InventoryKey,
+    InventoryRecord,
+    LaneRecord,
+    PoolRecord,
+    Replication,
+    StationRecord,
+    SupplierRecord,
+)
 from rackline.engine.release import Authorization, Loop, requirements
 from rackline.engine.station import RecipeRun, Station
 from rackline.engine.supplier import Replenishment, Supplier
 from rackline.engine.workforce import Pool
-
-WEEK = 168.0
-
-
-@dataclass
-class RepResult:
-    """Everything one replication measured, in plain arrays (cheap to pickle)."""
-
-    replication: int
-    horizon: float
-    times: np.ndarray
-    series: dict[str, np.ndarray]
-    periods: dict[str, np.ndarray]
-    lead_times: dict[str, np.ndarray]
-    arrivals: dict[str, np.ndarray]
-    supplier_leads: dict[str, np.ndarray]
-    disruptions: list[tuple]
-    events: int = 0
-    wall: float = 0.0
-    meta: dict = field(default_factory=dict)
-    cache: dict = field(default_factory=dict)   # KPI rows computed in the worker (sim.runner)
-    deadlocks: list[Deadlock] = field(default_factory=list)   # loops of stations stuck for good at the end
+from rackline.scenario.distributions import Sampler
+from rackline.scenario.model import Scenario
+from rackline.states import STATES
+from rackline.units import WEEK
 
 
 class _QuietInventory(Inventory):
@@ -248,27 +239,70 @@ class Network:
                 if r.available_from > 0:
                     self.clock.call_at(r.available_from, st.try_start)
 
-    def snapshot(self) -> dict[str, float]:
-        out: dict[str, float] = {}
-        for kind, objs in (("station", self.stations), ("supplier", self.suppliers), ("lane", self.lanes),
-                           ("demand", self.demands), ("pool", self.pools)):
-            for key, obj in objs.items():
-                for metric, v in obj.snapshot().items():
-                    out[f"{kind}|{key}|{metric}"] = v
-        for inv in self.inventories.values():
-            for metric, v in inv.snapshot().items():
-                out[f"inventory|{inv.key}|{metric}"] = v
-        return out
+    def snapshot(self) -> dict[str, dict[object, dict[str, float]]]:
+        """Every building block's cumulative counters now, by kind and key."""
+        return {kind: {key: obj.snapshot() for key, obj in objs.items()}
+                for kind, objs in (("station", self.stations), ("supplier", self.suppliers), ("lane", self.lanes),
+                                   ("demand", self.demands), ("pool", self.pools),
+                                   ("inventory", self.inventories))}
+
+    def record(self, snaps: list[dict[str, dict[object, dict[str, float]]]], times: np.ndarray, replication: int,
+               horizon: float) -> Replication:
+        """The typed record of a finished run from its snapshots."""
+
+        def series(kind: str, key: object) -> dict[str, np.ndarray]:
+            rows = [s[kind][key] for s in snaps]
+            metrics = dict.fromkeys(m for r in rows for m in r)     # a counter may first appear mid-run
+            return {m: np.array([r.get(m, 0.0) for r in rows], dtype=float) for m in metrics}
+
+        def prefixed(ser: dict[str, np.ndarray], prefix: str) -> dict[str, np.ndarray]:
+            return {m[len(prefix):]: v for m, v in ser.items() if m.startswith(prefix)}
+
+        stations = {}
+        for key, st in self.stations.items():
+            ser = series("station", key)
+            p = list(st.periods)
+            if len(p) % 2:
+                p.append(horizon)
+            stations[key] = StationRecord(
+                site=st.site, servers=st.n_servers, items=tuple(r.item for r in st.recipes),
+                inputs=tuple(sorted({inv.item for r in st.recipes for inv, _ in r.inputs})),
+                time_in_state={s: ser[f"time_{s}"] for s in STATES}, completions=ser["completions"],
+                wip_area=ser["wip_area"], sojourn=ser["sojourn"], scrapped=ser["scrapped"], wip=ser["wip"],
+                made=prefixed(ser, "made:"), good=prefixed(ser, "good:"), starved_on=prefixed(ser, "starved_on:"),
+                periods=np.asarray(p, dtype=float).reshape(-1, 2))
+        inventories = {}
+        for site, item in self.inventories:
+            ser = series("inventory", (site, item))
+            inventories[InventoryKey(site, item)] = InventoryRecord(site=site, item=item, **ser)
+        demands = {}
+        for name, d in self.demands.items():
+            spec = self.sc.demand[name]
+            demands[name] = DemandRecord(
+                site=spec.site, item=spec.item, due=float(spec.due), capacity=bool(spec.capacity),
+                **series("demand", name),
+                arrivals=np.asarray(d.arrivals, dtype=float).reshape(-1, 2),
+                lead_times=np.asarray(d.lead_times, dtype=float).reshape(-1, 3))
+        suppliers = {name: SupplierRecord(region=self.sc.suppliers[name].region, **series("supplier", name),
+                                          lead_times=np.asarray(sp.lead_times, dtype=float).reshape(-1, 2))
+                     for name, sp in self.suppliers.items()}
+        return Replication(
+            replication=replication, horizon=horizon, times=times,
+            products=tuple(sorted({d.item for d in self.sc.demand.values()})), stations=stations,
+            inventories=inventories, demands=demands, suppliers=suppliers,
+            lanes={name: LaneRecord(**series("lane", name)) for name in self.lanes},
+            pools={name: PoolRecord(**series("pool", name)) for name in self.pools},
+            disruptions=[DisruptionEvent(*e) for e in self.disruptions.log])
 
 
-def snapshot_times(horizon: float, warmup) -> list[float]:
+def snapshot_times(horizon: float, warmup: float | str) -> list[float]:
     times = set(np.arange(0.0, horizon, WEEK).tolist()) | {horizon}
     if isinstance(warmup, (int, float)) and 0 < warmup < horizon:
         times.add(float(warmup))
     return sorted(times)
 
 
-def run_replication(sc: Scenario, replication: int, seed: int | None = None, measure: bool = True) -> RepResult:
+def run_replication(sc: Scenario, replication: int, seed: int | None = None, measure: bool = True) -> Replication:
     """Run one replication of `sc` and return what it measured (`measure=False`, for
     benchmarks only, skips time-in-state and time-weighted accounting)."""
     t0 = time.perf_counter()
@@ -283,24 +317,8 @@ def run_replication(sc: Scenario, replication: int, seed: int | None = None, mea
     snaps.insert(0, net.snapshot())
     clock.run(horizon)
     snaps.append(net.snapshot())
-    keys = sorted({k for s in snaps for k in s})
-    series = {k: np.array([s.get(k, 0.0) for s in snaps], dtype=float) for k in keys}
-    periods = {}
-    for key, st in net.stations.items():
-        p = list(st.periods)
-        if len(p) % 2:
-            p.append(horizon)
-        periods[key] = np.asarray(p, dtype=float).reshape(-1, 2)
-    return RepResult(
-        replication=replication, horizon=horizon, times=np.asarray(times[:len(snaps)], dtype=float), series=series,
-        periods=periods,
-        lead_times={n: np.asarray(d.lead_times, dtype=float).reshape(-1, 3) for n, d in net.demands.items()},
-        arrivals={n: np.asarray(d.arrivals, dtype=float).reshape(-1, 2) for n, d in net.demands.items()},
-        supplier_leads={n: np.asarray(s.lead_times, dtype=float).reshape(-1, 2) for n, s in net.suppliers.items()},
-        disruptions=list(net.disruptions.log), events=next(clock.env._eid), deadlocks=find_deadlocks(net.stations),
-        wall=time.perf_counter() - t0,
-        meta={"stations": {k: {"site": s.site, "servers": s.n_servers, "items": [r.item for r in s.recipes],
-                               "inputs": sorted({inv.item for r in s.recipes for inv, _ in r.inputs})}
-                           for k, s in net.stations.items()},
-              "products": sorted({d.item for d in sc.demand.values()})},
-    )
+    rec = net.record(snaps, np.asarray(times[:len(snaps)], dtype=float), replication, horizon)
+    rec.events = next(clock.env._eid)
+    rec.deadlocks = find_deadlocks(net.stations)
+    rec.wall = time.perf_counter() - t0
+    return rec

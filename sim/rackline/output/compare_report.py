@@ -7,7 +7,7 @@ from typing import Any
 import pandas as pd
 
 from rackline import FOOTER
-from rackline.output.headline import bottleneck_sentence, station_table
+from rackline.output.headline import bottleneck_sentence
 from rackline.output.folder import AtomicDir, manifest, scenario_hash, write_file, write_manifest, write_run
 from rackline.output.html import Section, figure, figure_png, manifest_block, page, table
 
@@ -62,7 +62,7 @@ def draw(cmp) -> dict[str, bytes]:
     title = " vs ".join(cmp.names)
     figs = {"kpis": cp.kpi_bars(cmp.kpis, cmp.names, title),
             "throughput": cp.throughput_overlay({n: r.timeseries for n, r in zip(cmp.names, cmp.runs)}, title),
-            "stations": cp.states_side_by_side({n: station_table(r) for n, r in zip(cmp.names, cmp.runs)}, title)}
+            "stations": cp.states_side_by_side({n: r.ranking for n, r in zip(cmp.names, cmp.runs)}, title)}
     if len(cmp.differences):
         figs["differences"] = cp.difference_plot(cmp.differences, title)
     return {k: figure_png(f) for k, f in figs.items()}

@@ -34,7 +34,7 @@ import yaml
 from rackline import FOOTER, __version__
 from rackline.errors import RacklineError
 from rackline.scenario.assumptions import register
-from rackline.output.headline import headline, station_table
+from rackline.output.headline import headline
 from rackline.analysis.stats import welch
 
 PACKAGES = ("simpy", "numpy", "pandas", "matplotlib", "pydantic", "pyyaml", "scipy")
@@ -274,7 +274,7 @@ def write_run(res, out: str | Path, command: list[str] | None = None, plots: boo
         register(res.loaded).to_csv(tmp / "assumptions.csv", index=False)
         res.kpis.to_csv(tmp / "kpis.csv", index=False)
         res.replications.to_csv(tmp / "replications.csv", index=False)
-        station_table(res).to_csv(tmp / "stations.csv", index=False)
+        res.ranking.to_csv(tmp / "stations.csv", index=False)
         res.stations.to_csv(tmp / "station_metrics.csv", index=False)
         res.timeseries.to_csv(tmp / "timeseries.csv", index=False)
         welch(res.timeseries).to_csv(tmp / "welch.csv", index=False)
@@ -292,8 +292,8 @@ def write_run(res, out: str | Path, command: list[str] | None = None, plots: boo
 
 def _lead_times(res):
     import pandas as pd
-    rows = [(r.replication, n, a, f, lt) for r in res.reps for n, arr in r.lead_times.items()
-            for a, f, lt in arr if a >= res.warmup]
+    rows = [(r.replication, n, a, f, lt) for r in res.reps for n, d in r.demands.items()
+            for a, f, lt in d.lead_times if a >= res.warmup]
     return pd.DataFrame(rows, columns=["replication", "demand", "arrival_h", "filled_h", "lead_h"])
 
 

@@ -1,73 +1,15 @@
 """The short answer a run prints: racks per week, the bottleneck and why, fill rate,
-and plain warnings where a valid scenario can't run sensibly."""
+and plain warnings where a valid scenario can't run sensibly. Text only: the
+ranking it reads is computed in `rackline.analysis.ranking`."""
 from __future__ import annotations
 
 import math
-
-import pandas as pd
-
-from rackline.engine.station import STATES
 
 
 def _pm(mean: float, hw: float, pct: bool = False) -> str:
     if pct:
         return f"{mean:.0%}" + ("" if not math.isfinite(hw) else f" ± {hw:.0%}")
     return f"{mean:.3g}" + ("" if not math.isfinite(hw) else f" ± {hw:.2g}")
-
-
-def station_table(res) -> pd.DataFrame:
-    """One row per station, ranked as a bottleneck (sole + shifting share).
-
-    Built once per results object: the headline, the warnings and the results
-    folder all read it."""
-    cached = res.__dict__.get("_station_table")
-    if cached is None:
-        cached = res.__dict__["_station_table"] = _station_table(res)
-    return cached
-
-
-def _station_table(res) -> pd.DataFrame:
-    st = res.stations
-    wide = st.pivot(index="station", columns="metric", values="mean")
-    hw = st.pivot(index="station", columns="metric", values="half_width")
-    meta = res.reps[0].meta["stations"]
-    rows = []
-    for key in wide.index:
-        r = {"station": key, "site": meta[key]["site"], "servers": meta[key]["servers"]}
-        for s in STATES:
-            r[f"share_{s}"] = wide.loc[key].get(f"share_{s}", 0.0)
-        r["utilization"] = r["share_busy"]
-        r["throughput_per_week"] = wide.loc[key].get("throughput_per_week", 0.0)
-        r["bottleneck_sole"] = wide.loc[key].get("bottleneck_sole", 0.0)
-        r["bottleneck_sole_hw"] = hw.loc[key].get("bottleneck_sole", math.nan)
-        r["bottleneck_shifting"] = wide.loc[key].get("bottleneck_shifting", 0.0)
-        r["bottleneck_shifting_hw"] = hw.loc[key].get("bottleneck_shifting", math.nan)
-        starved = {c.split(":", 1)[1]: v for c, v in wide.loc[key].items() if c.startswith("starved_on:")
-                   and pd.notna(v) and v > 0}
-        top = max(starved, key=starved.get) if starved else ""
-        r["starved_on"] = top
-        r["starved_on_source"] = source_of(res.scenario, r["site"], top) if top else ""
-        r["time_in_station_h"] = wide.loc[key].get("time_in_station_h", math.nan)
-        r["little_gap"] = wide.loc[key].get("little_gap", math.nan)
-        rows.append(r)
-    df = pd.DataFrame(rows)
-    if df.empty:
-        return df
-    df["bottleneck_score"] = df.bottleneck_sole + df.bottleneck_shifting
-    df = df.sort_values(["bottleneck_score", "utilization", "station"], ascending=[False, False, True])
-    df.insert(0, "rank", range(1, len(df) + 1))
-    return df.reset_index(drop=True)
-
-
-def source_of(sc, site: str, item: str) -> str:
-    """Where `item` comes from at `site`: suppliers, upstream stations or lanes."""
-    parts = []
-    inv = sc.sites[site].inventories.get(item)
-    if inv is not None and inv.suppliers:
-        parts += [f"supplier {s}" for s, _ in sorted(inv.suppliers.items(), key=lambda kv: -kv[1])]
-    parts += [f"station {site}.{n}" for n, st in sc.sites[site].stations.items() if item in st.recipes()]
-    parts += [f"lane {n} from {ln.origin}" for n, ln in sc.lanes.items() if ln.to == site and ln.item == item]
-    return ", ".join(parts)
 
 
 def headline(res) -> list[str]:
@@ -83,7 +25,7 @@ def headline(res) -> list[str]:
 
 
 def bottleneck_sentence(res) -> str:
-    table = station_table(res)
+    table = res.ranking
     if table.empty:
         return "Bottleneck: none (no stations)"
     top = table.iloc[0]
@@ -95,7 +37,7 @@ def bottleneck_sentence(res) -> str:
         text += f"; it waits mostly on {top.starved_on}" + (f" from {top.starved_on_source}"
                                                             if top.starved_on_source else "")
     products = {d.item for d in res.scenario.demand.values()}
-    finals = table[[bool(set(res.reps[0].meta["stations"][s]["items"]) & products) for s in table.station]]
+    finals = table[[bool(set(res.reps[0].stations[s].items) & products) for s in table.station]]
     # a final station starved by its own line is just spare capacity; say it only when
     # it waits on something from outside the site (a supplier or a lane)
     external = finals.starved_on_source.str.contains("supplier|lane", regex=True, na=False)
@@ -131,7 +73,7 @@ def warnings(res) -> list[str]:
     for loop, since in loops.items():
         out.append(f"WARNING: deadlock in {len(since)} of {len(res.reps)} replication(s) (from {min(since):.6g} h): "
                    f"{' -> '.join(loop)}; every station in this loop waits on another for good")
-    st = station_table(res)
+    st = res.ranking
     for _, r in st.iterrows():
         if r.throughput_per_week == 0 and r.share_starved > 0.99:
             out.append(f"WARNING: station {r.station} never worked: starved on {r.starved_on or 'its inputs'}")

@@ -13,6 +13,7 @@ import pandas as pd
 
 from rackline.output.folder import read_manifest, write_file
 from rackline.output.html import Section, figure, figure_png, manifest_block, num, page, table
+from rackline.units import WEEK
 
 PLOTS = ["flow", "throughput", "cumulative", "station_states", "bottleneck_share", "bottleneck_timeline",
          "inventory", "backlog", "lead_time", "welch"]
@@ -21,8 +22,9 @@ PLOTS = ["flow", "throughput", "cumulative", "station_states", "bottleneck_share
 def _scenario(folder: Path):
     from rackline.scenario.load import validate_data
     from rackline.scenario.yamlfile import load_yaml_file
+    from rackline.experiments.task import validated
     doc = load_yaml_file(folder / "scenario.yaml")
-    return validate_data(doc.data, doc)
+    return validated(doc.data) or validate_data(doc.data, doc)   # a run just validated it: once per process
 
 
 def figures(folder: str | Path, manifest: dict | None = None) -> dict[str, object]:
@@ -35,7 +37,7 @@ def figures(folder: str | Path, manifest: dict | None = None) -> dict[str, objec
     ts = pd.read_csv(folder / "timeseries.csv")
     kpis = pd.read_csv(folder / "kpis.csv")
     table = pd.read_csv(folder / "stations.csv")
-    warmup_w = float(manifest.get("warmup_h", 0.0)) / 168
+    warmup_w = float(manifest.get("warmup_h", 0.0)) / WEEK
     demand_of: dict[str, list[str]] = {}
     for dname, d in sc.demand.items():
         demand_of.setdefault(d.item, []).append(dname)

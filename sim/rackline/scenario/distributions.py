@@ -255,7 +255,6 @@ def _union(p):
 
 DurationDist = Annotated[_union(Duration), _shorthand("duration")]
 CountDist = Annotated[_union(Number), _shorthand("count")]
-AnyDist = _Dist
 
 
 class Blocks:

@@ -143,7 +143,6 @@ SupplierRef = _ref("supplier")
 CalendarRef = _ref("calendar")
 StationRef = _ref("station")   # written site.station
 LaneRef = _ref("lane")
-GenerationRef = _ref("generation")
 
 
 @dataclass(frozen=True)

@@ -24,8 +24,6 @@ MAX_BYTES = 2_000_000
 MAX_NODES = 200_000
 MAX_DEPTH = 40
 
-Path_ = tuple  # a dotted path as a tuple of keys (str) and list indices (int)
-
 
 @dataclass
 class Document:

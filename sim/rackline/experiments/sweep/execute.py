@@ -3,43 +3,69 @@
 A task is (base scenario data, overrides, replication, seed): defined by its inputs
 alone, so any worker (a local process, a Dask worker) computes the same numbers, and
 a retried or resumed task reproduces exactly. Only the parent writes the store.
+
+A point with a fixed warm-up is measured in the worker. A
+point with `warmup: auto` needs all its replications for the warm-up (the rule of
+`rackline run`), so its tasks return their records and the parent measures the
+point when its last replication is in. Either way a point is stored whole, in one
+transaction: a resumed sweep never holds part of a point.
 """
 from __future__ import annotations
 
 import contextlib
 import hashlib
 import json
+from collections import Counter
+from collections.abc import Callable
 from concurrent.futures import FIRST_COMPLETED, Executor, wait
-from typing import Callable
+from dataclasses import dataclass
 
+from rackline.analysis.kpis import ReplicationKpis
 from rackline.errors import RunInterrupted, ScenarioError
 from rackline.experiments.executors import process_pool
 from rackline.experiments.sweep.design import Design
 from rackline.experiments.sweep.store import Store
+from rackline.experiments.task import ReplicationOutcome, measure, replicate
 
 
-def sweep_task(data: dict, overrides: dict, replication: int, seed: int) -> tuple[list[tuple] | None, str | None]:
-    """Rows (kpi, subject, unit, value) of one replication at one point, or an error text."""
+@dataclass(slots=True)
+class TaskResult:
+    """One (point, replication) back from a worker: its store rows when the point's
+    warm-up is fixed, else its outcome (the point is measured once all its
+    replications are in), or an error text."""
+
+    rows: list[tuple[str, str, str, float]] | None = None
+    outcome: ReplicationOutcome | None = None
+    error: str | None = None
+
+
+def store_rows(measured: ReplicationKpis) -> list[tuple[str, str, str, float]]:
+    """A replication's KPI rows as the store keeps them; station metrics become `station:<metric>`."""
+    out = [tuple(r) for r in measured.kpis]
+    out += [("station:" + r.metric, r.station, "share" if r.metric.startswith(("share", "bottle")) else "", r.value)
+            for r in measured.stations]
+    return out  # type: ignore[return-value]
+
+
+def sweep_task(data: dict, overrides: dict, replication: int, seed: int) -> TaskResult:
+    """One replication at one sweep point (the replication task every command uses)."""
     try:
-        from rackline.engine.network import run_replication
-        from rackline.analysis.kpis import replication_kpis
-        from rackline.experiments.replications import choose_warmup
-        from rackline.scenario.load import validate_data
-        from rackline.scenario.paths import apply_overrides
-        from rackline.scenario.yamlfile import Document
-        point, _ = apply_overrides(data, overrides)
-        sc = validate_data(point, Document(point, "<sweep point>"))
-        rep = run_replication(sc, replication, seed)
-        warmup = choose_warmup([rep], sc) if sc.run.warmup == "auto" else float(sc.run.warmup)
-        rows, st_rows = replication_kpis(rep, sc, warmup)
-        out = [(r["kpi"], r["subject"], r["unit"], r["value"]) for r in rows]
-        out += [("station:" + r["metric"], r["station"], "share" if r["metric"].startswith(("share", "bottle"))
-                 else "", r["value"]) for r in st_rows]
-        return out, None
+        o = replicate(data, overrides, replication, seed, weekly=False)
+        return TaskResult(rows=store_rows(o.kpis)) if o.kpis is not None else TaskResult(outcome=o)
     except ScenarioError as exc:
-        return None, "invalid point: " + "; ".join(p.message for p in exc.problems)
+        return TaskResult(error="invalid point: " + "; ".join(p.message for p in exc.problems))
     except Exception as exc:  # noqa: BLE001 - a failing point is recorded, the sweep goes on
-        return None, f"{type(exc).__name__}: {exc}"
+        return TaskResult(error=f"{type(exc).__name__}: {exc}")
+
+
+def point_rows(results: dict[int, TaskResult]) -> list[tuple[int, list | None, str | None]]:
+    """(replication, store rows, error) of a point whose replications are all in. Under
+    `warmup: auto` the point is measured here: MSER-5 on the mean over the point's
+    replications, exactly as `rackline run` measures that point's scenario."""
+    ok = [(r, t.outcome) for r, t in sorted(results.items()) if t.outcome is not None]
+    _, _, measured = measure([o for _, o in ok], "auto") if ok else (0.0, "", [])
+    rows = {r: store_rows(m) for (r, _), m in zip(ok, measured)}
+    return [(r, t.rows if t.rows is not None else rows.get(r), t.error) for r, t in sorted(results.items())]
 
 
 def design_hash(data: dict, design: Design, reps: int, seed: int) -> str:
@@ -78,6 +104,8 @@ def run_tasks(store: Store, data: dict, design: Design, reps: int, seed: int, ex
     todo = [(p, r) for p in range(len(design.overrides)) for r in range(reps) if (p, r) not in store.done()]
     limit = max_in_flight or max(4, 4 * getattr(executor, "_max_workers", 2))
     pending: dict = {}
+    expected = Counter(p for p, _ in todo)
+    waiting: dict[int, dict[int, TaskResult]] = {}   # points with replications still running
     ran = failed = 0
     it = iter(todo)
     try:
@@ -93,12 +121,14 @@ def run_tasks(store: Store, data: dict, design: Design, reps: int, seed: int, ex
             finished, _ = wait(list(pending), return_when=FIRST_COMPLETED)
             for f in finished:
                 p, r = pending.pop(f)
-                rows, error = f.result()
-                store.commit(p, r, rows, error)
+                result: TaskResult = f.result()
                 ran += 1
-                failed += error is not None
+                failed += result.error is not None
                 if progress:
                     progress(1)
+                waiting.setdefault(p, {})[r] = result
+                if len(waiting[p]) == expected[p]:     # a point is stored whole, in one transaction
+                    store.commit_point(p, point_rows(waiting.pop(p)))
     except KeyboardInterrupt:
         for f in pending:
             f.cancel()

@@ -46,12 +46,17 @@ class Store:
         return {(p, r) for p, r in self.db.execute("SELECT point, replication FROM tasks")}
 
     def commit(self, point: int, replication: int, rows: list[tuple] | None, error: str | None = None) -> None:
-        with self.db:   # one transaction: the task's rows and its 'done' mark together
-            if rows:
-                self.db.executemany("INSERT INTO results VALUES(?, ?, ?, ?, ?, ?)",
-                                    [(point, replication, *r) for r in rows])
-            self.db.execute("INSERT INTO tasks VALUES(?, ?, ?, ?)",
-                            (point, replication, "error" if error else "ok", error))
+        self.commit_point(point, [(replication, rows, error)])
+
+    def commit_point(self, point: int, tasks: list[tuple[int, list[tuple] | None, str | None]]) -> None:
+        """Several (replication, rows, error) of one point in one transaction."""
+        with self.db:   # one transaction: the tasks' rows and their 'done' marks together
+            for replication, rows, error in tasks:
+                if rows:
+                    self.db.executemany("INSERT INTO results VALUES(?, ?, ?, ?, ?, ?)",
+                                        [(point, replication, *r) for r in rows])
+                self.db.execute("INSERT INTO tasks VALUES(?, ?, ?, ?)",
+                                (point, replication, "error" if error else "ok", error))
 
     def results(self):
         import pandas as pd

@@ -5,8 +5,9 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from rackline.engine.station import STATES
+from rackline.states import STATES
 from rackline.output.plots.style import STATE_COLORS, color_for, footer, new_figure, styled
+from rackline.units import WEEK
 
 
 def station_states_plot(table: pd.DataFrame, scenario: str, ax=None):
@@ -58,7 +59,7 @@ def bottleneck_timeline_plot(segments: pd.DataFrame, scenario: str):
         fig, ax = new_figure(height=max(2.5, 0.4 * len(stations) + 1.5))
         for i, st in enumerate(stations):
             s = segments[segments.station == st]
-            ax.broken_barh(list(zip(s.start_h / 168, (s.end_h - s.start_h) / 168)), (i - 0.4, 0.8),
+            ax.broken_barh(list(zip(s.start_h / WEEK, (s.end_h - s.start_h) / WEEK)), (i - 0.4, 0.8),
                            color=color_for(st))
         ax.set_yticks(range(len(stations)), stations)
         ax.set(title="Momentary bottleneck over time (replication 0)", xlabel="week")

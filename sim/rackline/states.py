@@ -1,0 +1,12 @@
+"""The states a station's servers can be in, in the order the engine records them.
+
+Analysis, plots and reports name states from here, so none of them imports the
+engine to know what a station measures.
+"""
+from __future__ import annotations
+
+from typing import Literal
+
+State = Literal["busy", "setup", "starved", "blocked", "idle", "waiting_crew", "down", "off_shift"]
+
+STATES: tuple[State, ...] = ("busy", "setup", "starved", "blocked", "idle", "waiting_crew", "down", "off_shift")
