@@ -17,15 +17,14 @@ from rackline.scenario.paths import apply_overrides
 
 
 def replicate(data: dict, replications: int, seed: int, executor: Executor | None) -> pd.DataFrame:
-    """Per-replication KPI rows (replication, kpi, subject, unit, value) of one scenario.
-
-    The one place a candidate is simulated: the lead can switch it to a shared task."""
+    """Per-replication KPI rows (replication, kpi, subject, unit, value) of one scenario,
+    through the one replication task (`rackline.experiments.task`) and warm-up rule."""
     from rackline.experiments.replications import analyse, simulate
-    from rackline.scenario.load import Loaded, validate_data
-    from rackline.scenario.yamlfile import Document
-    sc = validate_data(data, Document(data, "<candidate>"))
-    reps = simulate(data, list(range(replications)), seed, executor=executor)
-    return analyse(Loaded(sc, data, {}, "<candidate>"), reps, seed).replications
+    from rackline.experiments.task import scenario_of
+    from rackline.scenario.load import Loaded
+    loaded = Loaded(scenario_of(data), data, {}, "<candidate>")
+    outcomes = simulate(loaded, list(range(replications)), seed, executor=executor)
+    return analyse(loaded, outcomes, seed).replications
 
 
 def overrides_of(problem: OptimizeProblem, params: dict[str, Any]) -> dict[str, Any]:
