@@ -19,11 +19,11 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
-from rackline.engine.calendar import open_hours
+from rackline.calendars import open_hours
 from rackline.scenario.model import Policy, Scenario, Station
 from rackline.scenario.values import Cover
+from rackline.units import WEEK
 
-WEEK = 168.0
 Node = tuple[str, str]          # (site, item)
 RecipeKey = tuple[str, str]     # (site.station, item made)
 
