@@ -5,11 +5,11 @@ import time
 import pytest
 
 import rackline
+from conftest import ANALYTIC, SCENARIOS
 from rackline.analysis.capacity import capacity_table, expected_usage, resolved_policies
 from rackline.cli import main
 from rackline.scenario import load_scenario
 from rackline.scenario.assumptions import register
-from conftest import ANALYTIC, SCENARIOS
 
 
 def _row(ct, resource):

@@ -8,6 +8,7 @@ import math
 import numpy as np
 import pytest
 from pydantic import TypeAdapter
+
 from rackline.scenario.distributions import CountDist
 
 CASES = [

@@ -157,9 +157,9 @@ def test_mser5_cuts_an_initial_transient():
 
 
 def test_precision_adds_replications_until_the_ci_is_tight():
+    from conftest import ANALYTIC
     from rackline.experiments.replications import run_replications
     from rackline.scenario import load_scenario
-    from conftest import ANALYTIC
     loaded = load_scenario(ANALYTIC / "mm1.yaml", {"run.horizon": "1000 h", "run.warmup": "50 h"})
     res = run_replications(loaded, reps=3, precision=0.02, max_reps=40)
     row = res.kpi("throughput", "unit")

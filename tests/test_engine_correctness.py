@@ -8,6 +8,7 @@ import itertools
 import math
 
 import pytest
+
 import rackline
 from conftest import run_network
 from rackline.engine.network import run_replication

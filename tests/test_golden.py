@@ -8,8 +8,8 @@ import hashlib
 
 import pytest
 
-from rackline.cli import main
 from conftest import SCENARIOS
+from rackline.cli import main
 
 GOLDEN = {
     "baseline": "580eec2d9f713e72",

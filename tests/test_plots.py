@@ -9,8 +9,16 @@ import pandas as pd
 import pytest
 
 from rackline import FOOTER
-from rackline.output.plots import (backlog_plot, bottleneck_share_plot, cumulative_plot, inventory_plot, lead_time_plot,
-                       station_states_plot, throughput_plot, welch_plot)
+from rackline.output.plots import (
+    backlog_plot,
+    bottleneck_share_plot,
+    cumulative_plot,
+    inventory_plot,
+    lead_time_plot,
+    station_states_plot,
+    throughput_plot,
+    welch_plot,
+)
 from rackline.output.plots.style import color_for
 
 

@@ -6,6 +6,7 @@ import pickle
 from pathlib import Path
 
 import numpy as np
+
 from conftest import ROOT, SCENARIOS
 
 PKG = ROOT / "sim" / "rackline"

@@ -185,9 +185,9 @@ def test_sweep_file_errors_are_located(tmp_path, capsys):
 def test_a_sweep_point_with_auto_warmup_measures_as_rackline_run(tmp_path):
     """`warmup: auto` is one rule: MSER-5 on the mean weekly output over the point's
     replications, so a sweep point's KPIs equal a run of the same scenario."""
+    from rackline.analysis.warmup import auto_warmup
     from rackline.api import run
     from rackline.engine.network import run_replication
-    from rackline.analysis.warmup import auto_warmup
     f = tmp_path / "auto.yaml"
     f.write_text((SCENARIOS / "minimal.yaml").read_text().replace(
         'warmup: {value: 2 w,', 'warmup: {value: auto,'))

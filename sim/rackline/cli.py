@@ -83,8 +83,8 @@ def assumptions(scenario, as_csv, sets):
 
     Rows without a note are flagged: they are assumptions nobody has justified yet.
     """
-    from rackline.scenario.assumptions import register
     from rackline.scenario import load_scenario
+    from rackline.scenario.assumptions import register
     reg = register(load_scenario(scenario, _overrides(sets)))
     if as_csv:
         click.echo(reg.to_csv(index=False), nl=False)
@@ -154,6 +154,7 @@ def capacity(scenario, sets, as_csv):
 def schema():
     """Print the JSON Schema of scenario files (for editor completion and checks)."""
     import json
+
     from rackline.scenario.jsonschema import scenario_json_schema
     click.echo(json.dumps(scenario_json_schema(), indent=2))
     return EXIT_OK
@@ -181,8 +182,8 @@ def run(scenario, reps, seed, sets, out, jobs, precision, no_plots):
     give identical numbers, whatever --jobs.
     """
     from rackline.experiments.replications import run_replications
-    from rackline.scenario import load_scenario
     from rackline.output.folder import check_destination, default_out, write_run
+    from rackline.scenario import load_scenario
     loaded = load_scenario(scenario, _overrides(sets))
     dest = check_destination(out or default_out(loaded.scenario.name))
     n, _ = loaded.scenario.run.resolve(reps, seed)
@@ -229,9 +230,10 @@ def compare(scenarios, variant_specs, sets, reps, seed, jobs, out, no_plots):
     """
     from pathlib import Path
 
-    from rackline.experiments.compare import compare as run_compare, variants
-    from rackline.output.compare_report import summary_lines, write_compare
     from rackline.errors import Problem, ScenarioError
+    from rackline.experiments.compare import compare as run_compare
+    from rackline.experiments.compare import variants
+    from rackline.output.compare_report import summary_lines, write_compare
     from rackline.output.folder import check_destination, default_out
     from rackline.scenario import load_scenario
     from rackline.scenario.paths import parse_assignment
@@ -354,8 +356,8 @@ def plot(results_dir):
     from pathlib import Path
 
     from rackline.errors import RacklineError
-    from rackline.output.report import render_folder
     from rackline.output.folder import is_complete
+    from rackline.output.report import render_folder
     if not is_complete(results_dir):
         raise RacklineError(f"{results_dir}: expected a complete results folder (with manifest.json "
                             "marked complete), got something else; rerun `rackline run`")
@@ -398,7 +400,8 @@ def discover(sweep_dir, where, box, min_mass, per_replication, out, no_plots):
     """
     from pathlib import Path
 
-    from rackline.analysis.discover import build_cases, discover as find_boxes
+    from rackline.analysis.discover import build_cases
+    from rackline.analysis.discover import discover as find_boxes
     from rackline.output.discover_report import default_folder, summary_lines, write_discovery
     cases, notes = build_cases(sweep_dir, where, per_replication)
     found = find_boxes(cases, box, min_mass)

@@ -13,7 +13,6 @@ or introduction, waiting for crew).
 """
 from __future__ import annotations
 
-
 from rackline.engine.breakdowns import Breakdowns
 from rackline.engine.work import SETUP_PHASE, WORK_PHASE, Job, RecipeRun, Server  # noqa: F401 (RecipeRun re-exported)
 

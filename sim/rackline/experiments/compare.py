@@ -15,11 +15,11 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from rackline.scenario.assumptions import register
+from rackline.analysis.stats import SUMMARY_COLUMNS, t_quantile
 from rackline.errors import Problem, ScenarioError
 from rackline.experiments.replications import RunResults, run_replications
+from rackline.scenario.assumptions import register
 from rackline.scenario.load import Loaded
-from rackline.analysis.stats import SUMMARY_COLUMNS, t_quantile
 
 CONFIDENCE = 0.95
 

@@ -7,8 +7,8 @@ from typing import Any
 import pandas as pd
 
 from rackline import FOOTER
-from rackline.output.headline import bottleneck_sentence
 from rackline.output.folder import AtomicDir, manifest, scenario_hash, write_file, write_manifest, write_run
+from rackline.output.headline import bottleneck_sentence
 from rackline.output.html import Section, figure, figure_png, manifest_block, page, table
 
 

@@ -32,10 +32,10 @@ from typing import Any
 import yaml
 
 from rackline import FOOTER, __version__
-from rackline.errors import RacklineError
-from rackline.scenario.assumptions import register
-from rackline.output.headline import headline
 from rackline.analysis.stats import welch
+from rackline.errors import RacklineError
+from rackline.output.headline import headline
+from rackline.scenario.assumptions import register
 
 PACKAGES = ("simpy", "numpy", "pandas", "matplotlib", "pydantic", "pyyaml", "scipy")
 MANIFEST = "manifest.json"
@@ -300,6 +300,7 @@ def _lead_times(res):
 def _timeline(res):
     """Momentary bottleneck segments of replication 0, for the timeline plot."""
     import pandas as pd
+
     from rackline.analysis.bottleneck import momentary
     rep = res.reps[0]
     segs = momentary(rep.periods, res.warmup, rep.horizon)

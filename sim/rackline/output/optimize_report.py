@@ -17,8 +17,8 @@ import yaml
 
 from rackline import FOOTER
 from rackline.experiments.optimize.evaluate import overrides_of
-from rackline.experiments.optimize.select import Candidate, Selection, constraint_table, objective_table
 from rackline.experiments.optimize.search import candidate_key, finished_trials, stored_scores
+from rackline.experiments.optimize.select import Candidate, Selection, constraint_table, objective_table
 from rackline.experiments.optimize.spec import OptimizeProblem
 from rackline.output.folder import AtomicDir, versions
 

@@ -20,9 +20,9 @@ PLOTS = ["flow", "throughput", "cumulative", "station_states", "bottleneck_share
 
 
 def _scenario(folder: Path):
+    from rackline.experiments.task import validated
     from rackline.scenario.load import validate_data
     from rackline.scenario.yamlfile import load_yaml_file
-    from rackline.experiments.task import validated
     doc = load_yaml_file(folder / "scenario.yaml")
     return validated(doc.data) or validate_data(doc.data, doc)   # a run just validated it: once per process
 

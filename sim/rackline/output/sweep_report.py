@@ -8,8 +8,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from rackline.experiments.sweep import analysis
 from rackline.analysis.stats import SUMMARY_COLUMNS
+from rackline.experiments.sweep import analysis
 from rackline.output.folder import write_file
 from rackline.output.html import Section, esc, figure, figure_png, page, table
 

@@ -11,8 +11,8 @@ from typing import Any
 import pandas as pd
 
 from rackline.scenario.load import Loaded
-from rackline.units import HOURS_PER_WEEK, is_duration, is_rate, parse_duration, parse_rate
 from rackline.scenario.yamlfile import dotted
+from rackline.units import HOURS_PER_WEEK, is_duration, is_rate, parse_duration, parse_rate
 
 # unit of a plain number, by the key it sits under
 NUMBER_UNITS = {

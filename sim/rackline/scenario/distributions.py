@@ -10,7 +10,7 @@ The same classes serve durations (parameters in hours) and counts (plain numbers
 from __future__ import annotations
 
 import math
-from typing import Annotated, Any, Generic, Literal, TypeVar, Union
+from typing import Annotated, Any, Generic, Literal, TypeVar
 
 import numpy as np
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, model_validator
@@ -249,8 +249,7 @@ def _shorthand(kind: str):
 
 
 def _union(p):
-    return Annotated[Union[Fixed[p], Exponential[p], Uniform[p], Triangular[p], Normal[p], LogNormal[p],
-                           Gamma[p], Weibull[p], Empirical[p]], Field(discriminator="dist")]
+    return Annotated[Fixed[p] | Exponential[p] | Uniform[p] | Triangular[p] | Normal[p] | LogNormal[p] | Gamma[p] | Weibull[p] | Empirical[p], Field(discriminator="dist")]
 
 
 DurationDist = Annotated[_union(Duration), _shorthand("duration")]

@@ -13,11 +13,11 @@ from typing import Any
 from pydantic import ValidationError
 
 from rackline.errors import Problem, ScenarioError
-from rackline.scenario.yamlfile import Document, dotted, load_yaml_file, load_yaml_text
 from rackline.scenario.checks import check_scenario
 from rackline.scenario.model import Scenario
 from rackline.scenario.paths import apply_overrides
 from rackline.scenario.pydantic_errors import to_problems
+from rackline.scenario.yamlfile import Document, dotted, load_yaml_file, load_yaml_text
 
 ANNOTATION_KEYS = {"value", "note"}
 

@@ -12,10 +12,30 @@ from typing import Annotated, Literal
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, WithJsonSchema, model_validator
 
 from rackline.scenario.distributions import CountDist, DurationDist
-from rackline.scenario.values import (NAME_PATTERN, Capacity, CalendarRef, Count, CountOrCover, Cover, Duration,
-                                      Fraction, ItemRef, LaneRef, Name, PositiveCount, PositiveCountOrCover,
-                                      PositiveDuration, PositiveFraction, PositiveNumber, PositiveRate, Rate,
-                    SiteRef, StationRef, SupplierRef, expected)
+from rackline.scenario.values import (
+    NAME_PATTERN,
+    CalendarRef,
+    Capacity,
+    Count,
+    CountOrCover,
+    Cover,
+    Duration,
+    Fraction,
+    ItemRef,
+    LaneRef,
+    Name,
+    PositiveCount,
+    PositiveCountOrCover,
+    PositiveDuration,
+    PositiveFraction,
+    PositiveNumber,
+    PositiveRate,
+    Rate,
+    SiteRef,
+    StationRef,
+    SupplierRef,
+    expected,
+)
 
 
 class Spec(BaseModel):

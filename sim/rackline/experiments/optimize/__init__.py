@@ -6,9 +6,9 @@ the folder at once (trials, plan, Pareto front, plots, report).
 """
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable
 
 from rackline.errors import RacklineError
 from rackline.experiments.optimize.select import Selection, select

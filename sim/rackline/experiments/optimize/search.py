@@ -11,16 +11,24 @@ from __future__ import annotations
 import hashlib
 import math
 import warnings
+from collections.abc import Callable
 from concurrent.futures import Executor, Future, ThreadPoolExecutor, wait
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 import optuna
 from optuna.distributions import BaseDistribution, CategoricalDistribution, FloatDistribution, IntDistribution
 from optuna.trial import FrozenTrial, TrialState
 
 from rackline.errors import RacklineError, RunInterrupted, ScenarioError
-from rackline.experiments.optimize.evaluate import Scores, candidate_key, evaluate, objective_means, overrides_of, violations
+from rackline.experiments.optimize.evaluate import (
+    Scores,
+    candidate_key,
+    evaluate,
+    objective_means,
+    overrides_of,
+    violations,
+)
 from rackline.experiments.optimize.spec import OptimizeProblem
 
 STUDY = "optimize"

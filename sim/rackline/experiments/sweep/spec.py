@@ -21,9 +21,9 @@ from rackline.errors import Problem, ScenarioError
 from rackline.scenario.load import Loaded, load_scenario, validate_model
 from rackline.scenario.model import NAME_MAX, Spec
 from rackline.scenario.paths import get_path
-from rackline.units import HOURS_PER, parse_duration, parse_rate, unit_of
 from rackline.scenario.values import Count, PositiveCount, expected
 from rackline.scenario.yamlfile import Document, load_yaml_file
+from rackline.units import HOURS_PER, parse_duration, parse_rate, unit_of
 
 METHODS = ("grid", "oat", "lhs", "sobol", "morris")
 

@@ -1,6 +1,13 @@
 """Plots: functions that take DataFrames and return a matplotlib Figure (never shown)."""
 from rackline.output.plots.flow import flow_picture
-from rackline.output.plots.runs import (cumulative_plot, inventory_plot, lead_time_plot, throughput_plot, welch_plot, backlog_plot)
+from rackline.output.plots.runs import (
+           backlog_plot,
+           cumulative_plot,
+           inventory_plot,
+           lead_time_plot,
+           throughput_plot,
+           welch_plot,
+)
 from rackline.output.plots.stations import bottleneck_share_plot, bottleneck_timeline_plot, station_states_plot
 from rackline.output.plots.style import FOOTER
 

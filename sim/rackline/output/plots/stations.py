@@ -5,8 +5,8 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from rackline.states import STATES
 from rackline.output.plots.style import STATE_COLORS, color_for, footer, new_figure, styled
+from rackline.states import STATES
 from rackline.units import WEEK
 
 
