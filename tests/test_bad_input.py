@@ -49,7 +49,8 @@ def test_bad_set_path_names_the_closest(capsys):
     code = main(["assumptions", scenario, "--set", "sites.wisconsin.stations.l11_tset.servers=4"])
     assert code == 2
     err = capsys.readouterr().err
-    assert "--set: at sites.wisconsin.stations.l11_tset.servers: expected an existing path" in err
+    assert ("--set sites.wisconsin.stations.l11_tset.servers=4: at sites.wisconsin.stations.l11_tset.servers: "
+            "expected an existing path") in err
     assert "did you mean 'l11_test'?" in err
 
 

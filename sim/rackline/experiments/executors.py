@@ -1,7 +1,9 @@
 """Worker processes for replications and sweeps.
 
-Workers ignore Ctrl-C, so the parent alone decides what to keep and how to stop,
-and they end themselves if the parent dies (a SIGKILL leaves no orphans running).
+Workers ignore Ctrl-C (sent to the whole terminal process group), so the parent
+alone decides what to keep and how to stop; SIGTERM ends a worker at once (the
+parent's handler, inherited by the fork, is replaced). Workers end themselves if the
+parent dies (a SIGKILL leaves no orphans running).
 """
 from __future__ import annotations
 
@@ -14,6 +16,7 @@ def _worker_init(parent: int) -> None:
     import threading
     import time
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    signal.signal(signal.SIGTERM, signal.SIG_DFL)
 
     def watch():
         while os.getppid() == parent:
