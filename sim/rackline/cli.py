@@ -323,15 +323,16 @@ class _Signals:
     (cancel workers, remove the partial folder, keep sweep tasks) serves Ctrl-C, `timeout`
     and schedulers; only the exit code differs (130, 143).
 
-    A signal that lands inside an import is delivered again just after it: a
-    KeyboardInterrupt raised while an extension module initialises comes out as
-    "ImportError: initialization failed" (exit 1), or is swallowed by an optional import.
+    A signal that lands where an exception would be lost or corrupted (see
+    `_unsafe_to_raise`) is delivered again 50 ms later.
     """
 
     def __init__(self) -> None:
         self.received: int | None = None
         self.pid = os.getpid()
         self.saved: dict = {}
+        self.raised = False      # stopping already: later signals change nothing
+        self.redeliver = None    # the timer that delivers a deferred signal again
 
     def __enter__(self) -> "_Signals":
         import signal
@@ -343,17 +344,24 @@ class _Signals:
 
     def __exit__(self, *exc) -> None:
         import signal
+        self.raised = True
+        if self.redeliver is not None:
+            self.redeliver.cancel()
         for sig, old in self.saved.items():
             signal.signal(sig, old)
 
     def handle(self, signum: int, frame) -> None:
-        if os.getpid() != self.pid:  # a worker forked before its initializer ran: the parent decides
+        if os.getpid() != self.pid or self.raised:  # a worker before its initializer ran, or stopping already
             return
         self.received = signum
-        if _in_import(frame):
-            import threading
-            threading.Timer(0.05, os.kill, (self.pid, signum)).start()
+        if _unsafe_to_raise(frame):
+            if self.redeliver is None or not self.redeliver.is_alive():
+                import threading
+                self.redeliver = threading.Timer(0.05, os.kill, (self.pid, signum))
+                self.redeliver.daemon = True
+                self.redeliver.start()
             return
+        self.raised = True
         raise KeyboardInterrupt
 
     def exit_code(self) -> int:
@@ -361,9 +369,21 @@ class _Signals:
         return EXIT_TERMINATED if self.received == signal.SIGTERM else EXIT_INTERRUPTED
 
 
-def _in_import(frame) -> bool:
+def _unsafe_to_raise(frame) -> bool:
+    """Whether an exception raised at `frame` would be lost or corrupted: inside a C
+    extension's initialisation (it becomes "ImportError: initialization failed"), inside
+    the fork of a worker (at-fork hooks such as logging's ignore exceptions: Ctrl-C was
+    lost) or inside a finaliser (`__del__` errors are ignored too)."""
+    from importlib.machinery import ExtensionFileLoader
+    if frame is not None and frame.f_code.co_name == "__del__":
+        return True
+    top = frame
     while frame is not None:
-        if frame.f_code.co_filename.startswith("<frozen importlib"):
+        code = frame.f_code
+        if code.co_name in ("create_module", "exec_module") and \
+                isinstance(frame.f_locals.get("self"), ExtensionFileLoader):
+            return True
+        if frame is not top and code.co_name == "_launch" and code.co_filename.endswith("popen_fork.py"):
             return True
         frame = frame.f_back
     return False
@@ -402,7 +422,15 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def entry() -> None:  # pragma: no cover
-    sys.exit(main())
+    code = main()
+    if code in (EXIT_INTERRUPTED, EXIT_TERMINATED):
+        # Exit at once with our code: the interruption is handled and workers are gone,
+        # but if the KeyboardInterrupt passed through certain C code (scipy's lazy
+        # imports), CPython's exit re-raises SIGINT on itself (status -2 instead of 130).
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os._exit(code)
+    sys.exit(code)
 
 
 if __name__ == "__main__":  # pragma: no cover

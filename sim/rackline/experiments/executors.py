@@ -26,5 +26,18 @@ def _worker_init(parent: int) -> None:
     threading.Thread(target=watch, daemon=True).start()
 
 
+class Pool(ProcessPoolExecutor):
+    """A process pool where `shutdown(wait=False)` means stop now: the tasks still
+    running are abandoned and their workers terminated. Otherwise an interrupted run
+    would wait, at exit, for every running replication to finish (a minute or more)."""
+
+    def shutdown(self, wait: bool = True, *, cancel_futures: bool = False) -> None:
+        if not wait:
+            for proc in list((getattr(self, "_processes", None) or {}).values()):
+                if proc.is_alive():
+                    proc.terminate()
+        super().shutdown(wait=wait, cancel_futures=cancel_futures)
+
+
 def process_pool(jobs: int) -> ProcessPoolExecutor:
-    return ProcessPoolExecutor(max_workers=jobs, initializer=_worker_init, initargs=(os.getpid(),))
+    return Pool(max_workers=jobs, initializer=_worker_init, initargs=(os.getpid(),))
