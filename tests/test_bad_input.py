@@ -143,3 +143,21 @@ def test_sweep_kpi_names_are_the_kpis_a_run_reports():
     rep = run_replication(loaded.scenario, 0, 1)
     rows, _ = replication_kpis(rep, loaded.scenario, 0.0)
     assert {r["kpi"] for r in rows} <= set(KPI_NAMES)
+
+
+@pytest.mark.parametrize("name", ["source_zero_time.yaml", "interarrival_zero.yaml", "lanes_zero_transit_loop.yaml",
+                                  "lane_every_tiny.yaml"])
+def test_scenarios_that_would_never_finish_are_refused_before_running(name, tmp_path):
+    done = _rackline(["run", str(BAD / name), "--out", str(tmp_path / "never")], tmp_path, timeout=30)
+    assert done.returncode == 2, done.stderr
+    assert done.stderr.strip().splitlines() == [f"{BAD / name}{line}" for line in EXPECTED[name]]
+
+
+def test_a_sweep_file_given_as_a_scenario_and_the_reverse_are_named(capsys):
+    sweep_file = Path(__file__).parents[1] / "scenarios" / "sweeps" / "baseline_uncertainty.yaml"
+    assert main(["run", str(sweep_file)]) == 2
+    assert capsys.readouterr().err.strip() == (f"{sweep_file}:1: expected a scenario, got a sweep file (it names a "
+                                               "'scenario' and 'parameters'); run it with `rackline sweep`")
+    assert main(["sweep", MINIMAL]) == 2
+    assert capsys.readouterr().err.strip() == (f"{MINIMAL}:1: expected a sweep file (scenario, method, parameters), "
+                                               "got a scenario; vary it with --vary PATH=LOW:HIGH[:STEPS]")

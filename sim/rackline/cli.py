@@ -56,7 +56,8 @@ def validate(scenarios):
     and exits 2 if any file has one.
     """
     from rackline.errors import ScenarioError
-    from rackline.experiments.sweep.spec import is_sweep_data, load_sweep
+    from rackline.experiments.sweep.spec import load_sweep
+    from rackline.scenario.load import is_sweep_data
     from rackline.scenario import load_scenario
     from rackline.scenario.yamlfile import load_yaml_file
     bad = 0

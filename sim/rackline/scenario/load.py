@@ -73,6 +73,11 @@ def _context(data: dict) -> dict[str, set[str]]:
             "station": stations}
 
 
+def is_sweep_data(data: Any) -> bool:
+    """A sweep file names a base scenario and parameters; a scenario has sites."""
+    return isinstance(data, dict) and "parameters" in data and "scenario" in data and "sites" not in data
+
+
 def validate_model(model, data: Any, doc: Document, context: dict | None = None):
     """Validate plain data against any of rackline's pydantic models, with located problems."""
     try:
@@ -87,6 +92,9 @@ def validate_data(data: Any, doc: Document) -> Scenario:
     if not isinstance(data, dict):
         raise ScenarioError([Problem(doc.file, 1, "", f"expected a mapping of keys (name, items, sites, ...), "
                                                       f"got {type(data).__name__}")])
+    if is_sweep_data(data):
+        raise ScenarioError([Problem(doc.file, 1, "", "expected a scenario, got a sweep file (it names a 'scenario' "
+                                                      "and 'parameters'); run it with `rackline sweep`")])
     scenario = validate_model(Scenario, data, doc, _context(data))
     problems = [Problem(doc.file_of(path), doc.line_of(path), dotted(path), msg)
                 for path, msg in check_scenario(scenario)]

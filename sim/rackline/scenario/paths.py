@@ -105,8 +105,8 @@ def apply_overrides(data: Any, overrides: dict[str, Any], source: str = "--set")
         try:
             old[path] = set_path(data, path, copy.deepcopy(value))
         except ValueError as exc:
-            problems.append(Problem(override_label(source, path, value), None, path,
-                                    f"expected an existing path, got {exc}"))
+            text = str(exc) if str(exc).startswith("expected") else f"expected an existing path, got {exc}"
+            problems.append(Problem(override_label(source, path, value), None, path, text))
     if problems:
         raise ScenarioError(problems)
     return data, old

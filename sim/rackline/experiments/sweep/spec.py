@@ -19,7 +19,7 @@ from typing import Any, Literal
 from pydantic import Field, model_validator
 
 from rackline.errors import Problem, ScenarioError
-from rackline.scenario.load import Loaded, load_scenario, validate_model
+from rackline.scenario.load import Loaded, is_sweep_data, load_scenario, validate_model
 from rackline.scenario.model import Spec
 from rackline.scenario.paths import get_path
 from rackline.units import HOURS_PER, parse_duration, parse_rate
@@ -184,15 +184,13 @@ def _design_problems(spec: SweepSpec, source: str, doc: Document | None) -> list
     return problems
 
 
-def is_sweep_data(data: Any) -> bool:
-    """A sweep file names a base scenario and parameters; a scenario has sites."""
-    return isinstance(data, dict) and "parameters" in data and "scenario" in data and "sites" not in data
-
-
 def load_sweep(path: str | Path) -> Sweep:
     doc = load_yaml_file(path)
     if doc.data is None:
         raise ScenarioError([Problem(str(path), None, "", "expected a sweep (scenario, method, parameters), got an empty file")])
+    if isinstance(doc.data, dict) and "sites" in doc.data and not is_sweep_data(doc.data):
+        raise ScenarioError([Problem(str(path), 1, "", "expected a sweep file (scenario, method, parameters), got a "
+                                                       "scenario; vary it with --vary PATH=LOW:HIGH[:STEPS]")])
     spec = validate_model(SweepSpec, doc.data, doc)
     base_path = (Path(path).parent / spec.scenario)
     base = load_scenario(base_path)
