@@ -49,6 +49,7 @@ def test_run_refuses_to_overwrite_a_results_folder(tmp_path, capsys):
 RUN_ARGS = ["run", str(SCENARIOS / "baseline.yaml"), "--reps", "40", "--jobs", "2", "--no-plots"]
 SWEEP_ARGS = ["sweep", str(SCENARIOS / "minimal.yaml"), "--method", "lhs", "--samples", "64", "--reps", "2",
               "--jobs", "2", "--no-plots", "--vary", "sites.wisconsin.stations.l11_test.servers=1:4"]
+LONG_SWEEP_ARGS = [*SWEEP_ARGS[:5], "1024", *SWEEP_ARGS[6:], "--yes"]  # far longer than any moment below
 CODES = {signal.SIGINT: 130, signal.SIGTERM: 143}
 # seconds after the start: while loading, while the pool starts and imports run, while working
 MOMENTS = [0.8, 2.2, 4.0]
@@ -57,7 +58,7 @@ MOMENTS = [0.8, 2.2, 4.0]
 def _stop(cmd: str, sig, after: float, tmp_path) -> None:
     out = tmp_path / cmd
     started = time.time()
-    code, err = interrupt([*(RUN_ARGS if cmd == "run" else SWEEP_ARGS), "--out", str(out)], tmp_path, sig,
+    code, err = interrupt([*(RUN_ARGS if cmd == "run" else LONG_SWEEP_ARGS), "--out", str(out)], tmp_path, sig,
                           ready=lambda: time.time() - started > after)
     assert code == CODES[sig], err
     assert "Interrupted" in err and "Traceback" not in err, err
