@@ -44,3 +44,81 @@ def test_run_refuses_to_overwrite_a_results_folder(tmp_path, capsys):
     assert main(args) == 2
     assert "already exists" in capsys.readouterr().err
     assert (out / "kpis.csv").read_bytes() == before
+
+
+RUN_ARGS = ["run", str(SCENARIOS / "baseline.yaml"), "--reps", "40", "--jobs", "2", "--no-plots"]
+SWEEP_ARGS = ["sweep", str(SCENARIOS / "minimal.yaml"), "--method", "lhs", "--samples", "64", "--reps", "2",
+              "--jobs", "2", "--no-plots", "--vary", "sites.wisconsin.stations.l11_test.servers=1:4"]
+LONG_SWEEP_ARGS = [*SWEEP_ARGS[:5], "1024", *SWEEP_ARGS[6:], "--yes"]  # far longer than any moment below
+CODES = {signal.SIGINT: 130, signal.SIGTERM: 143}
+# seconds after the start: while loading, while the pool starts and imports run, while working
+MOMENTS = [0.8, 2.2, 4.0]
+
+
+def _stop(cmd: str, sig, after: float, tmp_path) -> None:
+    out = tmp_path / cmd
+    started = time.time()
+    code, err = interrupt([*(RUN_ARGS if cmd == "run" else LONG_SWEEP_ARGS), "--out", str(out)], tmp_path, sig,
+                          ready=lambda: time.time() - started > after)
+    assert code == CODES[sig], err
+    assert "Interrupted" in err and "Traceback" not in err, err
+    assert not is_complete(out)
+    assert not (out / "manifest.json").exists()
+    assert not list(tmp_path.glob(".partial-*"))
+    if cmd == "run":
+        assert not (out / "kpis.csv").exists()
+
+
+@pytest.mark.parametrize("after", MOMENTS)
+@pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM], ids=["SIGINT", "SIGTERM"])
+@pytest.mark.parametrize("cmd", ["run", "sweep"])
+def test_signals_stop_parallel_commands_with_their_exit_code(cmd, sig, after, tmp_path):
+    _stop(cmd, sig, after, tmp_path)
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("i", range(20))
+@pytest.mark.parametrize("sig", [signal.SIGINT, signal.SIGTERM], ids=["SIGINT", "SIGTERM"])
+@pytest.mark.parametrize("cmd", ["run", "sweep"])
+def test_signals_stop_parallel_commands_every_time(cmd, sig, i, tmp_path):
+    _stop(cmd, sig, 0.6 + 0.25 * i, tmp_path)
+
+
+def _tasks(db) -> int:
+    import sqlite3
+    try:
+        with sqlite3.connect(db) as c:
+            return c.execute("SELECT count(*) FROM tasks").fetchone()[0]
+    except sqlite3.Error:
+        return 0
+
+
+def test_a_terminated_sweep_resumes(tmp_path):
+    out = tmp_path / "sweep"
+    args = [*SWEEP_ARGS, "--out", str(out)]
+    code, err = interrupt(args, tmp_path, signal.SIGTERM, ready=lambda: _tasks(out / "sweep.db") >= 2)
+    assert code == 143, err
+    assert "rerun with --resume" in err
+    kept = _tasks(out / "sweep.db")
+    assert 2 <= kept < 128
+    assert main([*args, "--resume"]) == 0
+    assert is_complete(out) and _tasks(out / "sweep.db") == 128
+
+
+def test_sigterm_in_process_is_handled_like_ctrl_c(tmp_path, capsys, monkeypatch):
+    """The handler turns SIGTERM into the KeyboardInterrupt path and exit code 143."""
+    import os
+
+    import rackline.experiments.replications as replications
+
+    def stopped(*a, **k):
+        os.kill(os.getpid(), signal.SIGTERM)
+        time.sleep(5)  # the handler interrupts the sleep
+        raise AssertionError("SIGTERM was not handled")
+
+    monkeypatch.setattr(replications, "simulate", stopped)
+    before = signal.getsignal(signal.SIGTERM)
+    assert main(["run", str(SCENARIOS / "minimal.yaml"), "--reps", "2", "--out", str(tmp_path / "r")]) == 143
+    assert "Interrupted" in capsys.readouterr().err
+    assert signal.getsignal(signal.SIGTERM) is before
+    assert not (tmp_path / "r").exists()

@@ -15,7 +15,7 @@ import click
 
 from rackline import FOOTER, __version__
 
-EXIT_OK, EXIT_FAILED, EXIT_BAD_INPUT, EXIT_INTERRUPTED = 0, 1, 2, 130
+EXIT_OK, EXIT_FAILED, EXIT_BAD_INPUT, EXIT_INTERRUPTED, EXIT_TERMINATED = 0, 1, 2, 130, 143
 
 
 def _overrides(assignments: tuple[str, ...]) -> dict:
@@ -43,7 +43,7 @@ def cli():
       rackline run scenarios/baseline.yaml --reps 5 --jobs 2
       rackline run scenarios/baseline.yaml --set sites.wisconsin.stations.l11_test.servers=10
 
-    Exit codes: 0 ok, 1 run failed, 2 bad input, 130 interrupted.
+    Exit codes: 0 ok, 1 run failed, 2 bad input, 130 interrupted (Ctrl-C), 143 terminated (SIGTERM).
     """
 
 
@@ -56,10 +56,18 @@ def validate(scenarios):
     and exits 2 if any file has one.
     """
     from rackline.errors import ScenarioError
+    from rackline.experiments.sweep.spec import load_sweep
     from rackline.scenario import load_scenario
+    from rackline.scenario.load import is_sweep_data
+    from rackline.scenario.yamlfile import load_yaml_file
     bad = 0
     for path in scenarios:
         try:
+            if is_sweep_data(load_yaml_file(path).data):
+                sw = load_sweep(path)
+                click.echo(f"{path}: ok (sweep {sw.name}: {sw.spec.method}, {len(sw.axes)} parameters "
+                           f"of {sw.base.scenario.name})")
+                continue
             loaded = load_scenario(path)
         except ScenarioError as exc:
             bad += 1
@@ -242,7 +250,8 @@ def compare(scenarios, variant_specs, sets, reps, seed, jobs, out, no_plots):
         name, _, rest = spec.partition(":")
         if not rest:
             raise ScenarioError([Problem("--set", None, "", f"expected NAME:PATH=VALUE, got {spec!r}")])
-        path, value = parse_assignment(rest)
+        path, value = parse_assignment(spec)  # the flag's whole text names it in messages
+        path = path.partition(":")[2]
         by_name.setdefault(name, {})[path] = value
     loaded = []
     for path in scenarios:
@@ -258,7 +267,7 @@ def compare(scenarios, variant_specs, sets, reps, seed, jobs, out, no_plots):
             raise ScenarioError([Problem("--variant", None, "", "expected one base scenario with --variant")])
         base = loaded[0][1]
         for name, overrides in variants(base, list(variant_specs)):
-            loaded.append((name, load_scenario(scenarios[0], overrides)))
+            loaded.append((name, load_scenario(scenarios[0], overrides, source="--variant")))
     if len(loaded) < 2:
         raise ScenarioError([Problem("compare", None, "", "expected two or more scenarios (or --variant)")])
     dest = check_destination(out or default_out("compare"))
@@ -474,36 +483,119 @@ def _save_traceback() -> str:
     return path
 
 
+class _Signals:
+    """SIGINT and SIGTERM both stop the command through KeyboardInterrupt, so one path
+    (cancel workers, remove the partial folder, keep sweep tasks) serves Ctrl-C, `timeout`
+    and schedulers; only the exit code differs (130, 143).
+
+    A signal that lands where an exception would be lost or corrupted (see
+    `_unsafe_to_raise`) is delivered again 50 ms later.
+    """
+
+    def __init__(self) -> None:
+        self.received: int | None = None
+        self.pid = os.getpid()
+        self.saved: dict = {}
+        self.raised = False      # stopping already: later signals change nothing
+        self.redeliver = None    # the timer that delivers a deferred signal again
+
+    def __enter__(self) -> _Signals:
+        import signal
+        import threading
+        if threading.current_thread() is threading.main_thread():
+            for sig in (signal.SIGINT, signal.SIGTERM):
+                self.saved[sig] = signal.signal(sig, self.handle)
+        return self
+
+    def __exit__(self, *exc) -> None:
+        import signal
+        self.raised = True
+        if self.redeliver is not None:
+            self.redeliver.cancel()
+        for sig, old in self.saved.items():
+            signal.signal(sig, old)
+
+    def handle(self, signum: int, frame) -> None:
+        if os.getpid() != self.pid or self.raised:  # a worker before its initializer ran, or stopping already
+            return
+        self.received = signum
+        if _unsafe_to_raise(frame):
+            if self.redeliver is None or not self.redeliver.is_alive():
+                import threading
+                self.redeliver = threading.Timer(0.05, os.kill, (self.pid, signum))
+                self.redeliver.daemon = True
+                self.redeliver.start()
+            return
+        self.raised = True
+        raise KeyboardInterrupt
+
+    def exit_code(self) -> int:
+        import signal
+        return EXIT_TERMINATED if self.received == signal.SIGTERM else EXIT_INTERRUPTED
+
+
+def _unsafe_to_raise(frame) -> bool:
+    """Whether an exception raised at `frame` would be lost or corrupted: inside a C
+    extension's initialisation (it becomes "ImportError: initialization failed"), inside
+    the fork of a worker (at-fork hooks such as logging's ignore exceptions: Ctrl-C was
+    lost) or inside a finaliser (`__del__` errors are ignored too)."""
+    from importlib.machinery import ExtensionFileLoader
+    if frame is not None and frame.f_code.co_name == "__del__":
+        return True
+    top = frame
+    while frame is not None:
+        code = frame.f_code
+        if code.co_name in ("create_module", "exec_module") and \
+                isinstance(frame.f_locals.get("self"), ExtensionFileLoader):
+            return True
+        if frame is not top and code.co_name == "_launch" and code.co_filename.endswith("popen_fork.py"):
+            return True
+        frame = frame.f_back
+    return False
+
+
 def main(argv: list[str] | None = None) -> int:
     """Entry point: never shows a traceback for bad input; saves one for crashes."""
     from rackline.errors import RacklineError, RunInterrupted
-    try:
-        rv = cli.main(args=argv, prog_name="rackline", standalone_mode=False)
-        return rv if isinstance(rv, int) else EXIT_OK
-    except click.exceptions.Abort:
-        click.echo("Interrupted.", err=True)
-        return EXIT_INTERRUPTED
-    except click.ClickException as exc:
-        exc.show()
-        return EXIT_BAD_INPUT
-    except RacklineError as exc:
-        click.echo(str(exc), err=True)
-        return getattr(exc, "exit_code", EXIT_BAD_INPUT)
-    except (KeyboardInterrupt, RunInterrupted) as exc:
-        kept = getattr(exc, "kept", "")
-        click.echo("Interrupted; " + (kept or "no results were written."), err=True)
-        return EXIT_INTERRUPTED
-    except FileExistsError as exc:
-        click.echo(f"error: {exc}", err=True)
-        return EXIT_BAD_INPUT
-    except Exception as exc:  # noqa: BLE001 - the last line of defence
-        path = _save_traceback()
-        click.echo(f"rackline failed: {type(exc).__name__}: {exc} (traceback saved to {path})", err=True)
-        return EXIT_FAILED
+    with _Signals() as signals:
+        try:
+            rv = cli.main(args=argv, prog_name="rackline", standalone_mode=False)
+            return rv if isinstance(rv, int) else EXIT_OK
+        except click.exceptions.Abort:
+            click.echo("Interrupted.", err=True)
+            return signals.exit_code()
+        except click.ClickException as exc:
+            exc.show()
+            return EXIT_BAD_INPUT
+        except RacklineError as exc:
+            click.echo(str(exc), err=True)
+            return getattr(exc, "exit_code", EXIT_BAD_INPUT)
+        except (KeyboardInterrupt, RunInterrupted) as exc:
+            kept = getattr(exc, "kept", "")
+            click.echo("Interrupted; " + (kept or "no results were written."), err=True)
+            return signals.exit_code()
+        except FileExistsError as exc:
+            click.echo(f"error: {exc}", err=True)
+            return EXIT_BAD_INPUT
+        except Exception as exc:  # noqa: BLE001 - the last line of defence
+            if signals.received is not None:  # an error the interruption caused, e.g. in a library
+                click.echo(f"Interrupted ({type(exc).__name__}: {exc}); no results were written.", err=True)
+                return signals.exit_code()
+            path = _save_traceback()
+            click.echo(f"rackline failed: {type(exc).__name__}: {exc} (traceback saved to {path})", err=True)
+            return EXIT_FAILED
 
 
 def entry() -> None:  # pragma: no cover
-    sys.exit(main())
+    code = main()
+    if code in (EXIT_INTERRUPTED, EXIT_TERMINATED):
+        # Exit at once with our code: the interruption is handled and workers are gone,
+        # but if the KeyboardInterrupt passed through certain C code (scipy's lazy
+        # imports), CPython's exit re-raises SIGINT on itself (status -2 instead of 130).
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os._exit(code)
+    sys.exit(code)
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -6,7 +6,11 @@ from __future__ import annotations
 
 from collections import defaultdict
 
+from rackline.scenario.distributions import Fixed
 from rackline.scenario.model import Scenario
+from rackline.units import format_hours
+
+SECOND = 1 / 3600  # hours: the shortest interval between events that repeat
 
 
 def _sources(sc: Scenario):
@@ -86,6 +90,97 @@ def check_scenario(sc: Scenario) -> list[tuple[tuple, str]]:
             seen[item] = gname
 
     problems.extend(_closed_cycles(sc, src))
+    problems.extend(_floods(sc))
+    problems.extend(_silent_changes(sc))
+    return problems
+
+
+def _floods(sc: Scenario) -> list[tuple[tuple, str]]:
+    """Things that would repeat without time passing (or nearly): a run would never end.
+    Intervals that repeat must be at least a second; zero-time loops are refused."""
+    problems: list[tuple[tuple, str]] = []
+
+    def at_least_a_second(path: tuple, hours: float | None, what: str, why: str = "") -> None:
+        if hours is not None and hours < SECOND:
+            problems.append((path, f"expected {what} of at least 1 s{why}, got {format_hours(hours)}"))
+
+    for site_name, st_name, st in sc.station_items():
+        base = ("sites", site_name, "stations", st_name)
+        for item, recipe in st.recipes().items():
+            if not recipe.inputs:
+                own = st.makes is not None and st.makes[item].process_time is not None
+                path = base + (("makes", item, "process_time") if own else ("process_time",))
+                at_least_a_second(path, recipe.process_time.mean(), "a mean process time",
+                                  " for a station with no inputs (it starts a unit whenever a server is free)")
+        if st.failures:
+            at_least_a_second(base + ("failures", "mtbf"), st.failures.mtbf.mean(), "a mean time between failures")
+    for site_name, site in sc.sites.items():
+        for item, inv in site.inventories.items():
+            if inv.policy is not None:
+                at_least_a_second(("sites", site_name, "inventories", item, "policy", "review"), inv.policy.review,
+                                  "a review interval")
+    for name, lane in sc.lanes.items():
+        at_least_a_second(("lanes", name, "every"), lane.every, "a departure interval")
+    for name, d in sc.disruptions.items():
+        if d.every is not None:
+            at_least_a_second(("disruptions", name, "every"), d.every.mean(), "a mean time between disruptions")
+    for name, d in sc.demand.items():
+        if d.interarrival is not None:
+            at_least_a_second(("demand", name, "interarrival"), d.interarrival.mean(), "a mean time between orders")
+        rates = [(("demand", name, "rate"), d.rate)] + [
+            (("demand", name, "schedule", i, "rate"), p.rate) for i, p in enumerate(d.schedule or [])]
+        for path, rate in rates:
+            if rate is not None and rate > 1 / SECOND:
+                problems.append((path, f"expected a rate of at most 1 order a second (3600 per h), "
+                                       f"got {rate:.4g} per h"))
+    problems.extend(_zero_transit_cycles(sc))
+    return problems
+
+
+def _zero_transit_cycles(sc: Scenario) -> list[tuple[tuple, str]]:
+    """On-demand lanes with no transit time that pass an item around a loop: it would
+    circle forever at one instant."""
+    edges: dict[tuple, set[tuple]] = defaultdict(set)
+    by_edge: dict[tuple, str] = {}
+    for name, lane in sc.lanes.items():
+        if lane.every is None and lane.transit.mean() == 0:
+            a, b = (lane.origin, lane.item), (lane.to, lane.item)
+            edges[a].add(b)
+            by_edge.setdefault((a, b), name)
+    problems = []
+    for comp in _sccs(edges):
+        if len(comp) < 2:
+            continue
+        lanes = sorted(name for (a, b), name in by_edge.items() if a in comp and b in comp)
+        item = next(iter(comp))[1]
+        problems.append((("lanes", lanes[0], "transit"),
+                         f"expected a transit time > 0 on at least one lane of the loop {', '.join(lanes)} "
+                         f"(item {item!r}), got 0 h on each"))
+    return problems
+
+
+def _silent_changes(sc: Scenario) -> list[tuple[tuple, str]]:
+    """Values the engine could only use by changing them: refused rather than rounded."""
+    problems: list[tuple[tuple, str]] = []
+    for name, d in sc.demand.items():
+        size = d.order_size
+        if isinstance(size, Fixed) and (size.value < 1 or not float(size.value).is_integer()):
+            problems.append((("demand", name, "order_size"), f"expected a whole number of units >= 1, got {size.value:g}"))
+        elif not isinstance(size, Fixed) and size.mean() < 1:
+            problems.append((("demand", name, "order_size"), f"expected order sizes of at least 1 unit on average, "
+                                                             f"got a mean of {size.mean():.4g}"))
+        starts: dict[float, int] = {}
+        for i, period in enumerate(d.schedule or []):
+            if period.start in starts:
+                problems.append((("demand", name, "schedule", i, "from"),
+                                 f"expected each period to start at its own time, got {format_hours(period.start)} "
+                                 f"also in period {starts[period.start]}"))
+            starts.setdefault(period.start, i)
+    for site_name, st_name, st in sc.station_items():
+        room = st.servers * st.batch
+        if st.initial_wip > room:
+            problems.append((("sites", site_name, "stations", st_name, "initial_wip"),
+                             f"expected at most servers x batch = {room} units in process, got {st.initial_wip}"))
     return problems
 
 

@@ -57,6 +57,9 @@ def resolve_extends(doc: Document, depth: int = 0, seen: tuple = ()) -> Document
     if str(base_path.resolve()) in seen or depth >= MAX_DEPTH:
         raise ScenarioError([Problem(doc.file, line, "extends", f"expected a chain of at most {MAX_DEPTH} files "
                                                                 f"without a loop, got {ref!r} again")])
+    if base_path.is_dir():
+        raise ScenarioError([Problem(doc.file, line, "extends", f"expected a scenario file, got {ref!r}, "
+                                                                "which is a directory")])
     if not base_path.exists():
         raise ScenarioError([Problem(doc.file, line, "extends", f"expected an existing scenario file, got {ref!r}")])
     base = resolve_extends(load_yaml_file(base_path), depth + 1, seen + (str(Path(doc.file).resolve()),))

@@ -73,6 +73,11 @@ def _context(data: dict) -> dict[str, set[str]]:
             "station": stations}
 
 
+def is_sweep_data(data: Any) -> bool:
+    """A sweep file names a base scenario and parameters; a scenario has sites."""
+    return isinstance(data, dict) and "parameters" in data and "scenario" in data and "sites" not in data
+
+
 def validate_model(model, data: Any, doc: Document, context: dict | None = None):
     """Validate plain data against any of rackline's pydantic models, with located problems."""
     try:
@@ -87,6 +92,9 @@ def validate_data(data: Any, doc: Document) -> Scenario:
     if not isinstance(data, dict):
         raise ScenarioError([Problem(doc.file, 1, "", f"expected a mapping of keys (name, items, sites, ...), "
                                                       f"got {type(data).__name__}")])
+    if is_sweep_data(data):
+        raise ScenarioError([Problem(doc.file, 1, "", "expected a scenario, got a sweep file (it names a 'scenario' "
+                                                      "and 'parameters'); run it with `rackline sweep`")])
     scenario = validate_model(Scenario, data, doc, _context(data))
     problems = [Problem(doc.file_of(path), doc.line_of(path), dotted(path), msg)
                 for path, msg in check_scenario(scenario)]
@@ -95,13 +103,29 @@ def validate_data(data: Any, doc: Document) -> Scenario:
     return scenario
 
 
-def load_document(doc: Document, overrides: dict[str, Any] | None = None) -> Loaded:
+def _blame_flags(doc: Document, overrides: dict[str, Any], source: str) -> Document:
+    """A copy of `doc` in which each overridden path comes from its flag, not from the
+    file line it replaced: a bad `--set` value is reported as the flag's."""
+    from rackline.scenario.paths import override_label, split_path
+    out = Document(doc.data, doc.file, dict(doc.lines), dict(doc.origins))
+    for path, value in overrides.items():
+        key = split_path(path)
+        for k in [k for k in out.lines if k[:len(key)] == key]:
+            del out.lines[k]
+            out.origins.pop(k, None)
+        out.lines[key] = 0
+        out.origins[key] = override_label(source, path, value)
+    return out
+
+
+def load_document(doc: Document, overrides: dict[str, Any] | None = None, source: str = "--set") -> Loaded:
     data, notes, problems = strip_annotations(doc.data, doc)
     if problems:
         raise ScenarioError(problems)
     previous: dict[str, Any] = {}
     if overrides:
-        data, previous = apply_overrides(data, overrides)
+        data, previous = apply_overrides(data, overrides, source)
+        doc = _blame_flags(doc, overrides, source)
         from rackline.scenario.paths import split_path
         for path, value in overrides.items():
             key = split_path(path)
@@ -111,10 +135,11 @@ def load_document(doc: Document, overrides: dict[str, Any] | None = None) -> Loa
     return Loaded(scenario, data, notes, doc.file, dict(overrides or {}), previous)
 
 
-def load_scenario(path: str | Path, overrides: dict[str, Any] | None = None) -> Loaded:
-    """Load, validate and check a scenario file; raises ScenarioError listing every problem."""
+def load_scenario(path: str | Path, overrides: dict[str, Any] | None = None, source: str = "--set") -> Loaded:
+    """Load, validate and check a scenario file; raises ScenarioError listing every problem.
+    `source` names the flag the overrides came from, for messages."""
     from rackline.scenario.extends import resolve_extends
-    return load_document(resolve_extends(load_yaml_file(path)), overrides)
+    return load_document(resolve_extends(load_yaml_file(path)), overrides, source)
 
 
 def load_scenario_text(text: str, file: str = "<text>", overrides: dict[str, Any] | None = None) -> Loaded:

@@ -10,8 +10,6 @@ import copy
 import difflib
 from typing import Any
 
-import yaml
-
 from rackline.errors import Problem, ScenarioError
 
 
@@ -67,16 +65,36 @@ def set_path(data: Any, path: str, value: Any) -> Any:
     return old
 
 
+def flag_label(source: str, text: str) -> str:
+    """How a problem names the command-line flag it came from: `--set PATH=VALUE`."""
+    text = text if len(text) <= 60 else text[:57] + "..."
+    return f"{source} {text}"
+
+
+def override_label(source: str, path: str, value: Any) -> str:
+    """The flag text of an already parsed override (`--set run.seed=3`)."""
+    import json
+    shown = value if isinstance(value, str) else json.dumps(value, default=str)
+    return flag_label(source, f"{path}={shown}")
+
+
+def parse_value(raw: str, label: str, path: str = "") -> Any:
+    """A command-line value read as YAML, with the same limits as a file (depth, tags)."""
+    from rackline.scenario.yamlfile import load_yaml_text
+    if not raw.strip():
+        return ""
+    try:
+        return load_yaml_text(raw, label).data
+    except ScenarioError as exc:
+        raise ScenarioError([Problem(label, None, path, p.message) for p in exc.problems]) from None
+
+
 def parse_assignment(text: str, source: str = "--set") -> tuple[str, Any]:
     """`PATH=VALUE` with VALUE read as YAML (`3`, `'4 h'`, `{dist: exponential, mean: 2 h}`)."""
     if "=" not in text:
         raise ScenarioError([Problem(source, None, "", f"expected PATH=VALUE, got {text!r}")])
     path, raw = text.split("=", 1)
-    try:
-        value = yaml.safe_load(raw) if raw.strip() else ""
-    except yaml.YAMLError:
-        value = raw
-    return path.strip(), value
+    return path.strip(), parse_value(raw, flag_label(source, text), path.strip())
 
 
 def apply_overrides(data: Any, overrides: dict[str, Any], source: str = "--set") -> tuple[Any, dict[str, Any]]:
@@ -87,7 +105,8 @@ def apply_overrides(data: Any, overrides: dict[str, Any], source: str = "--set")
         try:
             old[path] = set_path(data, path, copy.deepcopy(value))
         except ValueError as exc:
-            problems.append(Problem(source, None, path, f"expected an existing path, got {exc}"))
+            text = str(exc) if str(exc).startswith("expected") else f"expected an existing path, got {exc}"
+            problems.append(Problem(override_label(source, path, value), None, path, text))
     if problems:
         raise ScenarioError(problems)
     return data, old

@@ -26,8 +26,8 @@ def _walk_loc(data: Any, loc: tuple) -> tuple:
     """Keep the parts of pydantic's loc that are real keys (drop union tags and wrappers)."""
     path, node = [], data
     for i, part in enumerate(loc):
-        if part == "[key]":
-            continue
+        if part == "[key]" or (isinstance(part, str) and "[" in part and not (isinstance(node, dict) and part in node)):
+            continue  # a union member's tag (`literal['scrap']`, `function-after[check(), str]`), not a key
         if isinstance(node, dict) and part in node:
             path.append(part)
             node = node[part]

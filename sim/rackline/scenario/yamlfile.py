@@ -23,6 +23,7 @@ except AttributeError:  # pragma: no cover
 MAX_BYTES = 2_000_000
 MAX_NODES = 200_000
 MAX_DEPTH = 40
+_PARSE_DEPTH = 100  # the composer's own limit; below it the builder reports a located path
 
 
 @dataclass
@@ -77,10 +78,7 @@ class _Builder:
             self.fail(node, path, f"expected nesting at most {MAX_DEPTH} deep, got deeper")
         self.lines.setdefault(path, node.start_mark.line + 1)
         if isinstance(node, yaml.ScalarNode):
-            try:
-                return self.constructor.construct_object(node, deep=True)
-            except yaml.YAMLError as exc:
-                self.fail(node, path, f"expected a plain value, got {node.value!r} ({exc.problem})")
+            return self.scalar(node, path)
         if isinstance(node, yaml.SequenceNode):
             return [self.build(child, path + (i,), depth + 1) for i, child in enumerate(node.value)]
         if isinstance(node, yaml.MappingNode):
@@ -88,7 +86,7 @@ class _Builder:
             for key_node, value_node in self._merged(node, path):
                 if not isinstance(key_node, yaml.ScalarNode):
                     self.fail(key_node, path, "expected a plain key, got a mapping or list as key")
-                key = self.constructor.construct_object(key_node)
+                key = self.scalar(key_node, path)
                 if not isinstance(key, (str, int, float, bool)) or key is None:
                     self.fail(key_node, path, f"expected a plain key, got {key_node.value!r}")
                 key = str(key) if not isinstance(key, str) else key
@@ -99,6 +97,16 @@ class _Builder:
                 self.lines[path + (key,)] = key_node.start_mark.line + 1
             return out
         self.fail(node, path, "expected a mapping, list or value")  # pragma: no cover
+
+    def scalar(self, node: yaml.ScalarNode, path: tuple) -> Any:
+        """A scalar's value; a tag it does not fit (`!!int two`) is a located problem."""
+        try:
+            return self.constructor.construct_object(node, deep=True)
+        except yaml.YAMLError as exc:
+            self.fail(node, path, f"expected a plain value, got {node.value!r} ({exc.problem})")
+        except Exception:  # noqa: BLE001 - the tag constructors raise ValueError, KeyError, ...
+            tag = node.tag.replace("tag:yaml.org,2002:", "!!")
+            self.fail(node, path, f"expected a value that fits its tag {tag}, got {node.value!r}")
 
     def _merged(self, node: yaml.MappingNode, path: tuple):
         """Key/value pairs with YAML merge keys (`<<: *base`) expanded, own keys winning."""
@@ -123,19 +131,44 @@ class _Builder:
         return base + own
 
 
+def _check_depth(text: str, file: str) -> None:
+    """Refuse deep nesting from the parser's flat event stream, before the (recursive)
+    composer sees it: 25,000 nested lists crash libyaml's composer outright."""
+    depth = 0
+    for event in yaml.parse(text, Loader=_Loader):
+        if isinstance(event, (yaml.SequenceStartEvent, yaml.MappingStartEvent)):
+            depth += 1
+            if depth > _PARSE_DEPTH:
+                raise ScenarioError([Problem(file, event.start_mark.line + 1, "",
+                                             f"expected nesting at most {MAX_DEPTH} deep, got deeper")])
+        elif isinstance(event, (yaml.SequenceEndEvent, yaml.MappingEndEvent)):
+            depth -= 1
+
+
+def _syntax_problem(exc: yaml.YAMLError, text: str, file: str) -> Problem:
+    """A parser error located where the writer must look: an unclosed bracket or quote
+    at the line that opens it (the parser notices it a line or more later)."""
+    if isinstance(exc, yaml.reader.ReaderError):
+        line = text[:exc.position].count("\n") + 1
+        return Problem(file, line, "", f"expected printable text, got a character YAML refuses ({exc.reason})")
+    if not isinstance(exc, yaml.MarkedYAMLError):
+        return Problem(file, None, "", f"expected valid YAML, got {exc}")
+    context = exc.context or ""
+    opened = context.startswith(("while parsing a flow", "while scanning a quoted"))
+    mark = (exc.context_mark if opened else None) or exc.problem_mark or exc.context_mark
+    what = f"{context}, {exc.problem}" if opened else (exc.problem or context or "unreadable YAML")
+    return Problem(file, mark.line + 1 if mark else None, "", f"expected valid YAML, got a syntax error: {what}")
+
+
 def load_yaml_text(text: str, file: str) -> Document:
     """Parse `text`; raise ScenarioError with a located problem if it is not usable YAML."""
     if len(text.encode("utf-8", "replace")) > MAX_BYTES:
         raise ScenarioError([Problem(file, None, "", f"expected a file under {MAX_BYTES // 1_000_000} MB, got a larger one")])
     try:
+        _check_depth(text, file)
         nodes = list(yaml.compose_all(text, Loader=_Loader))
-    except yaml.MarkedYAMLError as exc:
-        mark = exc.problem_mark or exc.context_mark
-        line = mark.line + 1 if mark else None
-        what = exc.problem or exc.context or "unreadable YAML"
-        raise ScenarioError([Problem(file, line, "", f"expected valid YAML, got a syntax error: {what}")]) from None
     except yaml.YAMLError as exc:
-        raise ScenarioError([Problem(file, None, "", f"expected valid YAML, got {exc}")]) from None
+        raise ScenarioError([_syntax_problem(exc, text, file)]) from None
     except RecursionError:
         raise ScenarioError([Problem(file, None, "", f"expected nesting at most {MAX_DEPTH} deep, got deeper")]) from None
     if len(nodes) > 1:

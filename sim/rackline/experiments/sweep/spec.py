@@ -18,7 +18,7 @@ from typing import Any, Literal
 from pydantic import Field, model_validator
 
 from rackline.errors import Problem, ScenarioError
-from rackline.scenario.load import Loaded, load_scenario, validate_model
+from rackline.scenario.load import Loaded, is_sweep_data, load_scenario, validate_model
 from rackline.scenario.model import NAME_MAX, Spec
 from rackline.scenario.paths import get_path
 from rackline.scenario.values import Count, PositiveCount, expected
@@ -26,6 +26,10 @@ from rackline.scenario.yamlfile import Document, load_yaml_file
 from rackline.units import HOURS_PER, parse_duration, parse_rate, unit_of
 
 METHODS = ("grid", "oat", "lhs", "sobol", "morris")
+# KPI names a replication reports (analysis/kpis.py); tests check the two agree
+KPI_NAMES = ("throughput", "flow_time", "shipped", "demand", "backlog", "fill_rate", "order_lead_time",
+             "order_lead_time_p90", "on_time", "open_orders_at_end", "inventory", "stockout", "lane_shipped",
+             "wip", "supplier_delivered", "supplier_lead_time", "region_share", "crew_utilization")
 
 
 class Parameter(Spec):
@@ -126,6 +130,7 @@ class Sweep:
         self.axes: list[Axis] = []
         problems = []
         line = (lambda path: doc.line_of(("parameters", path))) if doc is not None else (lambda path: None)
+        source = source if doc is not None else "--vary"  # the short form: blame the flag
         for path, p in spec.parameters.items():
             try:
                 current = get_path(base.data, path)
@@ -134,20 +139,52 @@ class Sweep:
                                         f"expected a path in the scenario, got {exc}"))
                 continue
             try:
-                self.axes.append(Axis(path, p, current if not isinstance(current, (dict, list)) else None))
+                axis = Axis(path, p, current if not isinstance(current, (dict, list)) else None)
             except Exception as exc:  # noqa: BLE001 - unit errors become located problems
                 what = getattr(exc, "expected", None)
                 text = (f"expected {what} for every value, like the first one, got {p.high if p.values is None else p.values!r}"
                         if what else str(exc))
                 problems.append(Problem(source, line(path), f"parameters.{path}", text))
+                continue
+            if axis.values is None and axis.low > axis.high:
+                problems.append(Problem(source, line(path), f"parameters.{path}",
+                                        f"expected low <= high, got low {p.low!r} above high {p.high!r}"))
+            self.axes.append(axis)
+        problems.extend(_design_problems(spec, source, doc))
         if problems:
             raise ScenarioError(problems)
+
+
+def _design_problems(spec: SweepSpec, source: str, doc: Document | None) -> list[Problem]:
+    """What the design itself gets wrong: a Sobol count that is not a power of 2, unknown KPIs.
+    Without a sweep file (`--vary`) the flags are named instead of lines."""
+    def where(path: tuple, flag: str) -> tuple[str, int | None]:
+        return (source, doc.line_of(path)) if doc is not None else (flag, None)
+
+    problems = []
+    n = spec.samples
+    if spec.method == "sobol" and n & (n - 1):
+        file, line = where(("samples",), "--samples")
+        problems.append(Problem(file, line, "samples", f"expected a power of 2 for a sobol design "
+                                                       f"(e.g. {1 << (n.bit_length() - 1)} or {1 << n.bit_length()}), got {n}"))
+    for i, kpi in enumerate(spec.kpis):
+        name = kpi.partition(":")[0]
+        if name not in KPI_NAMES:
+            import difflib
+            close = difflib.get_close_matches(name, KPI_NAMES, n=1)
+            hint = f"; did you mean {close[0]!r}?" if close else f" (one of {', '.join(KPI_NAMES)})"
+            file, line = where(("kpis", i), "--kpi")
+            problems.append(Problem(file, line, f"kpis.{i}", f"expected a KPI name, got {kpi!r}{hint}"))
+    return problems
 
 
 def load_sweep(path: str | Path) -> Sweep:
     doc = load_yaml_file(path)
     if doc.data is None:
         raise ScenarioError([Problem(str(path), None, "", "expected a sweep (scenario, method, parameters), got an empty file")])
+    if isinstance(doc.data, dict) and "sites" in doc.data and not is_sweep_data(doc.data):
+        raise ScenarioError([Problem(str(path), 1, "", "expected a sweep file (scenario, method, parameters), got a "
+                                                       "scenario; vary it with --vary PATH=LOW:HIGH[:STEPS]")])
     spec = validate_model(SweepSpec, doc.data, doc)
     base_path = (Path(path).parent / spec.scenario)
     base = load_scenario(base_path)
@@ -157,15 +194,20 @@ def load_sweep(path: str | Path) -> Sweep:
 def sweep_from_args(scenario: str | Path, vary: list[str], method: str, reps: int, samples: int, seed: int | None,
                     kpis: list[str]) -> Sweep:
     """The short form: `rackline sweep SCENARIO --vary PATH=LOW:HIGH[:STEPS] ...`."""
-    import yaml
+    from rackline.scenario.paths import flag_label, parse_value
     params, problems = {}, []
     for v in vary:
         path, _, rng = v.partition("=")
         parts = rng.split(":")
-        if not path or len(parts) not in (2, 3):
-            problems.append(Problem("--vary", None, path, f"expected PATH=LOW:HIGH[:STEPS], got {v!r}"))
+        label = flag_label("--vary", v)
+        if not path.strip() or len(parts) not in (2, 3) or (len(parts) == 3 and not parts[2].strip().isdigit()):
+            problems.append(Problem(label, None, path.strip(), "expected PATH=LOW:HIGH[:STEPS] with STEPS a whole number"))
             continue
-        low, high = (yaml.safe_load(x) for x in parts[:2])
+        try:
+            low, high = (parse_value(x, label, path.strip()) for x in parts[:2])
+        except ScenarioError as exc:
+            problems.extend(exc.problems)
+            continue
         params[path.strip()] = {"low": low, "high": high, **({"steps": int(parts[2])} if len(parts) == 3 else {})}
     if problems:
         raise ScenarioError(problems)
