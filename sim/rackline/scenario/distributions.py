@@ -10,14 +10,17 @@ The same classes serve durations (parameters in hours) and counts (plain numbers
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from typing import Annotated, Any, Generic, Literal, TypeVar
+
+from typing_extensions import Self
 
 import numpy as np
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, model_validator
 
 from rackline.scenario.values import Duration, Number, expected
 
-P = TypeVar("P")
+P = TypeVar("P", bound=float)   # hours (durations) or plain numbers (counts)
 
 
 class _Dist(BaseModel, Generic[P]):
@@ -37,21 +40,21 @@ class Fixed(_Dist[P]):
     dist: Literal["fixed"]
     value: P
 
-    def mean(self): return float(self.value)
-    def variance(self): return 0.0
-    def draw(self, rng, n): return np.full(n, float(self.value))
+    def mean(self) -> float: return float(self.value)
+    def variance(self) -> float: return 0.0
+    def draw(self, rng: np.random.Generator, n: int) -> np.ndarray: return np.full(n, float(self.value))
 
 
 class Exponential(_Dist[P]):
     dist: Literal["exponential"]
     mean_: P = Field(alias="mean")
 
-    def mean(self): return float(self.mean_)
-    def variance(self): return float(self.mean_) ** 2
-    def draw(self, rng, n): return rng.exponential(float(self.mean_), n)
+    def mean(self) -> float: return float(self.mean_)
+    def variance(self) -> float: return float(self.mean_) ** 2
+    def draw(self, rng: np.random.Generator, n: int) -> np.ndarray: return rng.exponential(float(self.mean_), n)
 
     @model_validator(mode="after")
-    def _positive(self):
+    def _positive(self) -> Self:
         if self.mean_ <= 0:
             raise expected("mean > 0")
         return self
@@ -62,12 +65,12 @@ class Uniform(_Dist[P]):
     low: P
     high: P
 
-    def mean(self): return (self.low + self.high) / 2
-    def variance(self): return (self.high - self.low) ** 2 / 12
-    def draw(self, rng, n): return rng.uniform(self.low, self.high, n)
+    def mean(self) -> float: return (self.low + self.high) / 2
+    def variance(self) -> float: return (self.high - self.low) ** 2 / 12
+    def draw(self, rng: np.random.Generator, n: int) -> np.ndarray: return rng.uniform(self.low, self.high, n)
 
     @model_validator(mode="after")
-    def _ordered(self):
+    def _ordered(self) -> Self:
         if not 0 <= self.low <= self.high:
             raise expected("0 <= low <= high")
         return self
@@ -79,17 +82,17 @@ class Triangular(_Dist[P]):
     mode: P
     high: P
 
-    def mean(self): return (self.low + self.mode + self.high) / 3
-    def variance(self):
+    def mean(self) -> float: return (self.low + self.mode + self.high) / 3
+    def variance(self) -> float:
         a, c, b = self.low, self.mode, self.high
         return (a * a + b * b + c * c - a * b - a * c - b * c) / 18
-    def draw(self, rng, n):
+    def draw(self, rng: np.random.Generator, n: int) -> np.ndarray:
         if self.high == self.low:
             return np.full(n, float(self.low))
         return rng.triangular(self.low, self.mode, self.high, n)
 
     @model_validator(mode="after")
-    def _ordered(self):
+    def _ordered(self) -> Self:
         if not 0 <= self.low <= self.mode <= self.high:
             raise expected("0 <= low <= mode <= high")
         return self
@@ -102,17 +105,17 @@ class Normal(_Dist[P]):
     mean_: P = Field(alias="mean")
     sd: P
 
-    def _alpha(self):
+    def _alpha(self) -> float:
         return -self.mean_ / self.sd if self.sd > 0 else -math.inf
 
-    def mean(self):
+    def mean(self) -> float:
         if self.sd == 0:
             return float(self.mean_)
         a = self._alpha()
         pdf = math.exp(-a * a / 2) / math.sqrt(2 * math.pi)
         return self.mean_ + self.sd * pdf / (1 - _phi(a))
 
-    def variance(self):
+    def variance(self) -> float:
         if self.sd == 0:
             return 0.0
         a = self._alpha()
@@ -120,7 +123,7 @@ class Normal(_Dist[P]):
         lam = pdf / (1 - _phi(a))
         return self.sd ** 2 * (1 + a * lam - lam * lam)
 
-    def draw(self, rng, n):
+    def draw(self, rng: np.random.Generator, n: int) -> np.ndarray:
         x = rng.normal(self.mean_, self.sd, n)
         bad = x < 0
         while bad.any():
@@ -129,7 +132,7 @@ class Normal(_Dist[P]):
         return x
 
     @model_validator(mode="after")
-    def _valid(self):
+    def _valid(self) -> Self:
         if self.mean_ <= 0 or self.sd < 0:
             raise expected("mean > 0 and sd >= 0")
         return self
@@ -142,14 +145,14 @@ class LogNormal(_Dist[P]):
     mean_: P = Field(alias="mean")
     cv: Number
 
-    def mean(self): return float(self.mean_)
-    def variance(self): return (self.cv * self.mean_) ** 2
-    def draw(self, rng, n):
+    def mean(self) -> float: return float(self.mean_)
+    def variance(self) -> float: return (self.cv * self.mean_) ** 2
+    def draw(self, rng: np.random.Generator, n: int) -> np.ndarray:
         s2 = math.log1p(self.cv ** 2)
         return rng.lognormal(math.log(self.mean_) - s2 / 2, math.sqrt(s2), n)
 
     @model_validator(mode="after")
-    def _valid(self):
+    def _valid(self) -> Self:
         if self.mean_ <= 0 or self.cv < 0:
             raise expected("mean > 0 and cv >= 0")
         return self
@@ -162,16 +165,16 @@ class Gamma(_Dist[P]):
     mean_: P = Field(alias="mean")
     cv: Number
 
-    def mean(self): return float(self.mean_)
-    def variance(self): return (self.cv * self.mean_) ** 2
-    def draw(self, rng, n):
+    def mean(self) -> float: return float(self.mean_)
+    def variance(self) -> float: return (self.cv * self.mean_) ** 2
+    def draw(self, rng: np.random.Generator, n: int) -> np.ndarray:
         if self.cv == 0:
             return np.full(n, float(self.mean_))
         k = 1 / self.cv ** 2
         return rng.gamma(k, self.mean_ / k, n)
 
     @model_validator(mode="after")
-    def _valid(self):
+    def _valid(self) -> Self:
         if self.mean_ <= 0 or self.cv < 0:
             raise expected("mean > 0 and cv >= 0")
         return self
@@ -182,14 +185,14 @@ class Weibull(_Dist[P]):
     shape: Number
     scale: P
 
-    def mean(self): return self.scale * math.gamma(1 + 1 / self.shape)
-    def variance(self):
+    def mean(self) -> float: return self.scale * math.gamma(1 + 1 / self.shape)
+    def variance(self) -> float:
         g1, g2 = math.gamma(1 + 1 / self.shape), math.gamma(1 + 2 / self.shape)
         return self.scale ** 2 * (g2 - g1 * g1)
-    def draw(self, rng, n): return self.scale * rng.weibull(self.shape, n)
+    def draw(self, rng: np.random.Generator, n: int) -> np.ndarray: return self.scale * rng.weibull(self.shape, n)
 
     @model_validator(mode="after")
-    def _valid(self):
+    def _valid(self) -> Self:
         if self.shape <= 0 or self.scale <= 0:
             raise expected("shape > 0 and scale > 0")
         return self
@@ -202,20 +205,20 @@ class Empirical(_Dist[P]):
     values: list[P]
     weights: list[Number] | None = None
 
-    def _p(self):
+    def _p(self) -> np.ndarray:
         if self.weights is None:
             return np.full(len(self.values), 1 / len(self.values))
         w = np.asarray(self.weights, float)
-        return w / w.sum()
+        return np.asarray(w / w.sum(), dtype=float)
 
-    def mean(self): return float(np.dot(self._p(), self.values))
-    def variance(self):
+    def mean(self) -> float: return float(np.dot(self._p(), self.values))
+    def variance(self) -> float:
         v = np.asarray(self.values, float)
         return float(np.dot(self._p(), (v - self.mean()) ** 2))
-    def draw(self, rng, n): return rng.choice(np.asarray(self.values, float), n, p=self._p())
+    def draw(self, rng: np.random.Generator, n: int) -> np.ndarray: return rng.choice(np.asarray(self.values, float), n, p=self._p())
 
     @model_validator(mode="after")
-    def _valid(self):
+    def _valid(self) -> Self:
         if not self.values:
             raise expected("at least one value")
         if any(v < 0 for v in self.values):
@@ -233,7 +236,7 @@ def _phi(x: float) -> float:
 DIST_NAMES = ("fixed", "exponential", "uniform", "triangular", "normal", "lognormal", "gamma", "weibull", "empirical")
 
 
-def _shorthand(kind: str):
+def _shorthand(kind: str) -> BeforeValidator:
     """`2 h` (or `3` for counts) means a fixed value; a mapping must name its `dist`."""
 
     def convert(v: Any) -> Any:
@@ -248,12 +251,14 @@ def _shorthand(kind: str):
     return BeforeValidator(convert)
 
 
-def _union(p):
-    return Annotated[Fixed[p] | Exponential[p] | Uniform[p] | Triangular[p] | Normal[p] | LogNormal[p] | Gamma[p] | Weibull[p] | Empirical[p], Field(discriminator="dist")]
-
-
-DurationDist = Annotated[_union(Duration), _shorthand("duration")]
-CountDist = Annotated[_union(Number), _shorthand("count")]
+DurationDist = Annotated[
+    Fixed[Duration] | Exponential[Duration] | Uniform[Duration] | Triangular[Duration] | Normal[Duration]
+    | LogNormal[Duration] | Gamma[Duration] | Weibull[Duration] | Empirical[Duration],
+    Field(discriminator="dist"), _shorthand("duration")]
+CountDist = Annotated[
+    Fixed[Number] | Exponential[Number] | Uniform[Number] | Triangular[Number] | Normal[Number]
+    | LogNormal[Number] | Gamma[Number] | Weibull[Number] | Empirical[Number],
+    Field(discriminator="dist"), _shorthand("count")]
 
 
 class Blocks:
@@ -262,8 +267,8 @@ class Blocks:
 
     __slots__ = ("_draw", "_buf", "_i")
 
-    def __init__(self, draw, block: int = 512):
-        self._draw = lambda: draw(block).tolist()
+    def __init__(self, draw: Callable[[int], np.ndarray], block: int = 512) -> None:
+        self._draw: Callable[[], list[float]] = lambda: draw(block).tolist()
         self._buf: list[float] = []
         self._i = 0
 
@@ -283,7 +288,7 @@ class Sampler(Blocks):
 
     BLOCK = 512
 
-    def __init__(self, dist: _Dist, rng: np.random.Generator):
+    def __init__(self, dist: _Dist[Any], rng: np.random.Generator) -> None:
         super().__init__(lambda n: dist.draw(rng, n), self.BLOCK)
         self._fixed = float(dist.value) if isinstance(dist, Fixed) else None
 
