@@ -17,7 +17,7 @@ class StopSignals:
     manager; the previous handlers come back after).
 
     A signal that lands where an exception would be lost or corrupted (see
-    `_unsafe_to_raise`) is delivered again 50 ms later.
+    `unsafe_to_raise`) is delivered again 50 ms later.
     """
 
     def __init__(self) -> None:
@@ -46,7 +46,7 @@ class StopSignals:
         if os.getpid() != self.pid or self.raised:  # a worker before its initializer ran, or stopping already
             return
         self.received = signum
-        if _unsafe_to_raise(frame):
+        if unsafe_to_raise(frame):
             if self.redeliver is None or not self.redeliver.is_alive():
                 self.redeliver = threading.Timer(0.05, os.kill, (self.pid, signum))
                 self.redeliver.daemon = True
@@ -61,7 +61,7 @@ class StopSignals:
         return 128 + int(self.received or signal.SIGINT)
 
 
-def _unsafe_to_raise(frame: FrameType | None) -> bool:
+def unsafe_to_raise(frame: FrameType | None) -> bool:
     """Whether an exception raised at `frame` would be lost or corrupted: inside a C
     extension's initialisation (it becomes "ImportError: initialization failed"), inside
     the fork of a worker (at-fork hooks such as logging's ignore exceptions: Ctrl-C was
