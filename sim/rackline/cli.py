@@ -1,5 +1,6 @@
 """The `rackline` command line. Each command is a function returning an exit code:
-0 ok, 1 the run failed (a saved traceback says why), 2 bad input, 130 interrupted.
+0 ok, 1 the run failed (a saved traceback says why), 2 bad input, 130 interrupted
+(Ctrl-C), 143 terminated (SIGTERM).
 
 Heavy libraries (pandas, matplotlib) are imported inside commands, so `--help`
 answers at once.
@@ -483,81 +484,11 @@ def _save_traceback() -> str:
     return path
 
 
-class _Signals:
-    """SIGINT and SIGTERM both stop the command through KeyboardInterrupt, so one path
-    (cancel workers, remove the partial folder, keep sweep tasks) serves Ctrl-C, `timeout`
-    and schedulers; only the exit code differs (130, 143).
-
-    A signal that lands where an exception would be lost or corrupted (see
-    `_unsafe_to_raise`) is delivered again 50 ms later.
-    """
-
-    def __init__(self) -> None:
-        self.received: int | None = None
-        self.pid = os.getpid()
-        self.saved: dict = {}
-        self.raised = False      # stopping already: later signals change nothing
-        self.redeliver = None    # the timer that delivers a deferred signal again
-
-    def __enter__(self) -> _Signals:
-        import signal
-        import threading
-        if threading.current_thread() is threading.main_thread():
-            for sig in (signal.SIGINT, signal.SIGTERM):
-                self.saved[sig] = signal.signal(sig, self.handle)
-        return self
-
-    def __exit__(self, *exc) -> None:
-        import signal
-        self.raised = True
-        if self.redeliver is not None:
-            self.redeliver.cancel()
-        for sig, old in self.saved.items():
-            signal.signal(sig, old)
-
-    def handle(self, signum: int, frame) -> None:
-        if os.getpid() != self.pid or self.raised:  # a worker before its initializer ran, or stopping already
-            return
-        self.received = signum
-        if _unsafe_to_raise(frame):
-            if self.redeliver is None or not self.redeliver.is_alive():
-                import threading
-                self.redeliver = threading.Timer(0.05, os.kill, (self.pid, signum))
-                self.redeliver.daemon = True
-                self.redeliver.start()
-            return
-        self.raised = True
-        raise KeyboardInterrupt
-
-    def exit_code(self) -> int:
-        import signal
-        return EXIT_TERMINATED if self.received == signal.SIGTERM else EXIT_INTERRUPTED
-
-
-def _unsafe_to_raise(frame) -> bool:
-    """Whether an exception raised at `frame` would be lost or corrupted: inside a C
-    extension's initialisation (it becomes "ImportError: initialization failed"), inside
-    the fork of a worker (at-fork hooks such as logging's ignore exceptions: Ctrl-C was
-    lost) or inside a finaliser (`__del__` errors are ignored too)."""
-    from importlib.machinery import ExtensionFileLoader
-    if frame is not None and frame.f_code.co_name == "__del__":
-        return True
-    top = frame
-    while frame is not None:
-        code = frame.f_code
-        if code.co_name in ("create_module", "exec_module") and \
-                isinstance(frame.f_locals.get("self"), ExtensionFileLoader):
-            return True
-        if frame is not top and code.co_name == "_launch" and code.co_filename.endswith("popen_fork.py"):
-            return True
-        frame = frame.f_back
-    return False
-
-
 def main(argv: list[str] | None = None) -> int:
     """Entry point: never shows a traceback for bad input; saves one for crashes."""
     from rackline.errors import RacklineError, RunInterrupted
-    with _Signals() as signals:
+    from rackline.signals import StopSignals
+    with StopSignals() as signals:
         try:
             rv = cli.main(args=argv, prog_name="rackline", standalone_mode=False)
             return rv if isinstance(rv, int) else EXIT_OK

@@ -1,0 +1,81 @@
+"""Ctrl-C and SIGTERM, handled alike for the command line.
+
+Both stop the command through KeyboardInterrupt, so one path (cancel workers, remove
+the partial folder, keep sweep tasks) serves a person at the terminal, `timeout` and
+schedulers alike; only the exit code differs.
+"""
+from __future__ import annotations
+
+import os
+import threading
+from types import FrameType
+from typing import Any
+
+
+class StopSignals:
+    """Turns SIGINT and SIGTERM into KeyboardInterrupt while a command runs (a context
+    manager; the previous handlers come back after).
+
+    A signal that lands where an exception would be lost or corrupted (see
+    `unsafe_to_raise`) is delivered again 50 ms later.
+    """
+
+    def __init__(self) -> None:
+        self.received: int | None = None
+        self.pid = os.getpid()
+        self.saved: dict[int, Any] = {}
+        self.raised = False      # stopping already: later signals change nothing
+        self.redeliver: threading.Timer | None = None  # delivers a deferred signal again
+
+    def __enter__(self) -> "StopSignals":
+        import signal
+        if threading.current_thread() is threading.main_thread():
+            for sig in (signal.SIGINT, signal.SIGTERM):
+                self.saved[sig] = signal.signal(sig, self.handle)
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        import signal
+        self.raised = True
+        if self.redeliver is not None:
+            self.redeliver.cancel()
+        for sig, old in self.saved.items():
+            signal.signal(sig, old)
+
+    def handle(self, signum: int, frame: FrameType | None) -> None:
+        if os.getpid() != self.pid or self.raised:  # a worker before its initializer ran, or stopping already
+            return
+        self.received = signum
+        if unsafe_to_raise(frame):
+            if self.redeliver is None or not self.redeliver.is_alive():
+                self.redeliver = threading.Timer(0.05, os.kill, (self.pid, signum))
+                self.redeliver.daemon = True
+                self.redeliver.start()
+            return
+        self.raised = True
+        raise KeyboardInterrupt
+
+    def exit_code(self) -> int:
+        """130 for Ctrl-C (SIGINT), 143 for SIGTERM: 128 + the signal, as shells report."""
+        import signal
+        return 128 + int(self.received or signal.SIGINT)
+
+
+def unsafe_to_raise(frame: FrameType | None) -> bool:
+    """Whether an exception raised at `frame` would be lost or corrupted: inside a C
+    extension's initialisation (it becomes "ImportError: initialization failed"), inside
+    the fork of a worker (at-fork hooks such as logging's ignore exceptions: Ctrl-C was
+    lost) or inside a finaliser (`__del__` errors are ignored too)."""
+    from importlib.machinery import ExtensionFileLoader
+    if frame is not None and frame.f_code.co_name == "__del__":
+        return True
+    top = frame
+    while frame is not None:
+        code = frame.f_code
+        if code.co_name in ("create_module", "exec_module") and \
+                isinstance(frame.f_locals.get("self"), ExtensionFileLoader):
+            return True
+        if frame is not top and code.co_name == "_launch" and code.co_filename.endswith("popen_fork.py"):
+            return True
+        frame = frame.f_back
+    return False
