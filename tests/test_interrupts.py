@@ -141,6 +141,7 @@ def test_a_signal_where_raising_is_unsafe_is_delivered_again(monkeypatch):
 
 def test_finalisers_are_unsafe_places_to_raise():
     import sys
+
     from rackline.signals import unsafe_to_raise
     seen = []
 

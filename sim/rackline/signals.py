@@ -27,7 +27,7 @@ class StopSignals:
         self.raised = False      # stopping already: later signals change nothing
         self.redeliver: threading.Timer | None = None  # delivers a deferred signal again
 
-    def __enter__(self) -> "StopSignals":
+    def __enter__(self) -> StopSignals:
         import signal
         if threading.current_thread() is threading.main_thread():
             for sig in (signal.SIGINT, signal.SIGTERM):

@@ -12,7 +12,7 @@ import pandas as pd
 
 from rackline.analysis.intervals import CONFIDENCE, Range, interval, range_of_group, t_half_width, t_quantile
 
-__all__ = ["CONFIDENCE", "t_half_width", "t_quantile", "summarize", "paired_difference", "mser5",
+__all__ = ["CONFIDENCE", "t_half_width", "t_quantile", "summarize", "paired_difference",
            "replications_needed", "welch"]
 
 SUMMARY_COLUMNS = ["mean", "ci_low", "ci_high", "half_width", "n", "ci_method", "ci_note"]

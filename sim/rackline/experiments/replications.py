@@ -91,7 +91,7 @@ def simulate(loaded: Loaded, reps: list[int], seed: int, jobs: int = 1,
         if own and ex is not None:
             ex.shutdown(wait=False, cancel_futures=True)
             own = False
-        raise RunInterrupted(f"stopped after {len(out)} of {len(reps)} replications; no results were written")
+        raise RunInterrupted(f"stopped after {len(out)} of {len(reps)} replications; no results were written") from None
     finally:
         if own and ex is not None:
             ex.shutdown(wait=True, cancel_futures=True)

@@ -21,7 +21,7 @@ def _csv(df: pd.DataFrame, path: Path) -> None:
 def experiments(design) -> pd.DataFrame:
     rows = []
     for i, (x, ov) in enumerate(zip(design.X, design.overrides)):
-        row = {"point": i}
+        row: dict[str, object] = {"point": i}
         row.update({name: v for name, v in zip(design.names, x)})
         row["overrides"] = "; ".join(f"{k}={v}" for k, v in ov.items()) or "(base scenario)"
         rows.append(row)

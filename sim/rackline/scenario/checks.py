@@ -5,6 +5,7 @@ Each returns `(path tuple, message)` pairs so the loader can locate them in the 
 from __future__ import annotations
 
 from collections import defaultdict
+from typing import Any
 
 from rackline.scenario.distributions import Fixed
 from rackline.scenario.model import Scenario
@@ -50,7 +51,7 @@ def check_scenario(sc: Scenario) -> list[tuple[tuple, str]]:
                 if not src.get((site_name, need)):
                     problems.append((inputs_path + (need,), f"expected item {need!r} to be {where} at site "
                                                             f"{site_name!r}, got no source"))
-        crews = [(base + ("crew", "pool"), st.crew)]
+        crews: list[tuple[tuple[str, ...], Any]] = [(base + ("crew", "pool"), st.crew)]
         if st.failures and st.failures.repair_crew:
             crews.append((base + ("failures", "repair_crew", "pool"), st.failures.repair_crew))
         for path, crew in crews:
@@ -121,13 +122,13 @@ def _floods(sc: Scenario) -> list[tuple[tuple, str]]:
                                   "a review interval")
     for name, lane in sc.lanes.items():
         at_least_a_second(("lanes", name, "every"), lane.every, "a departure interval")
-    for name, d in sc.disruptions.items():
-        if d.every is not None:
-            at_least_a_second(("disruptions", name, "every"), d.every.mean(), "a mean time between disruptions")
+    for name, dis in sc.disruptions.items():
+        if dis.every is not None:
+            at_least_a_second(("disruptions", name, "every"), dis.every.mean(), "a mean time between disruptions")
     for name, d in sc.demand.items():
         if d.interarrival is not None:
             at_least_a_second(("demand", name, "interarrival"), d.interarrival.mean(), "a mean time between orders")
-        rates = [(("demand", name, "rate"), d.rate)] + [
+        rates: list[tuple[tuple[str | int, ...], float | None]] = [(("demand", name, "rate"), d.rate)] + [
             (("demand", name, "schedule", i, "rate"), p.rate) for i, p in enumerate(d.schedule or [])]
         for path, rate in rates:
             if rate is not None and rate > 1 / SECOND:

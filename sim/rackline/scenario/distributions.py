@@ -13,10 +13,9 @@ import math
 from collections.abc import Callable
 from typing import Annotated, Any, Generic, Literal, TypeVar
 
-from typing_extensions import Self
-
 import numpy as np
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, model_validator
+from typing_extensions import Self
 
 from rackline.scenario.values import Duration, Number, expected
 

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import difflib
 import typing
+from collections.abc import Sequence
 from typing import Any
 
 from pydantic import BaseModel
@@ -68,7 +69,7 @@ def _model_at(root: type[BaseModel], data: Any, path: tuple) -> type[BaseModel] 
         candidates = nxt
     models = [c for c in candidates if isinstance(c, type) and issubclass(c, BaseModel)]
     if len(models) > 1 and isinstance(node, dict) and "dist" in node:  # pick the named distribution
-        models = [m for m in models if node["dist"] in str(m.model_fields.get("dist").annotation)] or models
+        models = [m for m in models if node["dist"] in str(getattr(m.model_fields.get("dist"), "annotation", ""))] or models
     return models[0] if models else None
 
 
@@ -76,7 +77,7 @@ def _keys_of(model: type[BaseModel]) -> list[str]:
     return [f.alias or name for name, f in model.model_fields.items()]
 
 
-def to_problems(errors: list[dict], doc: Document, data: Any, root: type[BaseModel]) -> list[Problem]:
+def to_problems(errors: Sequence[Any], doc: Document, data: Any, root: type[BaseModel]) -> list[Problem]:
     problems: dict[tuple, Problem] = {}
     for err in errors:
         path = _walk_loc(data, tuple(err["loc"]))

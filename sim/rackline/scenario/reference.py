@@ -4,11 +4,12 @@
 """
 from __future__ import annotations
 
+from pydantic import BaseModel
 from pydantic_core import PydanticUndefined
 
 from rackline.scenario import model as m
 
-SECTIONS = [
+SECTIONS: list[tuple[str, type[BaseModel]]] = [
     ("run", m.RunSettings), ("items.<name>", m.Item), ("calendars.<name>", m.Calendar),
     ("calendars.<name>.shifts[]", m.Shift), ("calendars.<name>.holidays[]", m.Holiday),
     ("sites.<name>", m.Site), ("sites.<site>.stations.<name>", m.Station),
@@ -29,7 +30,7 @@ def _type_name(prop: dict) -> str:
     """A reader's name for a property's JSON Schema."""
     from rackline.units import DURATION_PATTERN, RATE_PATTERN
     if "anyOf" in prop or "oneOf" in prop:
-        options = [o for o in prop.get("anyOf", prop.get("oneOf")) if o.get("type") != "null"]
+        options = [o for o in prop.get("anyOf", prop.get("oneOf")) or [] if o.get("type") != "null"]
         if any("Fixed" in o.get("$ref", "") for o in options) or any("discriminator" in o for o in options):
             return "distribution"
         names = [_type_name(o) for o in options]
@@ -42,7 +43,7 @@ def _type_name(prop: dict) -> str:
         return f"`{prop['const']}`"
     t = prop.get("type")
     if t == "string":
-        return {DURATION_PATTERN: "duration", RATE_PATTERN: "rate"}.get(prop.get("pattern"), "text")
+        return {DURATION_PATTERN: "duration", RATE_PATTERN: "rate"}.get(prop.get("pattern") or "", "text")
     if t == "integer":
         return "whole number" + (" >= 1" if prop.get("minimum") == 1 else "")
     if t == "number":

@@ -15,10 +15,8 @@ import yaml
 
 from rackline.errors import Problem, ScenarioError
 
-try:  # the C loader is ~10x faster; fall back when libyaml is missing
-    _Loader = yaml.CSafeLoader  # type: ignore[attr-defined]
-except AttributeError:  # pragma: no cover
-    _Loader = yaml.SafeLoader
+# the C loader is ~10x faster; fall back when libyaml is missing
+_Loader: type[yaml.SafeLoader] = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 
 MAX_BYTES = 2_000_000
 MAX_NODES = 200_000
@@ -103,7 +101,7 @@ class _Builder:
         try:
             return self.constructor.construct_object(node, deep=True)
         except yaml.YAMLError as exc:
-            self.fail(node, path, f"expected a plain value, got {node.value!r} ({exc.problem})")
+            self.fail(node, path, f"expected a plain value, got {node.value!r} ({getattr(exc, 'problem', exc)})")
         except Exception:  # noqa: BLE001 - the tag constructors raise ValueError, KeyError, ...
             tag = node.tag.replace("tag:yaml.org,2002:", "!!")
             self.fail(node, path, f"expected a value that fits its tag {tag}, got {node.value!r}")
@@ -139,7 +137,7 @@ def _check_depth(text: str, file: str) -> None:
         if isinstance(event, (yaml.SequenceStartEvent, yaml.MappingStartEvent)):
             depth += 1
             if depth > _PARSE_DEPTH:
-                raise ScenarioError([Problem(file, event.start_mark.line + 1, "",
+                raise ScenarioError([Problem(file, event.start_mark.line + 1 if event.start_mark else None, "",
                                              f"expected nesting at most {MAX_DEPTH} deep, got deeper")])
         elif isinstance(event, (yaml.SequenceEndEvent, yaml.MappingEndEvent)):
             depth -= 1
