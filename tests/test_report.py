@@ -54,3 +54,18 @@ def test_compare_and_sweep_folders_have_workbooks(tmp_path):
                  "--reps", "1", "--jobs", "1", "--out", str(sw), "--no-plots"]) == 0
     book = _same_numbers(sw, ["summary", "experiments"])
     assert any(n.startswith("tornado_") for n in book)
+
+
+def test_the_register_gives_the_unit_a_value_is_written_in(tmp_path):
+    from rackline.scenario import load_scenario
+    from rackline.scenario.assumptions import register
+    f = tmp_path / "u.yaml"
+    f.write_text("name: u\nitems: {a: {}}\nsites:\n  s:\n    stations:\n"
+                 "      st: {output: a, servers: 2, process_time: 3 d}\n"
+                 "demand:\n  d: {item: a, site: s, rate: 2 per day}\n")
+    reg = register(load_scenario(str(f))).set_index("path")
+    row = reg.loc["sites.s.stations.st.process_time"]
+    assert (row.value, row.unit, row.base_value, row.base_unit) == ("3 d", "d", 72.0, "h")
+    rate = reg.loc["demand.d.rate"]
+    assert (rate.value, rate.unit, rate.base_value, rate.base_unit) == ("2 per day", "per day", 14.0, "per week")
+    assert reg.loc["sites.s.stations.st.servers"][["unit", "base_unit"]].tolist() == ["servers", "servers"]
