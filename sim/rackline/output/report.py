@@ -163,6 +163,18 @@ def kpi_rows(kpis: pd.DataFrame) -> pd.DataFrame:
     })
 
 
+def differences_html(diffs: pd.DataFrame, scenario: Any) -> str:
+    """A compare's paired differences: the KPIs of interest (the scenario's question, else
+    throughput, fill rate and backlog) first, the rest folded away."""
+    numeric = {"diff", "ci_low", "ci_high", "half_width", "variance_reduction"}
+    first = is_of_interest(diffs, kpis_of_interest(scenario))
+    body = table(diffs[first], numeric) if first.any() else ""
+    rest = diffs[~first]
+    if len(rest):
+        body += details(f"The other {len(rest)} differences", table(rest, numeric), open_=not first.any())
+    return body
+
+
 def capacity_html(cap: pd.DataFrame, rows: int | None = None) -> str:
     """The capacity table (its top `rows` for the first screen, where only what binds is shown)."""
     shown = cap.head(rows) if rows else cap
