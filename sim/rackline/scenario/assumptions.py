@@ -26,14 +26,14 @@ NUMBER_UNITS = {
 }
 
 
-def _parent_key(path: tuple) -> str:
+def _parent_key(path: tuple[Any, ...]) -> str:
     for p in reversed(path):
         if isinstance(p, str):
             return p
     return ""
 
 
-def _unit_for(path: tuple, value: Any) -> tuple[str, float]:
+def _unit_for(path: tuple[Any, ...], value: Any) -> tuple[str, float]:
     if is_duration(value):
         return "h", parse_duration(value)
     if is_rate(value):
@@ -67,13 +67,13 @@ def register(loaded: Loaded) -> pd.DataFrame:
     base_unit (model units), note, has_note."""
     rows = []
 
-    def note_for(path: tuple) -> str:
+    def note_for(path: tuple[Any, ...]) -> str:
         for k in range(len(path), -1, -1):
             if path[:k] in loaded.notes:
                 return loaded.notes[path[:k]]
         return ""
 
-    def walk(node: Any, path: tuple) -> None:
+    def walk(node: Any, path: tuple[Any, ...]) -> None:
         if isinstance(node, dict):
             for k, v in node.items():
                 walk(v, path + (k,))
