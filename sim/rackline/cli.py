@@ -24,9 +24,10 @@ def _overrides(assignments: tuple[str, ...]) -> dict:
     return dict(parse_assignment(a) for a in assignments)
 
 
-def _progress(total: int, desc: str):
-    from tqdm import tqdm
-    return tqdm(total=total, desc=desc, unit="rep", file=sys.stderr, disable=None, leave=False)
+def _progress(total: int, desc: str, unit: str = "rep", initial: int = 0, jobs: int = 1):
+    """A bar on a terminal, a line every few seconds elsewhere (see output/progress.py)."""
+    from rackline.output.progress import Progress
+    return Progress(total, desc, unit, initial=initial, jobs=jobs)
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
@@ -196,10 +197,9 @@ def run(scenario, reps, seed, sets, out, jobs, precision, no_plots):
     loaded = load_scenario(scenario, _overrides(sets))
     dest = check_destination(out or default_out(loaded.scenario.name))
     n, _ = loaded.scenario.run.resolve(reps, seed)
-    bar = _progress(n, f"{loaded.scenario.name}")
+    bar = _progress(n, f"{loaded.scenario.name}", jobs=jobs)
     try:
-        res = run_replications(loaded, reps, jobs, seed, precision, progress=bar.update,
-                               on_total=lambda t: setattr(bar, "total", t) or bar.refresh())
+        res = run_replications(loaded, reps, jobs, seed, precision, progress=bar.update, on_total=bar.set_total)
     finally:
         bar.close()
     from rackline.output.headline import headline
@@ -273,7 +273,7 @@ def compare(scenarios, variant_specs, sets, reps, seed, jobs, out, no_plots):
         raise ScenarioError([Problem("compare", None, "", "expected two or more scenarios (or --variant)")])
     dest = check_destination(out or default_out("compare"))
     n = loaded[0][1].scenario.run.resolve(reps, seed)[0] * len(loaded)
-    bar = _progress(n, "compare")
+    bar = _progress(n, "compare", jobs=jobs)
     try:
         cmp = run_compare(loaded, reps, jobs, seed, progress=bar.update)
     finally:
@@ -342,14 +342,14 @@ def sweep(file, vary, method, reps, samples, kpis, seed, jobs, scheduler, out, r
         if not sys.stdin.isatty():
             raise click.UsageError(f"{n} runs is a large design; add --yes to run it without a prompt")
         click.confirm("Run it?", abort=True)
-    from tqdm import tqdm
-    bar = tqdm(total=n, desc=sw.name, unit="run", file=sys.stderr, disable=None)
+    done = 0
     if resume:
         from rackline.experiments.sweep.store import Store
         if (folder / "sweep.db").exists():
             st = Store(folder / "sweep.db")
-            bar.update(len(st.done()))
+            done = len(st.done())
             st.close()
+    bar = _progress(n, sw.name, "run", initial=done, jobs=jobs)
     try:
         outcome = run_sweep(sw, folder, jobs, scheduler, resume, progress=bar.update, plots=not no_plots)
     finally:
@@ -461,8 +461,7 @@ def optimize(file, jobs, trials, out, resume, no_plots):
     n = trials or problem.spec.trials
     click.echo(f"Optimize {problem.name}: {len(problem.variables)} variables, {len(problem.constraints)} "
                f"constraints, {n} trials x {problem.spec.replications} replications -> {folder}")
-    from tqdm import tqdm
-    bar = tqdm(total=n, desc=problem.name, unit="trial", file=sys.stderr, disable=None)
+    bar = _progress(n, problem.name, "trial", jobs=jobs)
     try:
         outcome = run_optimize(problem, folder, jobs, trials, resume, progress=bar.update, plots=not no_plots)
     finally:

@@ -89,9 +89,9 @@ def is_rate(value: object) -> bool:
 
 
 
-def format_hours(hours: float) -> str:
+def format_hours(hours: float, digits: int = 4) -> str:
     """A readable duration for reports: the largest unit that gives a number >= 1."""
     for unit, size in (("w", HOURS_PER_WEEK), ("d", 24.0), ("h", 1.0), ("min", 1 / 60)):
         if abs(hours) >= size:
-            return f"{hours / size:.4g} {unit}"
-    return f"{hours * 3600:.4g} s"
+            return f"{hours / size:.{digits}g} {unit}"
+    return f"{hours * 3600:.{digits}g} s"

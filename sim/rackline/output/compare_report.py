@@ -71,10 +71,10 @@ def draw(cmp) -> dict[str, bytes]:
 def report_html(cmp: Any, summary: list[str], images: dict[str, bytes], meta: dict[str, Any]) -> str:
     diffs = cmp.differences.assign(clear=cmp.differences.clear.map({True: "yes", False: "no"}))
     title = " vs ".join(cmp.names)
+    from rackline.output.report import differences_html
     sections = [
+        Section(f"Differences from {cmp.names[0]}", differences_html(diffs, cmp.runs[0].scenario)),
         Section("Plots", "".join(figure(k, v) for k, v in images.items())),
-        Section(f"Differences from {cmp.names[0]}",
-                table(diffs, {"diff", "ci_low", "ci_high", "half_width", "variance_reduction"})),
         Section("KPIs", table(cmp.kpis, {"mean", "ci_low", "ci_high", "half_width", "n"})),
         Section("What differs in the assumptions", table(cmp.assumptions)),
         Section("Manifest", manifest_block(meta)),

@@ -9,7 +9,11 @@ This is the one writer of results folders (run, compare and sweep):
 - `manifest` builds and `write_manifest` writes `manifest.json`, always last and
   always with the same facts, ending with `"complete": true`; `is_complete` reads it;
 - `write_file` replaces one file atomically (the sweep folder is built up over
-  time and resumed, so its files are replaced one by one, manifest last).
+  time and resumed, so its files are replaced one by one, manifest last);
+- `write_workbook` gathers the folder's tables for people (KPIs, stations, capacity,
+  assumptions, differences, sweep analysis) into `results.xlsx`, one sheet each:
+  planners share spreadsheets. `write_manifest` calls it, so every kind of folder
+  has one, written from the same CSVs it holds.
 """
 from __future__ import annotations
 
@@ -32,6 +36,7 @@ from typing import Any
 import yaml
 
 from rackline import FOOTER, __version__
+from rackline.analysis.capacity import capacity_table
 from rackline.analysis.stats import welch
 from rackline.errors import RacklineError
 from rackline.output.headline import headline
@@ -242,8 +247,47 @@ def manifest(kind: str, *, scenario_hash: str | dict[str, str], seed: int, repli
     return meta
 
 
+WORKBOOK = "results.xlsx"
+# sheets in this order first (when the folder has them), then the folder's other small tables
+SHEETS = ("kpis", "differences", "stations", "capacity", "assumptions", "assumptions_diff", "summary",
+          "experiments", "selection")
+NOT_SHEETS = {"timeseries", "replications", "station_metrics", "welch", "lead_times", "bottleneck_timeline",
+              "disruptions", "results", "errors", "trials"}
+MAX_SHEET_ROWS = 20_000
+
+
+def write_workbook(folder: str | Path) -> Path | None:
+    """`results.xlsx` with the folder's tables for people as sheets (read back from its CSVs,
+    so the workbook holds exactly their numbers); None if the folder has no such table."""
+    import io
+
+    import pandas as pd
+    folder = Path(folder)
+    csvs = {p.stem: p for p in sorted(folder.glob("*.csv"))}
+    names = [n for n in SHEETS if n in csvs] + [n for n in csvs if n not in SHEETS and n not in NOT_SHEETS]
+    tables = {}
+    for n in names:
+        try:
+            df = pd.read_csv(csvs[n])
+        except pd.errors.EmptyDataError:
+            continue
+        if len(df) <= MAX_SHEET_ROWS:
+            tables[n[:31]] = df                  # Excel's limit on sheet names
+    if not tables:
+        return None
+    buf = io.BytesIO()
+    with pd.ExcelWriter(buf, engine="openpyxl") as xl:
+        for n, df in tables.items():
+            df.to_excel(xl, sheet_name=n, index=False)
+    path = folder / WORKBOOK
+    write_file(path, buf.getvalue())
+    return path
+
+
 def write_manifest(folder: str | Path, meta: dict[str, Any]) -> Path:
-    """Write `manifest.json` (built by `manifest`); call it last, when everything else is on disk."""
+    """Write `results.xlsx` and then `manifest.json` (built by `manifest`); call it last, when
+    everything else is on disk."""
+    write_workbook(folder)
     path = Path(folder) / MANIFEST
     write_file(path, json.dumps(meta, indent=2, default=str))
     return path
@@ -275,6 +319,7 @@ def write_run(res, out: str | Path, command: list[str] | None = None, plots: boo
         res.kpis.to_csv(tmp / "kpis.csv", index=False)
         res.replications.to_csv(tmp / "replications.csv", index=False)
         res.ranking.to_csv(tmp / "stations.csv", index=False)
+        capacity_table(res.scenario).table.to_csv(tmp / "capacity.csv", index=False)
         res.stations.to_csv(tmp / "station_metrics.csv", index=False)
         res.timeseries.to_csv(tmp / "timeseries.csv", index=False)
         welch(res.timeseries).to_csv(tmp / "welch.csv", index=False)

@@ -7,19 +7,34 @@ saved, never from memory.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
 from rackline.output.folder import read_manifest, write_file
-from rackline.output.html import Section, figure, figure_png, manifest_block, num, page, table
+from rackline.output.html import (
+    MISSING,
+    Section,
+    details,
+    figure,
+    figure_png,
+    hours,
+    manifest_block,
+    page,
+    quantity,
+    table,
+)
 from rackline.units import WEEK
 
-PLOTS = ["flow", "throughput", "cumulative", "station_states", "bottleneck_share", "bottleneck_timeline",
+if TYPE_CHECKING:
+    from rackline.scenario.model import Scenario
+
+PLOTS = ["answer", "flow", "throughput", "cumulative", "station_states", "bottleneck_share",
+         "bottleneck_timeline",
          "inventory", "backlog", "lead_time", "welch"]
 
 
-def _scenario(folder: Path):
+def _scenario(folder: Path) -> Scenario:
     from rackline.experiments.task import validated
     from rackline.scenario.load import validate_data
     from rackline.scenario.yamlfile import load_yaml_file
@@ -27,7 +42,7 @@ def _scenario(folder: Path):
     return validated(doc.data) or validate_data(doc.data, doc)   # a run just validated it: once per process
 
 
-def figures(folder: str | Path, manifest: dict | None = None) -> dict[str, object]:
+def figures(folder: str | Path, manifest: dict[str, Any] | None = None) -> dict[str, object]:
     """name -> Figure for every plot a run folder supports."""
     from rackline.output import plots
     folder = Path(folder)
@@ -41,7 +56,9 @@ def figures(folder: str | Path, manifest: dict | None = None) -> dict[str, objec
     demand_of: dict[str, list[str]] = {}
     for dname, d in sc.demand.items():
         demand_of.setdefault(d.item, []).append(dname)
+    from rackline.output.plots.answer import demand_output_plot
     figs = {
+        "answer": demand_output_plot(ts, name, demand_of, warmup_w),
         "flow": plots.flow_picture(sc, kpis, table, name),
         "throughput": plots.throughput_plot(ts, name, demand_of, warmup_w),
         "cumulative": plots.cumulative_plot(ts, name, demand_of),
@@ -65,7 +82,7 @@ def figures(folder: str | Path, manifest: dict | None = None) -> dict[str, objec
     return figs
 
 
-def render_folder(folder: str | Path, manifest: dict | None = None) -> list[Path]:
+def render_folder(folder: str | Path, manifest: dict[str, Any] | None = None) -> list[Path]:
     """Draw every plot into folder/plots/ and write folder/report.html; returns the files."""
     folder = Path(folder)
     (folder / "plots").mkdir(exist_ok=True)
@@ -84,6 +101,8 @@ def render_folder(folder: str | Path, manifest: dict | None = None) -> list[Path
 
 
 CAPTIONS = {
+    "answer": "Weekly output against weekly demand (95% CI band across replications); red: weeks where demand "
+              "exceeds output. Below: the backlog that gap builds.",
     "flow": "The network with average flows. Suppliers are colored by region; the starred station is the bottleneck.",
     "throughput": "Weekly output per product with a 95% confidence band across replications; dashed: orders.",
     "cumulative": "Cumulative output against cumulative orders; the vertical gap is the backlog.",
@@ -95,36 +114,135 @@ CAPTIONS = {
     "lead_time": "Order lead times, with the promised lead time dashed.",
     "welch": "Welch's plot: where weekly output settles (the warm-up is cut before it).",
 }
+FIRST_SCREEN_ROWS = 5          # capacity rows shown next to the answer plot
+DEFAULT_INTEREST = ("throughput", "fill_rate", "backlog")
+SHARE_COLUMNS = ["utilization", "share_busy", "share_setup", "share_starved", "share_blocked", "share_idle",
+                 "share_waiting_crew", "share_down", "share_off_shift", "bottleneck_sole", "bottleneck_shifting"]
+
+
+def kpis_of_interest(scenario: Any) -> list[str]:
+    """The KPIs a scenario's `question:` names (`kpi` or `kpi:subject`), else throughput,
+    fill rate and backlog: what a report and a compare show first."""
+    question = getattr(scenario, "question", None)
+    wanted = getattr(question, "kpis", None) if question is not None else None
+    if wanted is None and isinstance(question, dict):
+        wanted = question.get("kpis")
+    return [str(k) for k in wanted] if wanted else list(DEFAULT_INTEREST)
+
+
+def is_of_interest(df: pd.DataFrame, wanted: list[str]) -> pd.Series:
+    """Rows of a KPI table (columns kpi, subject) that match `wanted` (`kpi` or `kpi:subject`)."""
+    mask = pd.Series(False, index=df.index)
+    for w in wanted:
+        kpi, _, subject = w.partition(":")
+        m = df.kpi == kpi
+        if subject:
+            m &= df.subject.astype(str) == subject
+        mask |= m
+    return mask
+
+
+def interval(row: pd.Series, unit: str = "") -> str:
+    """A KPI's 95% interval as `low–high` (asymmetric where the range demands it), or its note."""
+    note = row.get("ci_note")
+    if isinstance(note, str) and note.strip():
+        return note
+    if pd.isna(row.get("ci_low")) or pd.isna(row.get("ci_high")):
+        return MISSING
+    return f"{quantity(row['ci_low'], unit)}–{quantity(row['ci_high'], unit)}"
+
+
+def kpi_rows(kpis: pd.DataFrame) -> pd.DataFrame:
+    """KPIs as people read them: value in weeks/days or % where that reads better, and the interval."""
+    return pd.DataFrame({
+        "kpi": kpis.kpi, "subject": kpis.subject.fillna(""),
+        "value": [quantity(m, u) for m, u in zip(kpis["mean"], kpis.unit)],
+        "95% interval": [interval(r, r.unit) for _, r in kpis.iterrows()],
+        "unit": ["" if u == "h" or str(u).startswith("share") else u for u in kpis.unit],
+        "n": kpis.n,
+    })
+
+
+def differences_html(diffs: pd.DataFrame, scenario: Any) -> str:
+    """A compare's paired differences: the KPIs of interest (the scenario's question, else
+    throughput, fill rate and backlog) first, the rest folded away."""
+    numeric = {"diff", "ci_low", "ci_high", "half_width", "variance_reduction"}
+    first = is_of_interest(diffs, kpis_of_interest(scenario))
+    body = table(diffs[first], numeric) if first.any() else ""
+    rest = diffs[~first]
+    if len(rest):
+        body += details(f"The other {len(rest)} differences", table(rest, numeric), open_=not first.any())
+    return body
+
+
+def capacity_html(cap: pd.DataFrame, rows: int | None = None) -> str:
+    """The capacity table (its top `rows` for the first screen, where only what binds is shown)."""
+    shown = cap.head(rows) if rows else cap
+    shown = shown.rename(columns={"capacity": "capacity/week", "load": "load/week", "max_rate": "max products/week"})
+    cols = ("resource", "kind", "utilisation", "max products/week") if rows else (
+        "resource", "kind", "capacity/week", "load/week", "unit", "utilisation", "max products/week")
+    return table(shown[[c for c in cols if c in shown.columns]],
+                 {"capacity/week", "load/week", "max products/week"}, percent_cols={"utilisation"},
+                 row_class=lambda r: "over" if float(r.get("utilisation", 0) or 0) > 1 else "")
+
+
+def answer_block(images: dict[str, bytes], cap: pd.DataFrame | None) -> str:
+    """The first screen under the headline: output vs demand (and backlog) beside the capacity table's top rows."""
+    left = figure("answer", images["answer"], CAPTIONS["answer"], alt="output vs demand plot") \
+        if "answer" in images else ""
+    right = ""
+    if cap is not None and len(cap):
+        right = (f'<div id="capacity-top"><h3>Rough-cut capacity: what binds first</h3>'
+                 f"{capacity_html(cap, FIRST_SCREEN_ROWS)}"
+                 f'<p class="small">Capacity per week of each resource against the load demand puts on it, tightest '
+                 f'first; no queues or breakdowns (the simulation adds them). Full table below.</p></div>')
+    return f'<div class="answer" id="answer">{left}{right}</div>'
 
 
 def report_html(folder: Path, images: dict[str, bytes], manifest: dict[str, Any]) -> str:
     summary = (folder / "summary.txt").read_text().strip().split("\n\n")[0].splitlines()
     kpis = pd.read_csv(folder / "kpis.csv")
-    kpis["95% CI"] = [f"{num(a)} – {num(b)}" for a, b in zip(kpis.ci_low, kpis.ci_high)]
     reg = pd.read_csv(folder / "assumptions.csv").fillna({"note": ""})
     stations = pd.read_csv(folder / "stations.csv")
+    cap_file = folder / "capacity.csv"
+    cap = pd.read_csv(cap_file) if cap_file.exists() else None
     name = manifest.get("scenario", folder.name)
     missing = int((~reg.has_note.astype(bool)).sum())
     st_cols = ["rank", "station", "servers", "utilization", "share_starved", "share_blocked", "share_down",
-               "share_off_shift", "bottleneck_sole", "bottleneck_shifting", "starved_on", "starved_on_source"]
+               "share_off_shift", "bottleneck_sole", "bottleneck_shifting", "starved_on", "starved_on_source",
+               "time_in_station_h"]
     plots = "".join(figure(n, images[n], CAPTIONS.get(n, ""), alt=f"{n.replace('_', ' ')} plot")
-                    for n in PLOTS if n in images)
+                    for n in PLOTS if n in images and n != "answer")     # the answer plot is on the first screen
+    warmup = manifest.get("warmup_h", 0)
     intro = (f'<p class="small">{manifest.get("replications", "?")} replications, seed {manifest.get("seed", "?")}, '
-             f'warm-up {num(manifest.get("warmup_h", 0))} h ({manifest.get("warmup_method", "")}), horizon '
-             f'{num(manifest.get("horizon_h", 0))} h. Intervals are 95% t-intervals across replications.</p>')
+             f'warm-up {hours(warmup)} ({manifest.get("warmup_method", "")}), horizon '
+             f'{hours(manifest.get("horizon_h", 0))}. Intervals are 95% across replications.</p>')
+    try:
+        wanted = kpis_of_interest(_scenario(folder))
+    except Exception:                                  # noqa: BLE001 - a report still renders without the question
+        wanted = list(DEFAULT_INTEREST)
+    first = is_of_interest(kpis, wanted)
+    rows = kpi_rows(kpis)
+    kpi_body = (table(rows[first], {"n"}) if first.any() else "")
+    kpi_body += details(f"All {len(rows)} KPIs", table(rows, {"n"}), open_=not first.any())
+    shown_st = stations[[c for c in st_cols if c in stations.columns]]
     sections = [
-        Section("Plots", plots),
-        Section("KPIs", table(kpis[["kpi", "subject", "unit", "mean", "95% CI", "n"]], {"mean", "n"})),
+        Section("KPIs", kpi_body),
         Section("Stations, ranked as bottlenecks", table(
-            stations[[c for c in st_cols if c in stations.columns]],
-            {"rank", "servers", "utilization", "share_starved", "share_blocked", "share_down", "share_off_shift",
-             "bottleneck_sole", "bottleneck_shifting"})),
+            shown_st, {"rank", "servers"}, percent_cols=[c for c in SHARE_COLUMNS if c in shown_st.columns],
+            hour_cols=[c for c in ("time_in_station_h",) if c in shown_st.columns])),
+    ]
+    if cap is not None:
+        sections.append(Section("Rough-cut capacity", capacity_html(cap)))
+    sections += [
+        Section("Plots", plots),
         Section("Assumption register",
                 f"<p>{len(reg)} parameters; <strong>{missing}</strong> without a note (highlighted).</p>"
-                + table(reg[["path", "value", "unit", "note"]], (), lambda r: "" if r["note"] else "nonote")),
-        Section("Manifest", manifest_block(manifest)),
+                + table(reg[[c for c in ("path", "value", "unit", "note") if c in reg.columns]], (),
+                        lambda r: "" if r["note"] else "nonote")),
+        Section("Manifest", details("manifest.json", manifest_block(manifest))),
     ]
     return page(f"rackline report: {name}",
                 "The public sources name the partners, sites and component families but give no volumes; "
                 "every number below follows from the assumptions listed at the end.",
-                summary, sections, intro=intro, footer=f"scenario: {name}")
+                summary, sections, intro=answer_block(images, cap) + intro, footer=f"scenario: {name}")

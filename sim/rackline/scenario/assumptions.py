@@ -1,7 +1,8 @@
 """The assumption register: every value in a scenario that drives the model.
 
 No public source gives volumes, so every number is an assumption; the register lists
-each one with its dotted path, value as written, value in model units, unit and
+each one with its dotted path, value as written and its unit (`3 d` is in `d`), the
+value in model units (`base_value`, in `base_unit`: hours, or per week for rates) and
 note, and flags those with no note (a value nobody has justified yet).
 """
 from __future__ import annotations
@@ -12,7 +13,7 @@ import pandas as pd
 
 from rackline.scenario.load import Loaded
 from rackline.scenario.yamlfile import dotted
-from rackline.units import HOURS_PER_WEEK, is_duration, is_rate, parse_duration, parse_rate
+from rackline.units import HOURS_PER_WEEK, is_duration, is_rate, parse_duration, parse_rate, unit_of
 
 # unit of a plain number, by the key it sits under
 NUMBER_UNITS = {
@@ -25,14 +26,14 @@ NUMBER_UNITS = {
 }
 
 
-def _parent_key(path: tuple) -> str:
+def _parent_key(path: tuple[Any, ...]) -> str:
     for p in reversed(path):
         if isinstance(p, str):
             return p
     return ""
 
 
-def _unit_for(path: tuple, value: Any) -> tuple[str, float]:
+def _unit_for(path: tuple[Any, ...], value: Any) -> tuple[str, float]:
     if is_duration(value):
         return "h", parse_duration(value)
     if is_rate(value):
@@ -49,17 +50,30 @@ def _unit_for(path: tuple, value: Any) -> tuple[str, float]:
     return NUMBER_UNITS.get(key, ""), float(value)
 
 
+def _written_unit(value: Any, base_unit: str) -> str:
+    """The unit of a value as written: `d` for `3 d`, `per day` for `10 per day`."""
+    found = unit_of(value)
+    if found is None:
+        return base_unit
+    kind, word = found
+    return f"per {word}" if kind == "rate" else word
+
+
+COLUMNS = ["path", "value", "unit", "base_value", "base_unit", "note", "has_note"]
+
+
 def register(loaded: Loaded) -> pd.DataFrame:
-    """One row per model parameter: path, value, base_value, unit, note, has_note."""
+    """One row per model parameter: path, value and its unit as written, base_value and
+    base_unit (model units), note, has_note."""
     rows = []
 
-    def note_for(path: tuple) -> str:
+    def note_for(path: tuple[Any, ...]) -> str:
         for k in range(len(path), -1, -1):
             if path[:k] in loaded.notes:
                 return loaded.notes[path[:k]]
         return ""
 
-    def walk(node: Any, path: tuple) -> None:
+    def walk(node: Any, path: tuple[Any, ...]) -> None:
         if isinstance(node, dict):
             for k, v in node.items():
                 walk(v, path + (k,))
@@ -72,10 +86,11 @@ def register(loaded: Loaded) -> pd.DataFrame:
                 is_duration(node) or is_rate(node) or node in ("inf", "infinite", "unlimited"))):
             if path and path[0] in ("name", "description"):
                 return
-            unit, base = _unit_for(path, node)
+            base_unit, base = _unit_for(path, node)
             note = note_for(path)
             rows.append({"path": dotted(path), "value": node if isinstance(node, str) else repr(node),
-                         "base_value": base, "unit": unit, "note": note, "has_note": bool(note)})
+                         "unit": _written_unit(node, base_unit), "base_value": base, "base_unit": base_unit,
+                         "note": note, "has_note": bool(note)})
 
     walk(loaded.data, ())
-    return pd.DataFrame(rows, columns=["path", "value", "base_value", "unit", "note", "has_note"])
+    return pd.DataFrame(rows, columns=COLUMNS)
