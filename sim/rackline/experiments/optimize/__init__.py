@@ -33,13 +33,15 @@ def study_db(folder: str | Path) -> Path:
 
 def run_optimize(problem: OptimizeProblem, folder: str | Path, jobs: int = 1, trials: int | None = None,
                  resume: bool = False, progress: Callable[[int], None] | None = None,
-                 plots: bool = True) -> OptimizeOutcome:
+                 plots: bool = True, command: list[str] | None = None) -> OptimizeOutcome:
+    import time
     from rackline.experiments.executors import process_pool
     from rackline.experiments.optimize.search import open_study, search
     from rackline.output.optimize_report import write_optimize
     folder = Path(folder)
     if folder.exists() and any(folder.iterdir()):
         raise RacklineError(f"{folder} already exists and is not empty; choose another --out")
+    t0 = time.perf_counter()
     db = study_db(folder)
     study = open_study(problem, db, resume)
     n = trials or problem.spec.trials
@@ -50,5 +52,6 @@ def run_optimize(problem: OptimizeProblem, folder: str | Path, jobs: int = 1, tr
     finally:
         if ex is not None:
             ex.shutdown(wait=False, cancel_futures=True)
-    write_optimize(folder, problem, study, sel, n, plots=plots)
+    write_optimize(folder, problem, study, sel, n, plots=plots, wall_time_s=time.perf_counter() - t0,
+                   command=command)
     return OptimizeOutcome(folder, sel, n, simulated)
