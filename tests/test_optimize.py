@@ -167,6 +167,7 @@ def test_capacity_start_is_the_smallest_plan_the_table_calls_feasible(tmp_path):
     assert start.source == "capacity" and start.uncovered == ()
     assert start.values == {PATHS["a"]: 2, PATHS["b"]: 3, PATHS["crew"]: 3}
     assert "smallest plan the capacity table calls feasible" in start.describe()
+    assert [list(c.values()) for c in start.candidates()] == [[2, 3, 3], [3, 3, 3], [2, 4, 3], [2, 3, 4]]
     (tmp_path / "small.yaml").write_text(SMALL.replace("capacity: true", "rate: 200 per week"))
     short = start_of(load_optimize(f))          # a needs 8 > 4 servers: the top of its range, flagged
     assert short.values[PATHS["a"]] == 4 and short.uncovered == (PATHS["a"], PATHS["b"], PATHS["crew"])

@@ -35,6 +35,7 @@ def run_optimize(problem: OptimizeProblem, folder: str | Path, jobs: int = 1, tr
                  resume: bool = False, progress: Callable[[int], None] | None = None,
                  plots: bool = True, command: list[str] | None = None) -> OptimizeOutcome:
     import time
+
     from rackline.experiments.executors import process_pool
     from rackline.experiments.optimize.search import open_study, search
     from rackline.output.optimize_report import write_optimize

@@ -81,8 +81,8 @@ def open_study(problem: OptimizeProblem, db: Path, resume: bool) -> optuna.Study
         start = start_of(problem)
         study.set_user_attr("problem", problem.key())
         study.set_user_attr("start", start.describe())
-        if start.values:
-            study.enqueue_trial(dict(start.values))
+        for params in start.candidates():
+            study.enqueue_trial(dict(params))
     elif stored != problem.key():
         raise RacklineError(f"{db}: expected the same optimize problem to resume, but it differs "
                             f"(stored {stored}, now {problem.key()}); use another --out")

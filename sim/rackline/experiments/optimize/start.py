@@ -4,8 +4,9 @@ For each decision variable that is a station's `servers` or a crew pool's `size`
 the start is the smallest value on the variable's grid at which that resource's
 capacity covers the load the demand puts on it (utilisation <= 1 in
 `rackline capacity`). Other variables are left to the sampler. The table ignores
-queueing and variability, so the start is a lower bound for those resources that
-the search then moves up from, not an answer.
+queueing and variability, so the start is a lower bound for those resources, not an
+answer: the first candidates are the start and the start with each variable one
+step higher, and the sampler moves on from there.
 """
 from __future__ import annotations
 
@@ -28,6 +29,11 @@ class Start:
     values: dict[str, Any]
     source: str                 # 'file' (start: in the optimize file), 'capacity' or 'none'
     uncovered: tuple[str, ...] = ()
+    steps_up: tuple[dict[str, Any], ...] = ()     # the start with one variable a step higher
+
+    def candidates(self) -> list[dict[str, Any]]:
+        """What the search tries first: the start, then (capacity starts) its steps up."""
+        return ([self.values] if self.values else []) + list(self.steps_up)
 
     def describe(self) -> str:
         if not self.values:
@@ -36,7 +42,8 @@ class Start:
         if self.source == "file":
             return f"Start: the file's plan ({text})."
         short = f"; even the top of the range is short for {', '.join(self.uncovered)}" if self.uncovered else ""
-        return f"Start: the smallest plan the capacity table calls feasible ({text}){short}."
+        return (f"Start: the smallest plan the capacity table calls feasible ({text}){short}, "
+                f"and it with one variable a step up ({len(self.steps_up)} plans).")
 
 
 def resource_of(path: str) -> tuple[str, str] | None:
@@ -75,6 +82,7 @@ def _utilisation(data: dict, path: str, value: Any, resource: tuple[str, str]) -
 def capacity_start(problem: OptimizeProblem) -> Start:
     """The smallest capacity-feasible value of each servers / crew-size variable."""
     values: dict[str, Any] = {}
+    numbers: dict[str, tuple[Variable, float, list[float]]] = {}
     uncovered = []
     for v in problem.variables:
         resource = resource_of(v.path)
@@ -94,7 +102,13 @@ def capacity_start(problem: OptimizeProblem) -> Start:
             uncovered.append(v.path)
         if chosen is not None:
             values[v.path] = v.axis.render(chosen)
-    return Start(values, "capacity" if values else "none", tuple(uncovered))
+            numbers[v.path] = (v, chosen, points)
+    ups = []
+    for path, (v, x, points) in numbers.items():    # the table ignores queueing: one step more may be needed
+        higher = [p for p in points if p > x]
+        if higher and v.axis is not None:
+            ups.append({**values, path: v.axis.render(higher[0])})
+    return Start(values, "capacity" if values else "none", tuple(uncovered), tuple(ups))
 
 
 def start_of(problem: OptimizeProblem) -> Start:
