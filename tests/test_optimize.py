@@ -216,3 +216,19 @@ def test_two_objectives_give_a_pareto_front_and_say_how_the_plan_was_chosen(tmp_
     text = (out / "summary.txt").read_text()
     assert "chosen from the Pareto front" in text and "best resources (ties: output)" in text
     assert "no indifference-zone guarantee" in text and "Start: the file's plan" in text
+
+
+@pytest.mark.parametrize("sig, jobs, code", [pytest.param(signal.SIGINT, "1", 130, marks=pytest.mark.slow),
+                                             (signal.SIGTERM, "2", 143)])
+def test_interrupted_search_says_how_to_resume_and_resumes_to_the_same_plan(searched, tmp_path, sig, jobs, code):
+    f, ref = searched
+    out = tmp_path / "out"
+    db = tmp_path / "out.study.db"
+    got, err = interrupt(["optimize", str(f), "--jobs", jobs, "--out", str(out)], tmp_path, sig,
+                         ready=lambda: _finished(db) >= 8)
+    assert got == code, err[-2000:]
+    assert "rerun with --resume to finish" in err and "Traceback" not in err
+    assert not out.exists() and 8 <= _finished(db) < 60
+    assert main(["optimize", str(f), "--jobs", "2", "--out", str(out), "--resume"]) == 0
+    assert _plan(out) == _plan(ref)
+    pd.testing.assert_frame_equal(pd.read_csv(out / "plan.csv"), pd.read_csv(ref / "plan.csv"))

@@ -10,7 +10,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from rackline.errors import RacklineError
+from rackline.errors import RacklineError, RunInterrupted
 from rackline.experiments.optimize.select import Selection, select
 from rackline.experiments.optimize.spec import OptimizeProblem, load_optimize
 
@@ -50,6 +50,9 @@ def run_optimize(problem: OptimizeProblem, folder: str | Path, jobs: int = 1, tr
     try:
         simulated = search(problem, study, n, ex, progress, where=str(db))
         sel = select(problem, study, ex)
+    except KeyboardInterrupt:       # Ctrl-C or SIGTERM in the final re-runs: they too are kept
+        raise RunInterrupted(f"the search and the final re-runs done so far are saved in {db}; "
+                             "rerun with --resume to finish") from None
     finally:
         if ex is not None:
             ex.shutdown(wait=False, cancel_futures=True)
