@@ -43,7 +43,7 @@ class Start:
             return f"Start: the file's plan ({text})."
         short = f"; even the top of the range is short for {', '.join(self.uncovered)}" if self.uncovered else ""
         return (f"Start: the smallest plan the capacity table calls feasible ({text}){short}, "
-                f"and it with one variable a step up ({len(self.steps_up)} plans).")
+                f"then that plan with one variable a step higher ({len(self.steps_up)} plans).")
 
 
 def resource_of(path: str) -> tuple[str, str] | None:
