@@ -15,8 +15,8 @@ import pandas as pd
 import yaml
 
 from rackline import FOOTER
-from rackline.experiments.optimize.evaluate import overrides_of
-from rackline.experiments.optimize.search import candidate_key, finished_trials, stored_scores
+from rackline.experiments.optimize.evaluate import candidate_key, overrides_of
+from rackline.experiments.optimize.search import finished_trials, stored_scores
 from rackline.experiments.optimize.select import Candidate, Selection, constraint_table, objective_table
 from rackline.experiments.optimize.spec import OptimizeProblem
 from rackline.output.folder import AtomicDir, manifest, scenario_hash, write_manifest
@@ -49,14 +49,14 @@ def trials_table(problem: OptimizeProblem, study: optuna.Study) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def _nest(out: dict, parts: tuple, value: Any) -> None:
+def _nest(out: dict[Any, Any], parts: tuple[str | int, ...], value: Any) -> None:
     node = out
     for p in parts[:-1]:
         node = node.setdefault(p, {})
     node[parts[-1]] = value
 
 
-def plan_document(problem: OptimizeProblem, plan: Candidate, folder: Path) -> dict:
+def plan_document(problem: OptimizeProblem, plan: Candidate, folder: Path) -> dict[str, Any]:
     """A scenario that `extends:` the base: the fixed overrides and the plan's values, each noted."""
     from rackline.scenario.paths import apply_overrides, get_path, split_path
     data, _ = apply_overrides(problem.data, plan.overrides, "<plan>")
@@ -129,11 +129,13 @@ def _finalists(sel: Selection) -> pd.DataFrame:
 def _pareto(sel: Selection) -> pd.DataFrame:
     p = sel.problem
     rows = []
+    from rackline.analysis.stats import t_half_width
     for c in sel.pareto:
+        if c.scores is None:
+            continue
         row: dict[str, Any] = {"trial": c.number, **c.overrides}
         for i, o in enumerate(p.objectives):
             v = c.scores.objectives[i]
-            from rackline.analysis.stats import t_half_width
             hw = t_half_width(v, p.spec.confidence)
             row[o.name], row[f"{o.name} ci_low"], row[f"{o.name} ci_high"] = v.mean(), v.mean() - hw, v.mean() + hw
         rows.append(row)

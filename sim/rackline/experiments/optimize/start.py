@@ -65,7 +65,7 @@ def grid(v: Variable) -> list[float]:
     return [v.axis.low + i * v.step for i in range(k + 1)]
 
 
-def _utilisation(data: dict, path: str, value: Any, resource: tuple[str, str]) -> float | None:
+def _utilisation(data: dict[str, Any], path: str, value: Any, resource: tuple[str, str]) -> float | None:
     """The resource's utilisation with `path` set to `value`; None when it has no load figure."""
     from rackline.analysis.capacity import capacity_table
     from rackline.experiments.task import scenario_of
