@@ -9,25 +9,15 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from conftest import SCENARIOS
 from rackline.analysis.discover import Parameter, build_cases, discover, parse_where, restrictions
 from rackline.cli import main
 from rackline.errors import RacklineError
 
-# A line whose test bay b must make >= 9 racks a week (make to stock: throughput is
-# capacity = servers * 168 h / process time). With 1 bay it fails exactly when the
-# test takes more than 168/9 = 18.67 h; with 2 or 3 bays never over 8-30 h.
-PLANTED = """
-name: planted
-run: {horizon: 12 w, warmup: 1 w, replications: 1, seed: 5}
-items: {part: {}, rack: {}}
-sites:
-  s:
-    stations:
-      a: {output: part, servers: 4, process_time: 2 h}
-      b: {output: rack, inputs: {part: 1}, servers: 1, process_time: {dist: fixed, value: 12 h}}
-demand:
-  orders: {item: rack, site: s, rate: 10 per week}
-"""
+# scenarios/sweeps/planted_line.yaml: a line whose test bay b must make >= 9 racks a
+# week (make to stock: throughput is capacity = servers * 168 h / process time). With
+# 1 bay it fails exactly when the test takes more than 168/9 = 18.67 h; with 2 or 3
+# bays never over 8-30 h. scenarios/sweeps/planted_failure.yaml sweeps it (LHS, 80).
 SERVERS, TEST_TIME = "sites.s.stations.b.servers", "sites.s.stations.b.process_time.value"
 
 
@@ -88,12 +78,9 @@ def test_default_box_balances_coverage_and_density_and_box_n_picks_another(tmp_p
 
 
 def test_discover_end_to_end_on_a_real_lhs_sweep(tmp_path, capsys):
-    scenario = tmp_path / "planted.yaml"
-    scenario.write_text(PLANTED)
-    sw = tmp_path / "sw"
-    assert main(["sweep", str(scenario), "--method", "lhs", "--samples", "80", "--reps", "1", "--jobs", "2",
-                 "--vary", f"{SERVERS}=1:3", "--vary", f"{TEST_TIME}=8 h:30 h",
-                 "--vary", "sites.s.stations.a.process_time=1 h:3 h", "--out", str(sw), "--no-plots"]) == 0
+    sw = tmp_path / "sw"                                     # the shipped example, as the README runs it
+    assert main(["sweep", str(SCENARIOS / "sweeps" / "planted_failure.yaml"), "--jobs", "2", "--out", str(sw),
+                 "--no-plots"]) == 0
     capsys.readouterr()
     assert main(["discover", str(sw), "--where", "throughput < 9"]) == 0
     out = capsys.readouterr().out
@@ -161,3 +148,9 @@ def test_not_a_complete_sweep_and_box_out_of_range_exit_2(tmp_path, capsys):
             in capsys.readouterr().err)
     with pytest.raises(RacklineError):
         parse_where("< 3")
+
+
+def test_shipped_baseline_discover_sweep_is_an_lhs_over_four_uncertainties():
+    from rackline.experiments.sweep.spec import load_sweep
+    sw = load_sweep(SCENARIOS / "sweeps" / "baseline_discover.yaml")
+    assert sw.spec.method == "lhs" and len(sw.spec.parameters) == 4

@@ -154,3 +154,81 @@ def test_shipped_optimize_file_loads():
     p = load_optimize(SCENARIOS / "optimize" / "test_bays_and_technicians.yaml")
     assert [c.target for c in p.constraints] == [pytest.approx(40), 0.95]
     assert p.objectives[0].direction == "minimize" and len(p.variables) == 3
+
+
+def test_capacity_start_is_the_smallest_plan_the_table_calls_feasible(tmp_path):
+    """At 40/week: a needs ceil(40/28) = 2 servers, b ceil(40/16.8) = 3 and the crew
+    ceil(40 x 10 h / 168 h) = 3 people: the grid optimum, found before any simulation."""
+    from rackline.experiments.optimize import load_optimize
+    from rackline.experiments.optimize.start import start_of
+    f = _files(tmp_path)
+    (tmp_path / "small.yaml").write_text(SMALL.replace("capacity: true", "rate: 40 per week"))
+    start = start_of(load_optimize(f))
+    assert start.source == "capacity" and start.uncovered == ()
+    assert start.values == {PATHS["a"]: 2, PATHS["b"]: 3, PATHS["crew"]: 3}
+    assert "smallest plan the capacity table calls feasible" in start.describe()
+    assert [list(c.values()) for c in start.candidates()] == [[2, 3, 3], [3, 3, 3], [2, 4, 3], [2, 3, 4]]
+    (tmp_path / "small.yaml").write_text(SMALL.replace("capacity: true", "rate: 200 per week"))
+    short = start_of(load_optimize(f))          # a needs 8 > 4 servers: the top of its range, flagged
+    assert short.values[PATHS["a"]] == 4 and short.uncovered == (PATHS["a"], PATHS["b"], PATHS["crew"])
+    (tmp_path / "small.yaml").write_text(SMALL)   # capacity mode: no load, no start
+    assert start_of(load_optimize(f)).values == {}
+
+
+def test_shipped_problem_starts_from_the_capacity_plan():
+    from rackline.experiments.optimize import load_optimize
+    from rackline.experiments.optimize.start import start_of
+    p = load_optimize(SCENARIOS / "optimize" / "test_bays_and_technicians.yaml")
+    assert list(start_of(p).values.values()) == [6, 10, 36]
+
+
+def test_two_objectives_give_a_pareto_front_and_say_how_the_plan_was_chosen(tmp_path):
+    """Fewest resources against most output: pareto.csv holds no dominated plan, every
+    other feasible finalist is dominated by one on it, and the plan is its cheapest end."""
+    f = _files(tmp_path, trials=16)
+    spec = yaml.safe_load(f.read_text())
+    spec["objectives"] = [{"name": "resources", "minimize": {p: 1 for p in PATHS.values()}},
+                          {"name": "output", "maximize": "throughput:unit"}]
+    spec.update(replications=2, start={PATHS["a"]: 2, PATHS["b"]: 3, PATHS["crew"]: 3},
+                final={"candidates": 4, "replications": 4})
+    f.write_text(yaml.safe_dump(spec, sort_keys=False))
+    out = tmp_path / "out"
+    assert main(["optimize", str(f), "--jobs", "1", "--out", str(out), "--no-plots"]) == 0
+    trials = pd.read_csv(out / "trials.csv")
+    assert tuple(trials.loc[trials.number == 0, list(PATHS.values())].iloc[0]) == (2, 3, 3)   # the file's start
+    front = pd.read_csv(out / "pareto.csv")
+    assert len(front) >= 1
+
+    def dominates(x, y):
+        return (x.resources <= y.resources and x.output >= y.output
+                and (x.resources < y.resources or x.output > y.output))
+    rows = list(front.itertuples())
+    assert not any(dominates(x, y) for x in rows for y in rows)
+    fin = pd.read_csv(out / "finalists.csv")
+    on_front = set(front.trial)
+    for r in fin[fin.feasible & ~fin.trial.isin(on_front)].itertuples():
+        assert any(dominates(x, r) for x in rows)
+    plan = _plan(out)
+    chosen = fin[fin.chosen].iloc[0]
+    assert chosen.trial in on_front
+    assert {k: int(chosen[PATHS[k]]) for k in PATHS} == plan
+    assert chosen.resources == front.resources.min()
+    text = (out / "summary.txt").read_text()
+    assert "chosen from the Pareto front" in text and "best resources (ties: output)" in text
+    assert "no indifference-zone guarantee" in text and "Start: the file's plan" in text
+
+
+@pytest.mark.parametrize("sig, jobs, code", [pytest.param(signal.SIGINT, "1", 130, marks=pytest.mark.slow),
+                                             (signal.SIGTERM, "2", 143)])
+def test_interrupted_search_says_how_to_resume_and_resumes_to_the_same_plan(searched, tmp_path, sig, jobs, code):
+    f, ref = searched
+    out = tmp_path / "out"
+    db = tmp_path / "out.study.db"
+    got, err = interrupt(["optimize", str(f), "--jobs", jobs, "--out", str(out)], tmp_path, sig,
+                         ready=lambda: _finished(db) >= 8)
+    assert got == code, err[-2000:]
+    assert "rerun with --resume to finish" in err and "Traceback" not in err
+    assert not out.exists() and 8 <= _finished(db) < 60
+    assert main(["optimize", str(f), "--jobs", "2", "--out", str(out), "--resume"]) == 0
+    assert _plan(out) == _plan(ref)
+    pd.testing.assert_frame_equal(pd.read_csv(out / "plan.csv"), pd.read_csv(ref / "plan.csv"))

@@ -1,8 +1,8 @@
 """What `rackline discover` prints and writes: the chosen box as readable limits,
 tables (trajectory.csv, box.csv, cases.csv, tree.txt), plots and report.html.
 
-The HTML is deliberately minimal (one page, embedded PNGs) so that it can move to
-the project's shared HTML builder without rework.
+The page comes from the shared builder (output/html.py), the manifest from the one
+`manifest` (output/folder.py).
 """
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ import pandas as pd
 from rackline import FOOTER
 from rackline.analysis.discover import Discovery, restrictions
 from rackline.output.folder import AtomicDir, manifest, read_manifest, write_manifest
-from rackline.output.html import Section, esc, figure, figure_png, page, paragraphs
+from rackline.output.html import Section, esc, figure, figure_png, page, paragraphs, table
 
 
 def slug(where: str) -> str:
@@ -104,7 +104,8 @@ def write_discovery(d: Discovery, out: Path, sweep: Path, notes: list[str], comm
 
 
 def _html_table(df: pd.DataFrame) -> str:
-    return df.to_html(index=False, float_format=lambda v: f"{v:.4g}", border=0, na_rep="")
+    return table(df, [c for c in df.columns if pd.api.types.is_numeric_dtype(df[c])
+                      and not pd.api.types.is_bool_dtype(df[c])])
 
 
 def section(d: Discovery, lines: list[str], images: dict[str, bytes]) -> Section:

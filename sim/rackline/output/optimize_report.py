@@ -1,10 +1,9 @@
 """Exports of a finished optimize: trials, the plan (as --set values and as a scenario
 that extends the base), its constraint CIs, finalists, Pareto front, convergence plot
-and a small report.html. The folder is written whole or not at all (AtomicDir)."""
+and report.html (the shared page builder). The folder is written whole or not at all
+(AtomicDir), its manifest last (the one `manifest`)."""
 from __future__ import annotations
 
-import html
-import json
 import math
 import os
 from pathlib import Path
@@ -16,11 +15,12 @@ import pandas as pd
 import yaml
 
 from rackline import FOOTER
-from rackline.experiments.optimize.evaluate import overrides_of
-from rackline.experiments.optimize.search import candidate_key, finished_trials, stored_scores
+from rackline.experiments.optimize.evaluate import candidate_key, overrides_of
+from rackline.experiments.optimize.search import finished_trials, stored_scores
 from rackline.experiments.optimize.select import Candidate, Selection, constraint_table, objective_table
 from rackline.experiments.optimize.spec import OptimizeProblem
-from rackline.output.folder import AtomicDir, versions
+from rackline.output.folder import AtomicDir, manifest, scenario_hash, write_manifest
+from rackline.output.html import Section, esc, figure, figure_png, page, paragraphs, table
 
 
 def trials_table(problem: OptimizeProblem, study: optuna.Study) -> pd.DataFrame:
@@ -49,14 +49,14 @@ def trials_table(problem: OptimizeProblem, study: optuna.Study) -> pd.DataFrame:
     return pd.DataFrame(rows)
 
 
-def _nest(out: dict, parts: tuple, value: Any) -> None:
+def _nest(out: dict[Any, Any], parts: tuple[str | int, ...], value: Any) -> None:
     node = out
     for p in parts[:-1]:
         node = node.setdefault(p, {})
     node[parts[-1]] = value
 
 
-def plan_document(problem: OptimizeProblem, plan: Candidate, folder: Path) -> dict:
+def plan_document(problem: OptimizeProblem, plan: Candidate, folder: Path) -> dict[str, Any]:
     """A scenario that `extends:` the base: the fixed overrides and the plan's values, each noted."""
     from rackline.scenario.paths import apply_overrides, get_path, split_path
     data, _ = apply_overrides(problem.data, plan.overrides, "<plan>")
@@ -83,7 +83,7 @@ def summary_lines(sel: Selection, folder: Path | None = None) -> list[str]:
     if sel.chosen is None:
         lines.append(f"No plan met every constraint at {p.spec.confidence:.0%} confidence among "
                      f"{len(sel.finalists)} finalists ({sel.n} replications each); see plan.csv and trials.csv.")
-        return lines
+        return lines + ([f"  {sel.start}"] if sel.start else [])
     c = sel.chosen
     if len(p.objectives) == 1:
         how = (f"best within delta={o.indifference:g} ({o.name}) with {p.spec.confidence:.0%} confidence among "
@@ -91,7 +91,11 @@ def summary_lines(sel: Selection, folder: Path | None = None) -> list[str]:
                f"best of {len(sel.finalists)} finalists, NOT guaranteed within delta={o.indifference:g}"
                + (" (second stage capped by final.max_replications)" if sel.capped else ""))
     else:
-        how = f"best {o.name} on the Pareto front of {len(sel.pareto)} plans (see pareto.csv)"
+        others = ", ".join(x.name for x in p.objectives[1:])
+        how = (f"chosen from the Pareto front of {len(sel.pareto)} plans among {len(sel.finalists)} finalists "
+               f"re-run with {sel.n} replications: the front's plan with the best {o.name} (ties: {others}); "
+               f"several objectives have no single best, so no indifference-zone guarantee; "
+               f"the whole front is in pareto.csv")
     lines.append(f"Plan ({how}; {sel.n} replications, common random numbers):")
     lines.append("  " + " ".join(f"--set {k}={v!r}" if isinstance(v, str) and " " in v else f"--set {k}={v}"
                                  for k, v in c.overrides.items()))
@@ -105,7 +109,7 @@ def summary_lines(sel: Selection, folder: Path | None = None) -> list[str]:
                      f"(95% CI {r.diff_ci_low:+.4g} to {r.diff_ci_high:+.4g})")
     base_ok = sel.base.feasible
     lines.append(f"  The base scenario {'meets' if base_ok else 'does not meet'} the constraints.")
-    return lines
+    return lines + ([f"  {sel.start}"] if sel.start else [])
 
 
 def _finalists(sel: Selection) -> pd.DataFrame:
@@ -125,11 +129,13 @@ def _finalists(sel: Selection) -> pd.DataFrame:
 def _pareto(sel: Selection) -> pd.DataFrame:
     p = sel.problem
     rows = []
+    from rackline.analysis.stats import t_half_width
     for c in sel.pareto:
+        if c.scores is None:
+            continue
         row: dict[str, Any] = {"trial": c.number, **c.overrides}
         for i, o in enumerate(p.objectives):
             v = c.scores.objectives[i]
-            from rackline.analysis.stats import t_half_width
             hw = t_half_width(v, p.spec.confidence)
             row[o.name], row[f"{o.name} ci_low"], row[f"{o.name} ci_high"] = v.mean(), v.mean() - hw, v.mean() + hw
         rows.append(row)
@@ -137,12 +143,15 @@ def _pareto(sel: Selection) -> pd.DataFrame:
 
 
 def write_optimize(folder: Path, problem: OptimizeProblem, study: optuna.Study, sel: Selection, trials: int,
-                   plots: bool = True) -> Path:
+                   plots: bool = True, wall_time_s: float = 0.0, command: list[str] | None = None) -> Path:
+    """Write the folder whole (AtomicDir): tables, plan.yaml, summary, plots, report.html, manifest."""
+    from rackline.experiments.task import scenario_of
     trials_df = trials_table(problem, study)
     lines = summary_lines(sel)
+    finalists = _finalists(sel)
     with AtomicDir(folder) as tmp:
         trials_df.to_csv(tmp / "trials.csv", index=False)
-        _finalists(sel).to_csv(tmp / "finalists.csv", index=False)
+        finalists.to_csv(tmp / "finalists.csv", index=False)
         images: dict[str, bytes] = {}
         tables: dict[str, pd.DataFrame] = {}
         if sel.chosen is not None:
@@ -155,43 +164,47 @@ def write_optimize(folder: Path, problem: OptimizeProblem, study: optuna.Study, 
         if len(problem.objectives) > 1:
             tables["pareto"] = _pareto(sel)
             tables["pareto"].to_csv(tmp / "pareto.csv", index=False)
+        tables["finalists"] = finalists
         if plots:
             from rackline.output.plots.optimize import convergence_plot
             o = problem.objectives[0]
-            fig = convergence_plot(trials_df, o.name, o.direction, problem.name)
-            images["convergence"] = _png(fig)
+            images["convergence"] = figure_png(convergence_plot(trials_df, o.name, o.direction, problem.name))
             (tmp / "plots").mkdir()
             (tmp / "plots" / "convergence.png").write_bytes(images["convergence"])
         (tmp / "summary.txt").write_text("\n".join(lines) + f"\n\n{FOOTER}\n")
         if plots:
-            (tmp / "report.html").write_text(report_html(problem, lines, tables, images, _finalists(sel)))
-        meta = {"complete": True, "kind": "optimize", "name": problem.name, "source": problem.source,
-                "trials": trials, "replications": problem.spec.replications, "seed": problem.spec.seed,
-                "final_replications": sel.n, "guaranteed": sel.guaranteed, "versions": versions(),
-                "disclaimer": FOOTER}
-        (tmp / "manifest.json").write_text(json.dumps(meta, indent=2, default=str))
+            (tmp / "report.html").write_text(report_html(problem, lines, tables, images))
+        warmup = scenario_of(problem.data).run.warmup
+        meta = manifest("optimize", scenario_hash=scenario_hash(problem.data), seed=problem.spec.seed,
+                        replications=problem.spec.replications, warmup_h=warmup, wall_time_s=wall_time_s,
+                        command=command, name=problem.name, source=problem.source, trials=trials,
+                        final_replications=sel.n, guaranteed=sel.guaranteed, start=sel.start,
+                        plan=sel.chosen.overrides if sel.chosen is not None else None)
+        write_manifest(tmp, meta)
     return folder
 
 
-def _png(fig) -> bytes:
-    import io
-    buf = io.BytesIO()
-    fig.savefig(buf, format="png")
-    return buf.getvalue()
+_CAPTIONS = {
+    "plan": "The chosen plan's constraints (mean, two-sided CI, one-sided bound) and objectives against the base.",
+    "pareto": "The Pareto front of the finalists after their re-run (several objectives: no single best).",
+    "finalists": "The best candidates of the search, re-run with more replications (common random numbers).",
+}
+
+
+def section(problem: OptimizeProblem, lines: list[str], tables: dict[str, pd.DataFrame],
+            images: dict[str, bytes]) -> Section:
+    """The report section: the answer, the convergence plot and the tables."""
+    body = [f'<div class="headline">{paragraphs(lines)}</div>']
+    body += [figure(k, v, "Best feasible objective so far, by trial." if k == "convergence" else "")
+             for k, v in images.items()]
+    for name, df in tables.items():
+        numeric = [c for c in df.columns if pd.api.types.is_float_dtype(df[c])]
+        body.append(f'<h3>{esc(name)} ({esc(name)}.csv)</h3><p class="small">{esc(_CAPTIONS.get(name, ""))}</p>'
+                    + table(df, numeric))
+    return Section(f"Plan for {problem.name}", "".join(body))
 
 
 def report_html(problem: OptimizeProblem, lines: list[str], tables: dict[str, pd.DataFrame],
-                images: dict[str, bytes], finalists: pd.DataFrame) -> str:
-    """A minimal self-contained page (to be moved onto the shared HTML helpers)."""
-    import base64
-    imgs = "".join(f'<figure><img alt="{k}" src="data:image/png;base64,{base64.b64encode(v).decode()}"></figure>'
-                   for k, v in images.items())
-    tabs = "".join(f"<h2>{html.escape(k)}</h2>" + t.to_html(index=False, float_format=lambda x: f"{x:.4g}")
-                   for k, t in [*tables.items(), ("finalists", finalists)])
-    return f"""<!doctype html><html lang="en"><head><meta charset="utf-8"><title>rackline optimize:
-{html.escape(problem.name)}</title><style>body{{font-family:sans-serif;max-width:1100px;margin:2em auto}}
-table{{border-collapse:collapse}}td,th{{border:1px solid #ccc;padding:2px 6px}}img{{max-width:100%}}</style></head>
-<body><h1>rackline optimize: {html.escape(problem.name)}</h1>
-<p><strong>{html.escape(FOOTER)}.</strong> The plan is the best the search found under these assumptions,
-not a recommendation.</p><pre id="headline">{html.escape(chr(10).join(lines))}</pre>{imgs}{tabs}
-<p>{html.escape(FOOTER)}</p></body></html>"""
+                images: dict[str, bytes]) -> str:
+    return page(f"rackline optimize: {problem.name}", "The plan is the best the search found under these "
+                "assumptions, not a recommendation.", lines[:2], [section(problem, lines, tables, images)])

@@ -10,7 +10,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from rackline.errors import RacklineError
+from rackline.errors import RacklineError, RunInterrupted
 from rackline.experiments.optimize.select import Selection, select
 from rackline.experiments.optimize.spec import OptimizeProblem, load_optimize
 
@@ -33,13 +33,16 @@ def study_db(folder: str | Path) -> Path:
 
 def run_optimize(problem: OptimizeProblem, folder: str | Path, jobs: int = 1, trials: int | None = None,
                  resume: bool = False, progress: Callable[[int], None] | None = None,
-                 plots: bool = True) -> OptimizeOutcome:
+                 plots: bool = True, command: list[str] | None = None) -> OptimizeOutcome:
+    import time
+
     from rackline.experiments.executors import process_pool
     from rackline.experiments.optimize.search import open_study, search
     from rackline.output.optimize_report import write_optimize
     folder = Path(folder)
     if folder.exists() and any(folder.iterdir()):
         raise RacklineError(f"{folder} already exists and is not empty; choose another --out")
+    t0 = time.perf_counter()
     db = study_db(folder)
     study = open_study(problem, db, resume)
     n = trials or problem.spec.trials
@@ -47,8 +50,12 @@ def run_optimize(problem: OptimizeProblem, folder: str | Path, jobs: int = 1, tr
     try:
         simulated = search(problem, study, n, ex, progress, where=str(db))
         sel = select(problem, study, ex)
+    except KeyboardInterrupt:       # Ctrl-C or SIGTERM in the final re-runs: they too are kept
+        raise RunInterrupted(f"the search and the final re-runs done so far are saved in {db}; "
+                             "rerun with --resume to finish") from None
     finally:
         if ex is not None:
             ex.shutdown(wait=False, cancel_futures=True)
-    write_optimize(folder, problem, study, sel, n, plots=plots)
+    write_optimize(folder, problem, study, sel, n, plots=plots, wall_time_s=time.perf_counter() - t0,
+                   command=command)
     return OptimizeOutcome(folder, sel, n, simulated)

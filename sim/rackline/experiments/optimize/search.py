@@ -77,9 +77,12 @@ def open_study(problem: OptimizeProblem, db: Path, resume: bool) -> optuna.Study
                                 sampler=sampler_for(problem, 0, None))
     stored = study.user_attrs.get("problem")
     if stored is None:
+        from rackline.experiments.optimize.start import start_of
+        start = start_of(problem)
         study.set_user_attr("problem", problem.key())
-        if problem.spec.start:
-            study.enqueue_trial(dict(problem.spec.start))
+        study.set_user_attr("start", start.describe())
+        for params in start.candidates():
+            study.enqueue_trial(dict(params))
     elif stored != problem.key():
         raise RacklineError(f"{db}: expected the same optimize problem to resume, but it differs "
                             f"(stored {stored}, now {problem.key()}); use another --out")

@@ -9,6 +9,12 @@ difference and t the one-sided 1 - alpha/(k-1) quantile with n0 - 1 degrees of f
 the best mean after N replications is then within delta of the best finalist with
 probability >= `confidence`. Multiple comparisons with the chosen plan (Bonferroni
 upper bounds on how much worse it can be than each other) are reported beside it.
+
+With several objectives there is no single best: the finalists (the search's
+non-dominated feasible candidates first) are re-run with n0 replications, their
+Pareto front is the answer (pareto.csv, with CIs), and the printed plan is the
+front's member best in the first objective (`choose`); no indifference-zone
+guarantee is claimed for it.
 """
 from __future__ import annotations
 
@@ -55,6 +61,7 @@ class Selection:
     guaranteed: bool                 # every MCB bound within delta
     mcb: dict[int, float]            # finalist number -> upper bound of (chosen - it), in objective units
     pareto: list[Candidate] = field(default_factory=list)
+    start: str = ""                  # where the search started (start.py's description)
 
 
 def search_candidates(problem: OptimizeProblem, study: optuna.Study) -> list[Candidate]:
@@ -107,6 +114,14 @@ def pareto(problem: OptimizeProblem, cands: list[Candidate]) -> list[Candidate]:
     feas = [c for c in cands if c.feasible]
     return sorted([c for c in feas if not any(_dominates(problem, o, c) for o in feas)],
                   key=lambda c: [_signed(problem, c, i) for i in range(len(problem.objectives))])
+
+
+def choose(problem: OptimizeProblem, cands: list[Candidate]) -> Candidate | None:
+    """The plan: best objectives in the file's order (lexicographic), then most slack, then the
+    earliest trial. Given the Pareto front of several objectives, it is the front's end that is
+    best in the first objective."""
+    key = lambda c: ([_signed(problem, c, i) for i in range(len(problem.objectives))], _slack(c), c.number)  # noqa: E731
+    return min(cands, key=key) if cands else None
 
 
 def _rerun(problem: OptimizeProblem, study: optuna.Study, cands: list[Candidate], reps: int,
@@ -163,7 +178,8 @@ def select(problem: OptimizeProblem, study: optuna.Study, executor: Executor | N
             by_number = {c.number: c for c in feas}
             finalists = [by_number.get(c.number, c) for c in finalists]
             feas = [c for c in feas if c.feasible]
-    chosen = (sorted(feas, key=lambda c: (_signed(problem, c), _slack(c), c.number))[0] if feas else None)
+    front = pareto(problem, finalists) if len(problem.objectives) > 1 else []
+    chosen = choose(problem, front if len(problem.objectives) > 1 else feas)
     mcb: dict[int, float] = {}
     if chosen is not None and len(problem.objectives) == 1:
         sense = problem.objectives[0].sense
@@ -171,8 +187,8 @@ def select(problem: OptimizeProblem, study: optuna.Study, executor: Executor | N
                          {c.number: sense * c.scores.objectives[0] for c in feas if c is not chosen}, conf)
     guaranteed = chosen is not None and not capped and all(b <= problem.objectives[0].indifference
                                                            for b in mcb.values())
-    front = pareto(problem, finalists) if len(problem.objectives) > 1 else []
-    return Selection(problem, finalists, chosen, base, n0, n, capped, guaranteed, mcb, front)
+    return Selection(problem, finalists, chosen, base, n0, n, capped, guaranteed, mcb, front,
+                     str(study.user_attrs.get("start", "")))
 
 
 def constraint_table(problem: OptimizeProblem, c: Candidate) -> pd.DataFrame:

@@ -12,6 +12,7 @@ variables:                         # dotted paths, as --set
 constraints:                       # each must hold with `confidence` (one-sided bound)
   - throughput:rack_gen1 >= 40 per week
   - fill_rate:openai_gen1 >= 0.95
+start: capacity                    # first candidate: values by path, capacity (default) or none
 objectives:                        # one (TPE) or several (NSGA-II)
   - name: capital
     minimize: {sites.wisconsin.stations.integrate.servers: 10, sites.wisconsin.workforce.technicians.size: 1}
@@ -27,7 +28,7 @@ import json
 import re
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 from pydantic import Field, model_validator
 
@@ -102,7 +103,9 @@ class OptimizeSpec(Spec):
     startup_trials: Count = Field(10, description="random candidates before TPE models the results")
     replications: PositiveCount = Field(3, description="replications per candidate during the search (>= 2)")
     seed: Count = Field(1, description="root seed of every run and of the sampler")
-    start: dict[str, Any] | None = Field(None, description="a first candidate to try (e.g. a feasible plan)")
+    start: dict[str, Any] | Literal["capacity", "none"] = Field(
+        "capacity", description="the first candidate: values by path, 'capacity' (default: the smallest plan "
+                                "the rough-cut capacity table calls feasible) or 'none'")
     final: FinalSpec = Field(default_factory=FinalSpec)
 
 
@@ -256,11 +259,12 @@ def build_problem(spec: OptimizeSpec, source: str, doc: Document | None = None) 
         objectives.append(Objective(name, 1 if o.minimize is not None else -1, terms, o.indifference))
     if spec.replications < 2:
         problems.append(Problem(source, line("replications"), "replications",
-                                f"expected at least 2 replications (a confidence bound needs two), got {spec.replications}"))
+                                "expected at least 2 replications (a confidence bound needs two), "
+                                f"got {spec.replications}"))
     if spec.final.replications < 2:
         problems.append(Problem(source, line("final", "replications"), "final.replications",
                                 f"expected at least 2 replications, got {spec.final.replications}"))
-    if spec.start:
+    if isinstance(spec.start, dict):
         for path in spec.start:
             if path not in variables:
                 problems.append(Problem(source, line("start", path), f"start.{path}",
