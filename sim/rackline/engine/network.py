@@ -293,8 +293,8 @@ class Network:
             lanes={name: LaneRecord(**series("lane", name), item=self.sc.lanes[name].item) for name in self.lanes},
             pools={name: PoolRecord(**series("pool", name)) for name in self.pools},
             disruptions=[DisruptionEvent(*e) for e in self.disruptions.log],
-            families={k: v.family for k, v in self.sc.items.items()},
-            item_units={k: v.unit for k, v in self.sc.items.items()}, made_items=tuple(sorted(self.made)))
+            families={k: v.family if v else "other" for k, v in self.sc.items.items()},
+            item_units={k: v.unit if v else "unit" for k, v in self.sc.items.items()}, made_items=tuple(sorted(self.made)))
 
 
 def snapshot_times(horizon: float, warmup: float | str) -> list[float]:

@@ -5,6 +5,10 @@ Plain data holders with `__slots__` (the engine makes one Job per unit started).
 from __future__ import annotations
 
 import math
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from rackline.engine.inventory import Inventory
 
 WORK_PHASE, SETUP_PHASE = 0, 1
 
@@ -54,7 +58,7 @@ class RecipeRun:
         return start + (self.yield_ - start) * min(1.0, max(0.0, frac))
 
 
-def path_input(inputs):
+def path_input(inputs: list[tuple[Inventory, int]]) -> Inventory | None:
     """The input whose unit this recipe carries on (so its build start travels on), or None.
 
     A recipe continues a unit's own path when it takes exactly one made unit (an
