@@ -50,6 +50,18 @@ def new_figure(width: float = 9, height: float = 4.8, nrows: int = 1, ncols: int
     return fig, axes
 
 
+def legend_outside(ax, where: str = "right", **kw) -> None:
+    """A legend beside (`right`) or under (`below`) the axes, never over the data;
+    constrained layout makes room for it."""
+    if not ax.get_legend_handles_labels()[0]:
+        return
+    if where == "below":
+        handles, labels = ax.get_legend_handles_labels()
+        ax.figure.legend(handles, labels, loc="outside lower center", ncols=kw.pop("ncols", 2), **kw)
+    else:
+        ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), **kw)
+
+
 def footer(fig: Figure, scenario: str) -> Figure:
     """Every figure says what it is: the scenario, and that all inputs are assumptions."""
     fig.text(0.005, 0.003, f"{FOOTER} · scenario: {scenario}", fontsize=7.5, color="#555555",
