@@ -26,6 +26,11 @@ def _texts(fig):
     return [t.get_text() for t in fig.texts]
 
 
+def _legend_texts(fig) -> list[str]:
+    legends = [*fig.legends, *(ax.get_legend() for ax in fig.axes if ax.get_legend() is not None)]
+    return [t.get_text() for lg in legends for t in lg.get_texts()]
+
+
 @pytest.fixture
 def ts():
     rows = []
@@ -101,7 +106,7 @@ def test_lead_time_and_welch(ts):
     ax = fig.axes[0]
     assert ax.get_xlabel().startswith("days")
     assert "2 replications pooled" in ax.get_title()
-    labels = [t.get_text() for lg in fig.legends for t in lg.get_texts()]
+    labels = _legend_texts(fig)
     assert labels[0] == "a: 50 orders; mean 120.5 h, p90 200.2 h (KPI table)"
     welch = pd.DataFrame({"week": range(10), "mean": range(10), "moving_avg_3": range(10)})
     assert len(welch_plot(welch, "d", warmup_weeks=2).axes[0].get_lines()) == 3
@@ -220,6 +225,9 @@ def legend_covers_data(fig) -> list[str]:
             for patch in ax.patches:
                 if patch.get_visible() and patch.get_window_extent(r).overlaps(lb):
                     out.append(f"{ax.get_title()}: bar")
+            for text in [*fig.texts, ax.xaxis.label]:      # the footer and the x label stay readable
+                if text.get_text() and text.get_window_extent(r).overlaps(lb):
+                    out.append(f"{ax.get_title()}: text {text.get_text()[:20]}")
     return out
 
 
@@ -241,7 +249,7 @@ def test_plot_annotations_equal_the_kpi_table(run_folder):
     from rackline.output.html import num
     kpis = pd.read_csv(run_folder / "kpis.csv")
     figs = _report_figures(run_folder)
-    labels = " ".join(t.get_text() for lg in figs["lead_time"].legends for t in lg.get_texts())
+    labels = " ".join(_legend_texts(figs["lead_time"]))
     for kpi in ("order_lead_time", "order_lead_time_p90"):
         value = kpis[(kpis.kpi == kpi) & (kpis.subject == "openai_gen1")]["mean"].iloc[0]
         word = "p90" if kpi.endswith("p90") else "mean"
@@ -265,7 +273,7 @@ def test_bottleneck_share_bars_and_error_bars_stay_within_0_and_100_percent(tabl
     for coll in ax.collections:      # error bar segments
         for seg in coll.get_segments():
             assert seg[:, 0].min() >= -1e-9 and seg[:, 0].max() <= 1 + 1e-9
-    assert ax.get_legend() is None and fig.legends and legend_covers_data(fig) == []
+    assert _legend_texts(fig) == ["sole bottleneck", "shifting bottleneck"] and legend_covers_data(fig) == []
 
 
 def test_two_demands_at_one_site_have_separate_labels_in_the_flow_picture():
@@ -374,3 +382,12 @@ def test_the_checks_catch_a_clipped_label_and_a_legend_over_data():
     ax.set_ylabel("a very long label " * 6)
     assert "a very long label" in clipped_texts(fig)[0]
     assert legend_covers_data(fig) == [": line"]
+
+
+def test_a_legend_of_long_names_below_the_plot_wraps_instead_of_leaving_the_figure():
+    from rackline.output.plots.compare import throughput_overlay
+    series = _compare_inputs()
+    long = {f"{n}_with_a_rather_long_scenario_name": ts for n, ts in series.items()}
+    windows = {n: [("optics_asia_outage_with_a_long_name", 5 * 168.0, 8 * 168.0)] for n in long}
+    fig = throughput_overlay(long, "t", windows)
+    assert clipped_texts(fig) == [] and legend_covers_data(fig) == []

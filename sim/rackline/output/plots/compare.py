@@ -116,16 +116,14 @@ def states_side_by_side(tables: dict[str, pd.DataFrame], title: str):
         order = list(dict.fromkeys([s for t in tables.values() for s in t.station]))
         order = list(first.station) + [s for s in order if s not in set(first.station)]
         fig, axes = new_figure(5.5 * n, max(3.5, 0.45 * len(order) + 2), 1, n, squeeze=False)
-        for ax, (name, table) in zip(axes.flat, tables.items()):
+        for k, (ax, (name, table)) in enumerate(zip(axes.flat, tables.items())):
             aligned = table.set_index("station").reindex(order).reset_index()
             shares = [c for c in aligned.columns if c.startswith("share_")]
             aligned[shares] = aligned[shares].fillna(0.0)
             station_states_plot(aligned, title, ax=ax)
             ax.set_title(f"{name}", fontsize=11)
-            if ax.get_legend():
+            if k != (n - 1) // 2 and ax.get_legend():     # one legend, under the middle panel
                 ax.get_legend().remove()
-        handles, labels = axes.flat[0].get_legend_handles_labels()
-        fig.legend(handles, labels, loc="outside lower center", ncols=8)
         fig.suptitle("Where station time goes (★ = each scenario's bottleneck; rows in the first scenario's order)",
                      fontweight="bold")
         return footer(fig, title)

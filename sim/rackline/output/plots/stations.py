@@ -30,7 +30,7 @@ def station_states_plot(table: pd.DataFrame, scenario: str, ax=None):
         ax.set_xlim(0, 1)
         ax.xaxis.set_major_formatter(lambda x, _: f"{x:.0%}")
         ax.set(title="Where station time goes (★ = bottleneck)", xlabel="share of server time")
-        ax.legend(ncols=4, loc="upper center", bbox_to_anchor=(0.5, -0.15 if len(t) < 6 else -0.08))
+        legend_outside(ax, "below", ncols=4)
         return fig if standalone is False else footer(fig, scenario)
 
 
