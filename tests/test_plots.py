@@ -292,7 +292,7 @@ def test_two_demands_at_one_site_have_separate_labels_in_the_flow_picture():
 
 def _compare_inputs():
     rows = []
-    for name, level in [("base", 20.0), ("same", 20.0), ("more", 25.0)]:
+    for level in (20.0, 25.0):
         for rep in range(3):
             rows += [(rep, w, "output", "rack", level + rep) for w in range(1, 21)]
     ts = pd.DataFrame(rows, columns=["replication", "week", "metric", "subject", "value"])

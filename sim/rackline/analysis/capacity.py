@@ -323,13 +323,15 @@ def resolved_policies(sc: Scenario) -> dict[Node, Policy]:
 
 
 def reorder_point(p: Policy) -> tuple[float, str]:
-    """The level (units) at or below which a policy orders, and the key that sets it."""
-    return {"sS": (p.s, "s"), "RQ": (p.R, "R"), "base_stock": (p.S, "S"), "periodic": (p.S, "S")}[p.type]
+    """The level (units) at or below which a resolved policy orders, and the key that sets it."""
+    value, key = {"sS": (p.s, "s"), "RQ": (p.R, "R"), "base_stock": (p.S, "S"), "periodic": (p.S, "S")}[p.type]
+    assert isinstance(value, (int, float)), "resolve the policy's cover first (resolved_policies)"
+    return float(value), key
 
 
 def reorder_points(sc: Scenario) -> dict[str, float]:
     """`site/item` -> reorder point in units, for every inventory with a policy."""
-    return {f"{site}/{item}": float(reorder_point(p)[0]) for (site, item), p in resolved_policies(sc).items()}
+    return {f"{site}/{item}": reorder_point(p)[0] for (site, item), p in resolved_policies(sc).items()}
 
 
 def reorder_warnings(sc: Scenario) -> list[str]:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-
 from matplotlib.ticker import MaxNLocator
 
 from rackline.analysis.intervals import Range, range_of_unit
@@ -65,7 +64,8 @@ def tornado_plot(t: pd.DataFrame, kpi_label: str, title: str):
         base = t.base.iloc[0] if len(t) else 0
         for y, (_, r) in enumerate(t.iterrows()):
             ax.barh(y, r.at_low - base, left=base, color="#1f77b4", alpha=0.8, label="at low value" if y == 0 else None)
-            ax.barh(y, r.at_high - base, left=base, color="#d62728", alpha=0.8, label="at high value" if y == 0 else None)
+            ax.barh(y, r.at_high - base, left=base, color="#d62728", alpha=0.8,
+                    label="at high value" if y == 0 else None)
         ax.axvline(base, color="black", lw=1)
         ax.set_yticks(range(len(t)), [f"{_short(r.parameter)}\n{r.low_value:.4g} → {r.high_value:.4g}"
                                       + (f" {r.unit}" if r.get("unit") else "") for _, r in t.iterrows()])
