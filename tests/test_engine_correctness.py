@@ -134,10 +134,10 @@ demand:
   all: {item: good, site: s, capacity: true}
 """
     res = rackline.run(load_text(text), reps=1)
-    assert res.kpi("flow_time", "good")["mean"] == pytest.approx(1.0)
+    assert res.kpi("build_time", "good")["mean"] == pytest.approx(1.0)
 
 
-def test_initial_stock_moved_without_any_operation_is_left_out_of_flow_time(load_text):
+def test_initial_stock_moved_without_any_operation_is_left_out_of_build_time(load_text):
     from rackline.engine.inventory import UNKNOWN
     text = """
 name: moved

@@ -12,8 +12,8 @@ from conftest import SCENARIOS
 from rackline.cli import main
 
 GOLDEN = {
-    "baseline": "580eec2d9f713e72",
-    "gen2_ramp": "a0283e9f657c0692",
+    "baseline": "dbd383a3bb9c5eff",
+    "gen2_ramp": "6f47ba6938895109",
 }
 
 

@@ -26,6 +26,11 @@ def _texts(fig):
     return [t.get_text() for t in fig.texts]
 
 
+def _legend_texts(fig) -> list[str]:
+    legends = [*fig.legends, *(ax.get_legend() for ax in fig.axes if ax.get_legend() is not None)]
+    return [t.get_text() for lg in legends for t in lg.get_texts()]
+
+
 @pytest.fixture
 def ts():
     rows = []
@@ -65,12 +70,23 @@ def test_colors_are_stable_per_name(ts):
 
 def test_other_time_plots(ts):
     for fig, ylabel, n in [(cumulative_plot(ts, "d", {"rack_a": ["orders_a"]}), "units (cumulative)", 3),
-                           (inventory_plot(ts, "d"), "units on hand", 2), (backlog_plot(ts, "d"), "units", 1)]:
+                           (backlog_plot(ts, "d"), "units", 1)]:
         ax = fig.axes[0]
         assert ax.get_ylabel() == ylabel and len(ax.get_lines()) == n
         assert any(FOOTER in t for t in _texts(fig))
     cum = cumulative_plot(ts, "d").axes[0].get_lines()[0].get_ydata()
     assert cum[-1] == pytest.approx(110)
+
+
+def test_inventory_plot_one_panel_per_stock_in_its_own_unit_with_reorder_points(ts):
+    fig = inventory_plot(ts, "d", units={"optics": "transceiver", "trays": "tray"}, reorder={"wi/optics": 50.0})
+    axes = [ax for ax in fig.axes if ax.get_visible()]
+    assert [ax.get_ylabel() for ax in axes] == ["transceivers on hand", "trays on hand"]
+    assert all(len(ax.get_lines()) == (2 if i == 0 else 1) for i, ax in enumerate(axes))   # + reorder line
+    assert axes[0].get_lines()[1].get_ydata()[0] == 50.0 and "reorder at 50" in axes[0].get_title()
+    # finished products come first even when their stock hardly moves
+    fin = inventory_plot(ts, "d", top=1, finished=["wi/trays"])
+    assert [ax.get_title() for ax in fin.axes if ax.get_visible()] == ["wi/trays  (finished)", "wi/optics"]
 
 
 def test_station_plots_mark_the_bottleneck(table):
@@ -83,9 +99,15 @@ def test_station_plots_mark_the_bottleneck(table):
 
 
 def test_lead_time_and_welch(ts):
-    lead = pd.DataFrame({"demand": ["a"] * 50, "lead_h": np.linspace(24, 240, 50)})
-    ax = lead_time_plot(lead, "d", {"a": 72}).axes[0]
+    lead = pd.DataFrame({"replication": [0, 1] * 25, "demand": ["a"] * 50, "lead_h": np.linspace(24, 240, 50)})
+    kpis = pd.DataFrame({"kpi": ["order_lead_time", "order_lead_time_p90"], "subject": ["a", "a"],
+                         "mean": [120.5, 200.25]})
+    fig = lead_time_plot(lead, "d", {"a": 72}, kpis)
+    ax = fig.axes[0]
     assert ax.get_xlabel().startswith("days")
+    assert "2 replications pooled" in ax.get_title()
+    labels = _legend_texts(fig)
+    assert labels[0] == "a: 50 orders; mean 120.5 h, p90 200.2 h (KPI table)"
     welch = pd.DataFrame({"week": range(10), "mean": range(10), "moving_avg_3": range(10)})
     assert len(welch_plot(welch, "d", warmup_weeks=2).axes[0].get_lines()) == 3
 
@@ -144,3 +166,228 @@ def test_report_renders_in_a_real_browser(run_folder, tmp_path):
     from matplotlib.image import imread
     img = imread(shot)
     assert img.shape[0] >= 1000 and img[:, :, :3].std() > 0.05    # not a blank page
+
+
+# ---- every figure reads at a glance: nothing clipped, legends off the data ---------------------------
+def _renderer(fig):
+    """Draw as the PNG is drawn (Agg, same dpi) and return the renderer."""
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    canvas = fig.canvas if isinstance(fig.canvas, FigureCanvasAgg) else FigureCanvasAgg(fig)
+    canvas.draw()
+    return canvas.get_renderer()
+
+
+def clipped_texts(fig) -> list[str]:
+    """Visible texts (titles, labels, ticks, legends, annotations) whose tight bounding
+    box leaves the figure."""
+    from matplotlib.text import Text
+    r = _renderer(fig)
+    box = fig.bbox
+    undrawn = set()      # tick labels outside the axis' view are kept but not drawn
+    for ax in fig.axes:
+        for axis in (ax.xaxis, ax.yaxis):
+            if not ax.axison:
+                undrawn |= {id(t) for t in axis.get_ticklabels(which="both")}
+                continue
+            lo, hi = sorted(axis.get_view_interval())
+            for tick in axis.get_major_ticks() + axis.get_minor_ticks():
+                if not lo - 1e-9 * max(1.0, abs(hi - lo)) <= tick.get_loc() <= hi + 1e-9 * max(1.0, abs(hi - lo)):
+                    undrawn |= {id(tick.label1), id(tick.label2)}
+    out = []
+    for t in fig.findobj(Text):
+        if not t.get_visible() or not t.get_text().strip() or (t.axes is not None and not t.axes.get_visible()) \
+                or id(t) in undrawn:
+            continue
+        e = t.get_window_extent(r)
+        if e.x0 < box.x0 - 1 or e.y0 < box.y0 - 1 or e.x1 > box.x1 + 1 or e.y1 > box.y1 + 1:
+            out.append(t.get_text())
+    return out
+
+
+def legend_covers_data(fig) -> list[str]:
+    """Legends (of an axes or the figure) drawn over a plotted point or bar."""
+    r = _renderer(fig)
+    out = []
+    for ax in fig.axes:
+        legends = [lg for lg in [ax.get_legend(), *fig.legends] if lg is not None]
+        for lg in legends:
+            lb = lg.get_window_extent(r)
+            for line in ax.get_lines():
+                xy = line.get_xydata()
+                if len(xy) == 0:
+                    continue
+                pts = ax.transData.transform(xy[np.isfinite(xy).all(axis=1)])
+                if len(pts) > 1:     # the segments between points too, not only the points
+                    f = np.linspace(0, 1, 25)[:, None, None]
+                    pts = (pts[:-1] + f * (pts[1:] - pts[:-1])).reshape(-1, 2)
+                if ((pts[:, 0] > lb.x0) & (pts[:, 0] < lb.x1) & (pts[:, 1] > lb.y0) & (pts[:, 1] < lb.y1)).any():
+                    out.append(f"{ax.get_title()}: {line.get_label()}")
+            for patch in ax.patches:
+                if patch.get_visible() and patch.get_window_extent(r).overlaps(lb):
+                    out.append(f"{ax.get_title()}: bar")
+            for text in [*fig.texts, ax.xaxis.label]:      # the footer and the x label stay readable
+                if text.get_text() and text.get_window_extent(r).overlaps(lb):
+                    out.append(f"{ax.get_title()}: text {text.get_text()[:20]}")
+    return out
+
+
+def _report_figures(folder):
+    from rackline.output.report import figures
+    return figures(folder)
+
+
+def test_no_run_plot_is_clipped_or_covered_by_its_legend(run_folder):
+    figs = _report_figures(run_folder)
+    assert {"inventory", "lead_time", "cumulative", "bottleneck_share"} <= set(figs)
+    for name, fig in figs.items():
+        assert clipped_texts(fig) == [], name
+        if name != "flow":      # the flow picture's legend sits in its empty corner, over no data
+            assert legend_covers_data(fig) == [], name
+
+
+def test_plot_annotations_equal_the_kpi_table(run_folder):
+    from rackline.output.html import num
+    kpis = pd.read_csv(run_folder / "kpis.csv")
+    figs = _report_figures(run_folder)
+    labels = " ".join(_legend_texts(figs["lead_time"]))
+    for kpi in ("order_lead_time", "order_lead_time_p90"):
+        value = kpis[(kpis.kpi == kpi) & (kpis.subject == "openai_gen1")]["mean"].iloc[0]
+        word = "p90" if kpi.endswith("p90") else "mean"
+        assert f"{word} {num(value)} h" in labels
+    # cumulative: ordered minus shipped at the end is the backlog at the end (mean over replications)
+    ax = figs["cumulative"].axes[0]
+    lines = {ln.get_label(): ln.get_ydata() for ln in ax.get_lines()}
+    ts = pd.read_csv(run_folder / "timeseries.csv")
+    back = ts[(ts.metric == "backlog") & (ts.subject == "openai_gen1")]
+    end = back[back.week == back.week.max()].value.mean()
+    assert lines["openai_gen1 ordered"][-1] - lines["openai_gen1 shipped"][-1] == pytest.approx(end, abs=1e-6)
+    from rackline.output.report import CAPTIONS
+    assert "ordered − shipped" in CAPTIONS["cumulative"] and "gap is the backlog" not in CAPTIONS["cumulative"]
+
+
+def test_bottleneck_share_bars_and_error_bars_stay_within_0_and_100_percent(table):
+    t = table.assign(bottleneck_sole=[1.0, 0.0], bottleneck_sole_hw=[0.33, 0.0], bottleneck_shifting=[0.0, 0.2])
+    fig = bottleneck_share_plot(t, "d")
+    ax = fig.axes[0]
+    assert ax.get_xlim() == (0.0, 1.0)
+    for coll in ax.collections:      # error bar segments
+        for seg in coll.get_segments():
+            assert seg[:, 0].min() >= -1e-9 and seg[:, 0].max() <= 1 + 1e-9
+    assert _legend_texts(fig) == ["sole bottleneck", "shifting bottleneck"] and legend_covers_data(fig) == []
+
+
+def test_two_demands_at_one_site_have_separate_labels_in_the_flow_picture():
+    from conftest import SCENARIOS
+    from rackline.output.plots import flow_picture
+    from rackline.scenario.load import load_scenario
+    sc = load_scenario(SCENARIOS / "gen2_ramp.yaml").scenario
+    kpis = pd.DataFrame(columns=["kpi", "subject", "mean"])
+    table = pd.DataFrame(columns=["station", "utilization", "throughput_per_week"])
+    fig = flow_picture(sc, kpis, table, "gen2_ramp")
+    r = _renderer(fig)
+    boxes = [t.get_window_extent(r) for t in fig.axes[0].texts if "/wk shipped" in t.get_text()]
+    assert len(boxes) == 2 and not boxes[0].overlaps(boxes[1])
+    assert clipped_texts(fig) == []
+
+
+def _compare_inputs():
+    rows = []
+    for level in (20.0, 25.0):
+        for rep in range(3):
+            rows += [(rep, w, "output", "rack", level + rep) for w in range(1, 21)]
+    ts = pd.DataFrame(rows, columns=["replication", "week", "metric", "subject", "value"])
+    series = {n: ts[(ts.value >= lv) & (ts.value < lv + 3)] for n, lv in [("base", 20), ("same", 20), ("more", 25)]}
+    return series
+
+
+def test_compare_throughput_keeps_identical_lines_visible_with_bands_and_disruptions():
+    from rackline.output.plots.compare import throughput_overlay
+    series = _compare_inputs()
+    fig = throughput_overlay(series, "t", {"more": [("outage", 5 * 168.0, 8 * 168.0)]})
+    ax = fig.axes[0]
+    lines = {ln.get_label(): ln for ln in ax.get_lines()}
+    assert np.allclose(lines["base"].get_ydata(), lines["same"].get_ydata())
+    assert lines["base"].get_linestyle() != lines["same"].get_linestyle()       # the second is not hidden
+    assert len(ax.collections) >= 3                                                # one CI band each
+    spans = [p for p in ax.patches if p.get_label() == "more: outage"]
+    assert len(spans) == 1 and spans[0].get_x() == pytest.approx(5.0)
+    assert clipped_texts(fig) == [] and legend_covers_data(fig) == []
+
+
+def test_compare_station_panels_list_stations_in_the_same_order(table):
+    from rackline.output.plots.compare import states_side_by_side
+    other = table.iloc[::-1].assign(rank=[1, 2])                 # the other scenario ranks s.build first
+    fig = states_side_by_side({"a": table, "b": other}, "t")
+    orders = [[t.get_text().removeprefix("★ ") for t in ax.get_yticklabels()] for ax in fig.axes[:2]]
+    assert orders[0] == orders[1] == ["s.build", "s.test"]
+    assert [t.get_text() for t in fig.axes[1].get_yticklabels()] == ["★ s.build", "s.test"]
+    assert clipped_texts(fig) == [] and legend_covers_data(fig) == []
+
+
+def test_compare_difference_and_kpi_plots_are_not_clipped():
+    from rackline.output.plots.compare import difference_plot, kpi_bars
+    diffs = pd.DataFrame([(s, k, "x", u, d, hw, clear) for s in ["a_long_scenario_name", "another_long_name"]
+                          for k, u, d, hw, clear in [("throughput", "units/week", -0.25, 0.5, False),
+                                                     ("backlog", "units", 0.00004, 0.0001, False),
+                                                     ("fill_rate", "share of orders", -0.03, 0.1, True),
+                                                     ("order_lead_time", "h", 3.0, 12.0, False)]],
+                         columns=["scenario", "kpi", "subject", "unit", "diff", "half_width", "clear"])
+    fig = difference_plot(diffs, "t")
+    assert clipped_texts(fig) == []
+    ticks = [t.get_text() for ax in fig.axes for t in ax.get_xticklabels() if t.get_text()]
+    assert all(len(t) <= 8 for t in ticks), ticks          # short tick labels that don't run into each other
+    kpis = diffs.rename(columns={"diff": "mean"}).assign(scenario=lambda d: d.scenario)
+    assert clipped_texts(kpi_bars(kpis, ["a_long_scenario_name", "another_long_name"], "t")) == []
+
+
+def _oat(values, means, low, high, unit=""):
+    n = len(values)
+    return pd.DataFrame({"parameter": ["sites.w.stations.integrate.servers"] * n, "unit": [unit] * n,
+                         "value": values, "mean": means, "ci_low": low, "ci_high": high, "ci_note": [""] * n,
+                         "base": [i == 1 for i in range(n)]})
+
+
+def test_oat_plot_keeps_share_bands_inside_0_1_and_integer_ticks_whole():
+    from rackline.output.plots.sweep import oat_plot
+    t = _oat([2, 3, 4, 5], [0.5, 0.9, 0.98, 1.0], [0.2, 0.7, 0.9, 0.95], [0.8, 1.1, 1.06, 1.05])
+    fig = oat_plot(t, "fill_rate (share of orders)", "sweep s", "share of orders")
+    ax = fig.axes[0]
+    band = ax.collections[0].get_paths()[0].vertices
+    assert band[:, 1].min() >= 0 and band[:, 1].max() <= 1 + 1e-12
+    assert ax.get_ylim()[1] <= 1.02 + 1e-12
+    ticks = [x for x in ax.get_xticks() if ax.get_xlim()[0] <= x <= ax.get_xlim()[1]]
+    assert ticks and all(float(x).is_integer() for x in ticks)
+    assert clipped_texts(fig) == [] and legend_covers_data(fig) == []
+
+
+def test_sweep_tornado_and_indices_plots_are_not_clipped_nor_covered():
+    from rackline.output.plots.sweep import indices_plot, tornado_plot
+    tor = pd.DataFrame({"parameter": ["suppliers.optics_asia.lead_time.mean", "sites.w.stations.i.servers"],
+                        "unit": ["w", ""], "low_value": [8, 2], "high_value": [20, 5], "at_low": [22.0, 15.0],
+                        "at_high": [12.0, 24.0], "base": [22.5, 22.5], "swing": [10.0, 9.0]})
+    fig = tornado_plot(tor, "throughput (units/week)", "sweep s")
+    assert clipped_texts(fig) == [] and legend_covers_data(fig) == []
+    ix = pd.DataFrame({"parameter": ["a.b.c", "d.e.f"], "S1": [0.6, 0.2], "S1_conf": [0.1, 0.1], "ST": [0.7, 0.3],
+                       "ST_conf": [0.1, 0.1]})
+    fig = indices_plot(ix, "throughput", "sweep s")
+    assert clipped_texts(fig) == [] and legend_covers_data(fig) == []
+
+
+def test_the_checks_catch_a_clipped_label_and_a_legend_over_data():
+    from matplotlib.figure import Figure
+    fig = Figure(figsize=(4, 3))
+    ax = fig.subplots()
+    ax.plot([0, 1], [1, 0], label="line")     # starts in the upper left corner, under the legend
+    ax.legend(loc="upper left")
+    ax.set_ylabel("a very long label " * 6)
+    assert "a very long label" in clipped_texts(fig)[0]
+    assert legend_covers_data(fig) == [": line"]
+
+
+def test_a_legend_of_long_names_below_the_plot_wraps_instead_of_leaving_the_figure():
+    from rackline.output.plots.compare import throughput_overlay
+    series = _compare_inputs()
+    long = {f"{n}_with_a_rather_long_scenario_name": ts for n, ts in series.items()}
+    windows = {n: [("optics_asia_outage_with_a_long_name", 5 * 168.0, 8 * 168.0)] for n in long}
+    fig = throughput_overlay(long, "t", windows)
+    assert clipped_texts(fig) == [] and legend_covers_data(fig) == []

@@ -322,6 +322,18 @@ def resolved_policies(sc: Scenario) -> dict[Node, Policy]:
     return out
 
 
+def reorder_point(p: Policy) -> tuple[float, str]:
+    """The level (units) at or below which a resolved policy orders, and the key that sets it."""
+    value, key = {"sS": (p.s, "s"), "RQ": (p.R, "R"), "base_stock": (p.S, "S"), "periodic": (p.S, "S")}[p.type]
+    assert isinstance(value, (int, float)), "resolve the policy's cover first (resolved_policies)"
+    return float(value), key
+
+
+def reorder_points(sc: Scenario) -> dict[str, float]:
+    """`site/item` -> reorder point in units, for every inventory with a policy."""
+    return {f"{site}/{item}": reorder_point(p)[0] for (site, item), p in resolved_policies(sc).items()}
+
+
 def reorder_warnings(sc: Scenario) -> list[str]:
     """Reorder points below the expected demand over the suppliers' mean lead time
     (share-weighted, late deliveries included): stock-outs are then the rule."""
@@ -332,7 +344,7 @@ def reorder_warnings(sc: Scenario) -> list[str]:
         lead = sum(frac * (sc.suppliers[n].lead_time.mean()
                            + (1 - sc.suppliers[n].reliability) * sc.suppliers[n].late_by.mean())
                    for n, frac in inv.suppliers.items())
-        rop, key = {"sS": (p.s, "s"), "RQ": (p.R, "R"), "base_stock": (p.S, "S"), "periodic": (p.S, "S")}[p.type]
+        rop, key = reorder_point(p)
         lead_demand = usage.get((site, item), 0.0) * lead
         if rop < lead_demand - 1e-9:
             written = getattr(inv.policy, key)

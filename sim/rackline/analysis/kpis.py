@@ -72,7 +72,7 @@ def replication_kpis(rep: Replication, warmup: float) -> ReplicationKpis:
         flow_n = sum(_delta(inv.flow_n if inv else None, i) for inv in invs)
         flow = sum(_delta(inv.flow_sum if inv else None, i) for inv in invs)
         if flow_n > 0:
-            add("flow_time", product, "h", flow / flow_n)
+            add("build_time", product, "h", flow / flow_n)
     for name, d in rep.demands.items():
         add("shipped", name, "units/week", _delta(d.units_shipped, i) / weeks)
         if d.capacity:
@@ -91,23 +91,16 @@ def replication_kpis(rep: Replication, warmup: float) -> ReplicationKpis:
             add("on_time", name, "share of orders", (lt[:, 2] <= d.due + 1e-9).mean())
         add("open_orders_at_end", name, "orders", float(d.orders[-1]) - len(d.lead_times))
 
-    wip = 0.0
-    made_items = {it for st in rep.stations.values() for it in st.items}
     for inv in sorted(rep.inventories.values(), key=lambda r: r.label):
-        avg = _delta(inv.area, i) / span
-        add("inventory", inv.label, "units", avg)
+        add("inventory", inv.label, "units", _delta(inv.area, i) / span)
         consumed = _delta(inv.units_out, i) > 0 or any(
             inv.item in st.inputs for st in rep.stations.values() if st.site == inv.site)
         if consumed:
             add("stockout", inv.label, "share of time", _delta(inv.zero_time, i) / span)
-        if inv.item in made_items and inv.item not in rep.products:
-            wip += avg
-    for key in sorted(rep.stations):
-        wip += _delta(rep.stations[key].wip_area, i) / span
     for key in sorted(rep.lanes):
-        wip += _delta(rep.lanes[key].transit_area, i) / span
         add("lane_shipped", key, "units/week", _delta(rep.lanes[key].shipped, i) / weeks)
-    add("wip", "all", "units (mixed items)", wip)
+    for kpi, subject, value in wip_rows(rep, i, span):
+        add(kpi, subject, "units", value)
 
     region_units: dict[str, float] = defaultdict(float)
     for name, sp in rep.suppliers.items():
@@ -129,6 +122,45 @@ def replication_kpis(rep: Replication, warmup: float) -> ReplicationKpis:
             add("crew_utilization", key, "share of people-hours", _delta(rep.pools[key].busy_area, i) / size)
 
     return ReplicationKpis(rep.replication, warmup, rows, station_metrics(rep, i, a, b))
+
+
+def wip_by_item(rep: Replication, i: int, span: float) -> dict[str, float]:
+    """Time-average units of each made item in process over the window: in stations
+    making it, in its buffers (products in their own stock are finished, not WIP) and
+    on lanes. Each item is counted in its own units; items are never added together."""
+    wip: dict[str, float] = defaultdict(float)
+    made_items = set(rep.made_items) | {it for st in rep.stations.values() for it in st.items}
+    for inv in rep.inventories.values():
+        if inv.item in made_items and inv.item not in rep.products:
+            wip[inv.item] += _delta(inv.area, i) / span
+    for st in rep.stations.values():
+        if st.wip_area_by_item:
+            for item, area in st.wip_area_by_item.items():
+                wip[item] += _delta(area, i) / span
+        elif len(st.items) == 1:    # a record without per-item areas: one recipe, one item
+            wip[st.items[0]] += _delta(st.wip_area, i) / span
+    for lane in rep.lanes.values():
+        if lane.item:
+            wip[lane.item] += _delta(lane.transit_area, i) / span
+    return dict(sorted(wip.items()))
+
+
+def wip_rows(rep: Replication, i: int, span: float) -> list[tuple[str, str, float]]:
+    """(`wip`, item, units) per made item, then (`wip_family`, family, units) for each
+    declared family whose items all count the same kind of unit (a rack family: racks
+    integrated, tested, failed and reworked); a family that mixes units (PSUs and
+    shelves) gets no total, nor does a family with only one item in process."""
+    per_item = wip_by_item(rep, i, span)
+    rows = [("wip", item, value) for item, value in per_item.items()]
+    members: dict[str, list[str]] = defaultdict(list)
+    for item, family in rep.families.items():
+        if family != "other":
+            members[family].append(item)
+    for family, items in sorted(members.items()):
+        counted = [it for it in items if it in per_item]
+        if len(counted) > 1 and len({rep.item_units.get(it, "unit") for it in items}) == 1:
+            rows.append(("wip_family", family, sum(per_item.get(it, 0.0) for it in items)))
+    return rows
 
 
 def station_metrics(rep: Replication, i: int, a: float, b: float) -> list[StationRow]:

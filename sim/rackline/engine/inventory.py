@@ -1,13 +1,14 @@
 """Stock of one item at one site.
 
 A finite capacity blocks the stations that feed it (they start a unit only when its
-output has room, reserving the space). Made items carry the time their first
-operation began ("birth") in FIFO order, so flow time can be measured where racks
-arrive; purchased items are counted only.
+output has room, reserving the space). Made items carry their build start ("birth":
+when the first operation on the unit's own path began, see `engine.work.path_input`)
+in FIFO order, so build time can be measured where racks arrive; purchased items are
+counted only.
 
 Units of initial stock have no known history: their birth is `UNKNOWN` (infinity), so
-like purchased parts they are born when an operation first takes them, and units that
-reach a product's stock without any operation in the run are left out of flow time.
+their build starts when an operation on their path first takes them, and units that
+reach a product's stock without any operation in the run are left out of build time.
 (Units put in process at time 0 by `initial_wip` are born at 0.)
 """
 from __future__ import annotations
@@ -61,7 +62,8 @@ class Inventory:
         return self.capacity - self.level - self.reserved
 
     def take(self, n: int) -> float:
-        """Remove n units (caller checked they are there); return the oldest birth among them."""
+        """Remove n units (caller checked they are there); return the oldest birth among
+        them (now for purchased or unknown-history units)."""
         self._flush()
         self.level -= n
         self.units_out += n

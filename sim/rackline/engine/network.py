@@ -270,7 +270,7 @@ class Network:
                 time_in_state={s: ser[f"time_{s}"] for s in STATES}, completions=ser["completions"],
                 wip_area=ser["wip_area"], sojourn=ser["sojourn"], scrapped=ser["scrapped"], wip=ser["wip"],
                 made=prefixed(ser, "made:"), good=prefixed(ser, "good:"), starved_on=prefixed(ser, "starved_on:"),
-                periods=np.asarray(p, dtype=float).reshape(-1, 2))
+                periods=np.asarray(p, dtype=float).reshape(-1, 2), wip_area_by_item=prefixed(ser, "wip_area:"))
         inventories = {}
         for site, item in self.inventories:
             ser = series("inventory", (site, item))
@@ -290,9 +290,11 @@ class Network:
             replication=replication, horizon=horizon, times=times,
             products=tuple(sorted({d.item for d in self.sc.demand.values()})), stations=stations,
             inventories=inventories, demands=demands, suppliers=suppliers,
-            lanes={name: LaneRecord(**series("lane", name)) for name in self.lanes},
+            lanes={name: LaneRecord(**series("lane", name), item=self.sc.lanes[name].item) for name in self.lanes},
             pools={name: PoolRecord(**series("pool", name)) for name in self.pools},
-            disruptions=[DisruptionEvent(*e) for e in self.disruptions.log])
+            disruptions=[DisruptionEvent(*e) for e in self.disruptions.log],
+            families={k: v.family if v else "other" for k, v in self.sc.items.items()},
+            item_units={k: v.unit if v else "unit" for k, v in self.sc.items.items()}, made_items=tuple(sorted(self.made)))
 
 
 def snapshot_times(horizon: float, warmup: float | str) -> list[float]:

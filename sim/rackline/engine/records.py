@@ -68,6 +68,7 @@ class StationRecord:
     good: dict[str, np.ndarray]            # item -> units that passed
     starved_on: dict[str, np.ndarray]      # input item -> server-hours starved on it
     periods: np.ndarray                    # (n, 2) active periods [start, end) for the bottleneck method
+    wip_area_by_item: dict[str, np.ndarray] = field(default_factory=dict)   # item -> integral of its units in it
 
 
 @dataclass(slots=True)
@@ -79,8 +80,8 @@ class InventoryRecord:
     zero_time: np.ndarray                  # hours at level zero
     units_in: np.ndarray
     units_out: np.ndarray
-    flow_sum: np.ndarray                   # summed flow times of units that left
-    flow_n: np.ndarray
+    flow_sum: np.ndarray                   # summed build times of units that arrived (start of their path -> here)
+    flow_n: np.ndarray                     # units that arrived with a known build start
     on_order: np.ndarray
 
     @property
@@ -119,6 +120,7 @@ class LaneRecord:
     in_transit: np.ndarray
     transit_area: np.ndarray
     loads: np.ndarray
+    item: str = ""                         # what it carries
 
 
 @dataclass(slots=True)
@@ -143,6 +145,9 @@ class Replication:
     lanes: dict[str, LaneRecord]
     pools: dict[str, PoolRecord]
     disruptions: list[DisruptionEvent] = field(default_factory=list)
+    families: dict[str, str] = field(default_factory=dict)     # declared item -> its family
+    item_units: dict[str, str] = field(default_factory=dict)   # declared item -> what one unit is (rack, tray)
+    made_items: tuple[str, ...] = ()       # items some station makes or sends failed units to, sorted
     deadlocks: list[Deadlock] = field(default_factory=list)   # loops of stations stuck for good at the end
     events: int = 0
     wall: float = 0.0

@@ -193,15 +193,17 @@ class Station(Breakdowns):
                             why = CREW
                             self.pool.wait(self)
                         if why is None:
-                            # start: take inputs (oldest birth travels on), then begin the job
+                            # start: take inputs, then begin the job
                             self._flush()
                             server = self.free.pop()
                             if not single and server.last_item != r.item:
                                 server = self._set_up_server(server, r.item)
+                            # the unit's build start: the path input's (see work.path_input), or now
                             birth = now
+                            path = r.path_input
                             for inv, q in r.inputs:
                                 b = inv.take(q * units)
-                                if b < birth:
+                                if inv is path:
                                     birth = b
                             self._begin(server, r, units, birth)
                             break
@@ -319,6 +321,7 @@ class Station(Breakdowns):
         self.last_done = now
         self.completions += units
         self.sojourn += (now - job.started) * units
+        r.sojourn += (now - job.started) * units
         self.wip -= units
         self.n_busy -= 1
         server.job = None
@@ -363,7 +366,13 @@ class Station(Breakdowns):
         out = {f"time_{s}": t for s, t in zip(STATES, self.state_time)}
         out.update({"wip_area": self.wip_area, "completions": self.completions, "sojourn": self.sojourn,
                     "scrapped": self.scrapped, "wip": self.wip})
+        now = self.env._now
+        in_process = {r.item: r.sojourn for r in self.recipes}
+        for s in self.servers:
+            if s.job is not None:
+                in_process[s.job.recipe.item] += (now - s.job.started) * s.job.units
         for r in self.recipes:
+            out[f"wip_area:{r.item}"] = in_process[r.item]   # integral of units of r.item in the station
             out[f"made:{r.item}"] = r.completed
             out[f"good:{r.item}"] = r.good
         for item, t in self.starved_on.items():

@@ -5,6 +5,10 @@ Plain data holders with `__slots__` (the engine makes one Job per unit started).
 from __future__ import annotations
 
 import math
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from rackline.engine.inventory import Inventory
 
 WORK_PHASE, SETUP_PHASE = 0, 1
 
@@ -14,7 +18,7 @@ class RecipeRun:
 
     __slots__ = ("item", "inputs", "out", "fail", "bounded", "perfect", "sample", "yield_", "ramp", "available_from", "auth",
                  "loop_start", "loop_end", "learn_first", "learn_b", "started", "completed", "good", "fail_reserve",
-                 "room_needs")
+                 "room_needs", "path_input", "sojourn")
 
     def __init__(self, item, inputs, out, fail, sample, yield_, ramp=None, available_from=0.0, learning=None):
         self.item = item
@@ -24,6 +28,7 @@ class RecipeRun:
         self.fail_reserve = fail if fail is not None and fail is not out else None   # a second stock to reserve in
         self.room_needs = room_needs(inputs, out, fail)
         self.bounded = bool(self.room_needs)
+        self.path_input = path_input(inputs)
         self.sample = sample        # Sampler of base process time
         self.yield_ = yield_
         self.ramp = ramp            # (start yield, units or None, over hours or None)
@@ -37,6 +42,7 @@ class RecipeRun:
         self.started = 0
         self.completed = 0
         self.good = 0
+        self.sojourn = 0.0          # summed hours units of this recipe spent in the station (finished jobs)
 
     def has_room(self, units: int) -> bool:
         for inv, per_unit in self.room_needs:
@@ -50,6 +56,20 @@ class RecipeRun:
         start, units, over = self.ramp
         frac = self.completed / units if units else (now - self.available_from) / over
         return start + (self.yield_ - start) * min(1.0, max(0.0, frac))
+
+
+def path_input(inputs: list[tuple[Inventory, int]]) -> Inventory | None:
+    """The input whose unit this recipe carries on (so its build start travels on), or None.
+
+    A recipe continues a unit's own path when it takes exactly one made unit (an
+    inventory that keeps births) per unit it makes, and no other made input: a test,
+    a rework, a move along the rack's line. A recipe that assembles several made
+    parts, or only purchased ones, starts a new path: its units' build starts when
+    it starts (integrate starts the rack; a tray station starts the tray)."""
+    made = [(inv, q) for inv, q in inputs if inv.births is not None]
+    if len(made) == 1 and made[0][1] == 1:
+        return made[0][0]
+    return None
 
 
 def room_needs(inputs, out, fail) -> list:

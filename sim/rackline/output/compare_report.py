@@ -61,7 +61,9 @@ def draw(cmp) -> dict[str, bytes]:
     from rackline.output.plots import compare as cp
     title = " vs ".join(cmp.names)
     figs = {"kpis": cp.kpi_bars(cmp.kpis, cmp.names, title),
-            "throughput": cp.throughput_overlay({n: r.timeseries for n, r in zip(cmp.names, cmp.runs)}, title),
+            "throughput": cp.throughput_overlay({n: r.timeseries for n, r in zip(cmp.names, cmp.runs)}, title,
+                                                {n: cp.disruption_windows(r.reps)
+                                                 for n, r in zip(cmp.names, cmp.runs)}),
             "stations": cp.states_side_by_side({n: r.ranking for n, r in zip(cmp.names, cmp.runs)}, title)}
     if len(cmp.differences):
         figs["differences"] = cp.difference_plot(cmp.differences, title)

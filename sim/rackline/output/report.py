@@ -69,14 +69,17 @@ def figures(folder: str | Path, manifest: dict[str, Any] | None = None) -> dict[
     if seg.exists():
         figs["bottleneck_timeline"] = plots.bottleneck_timeline_plot(pd.read_csv(seg), name)
     if (ts.metric == "inventory").any():
-        figs["inventory"] = plots.inventory_plot(ts, name)
+        from rackline.analysis.capacity import reorder_points
+        figs["inventory"] = plots.inventory_plot(
+            ts, name, units={k: v.unit if v else "unit" for k, v in sc.items.items()}, reorder=reorder_points(sc),
+            finished=sorted({f"{d.site}/{d.item}" for d in sc.demand.values()}))
     if (ts.metric == "backlog").any():
         figs["backlog"] = plots.backlog_plot(ts, name)
     lead = folder / "lead_times.csv"
     if lead.exists():
         lt = pd.read_csv(lead)
         if len(lt):
-            figs["lead_time"] = plots.lead_time_plot(lt, name, {n: d.due for n, d in sc.demand.items()})
+            figs["lead_time"] = plots.lead_time_plot(lt, name, {n: d.due for n, d in sc.demand.items()}, kpis)
     if (folder / "welch.csv").exists():
         figs["welch"] = plots.welch_plot(pd.read_csv(folder / "welch.csv"), name, warmup_w)
     return figs
@@ -105,13 +108,16 @@ CAPTIONS = {
               "exceeds output. Below: the backlog that gap builds.",
     "flow": "The network with average flows. Suppliers are colored by region; the starred station is the bottleneck.",
     "throughput": "Weekly output per product with a 95% confidence band across replications; dashed: orders.",
-    "cumulative": "Cumulative output against cumulative orders; the vertical gap is the backlog.",
+    "cumulative": "Cumulative units ordered, shipped and made; ordered − shipped (shaded) is the backlog, "
+                  "made − shipped the finished stock.",
     "station_states": "How each station's server time splits across states, ranked as bottlenecks.",
     "bottleneck_share": "Share of time each station is the sole or a shifting bottleneck (active-period method).",
     "bottleneck_timeline": "Which station is the momentary bottleneck over time, in replication 0.",
-    "inventory": "Inventory levels of the items whose stock moves most.",
+    "inventory": "Stock of finished products and of the items whose stock moves most, each in its own unit, "
+                 "with its reorder point.",
     "backlog": "Units ordered and not yet shipped.",
-    "lead_time": "Order lead times, with the promised lead time dashed.",
+    "lead_time": "Share of orders filled within a lead time (all replications pooled), with the promise dashed; "
+                 "the mean and p90 are the KPI table's.",
     "welch": "Welch's plot: where weekly output settles (the warm-up is cut before it).",
 }
 FIRST_SCREEN_ROWS = 5          # capacity rows shown next to the answer plot

@@ -4,11 +4,14 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+from matplotlib.ticker import MaxNLocator
 
+from rackline.analysis.stats import t_half_width
 from rackline.output.plots.stations import station_states_plot
-from rackline.output.plots.style import color_for, footer, new_figure, styled
+from rackline.output.plots.style import color_for, footer, legend_outside, new_figure, styled
+from rackline.units import WEEK
 
-HEADLINE_KPIS = ["throughput", "fill_rate", "order_lead_time", "backlog", "wip"]
+HEADLINE_KPIS = ["throughput", "fill_rate", "order_lead_time", "backlog", "wip_family"]
 
 
 def _label(kpi, subject, unit):
@@ -37,23 +40,27 @@ def kpi_bars(kpis: pd.DataFrame, names: list[str], title: str, kpi_names=HEADLIN
 
 def difference_plot(diffs: pd.DataFrame, title: str, kpi_names=HEADLINE_KPIS):
     """Paired differences from the first scenario, one panel per KPI (its own unit and
-    zero line); filled markers are statistically clear."""
+    zero line); filled markers are statistically clear. Scenario names label the
+    first column only (every row of panels lists the scenarios in the same order)."""
     d = diffs[diffs.kpi.isin(kpi_names)]
     groups = list(dict.fromkeys(zip(d.kpi, d.subject, d.unit)))
     scen = list(dict.fromkeys(d.scenario))
     with styled():
         ncols = min(3, max(1, len(groups)))
         nrows = int(np.ceil(len(groups) / ncols)) or 1
-        fig, axes = new_figure(4 * ncols, 1.2 + 0.5 * len(scen) * nrows + 1.2 * nrows, nrows, ncols, squeeze=False)
-        for ax, (kpi, subject, unit) in zip(axes.flat, groups):
+        fig, axes = new_figure(2.0 + 3.6 * ncols, 1.0 + (0.9 + 0.45 * len(scen)) * nrows, nrows, ncols,
+                               squeeze=False)
+        for k, (ax, (kpi, subject, unit)) in enumerate(zip(axes.flat, groups)):
             g = d[(d.kpi == kpi) & (d.subject == subject)].set_index("scenario").reindex(scen)
             for y, (name, r) in enumerate(g.iterrows()):
                 c = color_for(name)
                 ax.errorbar(r["diff"], y, xerr=0 if np.isnan(r.half_width) else r.half_width, fmt="o", color=c,
                             mfc=c if r.clear else "white", capsize=4, ms=7)
             ax.axvline(0, color="#333333", lw=1)
-            ax.set_yticks(range(len(scen)), scen)
+            ax.set_yticks(range(len(scen)), scen if k % ncols == 0 else [])
             ax.set_ylim(-0.7, len(scen) - 0.3)
+            ax.xaxis.set_major_locator(MaxNLocator(nbins=4))
+            ax.xaxis.set_major_formatter(lambda x, _: f"{x:.3g}")
             ax.set_title(f"{kpi}: {subject}", fontsize=10)
             ax.set_xlabel(f"difference ({unit})")
         for ax in list(axes.flat)[len(groups):]:
@@ -62,28 +69,60 @@ def difference_plot(diffs: pd.DataFrame, title: str, kpi_names=HEADLINE_KPIS):
         return footer(fig, title)
 
 
-def throughput_overlay(series: dict[str, pd.DataFrame], title: str):
+LINESTYLES = ["-", "--", "-.", ":"]
+
+
+def throughput_overlay(series: dict[str, pd.DataFrame], title: str,
+                       disruptions: dict[str, list[tuple[str, float, float]]] | None = None):
+    """Weekly output of all products per scenario, mean and 95% CI band across
+    replications; each scenario has its own colour and line style (identical lines stay
+    visible) and its disruption windows (name, start h, end h) are shaded."""
     with styled():
         fig, ax = new_figure()
-        for name, ts in series.items():
-            out = ts[ts.metric == "output"].groupby(["replication", "week"]).value.sum().groupby("week").mean()
-            ax.plot(out.index, out.to_numpy(), lw=2, color=color_for(name), label=name)
-        ax.set(title="Weekly output, all products (mean across replications)", xlabel="week",
+        for k, (name, ts) in enumerate(series.items()):
+            c = color_for(name)
+            per_rep = ts[ts.metric == "output"].groupby(["replication", "week"]).value.sum()
+            g = per_rep.groupby("week")
+            mean = g.mean()
+            hw = g.apply(lambda v: t_half_width(v.to_numpy())).fillna(0.0)
+            ax.plot(mean.index, mean.to_numpy(), lw=2.2 - 0.3 * (k % 4), ls=LINESTYLES[k % len(LINESTYLES)], color=c,
+                    label=name, zorder=3 + k)
+            ax.fill_between(mean.index, (mean - hw).clip(lower=0).to_numpy(), (mean + hw).to_numpy(), color=c,
+                            alpha=0.15, lw=0)
+            named: set[str] = set()
+            for what, start, end in (disruptions or {}).get(name, []):
+                ax.axvspan(start / WEEK, end / WEEK, color=c, alpha=0.1, lw=0,
+                           label=None if what in named else f"{name}: {what}")
+                named.add(what)
+        ax.set(title="Weekly output, all products (mean and 95% CI across replications)", xlabel="week",
                ylabel="units per week")
         ax.set_ylim(bottom=0)
-        ax.legend()
+        legend_outside(ax, "below", ncols=3)
         return footer(fig, title)
 
 
+def disruption_windows(reps) -> list[tuple[str, float, float]]:
+    """(name, start h, end h) of every disruption in some replication, each once."""
+    return sorted({(e.name, e.start, e.end) for r in reps for e in r.disruptions})
+
+
 def states_side_by_side(tables: dict[str, pd.DataFrame], title: str):
+    """Station states per scenario, stations in the first scenario's ranking order in
+    every panel (so rows line up); each panel stars its own bottleneck."""
     with styled():
         n = len(tables)
         first = next(iter(tables.values()))
-        fig, axes = new_figure(5.5 * n, max(3.5, 0.45 * len(first) + 2), 1, n, squeeze=False, sharey=False)
-        for ax, (name, table) in zip(axes.flat, tables.items()):
-            station_states_plot(table, title, ax=ax)
+        order = list(dict.fromkeys([s for t in tables.values() for s in t.station]))
+        order = list(first.station) + [s for s in order if s not in set(first.station)]
+        fig, axes = new_figure(5.5 * n, max(3.5, 0.45 * len(order) + 2), 1, n, squeeze=False)
+        for k, (ax, (name, table)) in enumerate(zip(axes.flat, tables.items())):
+            aligned = table.set_index("station").reindex(order).reset_index()
+            shares = [c for c in aligned.columns if c.startswith("share_")]
+            aligned[shares] = aligned[shares].fillna(0.0)
+            station_states_plot(aligned, title, ax=ax)
             ax.set_title(f"{name}", fontsize=11)
-            if ax is not axes.flat[-1] and ax.get_legend():
+            if k != (n - 1) // 2 and ax.get_legend():     # one legend, under the middle panel
                 ax.get_legend().remove()
-        fig.suptitle("Where station time goes (★ = each scenario's bottleneck)", fontweight="bold")
+        fig.suptitle("Where station time goes (★ = each scenario's bottleneck; rows in the first scenario's order)",
+                     fontweight="bold")
         return footer(fig, title)

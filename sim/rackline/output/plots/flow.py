@@ -74,13 +74,17 @@ def flow_picture(sc, kpis: pd.DataFrame, table: pd.DataFrame, scenario: str):
             ax.text((a + b) / 2, y + 0.06, f"{name}: {lane.item} {_kpi(kpis, 'lane_shipped', name):.3g}/wk",
                     ha="center", va="bottom", fontsize=7, bbox=dict(fc="white", ec="none", pad=0.5))
         bottom = -0.45 * (len(sc.lanes) + 1)
-        for name, d in sc.demand.items():
+        at_site: dict[str, int] = {}
+        for name, d in sc.demand.items():   # several demands at one site: labels stacked, never overlapping
+            k = at_site[d.site] = at_site.get(d.site, -1) + 1
             x0, _ = pos[d.site]
             xd = x0 + site_w * 0.15
-            ax.add_patch(FancyArrowPatch((xd, 0), (xd, bottom - 0.5), arrowstyle="-|>",
-                                         mutation_scale=12, color="#2ca02c", lw=2))
-            ax.text(xd + 0.1, bottom - 0.45, f"{name}: {d.item} {_kpi(kpis, 'shipped', name):.3g}/wk shipped",
-                    fontsize=8, color="#2ca02c")
+            if k == 0:
+                ax.add_patch(FancyArrowPatch((xd, 0), (xd, bottom - 0.5), arrowstyle="-|>",
+                                             mutation_scale=12, color="#2ca02c", lw=2))
+            ax.text(xd + 0.1, bottom - 0.45 - 0.32 * k,
+                    f"{name}: {d.item} {_kpi(kpis, 'shipped', name):.3g}/wk shipped", fontsize=8, color="#2ca02c")
+        bottom -= 0.32 * max(list(at_site.values()) + [0])
         handles = [FancyBboxPatch((0, 0), 1, 1, fc=c, ec=c) for c in REGION_COLORS.values()]
         ax.legend(handles, [f"{r} supplier" for r in REGION_COLORS], loc="lower right", ncols=3)
         ax.set_xlim(-0.8, width + 0.3)

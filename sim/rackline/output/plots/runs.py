@@ -4,9 +4,12 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+from matplotlib.lines import Line2D
+from matplotlib.ticker import MaxNLocator
 
 from rackline.analysis.stats import t_half_width
-from rackline.output.plots.style import color_for, footer, new_figure, styled
+from rackline.output.html import num
+from rackline.output.plots.style import color_for, footer, legend_outside, new_figure, styled
 
 
 def _band(ts: pd.DataFrame, metric: str, subject: str) -> pd.DataFrame:
@@ -36,46 +39,101 @@ def throughput_plot(ts: pd.DataFrame, scenario: str, demand_of: dict[str, list[s
         ax.set(title="Weekly throughput (mean and 95% CI across replications)", xlabel="week",
                ylabel="units per week")
         ax.set_ylim(bottom=0)
-        ax.legend(loc="best")
+        legend_outside(ax)
         return footer(fig, scenario)
 
 
 def cumulative_plot(ts: pd.DataFrame, scenario: str, demand_of: dict[str, list[str]] | None = None):
-    """Cumulative output against cumulative orders: the gap is the backlog."""
+    """Cumulative units ordered, shipped and made (mean across replications): ordered
+    minus shipped is the backlog (shaded red), made minus shipped the finished stock
+    (shaded green)."""
     with styled():
         fig, ax = new_figure()
         for product in sorted(ts[ts.metric == "output"].subject.unique()):
             c = color_for(product)
-            made = ts[(ts.metric == "output") & (ts.subject == product)].pivot(index="week", columns="replication",
-                                                                               values="value")
-            cum = made.cumsum().mean(axis=1)
-            ax.plot(cum.index, cum.to_numpy(), color=c, lw=2, label=f"{product} made")
+            made = _cumulative(ts, "output", product)
+            ax.plot(made.index, made.to_numpy(), color=c, lw=2.2, label=f"{product} made")
             for name in (demand_of or {}).get(product, []):
-                o = ts[(ts.metric == "ordered") & (ts.subject == name)].pivot(index="week", columns="replication",
-                                                                              values="value")
-                if len(o):
-                    ax.plot(o.index, o.cumsum().mean(axis=1).to_numpy(), color=c, ls="--", lw=1.2,
+                ordered, shipped = _cumulative(ts, "ordered", name), _cumulative(ts, "shipped", name)
+                if len(ordered):
+                    ax.plot(ordered.index, ordered.to_numpy(), color="#222222", ls="--", lw=1.2,
                             label=f"{name} ordered")
-        ax.set(title="Cumulative output vs demand", xlabel="week", ylabel="units (cumulative)")
+                if len(shipped):
+                    ax.plot(shipped.index, shipped.to_numpy(), color="#777777", lw=1, label=f"{name} shipped")
+                    m, sh = made.align(shipped, join="inner")
+                    ax.fill_between(m.index, sh.to_numpy(), m.to_numpy(), color="#2ca02c", alpha=0.15, lw=0,
+                                    label=f"{product} finished stock (made − shipped)")
+                if len(ordered) and len(shipped):
+                    o, sh = ordered.align(shipped, join="inner")
+                    ax.fill_between(o.index, sh.to_numpy(), o.to_numpy(), where=o.to_numpy() > sh.to_numpy(),
+                                    color="#d62728", alpha=0.3, lw=0, label=f"{name} backlog (ordered − shipped)")
+        ax.set(title="Cumulative orders, shipments and output (mean across replications)", xlabel="week",
+               ylabel="units (cumulative)")
         ax.set_ylim(bottom=0)
-        ax.legend(loc="upper left")
+        legend_outside(ax, "below")
         return footer(fig, scenario)
 
 
-def inventory_plot(ts: pd.DataFrame, scenario: str, keys: list[str] | None = None, top: int = 8):
-    """Inventory levels at the end of each week (mean across replications), key items."""
+def _cumulative(ts: pd.DataFrame, metric: str, subject: str) -> pd.Series:
+    """Cumulative weekly sums of a rate series (units per week x weeks), mean over replications."""
+    d = ts[(ts.metric == metric) & (ts.subject == subject)]
+    if not len(d):
+        return pd.Series(dtype=float)
+    piv = d.pivot(index="week", columns="replication", values="value")
+    span = np.diff(np.concatenate([[0.0], piv.index.to_numpy(dtype=float)]))
+    return piv.mul(span, axis=0).cumsum().mean(axis=1)
+
+
+def plural(unit: str) -> str:
+    """'tray' -> 'trays', 'shelf' -> 'shelves' for axis labels (items name one unit)."""
+    if unit.endswith("s"):
+        return unit
+    if unit.endswith("f"):
+        return unit[:-1] + "ves"
+    if unit.endswith("y") and unit[-2:-1] not in "aeiou":
+        return unit[:-1] + "ies"
+    return unit + "s"
+
+
+def inventory_plot(ts: pd.DataFrame, scenario: str, keys: list[str] | None = None, top: int = 8,
+                   units: dict[str, str] | None = None, reorder: dict[str, float] | None = None,
+                   finished: list[str] | None = None):
+    """Stock at week end, one panel per site/item in its own unit (mean, and the range
+    across replications), with its reorder point; `finished` stocks (products ready to ship)
+    come first, then the `top` stocks that move most (or the given `keys`)."""
     inv = ts[ts.metric == "inventory"]
+    finished = [k for k in (finished or []) if k in set(inv.subject)]
     if keys is None:
         spread = inv.groupby("subject").value.agg(lambda v: v.max() - v.min())
-        keys = list(spread.sort_values(ascending=False).index[:top])
+        keys = [k for k in spread.sort_values(ascending=False).index if k not in finished][:top]
+    keys = finished + sorted(k for k in keys if k not in finished)
     with styled():
-        fig, ax = new_figure()
-        for key in sorted(keys):
-            b = _band(ts, "inventory", key)
-            ax.plot(b.index, b["mean"], color=color_for(key), lw=1.6, label=key)
-        ax.set(title="Inventory at week end (mean across replications)", xlabel="week", ylabel="units on hand")
-        ax.set_yscale("symlog", linthresh=10)
-        ax.legend(loc="upper left", bbox_to_anchor=(1.0, 1.0))
+        ncols = min(3, max(1, len(keys)))
+        nrows = max(1, int(np.ceil(len(keys) / ncols)))
+        fig, axes = new_figure(4 * ncols, 1.2 + 2.4 * nrows, nrows, ncols, squeeze=False)
+        for ax, key in zip(axes.flat, keys):
+            g = inv[inv.subject == key].groupby("week").value
+            mean, low, high = g.mean(), g.min(), g.max()
+            c = color_for(key)
+            ax.plot(mean.index, mean.to_numpy(), color=c, lw=1.6)
+            ax.fill_between(mean.index, low.to_numpy(), high.to_numpy(), color=c, alpha=0.2, lw=0)
+            rop = (reorder or {}).get(key)
+            if rop is not None:
+                ax.axhline(rop, color="#d62728", ls="--", lw=1)
+            item = key.split("/", 1)[-1]
+            ax.set_title(key + ("  (finished)" if key in finished else "")
+                         + (f"  reorder at {rop:,.0f}" if rop is not None else ""), fontsize=9)
+            ax.set_ylabel(f"{plural((units or {}).get(item, 'unit'))} on hand", fontsize=8.5)
+            ax.set_ylim(bottom=0, top=max(float(high.max()), rop or 0.0, 1.0) * 1.15)
+            ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+        for ax in list(axes.flat)[len(keys):]:
+            ax.set_visible(False)
+        for ax in axes[-1]:
+            ax.set_xlabel("week")
+        fig.suptitle("Stock at week end, each in its own unit (mean; band: lowest to highest replication)",
+                     fontweight="bold")
+        if reorder and any(k in reorder for k in keys):
+            fig.legend([Line2D([], [], color="#d62728", ls="--", lw=1)], ["reorder point"], loc="outside upper right")
         return footer(fig, scenario)
 
 
@@ -90,27 +148,51 @@ def backlog_plot(ts: pd.DataFrame, scenario: str):
             ax.fill_between(b.index, b["mean"] - b.hw, b["mean"] + b.hw, color=c, alpha=0.2, lw=0)
         ax.set(title="Backlog (units ordered, not yet shipped)", xlabel="week", ylabel="units")
         ax.set_ylim(bottom=0)
-        ax.legend(loc="upper left")
+        legend_outside(ax)
         return footer(fig, scenario)
 
 
-def lead_time_plot(lead: pd.DataFrame, scenario: str, due: dict[str, float] | None = None):
-    """Distribution of order lead times (hours), per demand stream, with the promise."""
+def lead_time_plot(lead: pd.DataFrame, scenario: str, due: dict[str, float] | None = None,
+                   kpis: pd.DataFrame | None = None):
+    """Share of orders filled within x (all replications' orders after the warm-up,
+    pooled), per demand stream, with the promise dashed. The mean and p90 printed are
+    the KPI table's (each the mean over replications of one replication's value)."""
+    names = [n for n in sorted(lead.demand.unique()) if len(lead[lead.demand == n])]
+    longest = max([float(lead.lead_h.max())] if len(lead) else [0.0])
+    days = longest > 72
+    scale, unit = (24.0, "days") if days else (1.0, "hours")
+    reps = lead.replication.nunique() if "replication" in lead else 1
     with styled():
         fig, ax = new_figure(height=4)
-        for name in sorted(lead.demand.unique()):
-            v = lead[lead.demand == name].lead_h.to_numpy() / 24
-            if len(v) == 0:
-                continue
-            bins = np.histogram_bin_edges(v, bins=min(40, max(5, len(v) // 10)))
+        for name in names:
+            v = np.sort(lead[lead.demand == name].lead_h.to_numpy(dtype=float))
             c = color_for(name)
-            ax.hist(v, bins=bins, color=c, alpha=0.55, label=f"{name} (mean {v.mean():.1f} d, p90 "
-                                                             f"{np.quantile(v, 0.9):.1f} d)")
+            share = np.arange(1, len(v) + 1) / len(v)
+            ax.step(np.concatenate([[0.0], v / scale]), np.concatenate([[0.0], share]), where="post", color=c,
+                    lw=2, label=lead_time_label(name, kpis, len(v)))
             if due and due.get(name):
-                ax.axvline(due[name] / 24, color=c, ls="--", lw=1.2, label=f"{name} due")
-        ax.set(title="Order lead time", xlabel="days from order to last unit shipped", ylabel="orders")
-        ax.legend(loc="upper right")
+                ax.axvline(due[name] / scale, color=c, ls="--", lw=1.2, label=f"{name} due {due[name] / scale:.4g} "
+                           f"{'d' if days else 'h'}")
+        ax.set_ylim(0, 1.02)
+        ax.set_xlim(left=-0.015 * max(ax.get_xlim()[1], 1e-9))   # the jump at 0 (orders filled from stock) shows
+        ax.yaxis.set_major_formatter(lambda x, _: f"{x:.0%}")
+        ax.set(title=f"Order lead time (orders after warm-up, {reps} replication{'s' * (reps != 1)} pooled)",
+               xlabel=f"{unit} from order to last unit shipped", ylabel="share of orders filled within")
+        legend_outside(ax, "below")
         return footer(fig, scenario)
+
+
+def lead_time_label(name: str, kpis: pd.DataFrame | None, n: int) -> str:
+    """The legend entry of one demand stream: its order count and the KPI table's mean and p90."""
+    text = f"{name}: {n} orders"
+    if kpis is None:
+        return text
+    got = {k: kpis[(kpis.kpi == k) & (kpis.subject == name)]["mean"] for k in ("order_lead_time",
+                                                                              "order_lead_time_p90")}
+    if all(len(v) for v in got.values()):
+        text += (f"; mean {num(got['order_lead_time'].iloc[0])} h, p90 {num(got['order_lead_time_p90'].iloc[0])} h"
+                 " (KPI table)")
+    return text
 
 
 def welch_plot(welch: pd.DataFrame, scenario: str, warmup_weeks: float = 0.0):
@@ -124,5 +206,5 @@ def welch_plot(welch: pd.DataFrame, scenario: str, warmup_weeks: float = 0.0):
             ax.axvline(warmup_weeks, color="#d62728", ls="--", label=f"warm-up {warmup_weeks:g} w")
         ax.set(title="Welch plot: where output settles", xlabel="week", ylabel="units per week (all products)")
         ax.set_ylim(bottom=0)
-        ax.legend(loc="lower right")
+        legend_outside(ax)
         return footer(fig, scenario)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from rackline.output.plots.style import STATE_COLORS, color_for, footer, new_figure, styled
+from rackline.output.plots.style import STATE_COLORS, color_for, footer, legend_outside, new_figure, styled
 from rackline.states import STATES
 from rackline.units import WEEK
 
@@ -30,26 +30,34 @@ def station_states_plot(table: pd.DataFrame, scenario: str, ax=None):
         ax.set_xlim(0, 1)
         ax.xaxis.set_major_formatter(lambda x, _: f"{x:.0%}")
         ax.set(title="Where station time goes (★ = bottleneck)", xlabel="share of server time")
-        ax.legend(ncols=4, loc="upper center", bbox_to_anchor=(0.5, -0.15 if len(t) < 6 else -0.08))
+        legend_outside(ax, "below", ncols=4)
         return fig if standalone is False else footer(fig, scenario)
 
 
 def bottleneck_share_plot(table: pd.DataFrame, scenario: str):
-    """Sole and shifting bottleneck shares per station with 95% CIs (active-period method)."""
+    """Sole and shifting bottleneck shares per station with 95% CIs (active-period
+    method); error bars stop at 0% and 100%, the legend sits under the axes."""
     t = table[(table.bottleneck_sole + table.bottleneck_shifting) > 0.001].iloc[::-1]
     with styled():
-        fig, ax = new_figure(height=max(3.0, 0.45 * len(t) + 1.5))
+        fig, ax = new_figure(height=max(2.6, 0.5 * len(t) + 1.9))
         y = np.arange(len(t))
-        sole, shift = t.bottleneck_sole.to_numpy(), t.bottleneck_shifting.to_numpy()
-        ax.barh(y, sole, color="#d62728", label="sole bottleneck",
-                xerr=np.nan_to_num(t.bottleneck_sole_hw.to_numpy()), capsize=3)
-        ax.barh(y, shift, left=sole, color="#ff9896", label="shifting bottleneck",
-                xerr=np.nan_to_num(t.bottleneck_shifting_hw.to_numpy()), capsize=3)
+        sole, shift = t.bottleneck_sole.to_numpy(dtype=float), t.bottleneck_shifting.to_numpy(dtype=float)
+        ax.barh(y, sole, 0.6, color="#d62728", label="sole bottleneck",
+                xerr=_within_share(sole, t.bottleneck_sole_hw.to_numpy(dtype=float)), capsize=3)
+        ax.barh(y, shift, 0.6, left=sole, color="#ff9896", label="shifting bottleneck",
+                xerr=_within_share(sole + shift, t.bottleneck_shifting_hw.to_numpy(dtype=float)), capsize=3)
         ax.set_yticks(y, t.station)
+        ax.set_xlim(0, 1)
         ax.xaxis.set_major_formatter(lambda x, _: f"{x:.0%}")
         ax.set(title="Bottleneck share (active-period method, 95% CI)", xlabel="share of measured time")
-        ax.legend(loc="lower right")
+        legend_outside(ax, "below")
         return footer(fig, scenario)
+
+
+def _within_share(end: np.ndarray, hw: np.ndarray) -> np.ndarray:
+    """Asymmetric error bars (2, n) around `end` that stay inside [0, 1]."""
+    hw = np.nan_to_num(hw)
+    return np.vstack([np.minimum(hw, np.clip(end, 0, 1)), np.minimum(hw, np.clip(1 - end, 0, 1))])
 
 
 def bottleneck_timeline_plot(segments: pd.DataFrame, scenario: str):

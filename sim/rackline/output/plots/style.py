@@ -13,6 +13,7 @@ import matplotlib
 
 matplotlib.use("Agg", force=False)
 from matplotlib.figure import Figure  # noqa: E402
+from matplotlib.transforms import ScaledTranslation  # noqa: E402
 
 from rackline import FOOTER  # noqa: E402
 
@@ -48,6 +49,26 @@ def new_figure(width: float = 9, height: float = 4.8, nrows: int = 1, ncols: int
     fig = Figure(figsize=(width, height), layout="constrained")
     axes = fig.subplots(nrows, ncols, **kw)
     return fig, axes
+
+
+def legend_outside(ax, where: str = "right", **kw) -> None:
+    """A legend beside (`right`) or under (`below`) the axes, never over the data;
+    constrained layout makes room for it."""
+    if not ax.get_legend_handles_labels()[0]:
+        return
+    if where == "below":
+        handles, labels = ax.get_legend_handles_labels()
+        # as many columns as fit across the figure (about 0.075 in a character at 9 pt, plus the handle)
+        per_col = 0.6 + 0.075 * max(len(label) for label in labels)
+        fit = max(1, int(ax.figure.get_figwidth() * 0.95 // per_col))
+        # anchored a fixed distance under the axes (its tick labels and x label are sized in
+        # points), so constrained layout keeps it above the footer and clear of the label
+        below = (0.55 if ax.get_xlabel() else 0.32) * (ax.xaxis.label.get_fontsize() / 10)
+        ax.legend(handles, labels, loc="upper center", ncols=min(kw.pop("ncols", 3), fit, len(labels)),
+                  bbox_to_anchor=(0.5, 0.0),
+                  bbox_transform=ax.transAxes + ScaledTranslation(0, -below, ax.figure.dpi_scale_trans), **kw)
+    else:
+        ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), **kw)
 
 
 def footer(fig: Figure, scenario: str) -> Figure:

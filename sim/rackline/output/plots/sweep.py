@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+from matplotlib.ticker import MaxNLocator
 
-from rackline.output.plots.style import color_for, footer, new_figure, styled
+from rackline.analysis.intervals import Range, range_of_unit
+from rackline.output.plots.style import color_for, footer, legend_outside, new_figure, styled
 
 
 def _short(path: str) -> str:
@@ -13,25 +15,42 @@ def _short(path: str) -> str:
     return ".".join(parts[-3:]) if len(parts) > 3 else path
 
 
-def oat_plot(table: pd.DataFrame, kpi_label: str, title: str):
+def oat_plot(table: pd.DataFrame, kpi_label: str, title: str, kpi_unit: str = ""):
+    """One panel per parameter: the KPI (mean and 95% CI) against the parameter's
+    values, the base scenario marked. Bands stay inside the KPI's range (`kpi_unit`:
+    shares within 0-100%, counts and times from 0); whole-number parameters get
+    whole-number ticks."""
     params = list(dict.fromkeys(table.parameter))
+    kind = range_of_unit(kpi_unit) if kpi_unit else Range.UNBOUNDED
+    lo, hi = {Range.SHARE: (0.0, 1.0), Range.NONNEGATIVE: (0.0, None)}.get(kind, (None, None))
     with styled():
         n = len(params)
         ncols = min(3, n)
         nrows = int(np.ceil(n / ncols))
-        fig, axes = new_figure(4.2 * ncols, 3.3 * nrows, nrows, ncols, squeeze=False, sharey=True)
+        fig, axes = new_figure(max(7.0, 4.2 * ncols), 1.0 + 3.0 * nrows, nrows, ncols, squeeze=False, sharey=True)
         for ax, p in zip(axes.flat, params):
             g = table[table.parameter == p].sort_values("value")
             c = color_for(p)
             ax.plot(g.value, g["mean"], "o-", color=c, lw=2)
-            ax.fill_between(g.value, g.ci_low.fillna(g["mean"]), g.ci_high.fillna(g["mean"]), color=c, alpha=0.2)
+            band_low = g.ci_low.fillna(g["mean"]).clip(lower=lo, upper=hi)
+            band_high = g.ci_high.fillna(g["mean"]).clip(lower=lo, upper=hi)
+            ax.fill_between(g.value, band_low, band_high, color=c, alpha=0.2)
             b = g[g.base]
             ax.plot(b.value, b["mean"], "s", color="black", ms=7, label="base scenario")
             ax.set_title(_short(p), fontsize=9)
             unit = g.unit.iloc[0] if "unit" in g and g.unit.iloc[0] else ""
             ax.set_xlabel(f"value ({unit})" if unit else "value")
-        axes.flat[0].set_ylabel(kpi_label)
-        axes.flat[0].legend(loc="best")
+            values = g.value.to_numpy(dtype=float)
+            if len(values) and np.allclose(values, np.round(values)):
+                ax.xaxis.set_major_locator(MaxNLocator(integer=True))
+        first = axes.flat[0]
+        first.set_ylabel(kpi_label)
+        if kind is Range.SHARE:
+            first.set_ylim(0, 1.02)
+            first.yaxis.set_major_formatter(lambda x, _: f"{x:.0%}")
+        elif kind is Range.NONNEGATIVE:
+            first.set_ylim(bottom=0)
+        legend_outside(first, "below")
         for ax in list(axes.flat)[n:]:
             ax.set_visible(False)
         fig.suptitle(f"One at a time: {kpi_label} (mean and 95% CI)", fontweight="bold")
@@ -45,12 +64,13 @@ def tornado_plot(t: pd.DataFrame, kpi_label: str, title: str):
         base = t.base.iloc[0] if len(t) else 0
         for y, (_, r) in enumerate(t.iterrows()):
             ax.barh(y, r.at_low - base, left=base, color="#1f77b4", alpha=0.8, label="at low value" if y == 0 else None)
-            ax.barh(y, r.at_high - base, left=base, color="#d62728", alpha=0.8, label="at high value" if y == 0 else None)
+            ax.barh(y, r.at_high - base, left=base, color="#d62728", alpha=0.8,
+                    label="at high value" if y == 0 else None)
         ax.axvline(base, color="black", lw=1)
         ax.set_yticks(range(len(t)), [f"{_short(r.parameter)}\n{r.low_value:.4g} → {r.high_value:.4g}"
                                       + (f" {r.unit}" if r.get("unit") else "") for _, r in t.iterrows()])
         ax.set(title=f"Tornado: {kpi_label} around the base scenario", xlabel=kpi_label)
-        ax.legend(loc="lower right")
+        legend_outside(ax, "below")
         return footer(fig, title)
 
 
@@ -85,5 +105,5 @@ def indices_plot(ix: pd.DataFrame, kpi_label: str, title: str):
             ax.barh(y - 0.2, ix.sigma, 0.4, color="#9467bd", label="sigma (interactions, non-linearity)")
             ax.set(title=f"Morris screening for {kpi_label}", xlabel=kpi_label)
         ax.set_yticks(y, [_short(p) for p in ix.parameter])
-        ax.legend(loc="lower right")
+        legend_outside(ax, "below")
         return footer(fig, title)
