@@ -21,11 +21,11 @@ def _num(v: float, pct: bool) -> str:
     return f"{v:.0%}" if pct else f"{v:.3g}"
 
 
-def interval(row: pd.Series) -> str:
-    """`mean (95% CI low–high)`, or the mean and the interval's note when it says why
+def interval(row: pd.Series, unit: str = "") -> str:
+    """`mean unit (95% CI low–high)`, or the mean and the interval's note when it says why
     there is no interval worth printing ("run more replications")."""
     pct = _pct(row.unit)
-    text = _num(float(row["mean"]), pct)
+    text = _num(float(row["mean"]), pct) + (f" {unit}" if unit else "")
     note = row.get("ci_note", "")
     if isinstance(note, str) and note:
         return f"{text} ({note})"
@@ -43,8 +43,7 @@ def kpi_rows(kpis: pd.DataFrame, spec: str) -> pd.DataFrame:
 
 
 def kpi_line(row: pd.Series) -> str:
-    unit = "" if _pct(row.unit) else f" {row.unit}"
-    return f"{row.kpi} {row.subject}: {interval(row)}{unit}"
+    return f"{row.kpi} {row.subject}: {interval(row, '' if _pct(row.unit) else str(row.unit))}"
 
 
 def question_lines(res: Any) -> list[str]:
@@ -101,10 +100,10 @@ def headline(res: Any) -> list[str]:
     k = res.kpis
     for _, r in k[k.kpi == "throughput"].iterrows():
         if not {"throughput", f"throughput:{r.subject}"} & asked:
-            lines.append(f"Throughput {r.subject}: {interval(r)} units/week")
+            lines.append(f"Throughput {r.subject}: {interval(r, 'units/week')}")
     for _, r in k[k.kpi == "fill_rate"].iterrows():
         if not {"fill_rate", f"fill_rate:{r.subject}"} & asked:
-            lines.append(f"Fill rate {r.subject}: {interval(r)} of orders from stock")
+            lines.append(f"Fill rate {r.subject}: {interval(r, 'of orders from stock')}")
     lines.append(bottleneck_sentence(res))
     lines += warnings(res)
     return lines

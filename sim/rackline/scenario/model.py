@@ -375,7 +375,7 @@ KpiName = Annotated[str, AfterValidator(_known_kpi)]
 
 
 class Question(Spec):
-    """What the scenario asks, and the KPIs that answer it: printed first by run, compare and sweep."""
+    """What the scenario asks, and the KPIs that answer it: printed first by run and compare."""
 
     text: str = Field(description="the question in words, e.g. 'how much does localization raise the domestic share?'")
     kpis: list[KpiName] = Field(default_factory=list,
