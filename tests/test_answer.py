@@ -57,7 +57,7 @@ def _run(args, tmp_path, capsys) -> list[str]:
 def test_baseline_states_the_demand_gap_and_when_the_backlog_grows_first(tmp_path, capsys):
     lines = _run([str(SCENARIOS / "baseline.yaml"), "--reps", "3"], tmp_path, capsys)
     assert lines[0].startswith("Question: how many Gen-1 racks")
-    assert lines[1].startswith("  throughput rack_gen1: 22.")
+    assert lines[1].startswith("  Throughput rack_gen1: 22.")
     gap = next(i for i, ln in enumerate(lines) if ln.startswith("Demand exceeds output"))
     assert gap <= 5
     assert "demand reaches 26/week from week 20" in lines[gap]

@@ -95,7 +95,7 @@ def shares(periods: dict[str, np.ndarray], a: float, b: float) -> dict[str, tupl
     bn_time: dict[str, list[tuple[float, float]]] = {n: [] for n in periods}
     for s, e, name, _ in segs:
         bn_time[name].append((s, e))
-    for (s1, e1, n1, i1), (s2, e2, n2, i2) in zip(segs, segs[1:]):
+    for (_s1, e1, n1, i1), (s2, _e2, n2, i2) in zip(segs, segs[1:]):
         if n1 == n2 or e1 != s2:
             continue
         p1, p2 = periods[n1][i1], periods[n2][i2]

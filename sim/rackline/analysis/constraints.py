@@ -244,11 +244,11 @@ def _scheduled(d: Demand, t: float) -> float:
     """Units per hour demand `d` asks for at time t (0 for capacity mode)."""
     size = d.order_size.mean()
     if d.rate is not None:
-        return d.rate * size
+        return float(d.rate * size)
     if d.schedule is not None:
-        return size * next((p.rate for p in sorted(d.schedule, key=lambda p: -p.start) if p.start <= t), 0.0)
+        return float(size * next((p.rate for p in sorted(d.schedule, key=lambda p: -p.start) if p.start <= t), 0.0))
     if d.interarrival is not None:
-        return size / d.interarrival.mean()
+        return float(size / d.interarrival.mean())
     return 0.0
 
 
@@ -265,7 +265,8 @@ def demand_gaps(sc: Scenario, kpis: pd.DataFrame, timeseries: pd.DataFrame) -> l
             continue
         output = float(tp["mean"].iloc[0])
         high = float(tp.ci_high.iloc[0]) if "ci_high" in tp and pd.notna(tp.ci_high.iloc[0]) else output
-        changes = sorted({0.0} | {p.start for d in demands.values() for p in (d.schedule or []) if p.start < sc.run.horizon})
+        changes = sorted({0.0} | {p.start for d in demands.values() for p in (d.schedule or [])
+                                   if p.start < sc.run.horizon})
         rates = [(t, sum(_scheduled(d, t) for d in demands.values()) * WEEK) for t in changes]
         peak = max(r for _, r in rates)
         exceeds = next((t / WEEK for t, r in rates if r > high + 1e-9), None)
@@ -283,7 +284,8 @@ def demand_gaps(sc: Scenario, kpis: pd.DataFrame, timeseries: pd.DataFrame) -> l
         sites = [f"{d.site}/{item}" for d in demands.values()]
         inv = timeseries[(timeseries.metric == "inventory") & timeseries.subject.isin(sites)]
         stock = inv.groupby(["week", "replication"]).value.sum().groupby("week").mean().sort_index()
-        out.append(Gap(item, sc.items[item].unit, output, high, peak, exceeds, from_week, end,
+        spec = sc.items[item]
+        out.append(Gap(item, spec.unit if spec is not None else "unit", output, high, peak, exceeds, from_week, end,
                        float(series.index[-1]) if len(series) else sc.run.horizon / WEEK,
                        float(stock.iloc[-1]) if len(stock) else 0.0))
     return out

@@ -7,8 +7,8 @@ from typing import Any
 import pandas as pd
 
 from rackline import FOOTER
-from rackline.output.folder import AtomicDir, manifest, scenario_hash, write_file, write_manifest, write_run
 from rackline.analysis.constraints import constraint_chain
+from rackline.output.folder import AtomicDir, manifest, scenario_hash, write_file, write_manifest, write_run
 from rackline.output.headline import kpi_rows
 from rackline.output.html import Section, figure, figure_png, manifest_block, page, table
 

@@ -43,7 +43,8 @@ def kpi_rows(kpis: pd.DataFrame, spec: str) -> pd.DataFrame:
 
 
 def kpi_line(row: pd.Series) -> str:
-    return f"{row.kpi} {row.subject}: {interval(row, '' if _pct(row.unit) else str(row.unit))}"
+    label = str(row.kpi).replace("_", " ").capitalize()
+    return f"{label} {row.subject}: {interval(row, '' if _pct(row.unit) else str(row.unit))}"
 
 
 def question_lines(res: Any) -> list[str]:
@@ -124,8 +125,8 @@ def bottleneck_sentence(res: Any) -> str:
         return "Bottleneck: none (no stations)"
     top = table.iloc[0]
     sole = f"{top.bottleneck_sole:.0%}"
-    text = (f"Bottleneck: {top.station} (active-period ranking: sole {sole}, shifting {top.bottleneck_shifting:.0%} of the time; "
-            f"{busy_text(top)})")
+    text = (f"Bottleneck: {top.station} (active-period ranking: sole {sole}, "
+            f"shifting {top.bottleneck_shifting:.0%} of the time; {busy_text(top)})")
     if top.share_starved > 0.05 and top.starved_on:
         text += f"; it waits mostly on {top.starved_on}" + (f" from {top.starved_on_source}"
                                                             if top.starved_on_source else "")
@@ -166,7 +167,7 @@ def warnings(res: Any) -> list[str]:
             else "more arrives than is taken"
         out.append(f"WARNING: stock {g.key.label} grows without limit (+{g.per_week:.3g} units/week over the "
                    f"measured time): {who}, so {'it is' if len(feeders) == 1 else 'they are'} not the constraint")
-    loops: dict = {}
+    loops: dict[tuple[str, ...], list[float]] = {}
     for rep in res.reps:
         for d in rep.deadlocks:
             loops.setdefault(d.loop, []).append(d.since)

@@ -361,12 +361,12 @@ class Release(Spec):
 
 
 def _known_kpi(v: str) -> str:
-    from rackline.experiments.sweep.spec import KPI_NAMES   # the one list of KPI names (tests keep it true)
+    from rackline.experiments.sweep.spec import KPI_NAMES  # the one list of KPI names (tests keep it true)
     name = v.partition(":")[0]
     if name not in KPI_NAMES:
         import difflib
         close = difflib.get_close_matches(name, KPI_NAMES, n=1)
-        raise expected(f"a KPI name, `kpi` or `kpi:subject` (" + (f"did you mean {close[0]!r}?" if close
+        raise expected("a KPI name, `kpi` or `kpi:subject` (" + (f"did you mean {close[0]!r}?" if close
                        else f"one of {', '.join(KPI_NAMES)}") + ")")
     return v
 
