@@ -355,6 +355,9 @@ def sweep(file, vary, method, reps, samples, kpis, seed, jobs, scheduler, out, r
     finally:
         bar.close()
     click.echo(f"Done: {outcome.ran} runs now, {outcome.failed} failed (see errors.csv); results in {outcome.folder}")
+    from rackline.output.sweep_report import influence_lines
+    for line in influence_lines(outcome.tables, list(sw.spec.kpis)):
+        click.echo(line)
     click.echo(FOOTER)
     return EXIT_OK
 

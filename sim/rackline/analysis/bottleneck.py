@@ -5,12 +5,21 @@ repair). At each moment the station whose current active period is the longest i
 the momentary bottleneck. Where the outgoing and incoming bottlenecks' active
 periods overlap, both are *shifting* bottlenecks; the rest of a station's
 bottleneck time is *sole*. Shares are of the measured window.
+
+A station whose every output piles up without bound (unlimited buffer, a faster
+station upstream of a slower one) is active all the time without limiting anything:
+its work only feeds the pile. Its periods count as blocked (`constraining_periods`),
+so the slower station downstream is named, not the one whose period began first.
 """
 from __future__ import annotations
 
 import heapq
+from typing import NamedTuple
 
 import numpy as np
+
+from rackline.engine.records import InventoryKey, Replication
+from rackline.units import WEEK
 
 
 def momentary(periods: dict[str, np.ndarray], a: float, b: float) -> list[tuple[float, float, str, int]]:
@@ -86,7 +95,7 @@ def shares(periods: dict[str, np.ndarray], a: float, b: float) -> dict[str, tupl
     bn_time: dict[str, list[tuple[float, float]]] = {n: [] for n in periods}
     for s, e, name, _ in segs:
         bn_time[name].append((s, e))
-    for (s1, e1, n1, i1), (s2, e2, n2, i2) in zip(segs, segs[1:]):
+    for (_s1, e1, n1, i1), (s2, _e2, n2, i2) in zip(segs, segs[1:]):
         if n1 == n2 or e1 != s2:
             continue
         p1, p2 = periods[n1][i1], periods[n2][i2]
@@ -102,3 +111,50 @@ def shares(periods: dict[str, np.ndarray], a: float, b: float) -> dict[str, tupl
         overlap = _intersection_length(bn_iv, shift_iv)
         out[name] = ((total - overlap) / span if span > 0 else 0.0, shift / span if span > 0 else 0.0)
     return out
+
+
+class Growth(NamedTuple):
+    """A stock whose level trends upward through the measured window."""
+
+    key: InventoryKey
+    per_week: float        # fitted growth, units per week
+    total: float           # fitted growth over the window, units
+
+
+def growing_stocks(rep: Replication, i: int) -> list[Growth]:
+    """Stocks of `rep` whose level grows without bound from snapshot `i` on.
+
+    Growing: the least-squares trend over the window adds at least 3 units and 5% of
+    what flowed in, stands clear of the noise around it (4 x the residual spread, so an
+    (s, S) saw-tooth caught at a delivery is not a trend), and the second half of the
+    window still adds a quarter of it. A bounded stock cannot pass all three for long."""
+    t = rep.times[i:]
+    if len(t) < 3 or t[-1] <= t[0]:
+        return []
+    out = []
+    x = t - t.mean()
+    mid = len(t) // 2
+    for key, inv in rep.inventories.items():
+        y = inv.level[i:].astype(float)
+        slope = float(np.dot(x, y - y.mean()) / np.dot(x, x))
+        total = slope * float(t[-1] - t[0])
+        resid = y - y.mean() - slope * x
+        flowed = float(inv.units_in[-1] - inv.units_in[i])
+        if (total >= max(3.0, 0.05 * flowed) and total > 4 * float(resid.std())
+                and y[-1] - y[mid] >= 0.25 * total * (t[-1] - t[mid]) / (t[-1] - t[0])):
+            out.append(Growth(key, total / float(t[-1] - t[0]) * WEEK, total))
+    return out
+
+
+def overproducing(rep: Replication, i: int) -> set[str]:
+    """Stations every one of whose outputs piles up without bound at their site."""
+    growing = {g.key for g in growing_stocks(rep, i)}
+    return {key for key, st in rep.stations.items()
+            if st.items and all(InventoryKey(st.site, item) in growing for item in st.items)}
+
+
+def constraining_periods(rep: Replication, i: int) -> dict[str, np.ndarray]:
+    """Active periods for the bottleneck method from snapshot `i` on: none for a station
+    that only feeds a growing pile (its activity is blocked-equivalent)."""
+    skip = overproducing(rep, i)
+    return {key: (np.empty((0, 2)) if key in skip else st.periods) for key, st in rep.stations.items()}

@@ -14,7 +14,7 @@ from typing import NamedTuple
 import numpy as np
 import pandas as pd
 
-from rackline.analysis.bottleneck import shares
+from rackline.analysis.bottleneck import constraining_periods, shares
 from rackline.engine.records import InventoryKey, Replication
 from rackline.states import STATES
 from rackline.units import WEEK
@@ -167,7 +167,7 @@ def station_metrics(rep: Replication, i: int, a: float, b: float) -> list[Statio
     """Per-station shares of time in each state, throughput, Little's law check and
     bottleneck shares over [a, b] (i: the snapshot index of a)."""
     span = max(b - a, 1e-12)
-    bn = shares(rep.periods, a, b)
+    bn = shares(constraining_periods(rep, i), a, b)
     rows: list[StationRow] = []
     for key, st in rep.stations.items():
         cap = st.servers * span

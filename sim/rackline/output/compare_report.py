@@ -7,8 +7,9 @@ from typing import Any
 import pandas as pd
 
 from rackline import FOOTER
+from rackline.analysis.constraints import constraint_chain
 from rackline.output.folder import AtomicDir, manifest, scenario_hash, write_file, write_manifest, write_run
-from rackline.output.headline import bottleneck_sentence
+from rackline.output.headline import kpi_rows
 from rackline.output.html import Section, figure, figure_png, manifest_block, page, table
 
 
@@ -44,16 +45,44 @@ def compare_manifest(cmp: Any) -> dict[str, Any]:
         overrides={n: dict(r.loaded.overrides) for n, r in zip(cmp.names, cmp.runs)}, notes=cmp.notes)
 
 
-def summary_lines(cmp) -> list[str]:
-    lines = [f"{n}: {bottleneck_sentence(r)}" for n, r in zip(cmp.names, cmp.runs)]
-    d = cmp.differences
-    for _, r in d[d.kpi == "throughput"].iterrows():
-        line = f"{r.scenario} vs {cmp.names[0]}: throughput {r.subject} {r['diff']:+.3g} units/week"
+def _question_kpis(cmp: Any) -> list[str]:
+    """KPIs of interest, in order: the what-ifs' declared questions' (they are what a compare
+    asks), then the first scenario's, then throughput."""
+    specs: list[str] = []
+    for res in [*cmp.runs[1:], cmp.runs[0]]:
+        q = res.scenario.question
+        specs += [k for k in (q.kpis if q is not None else []) if k not in specs]
+    return specs + ([] if any(k.partition(":")[0] == "throughput" for k in specs) else ["throughput"])
+
+
+def difference_line(r: pd.Series, base: str) -> str:
+    """One paired difference: the change, its CI and whether it is clear."""
+    pct = str(r.unit).startswith("share")
+    if pct:
+        diff, lo, hi = f"{r['diff'] * 100:+.3g} points", f"{r.ci_low * 100:+.3g}", f"{r.ci_high * 100:+.3g}"
+    else:
+        diff, lo, hi = f"{r['diff']:+.3g} {r.unit}", f"{r.ci_low:+.3g}", f"{r.ci_high:+.3g}"
+    line = f"{r.scenario} vs {base}: {r.kpi} {r.subject} {diff}"
+    if r["diff"] == 0 and r.ci_low == 0 and r.ci_high == 0:
+        return line + " (the same in every replication)"
+    if pd.notna(r.ci_low) and pd.notna(r.ci_high):
+        line += f" (CI {lo} to {hi}; {'clear' if r.clear else 'not clear'}"
         if pd.notna(r.variance_reduction):
-            verdict = "a clear difference" if r.clear else "no clear difference"
-            line += (f" (CI {r.ci_low:+.3g} to {r.ci_high:+.3g}; {verdict}; pairing removed "
-                     f"{r.variance_reduction:.0%} of the variance)")
-        lines.append(line)
+            line += f"; pairing removed {r.variance_reduction:.0%} of the variance"
+        line += ")"
+    return line
+
+
+def summary_lines(cmp) -> list[str]:
+    """The questions' KPIs first, as paired differences from the first scenario (clear
+    or not), then the questions and each scenario's constraint chain."""
+    d = cmp.differences
+    lines = [difference_line(r, cmp.names[0]) for spec in _question_kpis(cmp) for _, r in kpi_rows(d, spec).iterrows()]
+    lines += [f"{name} asks: {res.scenario.question.text}" for name, res in zip(cmp.names, cmp.runs)
+              if res.scenario.question is not None]
+    for n, r in zip(cmp.names, cmp.runs):
+        chain = constraint_chain(r.scenario, r.ranking, r.stations, r.kpis)
+        lines.append(f"{n}: constraint: {chain if chain is not None else 'none (no stations)'}")
     return lines + cmp.notes
 
 

@@ -1,38 +1,132 @@
-"""The short answer a run prints: racks per week, the bottleneck and why, fill rate,
-and plain warnings where a valid scenario can't run sensibly. Text only: the
-ranking it reads is computed in `rackline.analysis.ranking`."""
+"""The short answer a run prints, in the order a planner asks: the scenario's own
+question and its KPIs, demand against output (the gap, when the backlog starts to
+grow), what binds (the constraint chain) and what binds next, then throughput,
+fill rate and plain warnings. Text only: the numbers come from `rackline.analysis`
+(ranking, constraints)."""
 from __future__ import annotations
 
 import math
+from typing import Any
+
+import pandas as pd
+
+from rackline.analysis.constraints import Chain, Gap, constraint_chain, demand_gaps, growing_buffers, next_constraint
 
 
-def _pm(mean: float, hw: float, pct: bool = False) -> str:
-    if pct:
-        return f"{mean:.0%}" + ("" if not math.isfinite(hw) else f" ± {hw:.0%}")
-    return f"{mean:.3g}" + ("" if not math.isfinite(hw) else f" ± {hw:.2g}")
+def _pct(unit: str) -> bool:
+    return str(unit).startswith("share")
 
 
-def headline(res) -> list[str]:
-    lines = []
+def _num(v: float, pct: bool) -> str:
+    return f"{v:.0%}" if pct else f"{v:.3g}"
+
+
+def interval(row: pd.Series, unit: str = "") -> str:
+    """`mean unit (95% CI low–high)`, or the mean and the interval's note when it says why
+    there is no interval worth printing ("run more replications")."""
+    pct = _pct(row.unit)
+    text = _num(float(row["mean"]), pct) + (f" {unit}" if unit else "")
+    note = row.get("ci_note", "")
+    if isinstance(note, str) and note:
+        return f"{text} ({note})"
+    lo, hi = row.get("ci_low", math.nan), row.get("ci_high", math.nan)
+    if pd.notna(lo) and pd.notna(hi) and math.isfinite(lo) and math.isfinite(hi) and hi > lo:
+        return f"{text} (95% CI {_num(float(lo), pct)}–{_num(float(hi), pct)})"
+    return text
+
+
+def kpi_rows(kpis: pd.DataFrame, spec: str) -> pd.DataFrame:
+    """Rows of `kpis` a question names: `kpi` (every subject) or `kpi:subject`."""
+    name, _, subject = spec.partition(":")
+    rows = kpis[kpis.kpi == name]
+    return rows[rows.subject == subject] if subject else rows
+
+
+def kpi_line(row: pd.Series) -> str:
+    label = str(row.kpi).replace("_", " ").capitalize()
+    return f"{label} {row.subject}: {interval(row, '' if _pct(row.unit) else str(row.unit))}"
+
+
+def question_lines(res: Any) -> list[str]:
+    q = res.scenario.question
+    if q is None:
+        return []
+    lines = [f"Question: {q.text}"]
+    for spec in q.kpis:
+        rows = kpi_rows(res.kpis, spec)
+        lines += [f"  {kpi_line(r)}" for _, r in rows.iterrows()] or [f"  {spec}: not measured in this run"]
+    return lines
+
+
+def gap_line(g: Gap) -> str:
+    units = f"{g.unit}s"
+    if g.exceeds_from_week is not None:
+        text = (f"Demand exceeds output: {g.item} demand reaches {g.peak_demand:.3g}/week from week "
+                f"{g.exceeds_from_week:g}, output {g.output:.3g}/week: short by {g.gap:.3g} {units}/week")
+    else:
+        text = f"Output meets demand: {g.item} output {g.output:.3g}/week, demand at most {g.peak_demand:.3g}/week"
+        if g.gap < 0:
+            text += f" ({-g.gap:.3g} {units}/week to spare)"
+    if g.backlog_from_week is not None:
+        text += (f"; backlog grows from week {g.backlog_from_week:g}; {g.short_at_end:.3g} {units} short "
+                 f"by week {g.end_week:g}")
+    elif g.runs_out_week is not None:
+        text += (f"; no backlog yet: the {g.stock_at_end:.3g} finished {units} left at week {g.end_week:g} "
+                 f"run out around week {g.runs_out_week:.0f} at this gap")
+    else:
+        text += "; no growing backlog"
+    return text
+
+
+def constraint_lines(res: Any, chain: Chain | None) -> list[str]:
+    if chain is None:
+        return ["Constraint: none (no stations)"]
+    lines = [f"Constraint: {chain}"]
+    nxt = next_constraint(res.scenario, chain, res.kpis)
+    if nxt is not None:
+        text = f"Next constraint: {nxt.kind} {nxt.resource} binds at {nxt.max_rate:.3g}/week (rough-cut capacity)"
+        if nxt.max_rate > nxt.output:
+            text += (f"; relieving {chain.binding.label} lets output rise by at most {nxt.max_rate - nxt.output:.3g}"
+                     f"/week (from {nxt.output:.3g})")
+        lines.append(text)
+    return lines
+
+
+def headline(res: Any) -> list[str]:
+    """The lines `rackline run` prints first."""
+    lines = question_lines(res)
+    lines += [gap_line(g) for g in demand_gaps(res.scenario, res.kpis, res.timeseries)]
+    lines += constraint_lines(res, constraint_chain(res.scenario, res.ranking, res.stations, res.kpis))
+    asked = set(res.scenario.question.kpis) if res.scenario.question is not None else set()
     k = res.kpis
     for _, r in k[k.kpi == "throughput"].iterrows():
-        lines.append(f"Throughput {r.subject}: {_pm(r['mean'], r.half_width)} units/week")
+        if not {"throughput", f"throughput:{r.subject}"} & asked:
+            lines.append(f"Throughput {r.subject}: {interval(r, 'units/week')}")
     for _, r in k[k.kpi == "fill_rate"].iterrows():
-        lines.append(f"Fill rate {r.subject}: {_pm(r['mean'], r.half_width, pct=True)} of orders from stock")
+        if not {"fill_rate", f"fill_rate:{r.subject}"} & asked:
+            lines.append(f"Fill rate {r.subject}: {interval(r, 'of orders from stock')}")
     lines.append(bottleneck_sentence(res))
     lines += warnings(res)
     return lines
 
 
-def bottleneck_sentence(res) -> str:
+def busy_text(row: Any) -> str:
+    """A station's busy share with both denominators named."""
+    open_share = 1.0 - row.share_off_shift
+    busy = row.utilization / open_share if open_share > 0 else 0.0
+    if open_share >= 1 - 1e-9:
+        return f"busy {busy:.0%} of all hours"
+    return f"busy {busy:.0%} of open time, {row.utilization:.0%} of all hours"
+
+
+def bottleneck_sentence(res: Any) -> str:
     table = res.ranking
     if table.empty:
         return "Bottleneck: none (no stations)"
     top = table.iloc[0]
-    open_share = 1.0 - top.share_off_shift
-    busy = top.utilization / open_share if open_share > 0 else 0.0
-    text = (f"Bottleneck: {top.station} (sole {_pm(top.bottleneck_sole, top.bottleneck_sole_hw, True)}, "
-            f"shifting {top.bottleneck_shifting:.0%}; busy {busy:.0%} of open time)")
+    sole = f"{top.bottleneck_sole:.0%}"
+    text = (f"Bottleneck: {top.station} (active-period ranking: sole {sole}, "
+            f"shifting {top.bottleneck_shifting:.0%} of the time; {busy_text(top)})")
     if top.share_starved > 0.05 and top.starved_on:
         text += f"; it waits mostly on {top.starved_on}" + (f" from {top.starved_on_source}"
                                                             if top.starved_on_source else "")
@@ -53,7 +147,7 @@ def bottleneck_sentence(res) -> str:
     return text
 
 
-def warnings(res) -> list[str]:
+def warnings(res: Any) -> list[str]:
     """Say plainly when a valid scenario produced nothing meaningful."""
     out = []
     k = res.kpis
@@ -66,7 +160,14 @@ def warnings(res) -> list[str]:
         if len(shipped) and r["mean"] > 0 and shipped.iloc[0]["mean"] < 0.5 * r["mean"]:
             out.append(f"WARNING: demand {r.subject} is far above what is shipped "
                        f"({shipped.iloc[0]['mean']:.3g} of {r['mean']:.3g} units/week): backlog grows without bound")
-    loops: dict = {}
+    for g in growing_buffers(res.reps, res.warmup):
+        feeders = [key for key, st in res.reps[0].stations.items()
+                   if st.site == g.key.site and g.key.item in st.items]
+        who = f"{', '.join(feeders)} make{'s' if len(feeders) == 1 else ''} more than is taken" if feeders \
+            else "more arrives than is taken"
+        out.append(f"WARNING: stock {g.key.label} grows without limit (+{g.per_week:.3g} units/week over the "
+                   f"measured time): {who}, so {'it is' if len(feeders) == 1 else 'they are'} not the constraint")
+    loops: dict[tuple[str, ...], list[float]] = {}
     for rep in res.reps:
         for d in rep.deadlocks:
             loops.setdefault(d.loop, []).append(d.since)

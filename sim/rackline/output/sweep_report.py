@@ -96,3 +96,29 @@ def report_html(sweep: Any, design: Any, tables: dict[str, pd.DataFrame], images
     return page(f"rackline sweep: {sweep.name}",
                 "A sweep shows which assumptions move the answer; it does not make any of them true.",
                 headline, sections)
+
+
+def influence_lines(tables: dict[str, pd.DataFrame], kpis: list[str], top: int = 5) -> list[str]:
+    """For each KPI of interest, the parameters ranked by influence, most first: the
+    tornado swing (oat), Sobol total order ST, or Morris mu*, whichever the design gave."""
+    measures = (("tornado", "swing", "swing"), ("sobol", "ST", "total-order index ST"),
+                ("morris", "mu_star", "Morris mu*"))
+    lines = []
+    for kpi in kpis:
+        tag = kpi.replace(":", "_")
+        for prefix, col, label in measures:
+            t = tables.get(f"{prefix}_{tag}")
+            if t is None or t.empty:
+                continue
+            ranked = t.sort_values(col, ascending=False, key=lambda v: v.fillna(-np.inf)).head(top)
+            lines.append(f"Influence on {kpi} ({label}, top {len(ranked)}):")
+            for i, r in enumerate(ranked.itertuples(), 1):
+                line = f"  {i}. {r.parameter}: {getattr(r, col):.3g}"
+                if prefix == "tornado":
+                    unit = f" {r.unit}" if isinstance(r.unit, str) and r.unit else ""
+                    line += f" ({r.at_low:.3g} at {r.low_value:g}{unit} to {r.at_high:.3g} at {r.high_value:g}{unit})"
+                lines.append(line)
+            break
+        else:
+            lines.append(f"Influence on {kpi}: no ranking from this design (use method oat, sobol or morris)")
+    return lines

@@ -360,6 +360,28 @@ class Release(Spec):
         return self
 
 
+def _known_kpi(v: str) -> str:
+    from rackline.experiments.sweep.spec import KPI_NAMES  # the one list of KPI names (tests keep it true)
+    name = v.partition(":")[0]
+    if name not in KPI_NAMES:
+        import difflib
+        close = difflib.get_close_matches(name, KPI_NAMES, n=1)
+        raise expected("a KPI name, `kpi` or `kpi:subject` (" + (f"did you mean {close[0]!r}?" if close
+                       else f"one of {', '.join(KPI_NAMES)}") + ")")
+    return v
+
+
+KpiName = Annotated[str, AfterValidator(_known_kpi)]
+
+
+class Question(Spec):
+    """What the scenario asks, and the KPIs that answer it: printed first by run and compare."""
+
+    text: str = Field(description="the question in words, e.g. 'how much does localization raise the domestic share?'")
+    kpis: list[KpiName] = Field(default_factory=list,
+                                description="KPIs that answer it: `kpi` or `kpi:subject`, e.g. region_share:domestic")
+
+
 NAME_MAX = 100     # the name becomes folder and file names; keep them well under the usual 255 bytes
 
 
@@ -378,6 +400,7 @@ class Scenario(Spec):
 
     name: ScenarioName
     description: str = ""
+    question: Question | None = Field(None, description="the scenario's own question and the KPIs that answer it")
     run: RunSettings = Field(default_factory=RunSettings)
     items: dict[Name, Item | None] = Field(description="every item counted in the model")
     calendars: dict[Name, Calendar] = Field(default_factory=dict)

@@ -10,7 +10,7 @@ from pydantic_core import PydanticUndefined
 from rackline.scenario import model as m
 
 SECTIONS: list[tuple[str, type[BaseModel]]] = [
-    ("run", m.RunSettings), ("items.<name>", m.Item), ("calendars.<name>", m.Calendar),
+    ("question", m.Question), ("run", m.RunSettings), ("items.<name>", m.Item), ("calendars.<name>", m.Calendar),
     ("calendars.<name>.shifts[]", m.Shift), ("calendars.<name>.holidays[]", m.Holiday),
     ("sites.<name>", m.Site), ("sites.<site>.stations.<name>", m.Station),
     ("sites.<site>.stations.<name>.makes.<item>", m.Recipe), ("…crew", m.Crew), ("…failures", m.Failures),

@@ -15,7 +15,9 @@ def _kpi(kpis: pd.DataFrame, kpi: str, subject: str) -> float:
 
 def flow_picture(sc, kpis: pd.DataFrame, table: pd.DataFrame, scenario: str):
     sites = list(sc.sites)
-    busy = dict(zip(table.station, table.utilization)) if len(table) else {}
+    # busy as a share of open time, as in the headline (off-shift hours are not idle capacity)
+    busy = {r.station: r.utilization / (1 - r.share_off_shift) if r.share_off_shift < 1 else 0.0
+            for r in table.itertuples()} if len(table) else {}
     rate = dict(zip(table.station, table.throughput_per_week)) if len(table) else {}
     bottleneck = table.station.iloc[0] if len(table) else None
     n_st = max([len(s.stations) for s in sc.sites.values()] + [1])
@@ -43,7 +45,7 @@ def flow_picture(sc, kpis: pd.DataFrame, table: pd.DataFrame, scenario: str):
                 ax.add_patch(FancyBboxPatch((x0 + 0.15, y - 0.2), site_w - 0.3, 0.42, boxstyle="round,pad=0.02",
                                             fc="#ffe0e0" if is_bn else "white", ec="#d62728" if is_bn else "#9aa5ad",
                                             lw=1.5 if is_bn else 0.8))
-                label = f"{'★ ' if is_bn else ''}{st}  {rate.get(key, 0):.3g}/wk, busy {busy.get(key, 0):.0%}"
+                label = f"{'★ ' if is_bn else ''}{st}  {rate.get(key, 0):.3g}/wk, busy {busy.get(key, 0):.0%} of open h"
                 ax.text(x0 + 0.25, y, label, va="center", fontsize=8)
         top = site_h + 1.6
         step = width / max(len(suppliers), 1)
@@ -89,5 +91,5 @@ def flow_picture(sc, kpis: pd.DataFrame, table: pd.DataFrame, scenario: str):
         ax.legend(handles, [f"{r} supplier" for r in REGION_COLORS], loc="lower right", ncols=3)
         ax.set_xlim(-0.8, width + 0.3)
         ax.set_ylim(bottom - 0.8, top + 0.8)
-        ax.set_title("The network: units per week (means after warm-up; ★ = bottleneck)")
+        ax.set_title("The network: units per week (means after warm-up; busy = share of open hours; ★ = bottleneck)")
         return footer(fig, scenario)
