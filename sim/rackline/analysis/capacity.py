@@ -348,7 +348,7 @@ def reorder_warnings(sc: Scenario) -> list[str]:
         lead_demand = usage.get((site, item), 0.0) * lead
         if rop < lead_demand - 1e-9:
             written = getattr(inv.policy, key)
-            shown = f"{written} = {rop}" if isinstance(written, Cover) else f"{rop}"
+            shown = f"{written} = {rop:g}" if isinstance(written, Cover) else f"{rop:g}"
             out.append(f"sites.{site}.inventories.{item}.policy.{key}: reorder point {shown} units is below the "
                        f"expected demand over the mean lead time ({lead_demand:.0f} units = "
                        f"{usage[(site, item)] * WEEK:.4g}/week x {lead / WEEK:.3g} w); expect stock-outs")
