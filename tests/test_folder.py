@@ -217,7 +217,7 @@ def test_page_is_self_contained_with_the_footer():
     html = page("t <1>", "banner", ["line & more"], [Section("Table", table(df, {"value"})),
                                                      Section("Plot", figure("p", b"\x89PNG"))])
     assert FOOTER in html and "<title>t &lt;1&gt;</title>" in html and "line &amp; more" in html
-    assert "&lt;b&gt;x&lt;/b&gt;" in html and '<td class="num">1.235</td>' in html
+    assert "&lt;b&gt;x&lt;/b&gt;" in html and '<td class="num">1.23</td>' in html
     assert 'id="plot-p"' in html and "data:image/png;base64,iVBORw==" in html
     assert "<script" not in html and "http" not in html.split("</style>")[1]
 
