@@ -326,7 +326,7 @@ def reorder_point(p: Policy) -> tuple[float, str]:
     """The level (units) at or below which a resolved policy orders, and the key that sets it."""
     value, key = {"sS": (p.s, "s"), "RQ": (p.R, "R"), "base_stock": (p.S, "S"), "periodic": (p.S, "S")}[p.type]
     assert isinstance(value, (int, float)), "resolve the policy's cover first (resolved_policies)"
-    return float(value), key
+    return value, key
 
 
 def reorder_points(sc: Scenario) -> dict[str, float]:

@@ -36,7 +36,7 @@ def oat_plot(table: pd.DataFrame, kpi_label: str, title: str, kpi_unit: str = ""
             band_high = g.ci_high.fillna(g["mean"]).clip(lower=lo, upper=hi)
             ax.fill_between(g.value, band_low, band_high, color=c, alpha=0.2)
             b = g[g.base]
-            ax.plot(b.value, b["mean"], "s", color="black", ms=7, label="base scenario")
+            ax.plot(b.value, b["mean"], "s", color="black", ms=7)
             ax.set_title(_short(p), fontsize=9)
             unit = g.unit.iloc[0] if "unit" in g and g.unit.iloc[0] else ""
             ax.set_xlabel(f"value ({unit})" if unit else "value")
@@ -50,10 +50,9 @@ def oat_plot(table: pd.DataFrame, kpi_label: str, title: str, kpi_unit: str = ""
             first.yaxis.set_major_formatter(lambda x, _: f"{x:.0%}")
         elif kind is Range.NONNEGATIVE:
             first.set_ylim(bottom=0)
-        legend_outside(first, "below")
         for ax in list(axes.flat)[n:]:
             ax.set_visible(False)
-        fig.suptitle(f"One at a time: {kpi_label} (mean and 95% CI)", fontweight="bold")
+        fig.suptitle(f"One at a time: {kpi_label}\n(mean and 95% CI; ■ = base scenario)", fontweight="bold")
         return footer(fig, title)
 
 
