@@ -107,7 +107,7 @@ def test_lead_time_and_welch(ts):
     assert ax.get_xlabel().startswith("days")
     assert "2 replications pooled" in ax.get_title()
     labels = _legend_texts(fig)
-    assert labels[0] == "a: 50 orders; mean 120.5 h, p90 200.2 h (KPI table)"
+    assert labels[0] == "a: 50 orders; mean 120 h, p90 200 h (KPI table)"   # 3 significant figures, as the table
     welch = pd.DataFrame({"week": range(10), "mean": range(10), "moving_avg_3": range(10)})
     assert len(welch_plot(welch, "d", warmup_weeks=2).axes[0].get_lines()) == 3
 

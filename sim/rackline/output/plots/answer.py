@@ -24,7 +24,7 @@ def _weekly(ts: pd.DataFrame, metric: str, subjects: list[str]) -> pd.DataFrame:
 
 
 def demand_output_plot(ts: pd.DataFrame, scenario: str, demand_of: dict[str, list[str]] | None = None,
-                       warmup_weeks: float = 0.0, width: float = 7.0, height: float = 4.6) -> Figure:
+                       warmup_weeks: float = 0.0, width: float = 8.0, height: float = 4.0) -> Figure:
     """Weekly output vs weekly demand per product, the shortfall shaded, and the backlog below."""
     demand_of = demand_of or {}
     products = sorted(ts[ts.metric == "output"].subject.unique())
@@ -60,7 +60,7 @@ def demand_output_plot(ts: pd.DataFrame, scenario: str, demand_of: dict[str, lis
                     va="bottom", fontsize=8, color="#555555")
         ax.set(title="Output vs demand per week (mean, 95% CI)", ylabel="units per week")
         ax.set_ylim(bottom=0)
-        ax.legend(loc="lower right", ncols=2, fontsize=8)
+        ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=8, frameon=False)   # beside, never over data
         if bx is not None:
             for name in sorted(ts[ts.metric == "backlog"].subject.unique()):
                 b = _weekly(ts, "backlog", [name])
@@ -73,7 +73,7 @@ def demand_output_plot(ts: pd.DataFrame, scenario: str, demand_of: dict[str, lis
             top = float(np.nanmax(bx.get_ylim()))
             if top <= 1:
                 bx.set_ylim(0, 1)
-            bx.legend(loc="upper left", fontsize=8)
+            bx.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=8, frameon=False)
         else:
             ax.set_xlabel("week")
         return footer(fig, scenario)
