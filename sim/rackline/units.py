@@ -77,8 +77,8 @@ def parse_money(value: object, per_time: bool = False) -> float:
             else "an amount of money like '$3,200' or '$3.2M'")
     if isinstance(value, bool):
         raise UnitError(what)
-    if isinstance(value, (int, float)) and not per_time:
-        amount, unit = float(value), None
+    if isinstance(value, (int, float)) and (not per_time or value == 0):   # nothing costs 0 per any time
+        amount, unit = float(value), "h" if per_time else None
     elif isinstance(value, str):
         m = _MONEY.match(value)
         if not m:

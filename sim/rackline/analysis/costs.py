@@ -279,8 +279,8 @@ def money(rep: Replication, plan: CostPlan, i: int) -> Money:
                    if inv is not None)
         m.good += good
         cat["materials"] += good * plan.value.get(product, 0.0)
-        for f, v in plan.family_value.get(product, {}).items():
-            fams[f] += good * v
+        for family, v in plan.family_value.get(product, {}).items():
+            fams[family] += good * v
         salvage = plan.revenue.get(product, (0.0, 0.0))[1]
         left = sum(float(inv.level[-1]) for inv in (rep.inventories.get(InventoryKey(s, product))
                                                      for s in rep.product_sites(product)) if inv is not None)
