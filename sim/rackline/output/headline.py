@@ -21,7 +21,34 @@ def headline(res) -> list[str]:
         lines.append(f"Fill rate {r.subject}: {_pm(r['mean'], r.half_width, pct=True)} of orders from stock")
     lines.append(bottleneck_sentence(res))
     lines += warnings(res)
+    lines += cost_lines(res)
     return lines
+
+
+def cost_lines(res) -> list[str]:
+    """Cost per good rack with its CI and largest three categories; NPV and its 10th percentile."""
+    from rackline.output.plots.costs import money_text as m
+    k = res.kpis
+    total = k[(k.kpi == "cost_per_rack") & (k.subject == "total")]
+    if total.empty:
+        return []
+    t = total.iloc[0]
+    cur = t.unit.split("/")[0]
+    cats = k[(k.kpi == "cost_per_rack") & (k.subject != "total")].sort_values("mean", ascending=False).head(3)
+    parts = ", ".join(f"{r.subject} {m(r['mean'])}" for _, r in cats.iterrows())
+    hw = "" if not math.isfinite(t.half_width) else f" ± {m(t.half_width)}"
+    out = [f"Cost per good rack: {m(t['mean'])}{hw} {cur} (largest: {parts})"]
+    npv = k[k.kpi == "npv"]
+    if len(npv):
+        r = npv.iloc[0]
+        reps = res.replications
+        p10 = reps[reps.kpi == "npv"].value.quantile(0.1)
+        hw = "" if not math.isfinite(r.half_width) else f" ± {m(r.half_width)}"
+        out.append(f"NPV over the horizon: {m(r['mean'])}{hw} {cur} (10th percentile {m(p10)})")
+    unsold = k[(k.kpi == "unsold_at_end") & (k["mean"] > 0)]
+    for _, r in unsold.iterrows():
+        out.append(f"Unsold {r.subject} at the end: {r['mean']:.3g} units")
+    return out
 
 
 def bottleneck_sentence(res) -> str:
