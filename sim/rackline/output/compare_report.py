@@ -47,8 +47,9 @@ def compare_manifest(cmp: Any) -> dict[str, Any]:
 def summary_lines(cmp) -> list[str]:
     lines = [f"{n}: {bottleneck_sentence(r)}" for n, r in zip(cmp.names, cmp.runs)]
     d = cmp.differences
-    for _, r in d[d.kpi == "throughput"].iterrows():
-        line = f"{r.scenario} vs {cmp.names[0]}: throughput {r.subject} {r['diff']:+.3g} units/week"
+    money = (d.kpi == "cost_per_rack") & (d.subject == "total")   # the economic layer's headline difference
+    for _, r in d[(d.kpi == "throughput") | money].iterrows():
+        line = f"{r.scenario} vs {cmp.names[0]}: {r.kpi} {r.subject} {r['diff']:+.3g} {r.unit}"
         if pd.notna(r.variance_reduction):
             verdict = "a clear difference" if r.clear else "no clear difference"
             line += (f" (CI {r.ci_low:+.3g} to {r.ci_high:+.3g}; {verdict}; pairing removed "
