@@ -192,7 +192,8 @@ def test_an_option_decided_once_orders_its_quantity_then(load_text):
 
 
 def test_run_prints_cost_per_rack_with_ci_and_the_largest_three_categories(capsys, tmp_path):
-    assert main(["run", str(SCENARIOS / "baseline.yaml"), "--reps", "2", "--no-plots", "--out", str(tmp_path / "b")]) == 0
+    out = str(tmp_path / "b")
+    assert main(["run", str(SCENARIOS / "baseline.yaml"), "--reps", "2", "--no-plots", "--out", out]) == 0
     out = capsys.readouterr().out
     line = next(x for x in out.splitlines() if x.startswith("Cost per good rack:"))
     assert " ± $" in line and "USD" in line and line.count("$") == 5   # mean, CI and three categories
