@@ -48,6 +48,9 @@ if TYPE_CHECKING:
     from rackline.scenario.model import Scenario
 
 YEAR = 8760.0   # hours
+COST_KPIS = ("cost_per_rack", "cost_per_rack_family", "cost_total", "tariffs_paid", "value_share", "working_capital",
+             "capital_employed", "revenue", "margin", "unsold_at_end", "cash_per_week", "npv", "payback_week",
+             "cumulative_cash")
 CATEGORIES = ("materials", "tariffs", "freight", "labour", "capital_charge", "fixed", "carrying", "scrap", "energy")
 
 
