@@ -12,7 +12,7 @@ from conftest import SCENARIOS
 from rackline.cli import main
 
 GOLDEN = {
-    "baseline": "580eec2d9f713e72",
+    "baseline": "8d17bc4dda0c12f5",
     "gen2_ramp": "a0283e9f657c0692",
 }
 
