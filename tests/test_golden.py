@@ -12,7 +12,7 @@ from conftest import SCENARIOS
 from rackline.cli import main
 
 GOLDEN = {
-    "baseline": "dbd383a3bb9c5eff",
+    "baseline": "f5aaa1cdcb677e9e",
     "gen2_ramp": "6f47ba6938895109",
 }
 

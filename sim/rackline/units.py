@@ -62,6 +62,63 @@ def parse_rate(value: object) -> float:
     return per_hour
 
 
+_SCALE = {"": 1.0, "k": 1e3, "K": 1e3, "M": 1e6, "B": 1e9}
+_MONEY = re.compile(r"^\s*(-)?\s*\$?\s*(\d{1,3}(?:,\d{3})+(?:\.\d*)?|\d+\.?\d*|\.\d+)\s*([kKMB]?)"
+                    r"(?:\s*(?:per|/)\s*([A-Za-z]+))?\s*$")
+_PERCENT = re.compile(rf"^\s*({_NUMBER})\s*%\s*$")
+MONEY_PATTERN = r"^\s*-?\s*\$?\s*[0-9.,]+\s*[kKMB]?(?:\s*(?:per|/)\s*[A-Za-z]+)?\s*$"
+PERCENT_PATTERN = rf"^\s*{_NUMBER}\s*%\s*$"
+
+
+def parse_money(value: object, per_time: bool = False) -> float:
+    """Amount in the scenario's currency for `'$3,200'`, `'$3.2M'`, `'$850k'`, `3200`;
+    with `per_time`, an amount per hour for `'$85 per h'`, `'$1.2M per y'`, `'$50k per w'`."""
+    what = ("an amount per time like '$85 per h' or '$1.2M per y'" if per_time
+            else "an amount of money like '$3,200' or '$3.2M'")
+    if isinstance(value, bool):
+        raise UnitError(what)
+    if isinstance(value, (int, float)) and (not per_time or value == 0):   # nothing costs 0 per any time
+        amount, unit = float(value), "h" if per_time else None
+    elif isinstance(value, str):
+        m = _MONEY.match(value)
+        if not m:
+            raise UnitError(what)
+        amount = float(m.group(2).replace(",", "")) * _SCALE[m.group(3)] * (-1 if m.group(1) else 1)
+        unit = m.group(4)
+    else:
+        raise UnitError(what)
+    if per_time != (unit is not None) or (unit is not None and unit.lower() not in HOURS_PER):
+        raise UnitError(what)
+    if unit is not None:
+        amount /= HOURS_PER[unit.lower()]
+    if not math.isfinite(amount) or abs(amount) > 1e15:
+        raise UnitError("a finite amount of money")
+    return amount
+
+
+def parse_percent(value: object) -> float:
+    """A fraction for `'12%'` (or a plain number, read as the fraction itself: 0.12)."""
+    if isinstance(value, bool):
+        raise UnitError("a percentage like '12%'")
+    if isinstance(value, (int, float)):
+        x = float(value)
+    elif isinstance(value, str) and (m := _PERCENT.match(value)):
+        x = float(m.group(1)) / 100
+    else:
+        raise UnitError("a percentage like '12%'")
+    if not math.isfinite(x) or abs(x) > 1e6:
+        raise UnitError("a finite percentage")
+    return x
+
+
+def is_money(value: object) -> bool:
+    return isinstance(value, str) and bool(_MONEY.match(value)) and "$" in value
+
+
+def is_percent(value: object) -> bool:
+    return isinstance(value, str) and bool(_PERCENT.match(value))
+
+
 def unit_of(value: object) -> tuple[str, str] | None:
     """`("duration", "w")` for `'12 w'`, `("rate", "week")` for `'40 per week'`; None for anything else."""
     if isinstance(value, str):

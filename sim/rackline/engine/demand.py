@@ -9,7 +9,7 @@ from __future__ import annotations
 import math
 from collections import deque
 
-from rackline.scenario.distributions import Blocks
+from rackline.scenario.distributions import Blocks, Sampler
 
 
 def periods_of(spec) -> list[tuple[float, float]]:
@@ -63,6 +63,9 @@ class Demand:
         self._t_last = 0.0
         self.arrivals: list[tuple[float, bool]] = []             # (time, filled at once)
         self.lead_times: list[tuple[float, float, float]] = []   # (arrival, filled at, lead time)
+        self.option = spec.option                                # an option to buy: orders may never come
+        self._option_rng = clock.stream(f"demand:{name}:option") if spec.option is not None else None
+        self._decided: list[bool] = []                           # per period (every) or the one decision (at)
 
     def who(self, args: tuple) -> str:
         return f"demand {self.name}"
@@ -74,6 +77,25 @@ class Demand:
             self.on_stock()
         else:
             self._schedule(0.0)
+        if self.option is not None and self.option.at is not None:
+            self.clock.call_at(self.option.at, self._decide)
+
+    def _decide(self) -> None:
+        """The one decision of an option `at` a time: exercised, it orders `quantity` now."""
+        self._decided.append(bool(self._option_rng.random() < self.option.probability))
+        if self._decided[0]:
+            qty = int(round(Sampler(self.option.quantity, self._option_rng)()))
+            if qty > 0:
+                self._new_order(qty)
+
+    def _exercised(self, t: float) -> bool:
+        """Whether an order arriving at `t` is placed under the option (periods drawn in order)."""
+        if self.option.at is not None:
+            return bool(self._decided and self._decided[0])
+        k = int(t // self.option.every)
+        while len(self._decided) <= k:
+            self._decided.append(bool(self._option_rng.random() < self.option.probability))
+        return self._decided[k]
 
     def _schedule(self, t: float) -> None:
         if self.interarrival is not None:
@@ -89,7 +111,8 @@ class Demand:
 
     def _arrive(self) -> None:
         qty = self.fixed_size or max(1, int(round(self.size())))
-        self._new_order(qty)
+        if self.option is None or self._exercised(self.clock.now):
+            self._new_order(qty)
         self._schedule(self.clock.now)
 
     def _flush(self) -> None:

@@ -13,11 +13,14 @@ and nothing else from the engine.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import NamedTuple
+from typing import TYPE_CHECKING, NamedTuple
 
 import numpy as np
 
 from rackline.states import State
+
+if TYPE_CHECKING:
+    from rackline.analysis.costs import CostPlan
 
 
 class InventoryKey(NamedTuple):
@@ -151,6 +154,7 @@ class Replication:
     deadlocks: list[Deadlock] = field(default_factory=list)   # loops of stations stuck for good at the end
     events: int = 0
     wall: float = 0.0
+    costs: CostPlan | None = None          # the scenario's prices as numbers (rackline.analysis.costs)
 
     @property
     def periods(self) -> dict[str, np.ndarray]:

@@ -52,7 +52,10 @@ def _question_kpis(cmp: Any) -> list[str]:
     for res in [*cmp.runs[1:], cmp.runs[0]]:
         q = res.scenario.question
         specs += [k for k in (q.kpis if q is not None else []) if k not in specs]
-    return specs + ([] if any(k.partition(":")[0] == "throughput" for k in specs) else ["throughput"])
+    specs += [] if any(k.partition(":")[0] == "throughput" for k in specs) else ["throughput"]
+    if (cmp.differences.kpi == "cost_per_rack").any() and "cost_per_rack:total" not in specs:
+        specs.append("cost_per_rack:total")       # the economic layer's headline difference
+    return specs
 
 
 def difference_line(r: pd.Series, base: str) -> str:

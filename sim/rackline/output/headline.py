@@ -107,6 +107,7 @@ def headline(res: Any) -> list[str]:
             lines.append(f"Fill rate {r.subject}: {interval(r, 'of orders from stock')}")
     lines.append(bottleneck_sentence(res))
     lines += warnings(res)
+    lines += cost_lines(res)
     return lines
 
 
@@ -117,6 +118,34 @@ def busy_text(row: Any) -> str:
     if open_share >= 1 - 1e-9:
         return f"busy {busy:.0%} of all hours"
     return f"busy {busy:.0%} of open time, {row.utilization:.0%} of all hours"
+
+
+def cost_lines(res: Any) -> list[str]:
+    """Cost per good rack with its CI and largest three categories; NPV and its 10th percentile."""
+    from rackline.output.plots.costs import money_text as m
+    k = res.kpis
+    total = k[(k.kpi == "cost_per_rack") & (k.subject == "total")]
+    if total.empty:
+        return []
+    t = total.iloc[0]
+    cur = t.unit.split("/")[0]
+    cats = k[(k.kpi == "cost_per_rack") & (k.subject != "total")].sort_values("mean", ascending=False).head(3)
+    parts = ", ".join(f"{r.subject} {m(r['mean'])}" for _, r in cats.iterrows())
+    ci = f" (95% CI {m(t.ci_low)}–{m(t.ci_high)})" if math.isfinite(t.half_width) else ""
+    out = [f"Cost per good rack: {m(t['mean'])} {cur}{ci}; largest: {parts}"]
+    npv = k[k.kpi == "npv"]
+    if len(npv):
+        r = npv.iloc[0]
+        reps = res.replications
+        p10 = reps[reps.kpi == "npv"].value.quantile(0.1)
+        ci = f", 95% CI {m(r.ci_low)}–{m(r.ci_high)}" if math.isfinite(r.half_width) else ""
+        out.append(f"NPV over the horizon: {m(r['mean'])} {cur} (10th percentile {m(p10)}{ci})")
+    unsold = k[(k.kpi == "unsold_at_end") & (k["mean"] > 0)]
+    if not any(getattr(d, "option", None) is not None for d in res.scenario.demand.values()):
+        unsold = unsold.iloc[0:0]   # firm demand: stock at the end waits for whole orders, it is not unsold
+    for _, r in unsold.iterrows():
+        out.append(f"Unsold {r.subject} at the end: {r['mean']:.3g} units")
+    return out
 
 
 def bottleneck_sentence(res: Any) -> str:

@@ -7,13 +7,25 @@ note, and flags those with no note (a value nobody has justified yet).
 """
 from __future__ import annotations
 
+import re
 from typing import Any
 
 import pandas as pd
 
 from rackline.scenario.load import Loaded
 from rackline.scenario.yamlfile import dotted
-from rackline.units import HOURS_PER_WEEK, is_duration, is_rate, parse_duration, parse_rate, unit_of
+from rackline.units import (
+    HOURS_PER_WEEK,
+    is_duration,
+    is_money,
+    is_percent,
+    is_rate,
+    parse_duration,
+    parse_money,
+    parse_percent,
+    parse_rate,
+    unit_of,
+)
 
 # unit of a plain number, by the key it sits under
 NUMBER_UNITS = {
@@ -22,7 +34,8 @@ NUMBER_UNITS = {
     "size": "people", "add": "people", "yield": "fraction", "start": "fraction", "reliability": "fraction",
     "cv": "ratio", "rate": "ratio", "first_unit": "ratio", "shape": "shape", "hours_per_day": "h/day",
     "days_per_week": "days/week", "replications": "count", "seed": "seed", "units": "units",
-    "order_size": "units", "value": "", "weights": "weight", "values": "",
+    "order_size": "units", "value": "", "weights": "weight", "values": "", "power_kw": "kW",
+    "probability": "fraction", "prices": "money",
 }
 
 
@@ -38,6 +51,11 @@ def _unit_for(path: tuple[Any, ...], value: Any) -> tuple[str, float]:
         return "h", parse_duration(value)
     if is_rate(value):
         return "per week", parse_rate(value) * HOURS_PER_WEEK
+    if is_money(value):   # money is in the scenario's currency; an amount over time is per hour
+        per_time = bool(re.search(r"(per|/)\s*[A-Za-z]+\s*$", value))
+        return ("money per h" if per_time else "money"), parse_money(value, per_time)
+    if is_percent(value):
+        return "fraction", parse_percent(value)
     if value in ("inf", "infinite", "unlimited"):
         return "units", float("inf")
     key = _parent_key(path)
@@ -83,7 +101,7 @@ def register(loaded: Loaded) -> pd.DataFrame:
         elif isinstance(node, bool) or node is None:
             return
         elif isinstance(node, (int, float)) or (isinstance(node, str) and (
-                is_duration(node) or is_rate(node) or node in ("inf", "infinite", "unlimited"))):
+                is_duration(node) or is_rate(node) or is_money(node) or is_percent(node) or node in ("inf", "infinite", "unlimited"))):
             if path and path[0] in ("name", "description"):
                 return
             base_unit, base = _unit_for(path, node)
@@ -93,4 +111,9 @@ def register(loaded: Loaded) -> pd.DataFrame:
                          "note": note, "has_note": bool(note)})
 
     walk(loaded.data, ())
+    costs = getattr(loaded.scenario, "costs", None)
+    currency = costs.currency if costs is not None else "money"
+    for row in rows:
+        row["unit"] = row["unit"].replace("money", currency)
+        row["base_unit"] = row["base_unit"].replace("money", currency)
     return pd.DataFrame(rows, columns=COLUMNS)

@@ -8,7 +8,7 @@ from collections import defaultdict
 from typing import Any
 
 from rackline.scenario.distributions import Fixed
-from rackline.scenario.model import Scenario
+from rackline.scenario.model import Scenario, cost_problems
 from rackline.units import format_hours
 
 SECOND = 1 / 3600  # hours: the shortest interval between events that repeat
@@ -93,6 +93,7 @@ def check_scenario(sc: Scenario) -> list[tuple[tuple, str]]:
     problems.extend(_closed_cycles(sc, src))
     problems.extend(_floods(sc))
     problems.extend(_silent_changes(sc))
+    problems.extend(cost_problems(sc))
     return problems
 
 

@@ -13,7 +13,17 @@ from typing import Annotated, Any
 from pydantic import AfterValidator, BeforeValidator, PlainValidator, ValidationInfo, WithJsonSchema
 from pydantic_core import PydanticCustomError
 
-from rackline.units import DURATION_PATTERN, RATE_PATTERN, UnitError, parse_duration, parse_rate
+from rackline.units import (
+    DURATION_PATTERN,
+    MONEY_PATTERN,
+    PERCENT_PATTERN,
+    RATE_PATTERN,
+    UnitError,
+    parse_duration,
+    parse_money,
+    parse_percent,
+    parse_rate,
+)
 
 NAME_PATTERN = r"^[A-Za-z][A-Za-z0-9_-]*$"
 
@@ -92,6 +102,29 @@ Count = Annotated[int, BeforeValidator(_count), AfterValidator(_check(lambda v: 
                   WithJsonSchema({"type": "integer", "minimum": 0})]
 PositiveCount = Annotated[int, BeforeValidator(_count), AfterValidator(_check(lambda v: v >= 1, "a whole number >= 1")),
                           WithJsonSchema({"type": "integer", "minimum": 1})]
+
+
+def _money(v: Any) -> float:
+    return _non_negative(parse_money, "amount", v)
+
+
+def _money_per_time(v: Any) -> float:
+    return _non_negative(lambda x: parse_money(x, per_time=True), "amount", v)
+
+
+def _percent(v: Any) -> float:
+    return _non_negative(parse_percent, "percentage", v)
+
+
+_MONEY_SCHEMA = WithJsonSchema({"type": "string", "pattern": MONEY_PATTERN,
+                                "description": "money in the scenario's currency, e.g. '$3,200', '$3.2M'"})
+_MONEY_TIME_SCHEMA = WithJsonSchema({"type": "string", "pattern": MONEY_PATTERN,
+                                     "description": "money per time, e.g. '$85 per h', '$1.2M per y'"})
+_PERCENT_SCHEMA = WithJsonSchema({"type": "string", "pattern": PERCENT_PATTERN, "description": "e.g. '12%'"})
+
+Money = Annotated[float, BeforeValidator(_money), _MONEY_SCHEMA]            # amount >= 0
+MoneyPerHour = Annotated[float, BeforeValidator(_money_per_time), _MONEY_TIME_SCHEMA]   # written per any time unit
+Percent = Annotated[float, BeforeValidator(_percent), _PERCENT_SCHEMA]      # a fraction >= 0: '12%' -> 0.12
 
 
 def _capacity(v: Any) -> float:

@@ -27,9 +27,12 @@ from rackline.units import HOURS_PER, parse_duration, parse_rate, unit_of
 
 METHODS = ("grid", "oat", "lhs", "sobol", "morris")
 # KPI names a replication reports (analysis/kpis.py); tests check the two agree
+from rackline.analysis.costs import COST_KPIS  # noqa: E402  (the economic layer's KPIs)
+
 KPI_NAMES = ("throughput", "build_time", "shipped", "demand", "backlog", "fill_rate", "order_lead_time",
              "order_lead_time_p90", "on_time", "open_orders_at_end", "inventory", "stockout", "lane_shipped",
-             "wip", "wip_family", "supplier_delivered", "supplier_lead_time", "region_share", "crew_utilization")
+             "wip", "wip_family", "supplier_delivered", "supplier_lead_time", "region_share", "crew_utilization",
+             *COST_KPIS)
 
 
 class Parameter(Spec):

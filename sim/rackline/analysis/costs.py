@@ -1,0 +1,366 @@
+"""The economic layer: what a replication's flows cost, earn and tie up, in money.
+
+Costs are computed after the run from the engine's cumulative counters
+(`rackline.engine.records`), never in the event loop. A scenario's `costs` section
+is compiled once per replication into a `CostPlan` of plain numbers (`cost_plan`),
+which the record carries; `cost_rows` turns plan and counters into KPI rows.
+
+The cost model (every figure is an assumption of the scenario):
+
+- **Value of an item** (`CostPlan.value`): a purchased item at its suppliers' prices
+  weighted by the sourcing shares (averaged over the sites that buy it); a made item
+  at the value of the inputs of its costliest recipe (so rework loops count once); a
+  failed unit keeps the value of the unit that failed. Tariffs and freight are period
+  costs, not part of an item's value.
+- **Cost per good rack** = the window's costs / good products made in the window,
+  by category: *materials* (value of the good products made), *scrap* (value of the
+  units stations scrapped), *tariffs* (rate in force at the start of each week x the
+  value received from a supplier that week: schedules act at weekly resolution),
+  *freight* (per supplier order, per lane departure, per unit moved), *labour*
+  (paid hours = the pool's people over the open hours of the calendar of the
+  stations it staffs, x wage; plus the cost of each hire when it is hired),
+  *capital charge* (station capital x the yearly charge x the window in years),
+  *fixed* (per station and site, over time), *carrying* (yearly rate x the
+  time-average value of stock, WIP in stations and units on lanes; supplier
+  shipments belong to the supplier until received), *energy* (kW of a busy server x
+  busy hours x the price of a kWh).
+- **Cash** (from time 0 to the horizon, the investment's view): capital is paid at
+  time 0; each week pays purchases on receipt (value received), tariffs, freight,
+  labour, hires, fixed costs and energy, and earns the price of each unit shipped;
+  unsold products earn their salvage value at the horizon. Carrying and the capital
+  charge are economic costs, not cash. NPV discounts each week's cash at its end.
+"""
+from __future__ import annotations
+
+import math
+from bisect import bisect_right
+from collections import defaultdict
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+import numpy as np
+
+from rackline.analysis.kpis import KpiRow
+from rackline.engine.records import InventoryKey, Replication
+from rackline.units import WEEK
+
+if TYPE_CHECKING:
+    from rackline.scenario.model import Scenario
+
+YEAR = 8760.0   # hours
+COST_KPIS = ("cost_per_rack", "cost_per_rack_family", "cost_total", "tariffs_paid", "value_share", "working_capital",
+             "capital_employed", "revenue", "margin", "unsold_at_end", "cash_per_week", "npv", "payback_week",
+             "cumulative_cash")
+CATEGORIES = ("materials", "tariffs", "freight", "labour", "capital_charge", "fixed", "carrying", "scrap", "energy")
+
+
+@dataclass(frozen=True, slots=True)
+class SupplierCost:
+    price: float
+    region: str
+    family: str
+    per_order: float
+    tariff: tuple[tuple[float, float], ...]     # (from hours, rate), sorted
+
+    def tariff_at(self, t: float) -> float:
+        """The rate in force at time t (0 before the first step)."""
+        k = bisect_right([s for s, _ in self.tariff], t + 1e-9)
+        return self.tariff[k - 1][1] if k else 0.0
+
+
+@dataclass(frozen=True, slots=True)
+class PoolCost:
+    wage: float                                  # per paid hour
+    open_hours: np.ndarray                       # cumulative open hours of its calendar at each snapshot
+    hires: tuple[tuple[float, int], ...]         # (time, people hired)
+    hire_cost: float
+
+
+@dataclass(frozen=True, slots=True)
+class StationCost:
+    capital: float                               # all servers
+    fixed: float                                 # per hour
+    power_kw: float                              # per busy server
+
+
+@dataclass(frozen=True, slots=True)
+class CostPlan:
+    """A scenario's prices and rates compiled to numbers, for one run's snapshot times."""
+
+    currency: str
+    suppliers: dict[str, SupplierCost]
+    value: dict[str, float]                      # item -> value per unit
+    family_value: dict[str, dict[str, float]]    # item -> component family -> value per unit
+    lanes: dict[str, tuple[float, float, str]]   # lane -> (per departure, per unit, item)
+    pools: dict[str, PoolCost]
+    stations: dict[str, StationCost]
+    site_fixed: float                            # per hour, all sites
+    revenue: dict[str, tuple[float, float]]      # product -> (price, salvage)
+    energy_price: float
+    carrying_rate: float
+    capital_charge: float
+    discount_rate: float
+
+    @property
+    def capital(self) -> float:
+        return sum(s.capital for s in self.stations.values())
+
+
+def cost_plan(sc: Scenario, times: np.ndarray) -> CostPlan | None:
+    """The scenario's costs as numbers (None when it has no `costs` section)."""
+    c = sc.costs
+    if c is None:
+        return None
+    from rackline.calendars import open_hours
+    families = {name: item.family if item is not None else "other" for name, item in sc.items.items()}
+    shares: dict[str, list[float]] = defaultdict(list)
+    for site in sc.sites.values():
+        for item, inv in site.inventories.items():
+            if inv.suppliers:
+                shares[item].append(sum(share * c.prices.get(s, 0.0) for s, share in inv.suppliers.items()))
+    value: dict[str, float] = {}
+    fam: dict[str, dict[str, float]] = {}
+    for sp in sc.suppliers.values():
+        prices = shares.get(sp.item) or [float(np.mean([c.prices.get(s, 0.0) for s, o in sc.suppliers.items()
+                                                         if o.item == sp.item]))]
+        value[sp.item] = float(np.mean(prices))
+        fam[sp.item] = {families[sp.item]: value[sp.item]}
+    recipes: dict[str, list[dict[str, int]]] = defaultdict(list)
+    failed_from: dict[str, str] = {}
+    for site in sc.sites.values():
+        for st in site.stations.values():
+            for item, r in st.recipes().items():
+                recipes[item].append(dict(r.inputs))
+                if r.fail_to != "scrap":
+                    failed_from.setdefault(r.fail_to, item)
+
+    def roll(item: str, busy: frozenset[str]) -> dict[str, float]:
+        if item in fam:
+            return fam[item]
+        if item in busy:
+            return {}
+        best: dict[str, float] = {}
+        options = list(recipes.get(item, []))
+        if item in failed_from:
+            options.append({failed_from[item]: 1})
+        for inputs in options:
+            vec: dict[str, float] = defaultdict(float)
+            for inp, q in inputs.items():
+                for f, v in roll(inp, busy | {item}).items():
+                    vec[f] += q * v
+            if sum(vec.values()) > sum(best.values()):
+                best = dict(vec)
+        return best
+
+    for item in sc.items:
+        if item not in fam:
+            fam[item] = roll(item, frozenset())      # cycles resolved from each item's own view
+    for item in sc.items:
+        value[item] = sum(fam[item].values())
+
+    t = np.asarray(times, dtype=float)
+    pools = {}
+    for site_name, site in sc.sites.items():
+        for pname, pool in site.workforce.items():
+            key = f"{site_name}.{pname}"
+            pc = c.labour.get(key)
+            if pc is None:
+                continue
+            cal = next((st.calendar or site.calendar for st in site.stations.values()
+                        if st.crew is not None and st.crew.pool == pname), site.calendar)
+            spec = sc.calendars[cal] if cal is not None else None
+            hours = np.array([open_hours(spec, x) for x in t])
+            pools[key] = PoolCost(pc.rate, hours, tuple((h.at, h.add) for h in pool.hiring if h.add > 0), pc.hire)
+    stations = {}
+    for site_name, site in sc.sites.items():
+        for st_name, st in site.stations.items():
+            s = c.stations.get(f"{site_name}.{st_name}")
+            if s is not None:
+                stations[f"{site_name}.{st_name}"] = StationCost(s.capital_per_server * st.servers, s.fixed, s.power_kw)
+    return CostPlan(
+        currency=c.currency.strip(),
+        suppliers={name: SupplierCost(c.prices.get(name, 0.0), sp.region, families[sp.item],
+                                      c.inbound_freight.get(name, 0.0), tuple(c.tariff_steps(name, sp.region)))
+                   for name, sp in sc.suppliers.items()},
+        value=value, family_value={k: dict(v) for k, v in fam.items()},
+        lanes={name: (lc.per_departure, lc.per_unit, sc.lanes[name].item) for name, lc in c.lanes.items()},
+        pools=pools, stations=stations, site_fixed=sum(s.fixed for s in c.sites.values()),
+        revenue={item: (r.price, r.salvage) for item, r in c.revenue.items()},
+        energy_price=c.energy_price, carrying_rate=c.carrying_rate, capital_charge=c.capital_charge,
+        discount_rate=c.discount_rate)
+
+
+@dataclass(slots=True)
+class Money:
+    """One replication's money, per snapshot interval (k: from times[k] to times[k+1])."""
+
+    cash_out: np.ndarray                         # spend per interval, by the cash rules
+    cash_in: np.ndarray
+    categories: dict[str, float] = field(default_factory=dict)   # window totals
+    families: dict[str, float] = field(default_factory=dict)     # window materials+tariffs+inbound freight
+    received: dict[str, float] = field(default_factory=dict)     # region -> value received in the window
+    tariffs: np.ndarray = field(default_factory=lambda: np.zeros(0))   # per interval
+    held: dict[str, float] = field(default_factory=dict)         # stock, wip, transit: average value
+    good: float = 0.0
+    revenue: float = 0.0
+    salvage: float = 0.0
+    unsold: dict[str, float] = field(default_factory=dict)
+
+
+def _diff(series: np.ndarray | None, n: int) -> np.ndarray:
+    return np.zeros(n) if series is None else np.diff(np.asarray(series, dtype=float))
+
+
+def money(rep: Replication, plan: CostPlan, i: int) -> Money:
+    """Costs over the window from snapshot i, and cash per interval over the whole run."""
+    t = rep.times
+    n = len(t) - 1
+    win = np.arange(n) >= i
+    span = float(t[-1] - t[i])
+    m = Money(np.zeros(n), np.zeros(n), categories=dict.fromkeys(CATEGORIES, 0.0))
+    cat = m.categories
+    fams: dict[str, float] = defaultdict(float)
+    m.tariffs = np.zeros(n)
+    for name, sp in rep.suppliers.items():
+        sc = plan.suppliers.get(name)
+        if sc is None:
+            continue
+        got = _diff(sp.delivered, n) * sc.price
+        rates = np.array([sc.tariff_at(x) for x in t[:-1]])
+        tariff = got * rates
+        freight = _diff(sp.orders, n) * sc.per_order
+        m.tariffs += tariff
+        m.cash_out += got + tariff + freight
+        cat["tariffs"] += float(tariff[win].sum())
+        cat["freight"] += float(freight[win].sum())
+        fams[sc.family] += float(tariff[win].sum() + freight[win].sum())
+        m.received[sp.region] = m.received.get(sp.region, 0.0) + float(got[win].sum())
+    for name, (per_departure, per_unit, _) in plan.lanes.items():
+        lane = rep.lanes.get(name)
+        if lane is not None:
+            f = _diff(lane.loads, n) * per_departure + _diff(lane.shipped, n) * per_unit
+            m.cash_out += f
+            cat["freight"] += float(f[win].sum())
+    for key, pc in plan.pools.items():
+        pool = rep.pools.get(key)
+        if pool is None:
+            continue
+        dt = np.diff(t)
+        share = np.divide(np.diff(pc.open_hours), dt, out=np.zeros(n), where=dt > 0)
+        pay = _diff(pool.size_area, n) * share * pc.wage
+        for at, people in pc.hires:
+            k = min(int(np.searchsorted(t, at, side="right")) - 1, n - 1)
+            if 0 <= k and at <= t[-1]:
+                pay[k] += people * pc.hire_cost
+        m.cash_out += pay
+        cat["labour"] += float(pay[win].sum())
+    fixed = np.diff(t) * (plan.site_fixed + sum(s.fixed for s in plan.stations.values()))
+    m.cash_out += fixed
+    cat["fixed"] = float(fixed[win].sum())
+    cat["capital_charge"] = plan.capital * plan.capital_charge * span / YEAR
+    held = {"stock": 0.0, "wip": 0.0, "transit": 0.0}
+    for inv in rep.inventories.values():
+        held["stock"] += float(inv.area[-1] - inv.area[i]) * plan.value.get(inv.item, 0.0)
+    for key, st in rep.stations.items():
+        unit = float(np.mean([plan.value.get(it, 0.0) for it in st.items])) if st.items else 0.0
+        held["wip"] += float(st.wip_area[-1] - st.wip_area[i]) * unit
+        cat["scrap"] += float(st.scrapped[-1] - st.scrapped[i]) * unit
+        sc_ = plan.stations.get(key)
+        if sc_ is not None and sc_.power_kw:
+            energy = _diff(st.time_in_state["busy"], n) * sc_.power_kw * plan.energy_price
+            m.cash_out += energy
+            cat["energy"] += float(energy[win].sum())
+    for name, lane in rep.lanes.items():
+        item = plan.lanes[name][2] if name in plan.lanes else None
+        if item is not None:
+            held["transit"] += float(lane.transit_area[-1] - lane.transit_area[i]) * plan.value.get(item, 0.0)
+    m.held = {k: v / span if span > 0 else 0.0 for k, v in held.items()}
+    cat["carrying"] = plan.carrying_rate * sum(held.values()) / YEAR
+    for product in rep.products:
+        good = sum(float(inv.units_in[-1] - inv.units_in[i])
+                   for inv in (rep.inventories.get(InventoryKey(s, product)) for s in rep.product_sites(product))
+                   if inv is not None)
+        m.good += good
+        cat["materials"] += good * plan.value.get(product, 0.0)
+        for family, v in plan.family_value.get(product, {}).items():
+            fams[family] += good * v
+        salvage = plan.revenue.get(product, (0.0, 0.0))[1]
+        left = sum(float(inv.level[-1]) for inv in (rep.inventories.get(InventoryKey(s, product))
+                                                     for s in rep.product_sites(product)) if inv is not None)
+        m.unsold[product] = left
+        m.salvage += left * salvage
+    for d in rep.demands.values():
+        price = plan.revenue.get(d.item, (0.0, 0.0))[0]
+        earned = _diff(d.units_shipped, n) * price
+        m.cash_in += earned
+        m.revenue += float(earned[win].sum())
+    m.families = dict(fams)
+    return m
+
+
+def cash_curve(rep: Replication, plan: CostPlan, m: Money) -> tuple[np.ndarray, np.ndarray, float]:
+    """(times at the end of each interval, cumulative cash there from time 0, NPV)."""
+    t = rep.times
+    cash = m.cash_in - m.cash_out
+    cum = -plan.capital + np.cumsum(cash)
+    cum[-1] += m.salvage
+    r = plan.discount_rate
+    disc = (1 + r) ** (-t[1:] / YEAR)
+    npv = -plan.capital + float((cash * disc).sum()) + m.salvage * float(disc[-1])
+    return t[1:], cum, npv
+
+
+def payback_week(ends: np.ndarray, cum: np.ndarray) -> float:
+    """The week from which cumulative cash stays >= 0 (0 if never below; NaN if below at the end)."""
+    below = np.nonzero(cum < 0)[0]
+    if not len(below):
+        return 0.0
+    if below[-1] == len(cum) - 1:
+        return math.nan
+    return float(ends[below[-1] + 1] / WEEK)
+
+
+def cost_rows(rep: Replication, i: int) -> list[KpiRow]:
+    """KPI rows of the economic layer for the window from snapshot i (none without costs)."""
+    plan = rep.costs
+    if plan is None or len(rep.times) < 2:
+        return []
+    m = money(rep, plan, i)
+    cur = plan.currency
+    rows: list[KpiRow] = []
+
+    def add(kpi: str, subject: str, unit: str, value: float) -> None:
+        rows.append(KpiRow(kpi, subject, unit, float(value)))
+
+    span = float(rep.times[-1] - rep.times[i])
+    weeks = span / WEEK if span > 0 else math.nan
+    total = sum(m.categories.values())
+    if m.good > 0:
+        add("cost_per_rack", "total", f"{cur}/rack", total / m.good)
+        for c in CATEGORIES:
+            add("cost_per_rack", c, f"{cur}/rack", m.categories[c] / m.good)
+        for f, v in sorted(m.families.items()):
+            add("cost_per_rack_family", f, f"{cur}/rack", v / m.good)
+    add("cost_total", "all", cur, total)
+    add("tariffs_paid", "all", cur, m.categories["tariffs"])
+    received = sum(m.received.values())
+    if received > 0:
+        for region, v in sorted(m.received.items()):
+            add("value_share", region, "share of value", v / received)
+    add("working_capital", "stock", cur, m.held["stock"])
+    add("working_capital", "wip", cur, m.held["wip"])
+    add("working_capital", "transit", cur, m.held["transit"])
+    add("working_capital", "total", cur, sum(m.held.values()))
+    add("capital_employed", "all", cur, plan.capital + sum(m.held.values()))
+    add("revenue", "all", cur, m.revenue + m.salvage)
+    add("margin", "all", cur, m.revenue + m.salvage - total)
+    for product, left in m.unsold.items():
+        add("unsold_at_end", product, "units", left)
+    ends, cum, npv = cash_curve(rep, plan, m)
+    win = np.arange(len(ends)) >= i
+    add("cash_per_week", "all", f"{cur}/week", float((m.cash_in - m.cash_out)[win].sum()) / weeks)
+    add("npv", "all", cur, npv)
+    add("payback_week", "all", "w", payback_week(ends, cum))
+    for end, value in zip(ends, cum):
+        add("cumulative_cash", f"week {end / WEEK:.4g}", cur, value)
+    return rows

@@ -1,0 +1,137 @@
+"""Money plots, drawn from the KPI tables a run saved (kpis.csv, replications.csv):
+cost per rack by category and by family, cumulative cash with its band and the
+payback week, value received by region, and the NPV across replications."""
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pandas as pd
+from matplotlib.figure import Figure
+
+from rackline.output.plots.style import REGION_COLORS, color_for, footer, new_figure, styled
+
+
+def money_text(x: float) -> str:
+    """$3.18M, $14.3k, -$2.1B: three significant figures with a scale."""
+    if not math.isfinite(x):
+        return "n/a"
+    sign = "-" if x < 0 else ""
+    a = abs(x)
+    for size, suffix in ((1e9, "B"), (1e6, "M"), (1e3, "k")):
+        if a >= size:
+            return f"{sign}${a / size:.3g}{suffix}"
+    return f"{sign}${a:.3g}"
+
+
+def _currency(kpis: pd.DataFrame) -> str:
+    row = kpis[kpis.kpi == "cost_per_rack"]
+    return str(row.unit.iloc[0]).split("/")[0] if len(row) else "money"
+
+
+def has_costs(kpis: pd.DataFrame) -> bool:
+    return bool((kpis.kpi == "cost_per_rack").any() or (kpis.kpi == "npv").any())
+
+
+def cost_per_rack_plot(kpis: pd.DataFrame, scenario: str) -> Figure:
+    """Two stacked bars: cost per good rack by category and by component family (means)."""
+    cur = _currency(kpis)
+    cats = kpis[(kpis.kpi == "cost_per_rack") & (kpis.subject != "total") & (kpis["mean"] > 0)]
+    fams = kpis[(kpis.kpi == "cost_per_rack_family") & (kpis["mean"] > 0)]
+    total = kpis[(kpis.kpi == "cost_per_rack") & (kpis.subject == "total")]
+    with styled():
+        fig, ax = new_figure(8, 5)
+        for x, part in ((0, cats), (1, fams)):
+            bottom = 0.0
+            for _, r in part.sort_values("mean", ascending=False).iterrows():
+                ax.bar(x, r["mean"], bottom=bottom, color=color_for(r.subject), width=0.6, edgecolor="white")
+                if r["mean"] > 0.03 * max(part["mean"].sum(), 1e-12):
+                    ax.text(x, bottom + r["mean"] / 2, f"{r.subject} {money_text(r['mean'])}", ha="center",
+                            va="center", fontsize=8)
+                bottom += r["mean"]
+        if len(total):
+            t = total.iloc[0]
+            ax.errorbar(0, t["mean"], yerr=np.nan_to_num(t.half_width), color="black", capsize=5,
+                        label=f"total {money_text(t['mean'])} (95% CI)")
+            ax.legend(loc="upper right")
+        ax.set_xticks([0, 1], ["by category", "materials, tariffs and inbound\nfreight by family"])
+        ax.set(title="Cost per good rack", ylabel=f"{cur} per rack (mean over replications)")
+        return footer(fig, scenario)
+
+
+def _week(subject: str) -> float:
+    return float(subject.split()[-1])
+
+
+def cash_plot(kpis: pd.DataFrame, scenario: str) -> Figure:
+    """Cumulative cash from time 0 with its 95% band; the payback week marked."""
+    cur = _currency(kpis)
+    c = kpis[kpis.kpi == "cumulative_cash"].copy()
+    c["week"] = c.subject.map(_week)
+    c = c.sort_values("week")
+    with styled():
+        fig, ax = new_figure(9, 4.5)
+        ax.plot(c.week, c["mean"] / 1e6, color="#1f77b4", lw=2, label="mean over replications")
+        ax.fill_between(c.week, c.ci_low / 1e6, c.ci_high / 1e6, color="#1f77b4", alpha=0.2, label="95% CI")
+        ax.axhline(0, color="black", lw=0.8)
+        pay = kpis[kpis.kpi == "payback_week"]
+        if len(pay) and math.isfinite(pay.iloc[0]["mean"]):
+            w = pay.iloc[0]["mean"]
+            ax.axvline(w, color="#2ca02c", ls="--", label=f"payback week {w:.3g} (mean of replications that paid back)")
+        ax.set(title="Cumulative cash (capital paid at week 0)", xlabel="week", ylabel=f"million {cur}")
+        ax.legend(loc="best")
+        return footer(fig, scenario)
+
+
+def value_share_plot(kpis: pd.DataFrame, scenario: str) -> Figure:
+    """Share of purchased value received from each region, with 95% CIs."""
+    v = kpis[kpis.kpi == "value_share"]
+    with styled():
+        fig, ax = new_figure(7, 4)
+        ax.bar(v.subject, v["mean"], color=[REGION_COLORS.get(s, "#7f7f7f") for s in v.subject],
+               yerr=[v["mean"] - v.ci_low, v.ci_high - v["mean"]], capsize=4)
+        for x, m in enumerate(v["mean"]):
+            ax.text(x, m, f"{m:.1%}", ha="center", va="bottom")
+        ax.set(title="Purchased value by supplier region", ylabel="share of value received", ylim=(0, 1.05))
+        return footer(fig, scenario)
+
+
+def npv_plot(replications: pd.DataFrame, scenario: str) -> Figure:
+    """NPV of each replication: a histogram with the mean and the 10th percentile."""
+    v = replications[replications.kpi == "npv"]
+    cur = str(v.unit.iloc[0]) if len(v) else "money"
+    x = v.value.to_numpy(dtype=float) / 1e6
+    with styled():
+        fig, ax = new_figure(8, 4)
+        ax.hist(x, bins=max(5, min(30, len(x) // 2 or 1)), color="#9467bd", alpha=0.8)
+        if len(x):
+            ax.axvline(x.mean(), color="black", lw=2, label=f"mean {money_text(x.mean() * 1e6)}")
+            p10 = float(np.quantile(x, 0.1))
+            ax.axvline(p10, color="#d62728", ls="--", label=f"10th percentile {money_text(p10 * 1e6)}")
+            ax.legend(loc="best")
+        ax.set(title=f"NPV across {len(x)} replications", xlabel=f"million {cur}", ylabel="replications")
+        return footer(fig, scenario)
+
+
+def cost_figures(kpis: pd.DataFrame, replications: pd.DataFrame, scenario: str) -> dict[str, Figure]:
+    """name -> Figure for the money plots a run supports (none without costs)."""
+    if not has_costs(kpis):
+        return {}
+    figs = {}
+    if (kpis.kpi == "cost_per_rack").any():
+        figs["cost_per_rack"] = cost_per_rack_plot(kpis, scenario)
+    if (kpis.kpi == "cumulative_cash").any():
+        figs["cash"] = cash_plot(kpis, scenario)
+    if (kpis.kpi == "value_share").any():
+        figs["value_share"] = value_share_plot(kpis, scenario)
+    if (replications.kpi == "npv").any():
+        figs["npv"] = npv_plot(replications, scenario)
+    return figs
+
+
+CAPTIONS = {
+    "cost_per_rack": "Cost per good rack by category and, for purchased content, by component family.",
+    "cash": "Cumulative cash with a 95% band across replications; the dashed line is the payback week.",
+    "value_share": "Share of purchased value received from each supplier region (not units).",
+    "npv": "NPV over the horizon in each replication, with its mean and 10th percentile.",
+}
