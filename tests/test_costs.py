@@ -196,7 +196,7 @@ def test_run_prints_cost_per_rack_with_ci_and_the_largest_three_categories(capsy
     assert main(["run", str(SCENARIOS / "baseline.yaml"), "--reps", "2", "--no-plots", "--out", out]) == 0
     out = capsys.readouterr().out
     line = next(x for x in out.splitlines() if x.startswith("Cost per good rack:"))
-    assert " ± $" in line and "USD" in line and line.count("$") == 5   # mean, CI and three categories
+    assert "(95% CI $" in line and "USD" in line and line.count("$") == 6   # mean, CI low and high, three categories
     assert "materials $3.05M" in line
     assert "NPV over the horizon:" in out and "10th percentile" in out
 

@@ -353,14 +353,14 @@ def cost_rows(rep: Replication, i: int) -> list[KpiRow]:
     add("working_capital", "total", cur, sum(m.held.values()))
     add("capital_employed", "all", cur, plan.capital + sum(m.held.values()))
     add("revenue", "all", cur, m.revenue + m.salvage)
-    add("margin", "all", cur, m.revenue + m.salvage - total)
+    add("margin", "all", f"{cur} (net)", m.revenue + m.salvage - total)
     for product, left in m.unsold.items():
         add("unsold_at_end", product, "units", left)
     ends, cum, npv = cash_curve(rep, plan, m)
     win = np.arange(len(ends)) >= i
-    add("cash_per_week", "all", f"{cur}/week", float((m.cash_in - m.cash_out)[win].sum()) / weeks)
-    add("npv", "all", cur, npv)
+    add("cash_per_week", "all", f"{cur}/week (net)", float((m.cash_in - m.cash_out)[win].sum()) / weeks)
+    add("npv", "all", f"{cur} (net)", npv)
     add("payback_week", "all", "w", payback_week(ends, cum))
     for end, value in zip(ends, cum):
-        add("cumulative_cash", f"week {end / WEEK:.4g}", cur, value)
+        add("cumulative_cash", f"week {end / WEEK:.4g}", f"{cur} (net)", value)
     return rows

@@ -40,6 +40,7 @@ exceeds its mean (high/low > e²), or fewer than 2 replications (no interval at 
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from enum import Enum
@@ -53,6 +54,8 @@ EVERY_REP_0 = "0 in every replication"
 EVERY_REP_1 = "1 in every replication"
 WIDE_SHARE = 0.5        # a share interval wider than this says little
 NONNEGATIVE_UNITS = frozenset({"units", "h", "orders", "racks", "trays", "people", "d", "w"})
+SIGNED = "(net)"   # a unit that ends so is declared signed: margins, cash flows, NPV
+CURRENCY = re.compile(r"[a-z]{3}(/[a-z]+)?")   # money (`USD`, `USD/rack`): costs and values, >= 0
 NONNEGATIVE_STATION_METRICS = frozenset({"throughput_per_week", "wip", "time_in_station_h"})
 SHARE_STATION_METRICS = ("share_", "bottleneck_", "starved_on:")
 
@@ -109,8 +112,17 @@ def range_of_unit(unit: str) -> Range:
     u = unit.strip().lower()
     if u.startswith("share"):
         return Range.SHARE
+    if u.endswith(SIGNED):
+        return Range.UNBOUNDED
+    if CURRENCY.fullmatch(u):
+        return Range.NONNEGATIVE
     base = u.split(" ", 1)[0].split("/", 1)[0]
     return Range.NONNEGATIVE if base in NONNEGATIVE_UNITS else Range.UNBOUNDED
+
+
+def declared_signed(unit: str) -> bool:
+    """Whether a KPI's unit says it may be negative (a margin, a cash flow)."""
+    return unit.strip().lower().endswith(SIGNED)
 
 
 def range_of_station_metric(metric: str) -> Range:

@@ -99,7 +99,7 @@ def value_share_plot(kpis: pd.DataFrame, scenario: str) -> Figure:
 def npv_plot(replications: pd.DataFrame, scenario: str) -> Figure:
     """NPV of each replication: a histogram with the mean and the 10th percentile."""
     v = replications[replications.kpi == "npv"]
-    cur = str(v.unit.iloc[0]) if len(v) else "money"
+    cur = str(v.unit.iloc[0]).replace(" (net)", "") if len(v) else "money"
     x = v.value.to_numpy(dtype=float) / 1e6
     with styled():
         fig, ax = new_figure(8, 4)
