@@ -16,6 +16,7 @@ from __future__ import annotations
 import math
 from collections import defaultdict
 from dataclasses import dataclass, field
+from typing import Any
 
 import pandas as pd
 
@@ -89,7 +90,7 @@ def demand_mixes(sc: Scenario) -> tuple[list[dict[Node, float]], bool]:
             fixed[node] += d.rate * size
         elif d.schedule is not None:
             schedules.append((node, size, sorted(d.schedule, key=lambda p: p.start)))
-        else:
+        elif d.interarrival is not None:
             fixed[node] += size / d.interarrival.mean()
 
     def at(t: float) -> dict[Node, float]:
@@ -126,8 +127,16 @@ def _station_capacity_hours(sc: Scenario, site: str, st: Station) -> float:
     return st.servers * _open_per_week(sc, st.calendar or sc.sites[site].calendar) * avail
 
 
+def unit_of(sc: Scenario, item: str) -> str:
+    """What one unit of `item` is (its `unit:`), for the table's unit column."""
+    spec = sc.items.get(item)
+    return spec.unit if spec is not None else "unit"
+
+
 def _hours_per_unit(st: Station, item: str) -> float:
-    return st.recipes()[item].process_time.mean() / st.batch
+    pt = st.recipes()[item].process_time
+    assert pt is not None, "recipes() fills the station's process time"
+    return pt.mean() / st.batch
 
 
 def explode(sc: Scenario, mix: dict[Node, float]) -> Flows:
@@ -227,7 +236,7 @@ def capacity_table(sc: Scenario) -> CapacityTable:
     mix, capacity_mode = demand_mix(sc)
     flows = explode(sc, mix)
     total = sum(mix.values()) * WEEK
-    rows: list[dict] = []
+    rows: list[dict[str, Any]] = []
 
     def add(resource: str, kind: str, cap: float, load: float, unit: str) -> None:
         scale = cap / load if load > 0 else math.inf
@@ -244,14 +253,14 @@ def capacity_table(sc: Scenario) -> CapacityTable:
         hours = sum(flows.starts[(key, i)] * _hours_per_unit(st, i) for i in items) * WEEK
         per_unit = hours / starts if starts > 0 else sum(_hours_per_unit(st, i) for i in items) / len(items)
         cap_hours = _station_capacity_hours(sc, site, st)
-        unit = sc.items[items[0]].unit if len(items) == 1 else "units"
+        unit = unit_of(sc, items[0]) if len(items) == 1 else "units"
         add(key, "station", cap_hours / per_unit, starts, unit)
         if st.crew is not None:
             pool = (site, st.crew.pool)
             pool_load[pool] += hours * st.crew.size
             pool_open[pool] = max(pool_open.get(pool, 0.0), _open_per_week(sc, st.calendar or sc.sites[site].calendar))
-    for (site, pool), load in pool_load.items():
-        add(f"{site}.{pool}", "crew", _pool_people(sc, site, pool) * pool_open[(site, pool)], load, "crew-h")
+    for (site, pname), load in pool_load.items():
+        add(f"{site}.{pname}", "crew", _pool_people(sc, site, pname) * pool_open[(site, pname)], load, "crew-h")
     supplier_load: dict[str, float] = defaultdict(float)
     for site, s in sc.sites.items():
         for item, inv in s.inventories.items():
@@ -259,9 +268,9 @@ def capacity_table(sc: Scenario) -> CapacityTable:
                 supplier_load[sup] += flows.bought.get((site, item), 0.0) * frac * WEEK
     for name, sp in sc.suppliers.items():
         cap = sp.capacity * WEEK if sp.capacity is not None else math.inf
-        add(name, "supplier", cap, supplier_load[name], sc.items[sp.item].unit)
+        add(name, "supplier", cap, supplier_load[name], unit_of(sc, sp.item))
     for name, lane in sc.lanes.items():
-        add(name, "lane", lane_capacity(sc, name) * WEEK, flows.lanes[name] * WEEK, sc.items[lane.item].unit)
+        add(name, "lane", lane_capacity(sc, name) * WEEK, flows.lanes[name] * WEEK, unit_of(sc, lane.item))
 
     table = pd.DataFrame(rows, columns=COLUMNS)
     if capacity_mode:   # no demand to load the resources with: only the max rate means something

@@ -24,6 +24,7 @@ import math
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -108,15 +109,15 @@ class Cases:
 
     @property
     def y(self) -> np.ndarray:
-        return self.table["of_interest"].to_numpy(dtype=bool)
+        return np.asarray(self.table["of_interest"].to_numpy(dtype=bool))
 
 
-def read_sweep(folder: str | Path) -> tuple[dict, pd.DataFrame, pd.DataFrame]:
+def read_sweep(folder: str | Path) -> tuple[dict[str, Any], pd.DataFrame, pd.DataFrame]:
     """(manifest, experiments, results) of a complete sweep folder, or a clear error."""
     folder = Path(folder)
     need = ("manifest.json", "experiments.csv", "results.csv")
     missing = [n for n in need if not (folder / n).is_file()]
-    meta: dict = {}
+    meta: dict[str, Any] = {}
     if not missing:
         try:
             meta = json.loads((folder / "manifest.json").read_text())
@@ -129,7 +130,7 @@ def read_sweep(folder: str | Path) -> tuple[dict, pd.DataFrame, pd.DataFrame]:
     return meta, pd.read_csv(folder / "experiments.csv"), pd.read_csv(folder / "results.csv")
 
 
-def parameters(meta: dict, experiments: pd.DataFrame) -> list[Parameter]:
+def parameters(meta: dict[str, Any], experiments: pd.DataFrame) -> list[Parameter]:
     """The swept parameters, with their unit read back from the overrides as written."""
     out = []
     for path in meta.get("parameters") or [c for c in experiments.columns if c not in ("point", "overrides")]:
@@ -228,7 +229,7 @@ class Discovery:
     chosen: int
     in_box: np.ndarray           # which cases the chosen box holds
     tree_text: str
-    leaf: dict = field(default_factory=dict)   # the CART leaf holding most cases of interest
+    leaf: dict[str, Any] = field(default_factory=dict)   # the CART leaf holding most cases of interest
     min_mass: float = 0.05
 
     @property
@@ -236,7 +237,7 @@ class Discovery:
         return self.boxes[self.chosen]
 
 
-def prim_boxes(cases: Cases, min_mass: float) -> tuple[pd.DataFrame, list[pd.DataFrame], list[dict]]:
+def prim_boxes(cases: Cases, min_mass: float) -> tuple[pd.DataFrame, list[pd.DataFrame], list[dict[str, Any]]]:
     """EMA Workbench PRIM: (trajectory, box limits per step, quasi-p values per step)."""
     import logging
     import warnings
@@ -251,7 +252,7 @@ def prim_boxes(cases: Cases, min_mass: float) -> tuple[pd.DataFrame, list[pd.Dat
     return traj.reset_index(drop=True), list(found.box_lims), list(found.qp)
 
 
-def _limits(cases: Cases, lims: pd.DataFrame, qp: dict) -> pd.DataFrame:
+def _limits(cases: Cases, lims: pd.DataFrame, qp: dict[str, Any]) -> pd.DataFrame:
     x = cases.X
     rows = []
     for p in cases.parameters:
@@ -296,7 +297,7 @@ def discover(cases: Cases, box: int | None = None, min_mass: float = 0.05) -> Di
     return Discovery(cases, traj, boxes, chosen, inside(cases, boxes[chosen].limits), text, leaf, min_mass)
 
 
-def cart(cases: Cases, min_mass: float, depth: int = 3) -> tuple[str, dict]:
+def cart(cases: Cases, min_mass: float, depth: int = 3) -> tuple[str, dict[str, Any]]:
     """A shallow classification tree: its text, and the leaf with most cases of interest."""
     from sklearn.tree import DecisionTreeClassifier, export_text
     X, y = cases.X, cases.y
@@ -305,7 +306,7 @@ def cart(cases: Cases, min_mass: float, depth: int = 3) -> tuple[str, dict]:
     names = [f"{p.path} ({p.unit})" if p.unit else p.path for p in cases.parameters]
     text = export_text(tree, feature_names=names, show_weights=True, decimals=3)
     t = tree.tree_
-    best: dict = {}
+    best: dict[str, Any] = {}
 
     def walk(node: int, rule: list[str]) -> None:
         nonlocal best

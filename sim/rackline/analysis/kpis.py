@@ -121,7 +121,7 @@ def replication_kpis(rep: Replication, warmup: float) -> ReplicationKpis:
         if size > 0:
             add("crew_utilization", key, "share of people-hours", _delta(rep.pools[key].busy_area, i) / size)
 
-    from rackline.analysis.costs import cost_rows   # the economic layer (it imports KpiRow from here)
+    from rackline.analysis.costs import cost_rows  # the economic layer (it imports KpiRow from here)
     rows += cost_rows(rep, i)
     return ReplicationKpis(rep.replication, warmup, rows, station_metrics(rep, i, a, b))
 

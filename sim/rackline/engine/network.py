@@ -300,7 +300,7 @@ class Network:
         """The scenario's prices as numbers, carried by the record for the economic layer."""
         if self.sc.costs is None:
             return None
-        from rackline.analysis.costs import cost_plan   # here: analysis imports the engine's records
+        from rackline.analysis.costs import cost_plan  # here: analysis imports the engine's records
         return cost_plan(self.sc, times)
 
 

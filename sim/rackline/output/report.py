@@ -82,7 +82,8 @@ def figures(folder: str | Path, manifest: dict[str, Any] | None = None) -> dict[
             figs["lead_time"] = plots.lead_time_plot(lt, name, {n: d.due for n, d in sc.demand.items()}, kpis)
     if (folder / "welch.csv").exists():
         figs["welch"] = plots.welch_plot(pd.read_csv(folder / "welch.csv"), name, warmup_w)
-    from rackline.output.plots.costs import CAPTIONS as MONEY, cost_figures  # the economic layer's plots
+    from rackline.output.plots.costs import CAPTIONS as MONEY  # the economic layer's plots
+    from rackline.output.plots.costs import cost_figures
     figs.update(cost_figures(kpis, pd.read_csv(folder / "replications.csv"), name))
     PLOTS.extend(n for n in MONEY if n not in PLOTS)
     CAPTIONS.update(MONEY)

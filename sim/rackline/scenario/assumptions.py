@@ -114,6 +114,6 @@ def register(loaded: Loaded) -> pd.DataFrame:
     costs = getattr(loaded.scenario, "costs", None)
     currency = costs.currency if costs is not None else "money"
     for row in rows:
-        row["unit"] = row["unit"].replace("money", currency)
-        row["base_unit"] = row["base_unit"].replace("money", currency)
+        row["unit"] = str(row["unit"]).replace("money", currency)
+        row["base_unit"] = str(row["base_unit"]).replace("money", currency)
     return pd.DataFrame(rows, columns=COLUMNS)

@@ -112,6 +112,7 @@ def _floods(sc: Scenario) -> list[tuple[tuple, str]]:
             if not recipe.inputs:
                 own = st.makes is not None and st.makes[item].process_time is not None
                 path = base + (("makes", item, "process_time") if own else ("process_time",))
+                assert recipe.process_time is not None, "recipes() fills the station's process time"
                 at_least_a_second(path, recipe.process_time.mean(), "a mean process time",
                                   " for a station with no inputs (it starts a unit whenever a server is free)")
         if st.failures:
@@ -131,9 +132,9 @@ def _floods(sc: Scenario) -> list[tuple[tuple, str]]:
             at_least_a_second(("demand", name, "interarrival"), d.interarrival.mean(), "a mean time between orders")
         rates: list[tuple[tuple[str | int, ...], float | None]] = [(("demand", name, "rate"), d.rate)] + [
             (("demand", name, "schedule", i, "rate"), p.rate) for i, p in enumerate(d.schedule or [])]
-        for path, rate in rates:
+        for rate_path, rate in rates:
             if rate is not None and rate > 1 / SECOND:
-                problems.append((path, f"expected a rate of at most 1 order a second (3600 per h), "
+                problems.append((rate_path, f"expected a rate of at most 1 order a second (3600 per h), "
                                        f"got {rate:.4g} per h"))
     problems.extend(_zero_transit_cycles(sc))
     return problems

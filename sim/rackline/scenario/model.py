@@ -7,6 +7,7 @@ live in `sim.schema.checks`.
 """
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import Annotated, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, WithJsonSchema, model_validator
@@ -533,7 +534,7 @@ class Scenario(Spec):
         self.items = {k: v if v is not None else Item() for k, v in self.items.items()}
         return self
 
-    def station_items(self):
+    def station_items(self) -> Iterator[tuple[str, str, Station]]:
         """(site, station name, Station) for every station, in file order."""
         for site_name, site in self.sites.items():
             for st_name, st in site.stations.items():

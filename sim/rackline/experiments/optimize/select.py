@@ -46,7 +46,7 @@ class Candidate:
         return self.scores is not None and all(v <= 0 for v in self.violations)
 
     def mean(self, i: int = 0) -> float:
-        return float(np.mean(self.scores.objectives[i])) if self.scores is not None else math.nan
+        return float(np.mean(_objective(self, i))) if self.scores is not None else math.nan
 
 
 @dataclass
@@ -63,6 +63,12 @@ class Selection:
     pareto: list[Candidate] = field(default_factory=list)
     start: str = ""                  # where the search started (start.py's description)
 
+
+
+def _objective(c: Candidate, i: int) -> np.ndarray:
+    """Objective `i` per replication of a simulated candidate."""
+    assert c.scores is not None, "only simulated candidates are ranked"
+    return c.scores.objectives[i]
 
 def search_candidates(problem: OptimizeProblem, study: optuna.Study) -> list[Candidate]:
     """Every distinct finished candidate of the search with its scores and violations."""
@@ -169,7 +175,7 @@ def select(problem: OptimizeProblem, study: optuna.Study, executor: Executor | N
     feas = [c for c in finalists if c.feasible]
     n, capped = n0, False
     if len(problem.objectives) == 1 and len(feas) > 1:
-        signed = np.array([problem.objectives[0].sense * c.scores.objectives[0] for c in feas])
+        signed = np.array([problem.objectives[0].sense * _objective(c, 0) for c in feas])
         need = second_stage_size(signed, problem.objectives[0].indifference, conf)
         n, capped = min(need, fin.max_replications), need > fin.max_replications
         if n > n0:
@@ -183,8 +189,8 @@ def select(problem: OptimizeProblem, study: optuna.Study, executor: Executor | N
     mcb: dict[int, float] = {}
     if chosen is not None and len(problem.objectives) == 1:
         sense = problem.objectives[0].sense
-        mcb = mcb_bounds(sense * chosen.scores.objectives[0],
-                         {c.number: sense * c.scores.objectives[0] for c in feas if c is not chosen}, conf)
+        mcb = mcb_bounds(sense * _objective(chosen, 0),
+                         {c.number: sense * _objective(c, 0) for c in feas if c is not chosen}, conf)
     guaranteed = chosen is not None and not capped and all(b <= problem.objectives[0].indifference
                                                            for b in mcb.values())
     return Selection(problem, finalists, chosen, base, n0, n, capped, guaranteed, mcb, front,
@@ -211,7 +217,7 @@ def objective_table(problem: OptimizeProblem, plan: Candidate, base: Candidate) 
     """Each objective for the plan and the base, and the paired difference plan - base with its CI."""
     rows = []
     for i, o in enumerate(problem.objectives):
-        a, b = base.scores.objectives[i] if base.scores is not None else None, plan.scores.objectives[i]
+        a, b = _objective(base, i) if base.scores is not None else None, _objective(plan, i)
         diff, hw = paired_difference(a, b, problem.spec.confidence) if a is not None else (math.nan, math.nan)
         rows.append({"objective": o.name, "direction": o.direction, "plan": float(np.mean(b)),
                      "base": float(np.mean(a)) if a is not None else math.nan, "difference": diff,

@@ -148,7 +148,7 @@ class Objective:
     indifference: float
 
     @property
-    def direction(self) -> str:
+    def direction(self) -> Literal["minimize", "maximize"]:
         return "minimize" if self.sense > 0 else "maximize"
 
 
@@ -250,6 +250,8 @@ def build_problem(spec: OptimizeSpec, source: str, doc: Document | None = None) 
     objectives = []
     for i, o in enumerate(spec.objectives):
         expr = o.minimize if o.minimize is not None else o.maximize
+        if expr is None:       # the spec requires one of the two; nothing to build
+            continue
         try:
             terms = _terms(expr, variables)
         except ValueError as exc:

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import itertools
 from dataclasses import dataclass
+from typing import Any
 
 import numpy as np
 
@@ -59,14 +60,14 @@ def build(sweep: Sweep) -> Design:
     if not varied:
         varied = [None] * len(rows)
     X = np.asarray(rows, dtype=float).reshape(len(rows), len(axes))
-    overrides = []
-    for i, r in enumerate(X):
-        if method == "oat" and varied[i] is None:
+    overrides: list[dict[str, Any]] = []
+    for i, point in enumerate(X):
+        k = varied[i]
+        if method == "oat" and k is None:
             overrides.append({})          # the base scenario as written
-        elif method == "oat":
-            k = varied[i]
-            overrides.append({axes[k].path: axes[k].render(r[k])})
+        elif method == "oat" and k is not None:
+            overrides.append({axes[k].path: axes[k].render(point[k])})
         else:
-            overrides.append({a.path: a.render(x) for a, x in zip(axes, r)})
+            overrides.append({a.path: a.render(x) for a, x in zip(axes, point)})
     units = [a.unit if a.kind == "duration" else f"per {a.unit}" if a.kind == "rate" else "" for a in axes]
     return Design(method, names, X, overrides, problem, varied, units)

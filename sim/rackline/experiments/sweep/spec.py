@@ -13,7 +13,7 @@ kpis: [throughput, fill_rate]
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, get_args
 
 from pydantic import Field, model_validator
 
@@ -25,7 +25,8 @@ from rackline.scenario.values import Count, PositiveCount, expected
 from rackline.scenario.yamlfile import Document, load_yaml_file
 from rackline.units import HOURS_PER, parse_duration, parse_rate, unit_of
 
-METHODS = ("grid", "oat", "lhs", "sobol", "morris")
+Method = Literal["grid", "oat", "lhs", "sobol", "morris"]
+METHODS: tuple[str, ...] = get_args(Method)
 # KPI names a replication reports (analysis/kpis.py); tests check the two agree
 from rackline.analysis.costs import COST_KPIS  # noqa: E402  (the economic layer's KPIs)
 
@@ -58,7 +59,7 @@ class SweepSpec(Spec):
 
     scenario: str = Field(description="base scenario file, relative to the sweep file")
     name: str | None = Field(None, max_length=NAME_MAX, description="sweep name (default: the file name)")
-    method: Literal[METHODS] = "oat"
+    method: Method = "oat"
     parameters: dict[str, Parameter] = Field(min_length=1, description="dotted path: how to vary it")
     samples: PositiveCount = Field(16, description="lhs points; sobol base samples N; morris trajectories")
     replications: PositiveCount = Field(2, description="replications per point")
@@ -76,6 +77,7 @@ class Axis:
         probe = spec.low if spec.values is None else spec.values[0]
         self.kind, self.unit = _kind(probe)
         self.base = _to_number(base_value, self.kind, self.unit) if base_value is not None else None
+        self.values: list[float] | None
         if spec.values is not None:
             self.values = [_to_number(v, self.kind, self.unit) for v in spec.values]
             self.low, self.high = min(self.values), max(self.values)

@@ -8,8 +8,10 @@ from __future__ import annotations
 
 import hashlib
 from contextlib import contextmanager
+from typing import Any
 
 import matplotlib
+from matplotlib.layout_engine import ConstrainedLayoutEngine
 
 matplotlib.use("Agg", force=False)
 from matplotlib.figure import Figure  # noqa: E402
@@ -17,7 +19,7 @@ from matplotlib.transforms import ScaledTranslation  # noqa: E402
 
 from rackline import FOOTER  # noqa: E402
 
-RC = {
+RC: dict[str, Any] = {
     "font.size": 10, "axes.titlesize": 12, "axes.titleweight": "bold", "axes.labelsize": 10,
     "axes.spines.top": False, "axes.spines.right": False, "axes.grid": True, "grid.alpha": 0.3,
     "legend.frameon": False, "legend.fontsize": 9, "figure.dpi": 100, "savefig.dpi": 110,
@@ -41,7 +43,7 @@ def color_for(name: str) -> str:
 
 @contextmanager
 def styled():
-    with matplotlib.rc_context(RC):
+    with matplotlib.rc_context(RC):  # type: ignore[arg-type]  # the stubs list rc keys as Literals
         yield
 
 
@@ -75,5 +77,7 @@ def footer(fig: Figure, scenario: str) -> Figure:
     """Every figure says what it is: the scenario, and that all inputs are assumptions."""
     fig.text(0.005, 0.003, f"{FOOTER} · scenario: {scenario}", fontsize=7.5, color="#555555",
              ha="left", va="bottom")
-    fig.get_layout_engine().set(rect=(0, 0.035, 1, 0.965))
+    engine = fig.get_layout_engine()
+    if isinstance(engine, ConstrainedLayoutEngine):      # new_figure's: keep the footer's strip free
+        engine.set(rect=(0, 0.035, 1, 0.965))
     return fig
