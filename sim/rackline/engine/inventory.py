@@ -49,7 +49,7 @@ class Inventory:
         self._notifying = 0
 
     def _flush(self) -> None:
-        now = self.env._now
+        now = self.clock.now
         dt = now - self.t_last
         if dt > 0.0:
             self.area += self.level * dt
@@ -65,7 +65,7 @@ class Inventory:
         self._flush()
         self.level -= n
         self.units_out += n
-        birth = self.env._now
+        birth = self.clock.now
         births = self.births
         if births is not None:
             if n == 1:
@@ -94,7 +94,7 @@ class Inventory:
         if n <= 0:
             return
         self._flush()
-        now = self.env._now
+        now = self.clock.now
         self.level += n
         self.units_in += n
         if self.births is not None:

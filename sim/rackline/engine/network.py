@@ -318,7 +318,7 @@ def run_replication(sc: Scenario, replication: int, seed: int | None = None, mea
     clock.run(horizon)
     snaps.append(net.snapshot())
     rec = net.record(snaps, np.asarray(times[:len(snaps)], dtype=float), replication, horizon)
-    rec.events = next(clock.env._eid)
+    rec.events = clock.events()
     rec.deadlocks = find_deadlocks(net.stations)
     rec.wall = time.perf_counter() - t0
     return rec
