@@ -142,7 +142,8 @@ PINNED = {
     # scenario text, overrides -> digest of every counter, taken unit by unit (before lots)
     "lots": (LOTS, {}, "3bfc29f767976e99"),
     "lots_mto": (LOTS, {"release.policy": "make_to_order"}, "f0f94feff774c54f"),
-    "lots_poisson": (LOTS, {"demand.orders.arrivals": "poisson", "sites.fab.stations.test.batch": 1}, "7c501d705625874b"),
+    "lots_poisson": (LOTS, {"demand.orders.arrivals": "poisson", "sites.fab.stations.test.batch": 1},
+                     "7c501d705625874b"),
 }
 
 

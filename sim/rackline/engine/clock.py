@@ -115,7 +115,8 @@ class Clock:
         raise RunFlooded(
             f"the run stopped at {self.now:.6g} h: {CHECK_EVERY} events took {self.now - t0:.3g} h of simulated "
             f"time (more than {MAX_EVENTS_PER_HOUR:.0e} events an hour), so it could never finish. "
-            f"{n / sum(counts.values()):.0%} of events come from {culprit}: look for a time of zero or next to zero there "
+            f"{n / sum(counts.values()):.0%} of events come from {culprit}: look for a time of zero or next to "
+            f"zero there "
             f"(process_time, interarrival, transit, every, a reorder review)")
 
 
