@@ -40,7 +40,7 @@ class Clock:
         self.root_seed = int(root_seed)
         self.replication = int(replication)
         self.now = 0.0
-        self._queue: list[tuple[float, int, int, Any]] = self.env._queue
+        self._queue: list[Any] = self.env._queue     # entries (time, priority, id, event or (fn, args))
         self._eid = self.env._eid
 
     def call_in(self, delay: float, fn: Callable[..., object], *args: Any) -> None:
