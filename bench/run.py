@@ -3,12 +3,19 @@
 (a) engine speed: a 5-station tandem line and an M/M/1, each as a rackline scenario,
     as idiomatic SimPy (a process per job, Resource requests) and as a bare heapq
     event loop, in one process run; jobs/s, events/s and the ratios of time per job;
-    and the cost of measurement (all KPIs and station states) against measurement off;
-(b) the baseline scenario: one replication's wall time and peak memory at 1, 2 and
-    5 years of horizon (each in a fresh process);
-(c) 20 baseline replications with --jobs 1 and --jobs 2 (parallel efficiency);
-(d) start-up: `rackline --help` and `rackline validate` wall time.
-Prints a Markdown table; copy it into bench/README.md with the date.
+    and the cost of measurement (all KPIs and station states) against measurement off.
+    Times are CPU seconds of this process (time.process_time), best of three: the
+    machines are shared, and CPU time is what other processes disturb least;
+(b) one replication of the baseline and of the national scenario at 1, 2 and 5 years
+    of horizon, each in a fresh process: wall and CPU seconds, events, microseconds per
+    event, the process's peak RSS and the run's own peak allocation (tracemalloc, in a
+    second, untimed run);
+(c) N replications (`rackline run --reps N --no-plots`) with --jobs 1 and --jobs 2, end
+    to end, wall clock (parallel efficiency = T1 / (2 T2)), best of two;
+(d) an LHS sweep of national.yaml (`rackline sweep --method lhs`), with --jobs 1 and
+    --jobs 2: runs per minute and parallel efficiency;
+(e) start-up: `rackline --help` and `rackline validate` wall time.
+Prints Markdown tables; copy them into bench/README.md with the date.
 """
 from __future__ import annotations
 
@@ -17,6 +24,7 @@ import heapq
 import json
 import subprocess
 import sys
+import tempfile
 import time
 from pathlib import Path
 
@@ -30,7 +38,7 @@ MM1 = [0.8]
 
 def line_yaml(means: list[float], jobs: int) -> str:
     stations = "\n".join(
-        f"      s{i}: {{output: x{i}, {'inputs: {x%d: 1}, ' % (i - 1) if i else ''}"
+        f"      s{i}: {{output: x{i}, {f'inputs: {{x{i - 1}: 1}}, ' if i else ''}"
         f"process_time: {{dist: exponential, mean: {m} h}}}}" for i, m in enumerate(means))
     items = ", ".join(f"x{i}: {{}}" for i in range(len(means)))
     return f"""
@@ -67,15 +75,15 @@ def simpy_line(means: list[float], jobs: int, seed: int = 1) -> tuple[int, float
             env.process(job(env))
 
     env.process(source(env))
-    t0 = time.perf_counter()
+    t0 = time.process_time()
     env.run(until=jobs)
-    return done[0], time.perf_counter() - t0
+    return done[0], time.process_time() - t0
 
 
 def heapq_line(means: list[float], jobs: int, seed: int = 1) -> tuple[int, float]:
     """A bare event loop: arrivals and departures on a heap, FIFO queues as counters."""
     rng = np.random.default_rng(seed)
-    t0 = time.perf_counter()
+    t0 = time.process_time()
     k = len(means)
     queue = [0] * k
     busy = [False] * k
@@ -104,30 +112,109 @@ def heapq_line(means: list[float], jobs: int, seed: int = 1) -> tuple[int, float
             else:
                 busy[st] = True
                 heapq.heappush(events, (t + rng.exponential(means[st]), 1, st))
-    return done, time.perf_counter() - t0
+    return done, time.process_time() - t0
 
 
 def rackline_line(means: list[float], jobs: int, measure: bool = True) -> tuple[int, float, int]:
     from rackline.engine.network import run_replication
     from rackline.scenario import load_scenario_text
     sc = load_scenario_text(line_yaml(means, jobs), "line.yaml").scenario
-    t0 = time.perf_counter()
+    t0 = time.process_time()
     rep = run_replication(sc, 0, measure=measure)
-    wall = time.perf_counter() - t0
-    return int(rep.demands["orders"].units_shipped[-1]), wall, rep.events
+    cpu = time.process_time() - t0
+    return int(rep.demands["orders"].units_shipped[-1]), cpu, rep.events
 
 
-def baseline_in_fresh_process(years: int) -> dict:
-    code = f"""
-import json, resource, time
+FRESH = """
+import json, resource, sys, time, tracemalloc
 from rackline.engine.network import run_replication
 from rackline.scenario import load_scenario
-sc = load_scenario('scenarios/baseline.yaml', {{'run.horizon': '{years} y'}}).scenario
-t0 = time.perf_counter(); rep = run_replication(sc, 0); wall = time.perf_counter() - t0
-print(json.dumps({{'wall': wall, 'events': rep.events, 'peak_mb': resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}}))
+path, horizon, repeat = sys.argv[1], sys.argv[2], int(sys.argv[3])
+run_replication(load_scenario(path, {'run.horizon': '1 w', 'run.warmup': '0 h'}).scenario, 0)   # lazy imports
+sc = load_scenario(path, {'run.horizon': horizon}).scenario
+wall = cpu = float('inf')
+for _ in range(repeat):
+    t0, c0 = time.perf_counter(), time.process_time()
+    rep = run_replication(sc, 0)
+    wall, cpu = min(wall, time.perf_counter() - t0), min(cpu, time.process_time() - c0)
+rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+racks = sum(float(d.units_shipped[-1]) for d in rep.demands.values())
+events = rep.events
+del rep
+tracemalloc.start()
+run_replication(sc, 0)
+peak = tracemalloc.get_traced_memory()[1] / 2**20
+print(json.dumps({'wall': wall, 'cpu': cpu, 'events': events, 'peak_mb': rss, 'run_mb': peak, 'racks': racks}))
 """
-    out = subprocess.run([sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True)
+
+
+def replication_in_fresh_process(scenario: str, years: int, repeat: int = 1) -> dict:
+    """One replication of `scenario` at `years` of horizon in a new process (after an
+    untimed one-week replication, so lazy imports are not timed): best of `repeat` wall
+    and CPU seconds, events, racks shipped, peak RSS, and the peak of what the run itself
+    allocates (tracemalloc, in a further untimed run)."""
+    out = subprocess.run([sys.executable, "-c", FRESH, f"scenarios/{scenario}.yaml", f"{years} y", str(repeat)],
+                         cwd=ROOT, capture_output=True, text=True, check=True)
     return json.loads(out.stdout)
+
+
+def lhs_sweep_file(runs: int, horizon: str) -> Path:
+    """A `runs`-point LHS sweep of national.yaml (one replication a point) over three of
+    its least certain assumptions, at `horizon`."""
+    tmp = Path(tempfile.mkdtemp(prefix="rackline-bench-"))
+    text = (ROOT / "scenarios" / "national.yaml").read_text()
+    text = text.replace('horizon: {value: 52 w,', f'horizon: {{value: {horizon},', 1)
+    if horizon != "52 w":    # a short sweep horizon keeps two weeks of warm-up
+        text = text.replace('warmup: {value: 8 w,', 'warmup: {value: 2 w,', 1)
+    (tmp / "national.yaml").write_text(text)
+    (tmp / "sweep.yaml").write_text(f"""scenario: national.yaml
+name: bench_national_lhs
+method: lhs
+samples: {runs}
+replications: 1
+seed: 1
+kpis: [throughput]
+parameters:
+  sites.wisconsin.stations.integrate.servers: {{low: 7, high: 11}}
+  sites.ohio.stations.l11_test.yield: {{low: 0.85, high: 0.95}}
+  suppliers.optics_asia.lead_time.mean: {{low: 8 w, high: 16 w}}
+""")
+    return tmp / "sweep.yaml"
+
+
+SPLIT = """
+import json, resource, sys, time
+from rackline.cli import main
+t0 = time.perf_counter()
+code = main(sys.argv[1:])
+wall = time.perf_counter() - t0
+me, kids = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
+print(json.dumps({'wall': wall, 'parent': me.ru_utime + me.ru_stime, 'workers': kids.ru_utime + kids.ru_stime}))
+"""
+
+
+def cpu_split(args: list[str], out: Path) -> dict:
+    """CPU seconds of a `rackline` command's own process (start-up, validation, analysis,
+    writing: the serial part) and of its worker processes (the parallel part). On a
+    shared machine these move far less than wall times, and they bound the efficiency
+    an idle 2-core machine gives: (parent + workers) / (2 parent + workers), counting
+    all the parent's CPU as serial (pessimistic: some of it overlaps the workers)."""
+    subprocess.run(["rm", "-rf", str(out)], check=True)
+    res = subprocess.run([sys.executable, "-c", SPLIT] + args + ["--out", str(out)], cwd=ROOT, capture_output=True,
+                         text=True, check=True)
+    subprocess.run(["rm", "-rf", str(out)], check=True)
+    r = json.loads(res.stdout.strip().splitlines()[-1])
+    r["bound"] = (r["parent"] + r["workers"]) / (2 * r["parent"] + r["workers"])
+    return r
+
+
+def timed(cmd: list[str], out: Path) -> float:
+    subprocess.run(["rm", "-rf", str(out)], check=True)
+    t0 = time.perf_counter()
+    subprocess.run(cmd + ["--out", str(out)], cwd=ROOT, capture_output=True, check=True)
+    t = time.perf_counter() - t0
+    subprocess.run(["rm", "-rf", str(out)], check=True)
+    return t
 
 
 def wall(cmd: list[str], repeat: int = 3) -> float:
@@ -143,46 +230,92 @@ def main() -> None:
     ap = argparse.ArgumentParser(description="rackline benchmarks")
     ap.add_argument("--jobs", type=int, default=200_000, help="jobs through the tandem line (default 200,000)")
     ap.add_argument("--quick", action="store_true", help="smaller sizes, for a smoke test")
+    ap.add_argument("--scenarios", nargs="+", default=["baseline", "national"], help="(b): scenarios to time")
+    ap.add_argument("--reps", type=int, default=20, help="(c): replications (default 20)")
+    ap.add_argument("--parallel", nargs="+", default=["baseline", "national"], help="(c): scenarios to run")
+    ap.add_argument("--sweep-runs", type=int, default=200, help="(d): LHS points (default 200)")
+    ap.add_argument("--sweep-horizon", default="52 w", help="(d): horizon of each sweep run (default 52 w)")
+    ap.add_argument("--tries", type=int, default=2, help="(b), (c): best of this many (default 2)")
+    ap.add_argument("--skip", nargs="*", default=[], choices=list("abcde"), help="sections to skip")
     args = ap.parse_args()
-    n = 20_000 if args.quick else args.jobs
+    if "a" not in args.skip:
+        engine(20_000 if args.quick else args.jobs, 1 if args.quick else 3)
+    if "b" not in args.skip:
+        replications(args.scenarios, (1,) if args.quick else (1, 2, 5), 1 if args.quick else args.tries)
+    rl = [str(ROOT / ".venv" / "bin" / "rackline")] if (ROOT / ".venv" / "bin" / "rackline").exists() else \
+        [sys.executable, "-m", "rackline"]
+    if "c" not in args.skip:
+        parallel(rl, args.parallel, 4 if args.quick else args.reps, 1 if args.quick else args.tries)
+    if "d" not in args.skip:
+        lhs(rl, 8 if args.quick else args.sweep_runs, args.sweep_horizon)
+    if "e" not in args.skip:
+        print("\n## (e) start-up\n\n| command | wall s (best of 3) |\n|---|---|")
+        print(f"| rackline --help | {wall(rl + ['--help']):.2f} |")
+        validate = wall(rl + ["validate", "scenarios/baseline.yaml"])
+        print(f"| rackline validate scenarios/baseline.yaml | {validate:.2f} |")
+
+
+def engine(n: int, tries: int) -> None:
     rows = []
-    best = lambda f: min((f() for _ in range(1 if args.quick else 3)), key=lambda r: r[1])  # noqa: E731
+    best = lambda f: min((f() for _ in range(tries)), key=lambda r: r[1])  # noqa: E731
     for name, means in (("tandem, 5 stations", TANDEM), ("M/M/1", MM1)):
         # best of three for each, measured side by side in this one process (the machine is shared)
-        n_s, t_s = best(lambda: simpy_line(means, n))
-        n_h, t_h = best(lambda: heapq_line(means, n))
-        n_r, t_r, ev = best(lambda: rackline_line(means, n))
-        _, t_off, _ = best(lambda: rackline_line(means, n, measure=False))
+        n_s, t_s = best(lambda m=means: simpy_line(m, n))
+        n_h, t_h = best(lambda m=means: heapq_line(m, n))
+        n_r, t_r, ev = best(lambda m=means: rackline_line(m, n))
+        _, t_off, _ = best(lambda m=means: rackline_line(m, n, measure=False))
         rows.append((name, n_r, t_r, ev, t_s / n_s, t_h / n_h, t_r / n_r, t_off))
-    print(f"## (a) engine, ~{n:,} jobs\n")
+    print(f"## (a) engine, ~{n:,} jobs (CPU time, best of {tries})\n")
     print("| model | rackline jobs/s | rackline events/s | SimPy jobs/s | heapq jobs/s | rackline/SimPy | "
           "rackline/heapq | measurement cost |")
     print("|---|---|---|---|---|---|---|---|")
-    for name, n_r, t_r, ev, per_s, per_h, per_r, t_off in rows:
+    for name, _n_r, t_r, ev, per_s, per_h, per_r, t_off in rows:
         print(f"| {name} | {1 / per_r:,.0f} | {ev / t_r:,.0f} | {1 / per_s:,.0f} | {1 / per_h:,.0f} | "
-              f"{per_r / per_s:.2f} | {per_r / per_h:.2f} | {t_r / t_off - 1:+.0%} |")
-    print("\n## (b) baseline, one replication\n\n| horizon | wall s | events | peak MB |\n|---|---|---|---|")
-    for years in ((1,) if args.quick else (1, 2, 5)):
-        r = baseline_in_fresh_process(years)
-        print(f"| {years} y | {r['wall']:.2f} | {r['events']:,} | {r['peak_mb']:.0f} |")
-    reps = 4 if args.quick else 20
-    rl = [str(ROOT / ".venv" / "bin" / "rackline")] if (ROOT / ".venv" / "bin" / "rackline").exists() else \
-        [sys.executable, "-m", "rackline"]
-    base = rl + ["run", "scenarios/baseline.yaml", "--reps", str(reps), "--no-plots"]
-    times = {1: float("inf"), 2: float("inf")}
-    for _ in range(1 if args.quick else 2):      # best of two: the machine is shared
-        for j in (1, 2):
-            out = ROOT / "results" / f".bench-{j}"
-            subprocess.run(["rm", "-rf", str(out)], check=True)
-            t0 = time.perf_counter()
-            subprocess.run(base + ["--jobs", str(j), "--out", str(out)], cwd=ROOT, capture_output=True, check=True)
-            times[j] = min(times[j], time.perf_counter() - t0)
-            subprocess.run(["rm", "-rf", str(out)], check=True)
-    print(f"\n## (c) {reps} baseline replications\n\n| --jobs 1 | --jobs 2 | parallel efficiency |\n|---|---|---|")
-    print(f"| {times[1]:.1f} s | {times[2]:.1f} s | {times[1] / (2 * times[2]):.0%} |")
-    print("\n## (d) start-up\n\n| command | wall s (best of 3) |\n|---|---|")
-    print(f"| rackline --help | {wall(rl + ['--help']):.2f} |")
-    print(f"| rackline validate scenarios/baseline.yaml | {wall(rl + ['validate', 'scenarios/baseline.yaml']):.2f} |")
+              f"{per_r / per_s:.2f} | {per_r / per_h:.2f} | {t_r / t_off - 1:+.0%} |", flush=True)
+
+
+def replications(scenarios: list[str], years: tuple[int, ...], repeat: int) -> None:
+    print(f"\n## (b) one replication (fresh process; best of {repeat})\n")
+    print("| scenario | horizon | wall s | CPU s | events | µs/event | racks | peak RSS MB | run's own peak MB |")
+    print("|---|---|---|---|---|---|---|---|---|")
+    for scenario in scenarios:
+        for y in years:
+            r = replication_in_fresh_process(scenario, y, repeat)
+            print(f"| {scenario} | {y} y | {r['wall']:.2f} | {r['cpu']:.2f} | {r['events']:,} | "
+                  f"{1e6 * r['cpu'] / r['events']:.1f} | {r['racks']:,.0f} | {r['peak_mb']:.0f} | {r['run_mb']:.1f} |",
+                  flush=True)
+
+
+def parallel(rl: list[str], scenarios: list[str], reps: int, tries: int) -> None:
+    print(f"\n## (c) {reps} replications, end to end (wall, best of {tries})\n")
+    print("| scenario | --jobs 1 | --jobs 2 | parallel efficiency |\n|---|---|---|---|")
+    for scenario in scenarios:
+        times = {1: float("inf"), 2: float("inf")}
+        for _ in range(tries):      # the machine is shared
+            for j in (1, 2):
+                cmd = rl + ["run", f"scenarios/{scenario}.yaml", "--reps", str(reps), "--no-plots", "--jobs", str(j)]
+                times[j] = min(times[j], timed(cmd, ROOT / "results" / f".bench-{j}"))
+        print(f"| {scenario} | {times[1]:.1f} s | {times[2]:.1f} s | {times[1] / (2 * times[2]):.0%} |", flush=True)
+    print("\nCPU split with --jobs 2 (robust to a shared machine):\n")
+    print("| scenario | parent CPU s | workers CPU s | efficiency bound |\n|---|---|---|---|")
+    for scenario in scenarios:
+        r = cpu_split(["run", f"scenarios/{scenario}.yaml", "--reps", str(reps), "--no-plots", "--jobs", "2"],
+                      ROOT / "results" / ".bench-split")
+        print(f"| {scenario} | {r['parent']:.1f} | {r['workers']:.1f} | {r['bound']:.0%} |", flush=True)
+
+
+def lhs(rl: list[str], runs: int, horizon: str) -> None:
+    sweep = lhs_sweep_file(runs, horizon)
+    print(f"\n## (d) {runs}-run LHS sweep of national.yaml at {horizon} (wall, one try each)\n")
+    print("| --jobs | wall s | runs/min | parallel efficiency |\n|---|---|---|---|")
+    st = {j: timed(rl + ["sweep", str(sweep), "--jobs", str(j), "--no-plots", "--yes"],
+                   ROOT / "results" / f".bench-sw{j}") for j in (1, 2)}
+    for j in (1, 2):
+        eff = "" if j == 1 else f"{st[1] / (2 * st[2]):.0%}"
+        print(f"| {j} | {st[j]:.1f} | {60 * runs / st[j]:.1f} | {eff} |", flush=True)
+    r = cpu_split(["sweep", str(sweep), "--jobs", "2", "--no-plots", "--yes"], ROOT / "results" / ".bench-split")
+    print(f"\nCPU split with --jobs 2: parent {r['parent']:.1f} s, workers {r['workers']:.1f} s "
+          f"({r['workers'] / runs:.2f} s a run), efficiency bound {r['bound']:.0%}", flush=True)
 
 
 if __name__ == "__main__":

@@ -279,7 +279,10 @@ def capacity_table(sc: Scenario) -> CapacityTable:
     warnings = [] if capacity_mode else [
         f"{r.kind} {r.resource}: load {r.load:.3g} {r.unit}/week exceeds capacity {r.capacity:.3g} "
         f"(utilisation {r.utilisation:.0%})" for r in table.itertuples() if r.utilisation > 1 + 1e-9]
-    return CapacityTable(table, {item: rate * WEEK for (_, item), rate in mix.items()}, capacity_mode, warnings)
+    per_product: dict[str, float] = defaultdict(float)   # a product shipped from several sites: the sum
+    for (_, item), rate in mix.items():
+        per_product[item] += rate * WEEK
+    return CapacityTable(table, dict(per_product), capacity_mode, warnings)
 
 
 # ---- replenishment as cover ----------------------------------------------------------------------

@@ -18,7 +18,7 @@ class Breakdowns:
 
     def _aging(self, server, running: bool) -> None:
         """Operating-time basis: the failure clock runs only while the server works."""
-        now = self.env._now
+        now = self.clock.now
         if server.fail_since is not None:
             server.ttf -= now - server.fail_since
             server.fail_since = None

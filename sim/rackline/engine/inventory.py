@@ -50,7 +50,7 @@ class Inventory:
         self._notifying = 0
 
     def _flush(self) -> None:
-        now = self.env._now
+        now = self.clock.now
         dt = now - self.t_last
         if dt > 0.0:
             self.area += self.level * dt
@@ -64,10 +64,16 @@ class Inventory:
     def take(self, n: int) -> float:
         """Remove n units (caller checked they are there); return the oldest birth among
         them (now for purchased or unknown-history units)."""
-        self._flush()
+        birth = self.clock.now
+        dt = birth - self.t_last
+        if dt > 0.0:                     # _flush, inlined (every take and put pays it)
+            level = self.level
+            self.area += level * dt
+            if level <= 0:
+                self.zero_time += dt
+            self.t_last = birth
         self.level -= n
         self.units_out += n
-        birth = self.env._now
         births = self.births
         if births is not None:
             if n == 1:
@@ -95,8 +101,14 @@ class Inventory:
     def put(self, n: int, birth: float | None = None, births: list[float] | None = None) -> None:
         if n <= 0:
             return
-        self._flush()
-        now = self.env._now
+        now = self.clock.now
+        dt = now - self.t_last
+        if dt > 0.0:                     # _flush, inlined
+            level = self.level
+            self.area += level * dt
+            if level <= 0:
+                self.zero_time += dt
+            self.t_last = now
         self.level += n
         self.units_in += n
         if self.births is not None:

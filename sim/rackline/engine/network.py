@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import math
 import time
+from typing import Any
 
 import numpy as np
 
@@ -46,6 +47,10 @@ class _QuietInventory(Inventory):
     """Measurement off (benchmarks only): no time-weighted accounting."""
 
     __slots__ = ()
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.t_last = math.inf      # put and take account only when time has moved on since t_last: never
 
     def _flush(self) -> None:
         pass
@@ -327,7 +332,7 @@ def run_replication(sc: Scenario, replication: int, seed: int | None = None, mea
     clock.run(horizon)
     snaps.append(net.snapshot())
     rec = net.record(snaps, np.asarray(times[:len(snaps)], dtype=float), replication, horizon)
-    rec.events = next(clock.env._eid)
+    rec.events = clock.events()
     rec.deadlocks = find_deadlocks(net.stations)
     rec.wall = time.perf_counter() - t0
     return rec

@@ -72,7 +72,7 @@ class Station(Breakdowns):
 
     # ---- accounting -------------------------------------------------------------------
     def _flush(self) -> None:
-        now = self.env._now
+        now = self.clock.now
         dt = now - self.t_last
         if dt <= 0.0:
             return
@@ -103,7 +103,7 @@ class Station(Breakdowns):
         active = not self.free or self.factor <= 0.0
         if active != self.active:
             self.active = active
-            self.periods.append(self.env._now)
+            self.periods.append(self.clock.now)
 
     # ---- wake-ups (on_stock, on_room and on_auth are try_start itself) ---------------------
     def on_crew(self) -> None:
@@ -147,7 +147,7 @@ class Station(Breakdowns):
                 self._trying = False
         if self.open and (not self.free or self.factor <= 0.0) != self.active:   # _mark, inlined
             self.active = not self.active
-            self.periods.append(self.env._now)
+            self.periods.append(self.clock.now)
 
     on_stock = on_room = on_auth = try_start
 
@@ -163,7 +163,7 @@ class Station(Breakdowns):
                                               r.item != last))
 
     def _fill(self) -> None:
-        now = self.env._now
+        now = self.clock.now
         single = len(self.recipes) == 1
         while self.free:
             reason = None
@@ -248,7 +248,7 @@ class Station(Breakdowns):
         job.recipe = r
         job.units = units
         job.work = work
-        job.started = job.since = self.env._now
+        job.started = job.since = self.clock.now
         job.birth = birth
         job.speed = 0.0
         job.token = 0
@@ -276,7 +276,7 @@ class Station(Breakdowns):
     def _run(self, server) -> None:
         """(Re)schedule the end of the server's current phase at its current speed."""
         job = server.job
-        now = self.env._now
+        now = self.clock.now
         if job.speed > 0.0:
             job.left -= (now - job.since) * job.speed
             if job.left < DONE:
@@ -308,7 +308,7 @@ class Station(Breakdowns):
             return
         r = job.recipe
         units = job.units
-        now = self.env._now
+        now = self.clock.now
         if r.perfect:
             good = units
         else:

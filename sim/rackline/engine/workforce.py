@@ -26,7 +26,7 @@ class Pool:
         return f"workforce pool {self.key}"
 
     def _flush(self) -> None:
-        now = self.clock.env._now
+        now = self.clock.now
         dt = now - self.t_last
         if dt > 0:
             self.busy_area += (self.size - self.available) * dt

@@ -294,4 +294,9 @@ class Sampler(Blocks):
     def __call__(self) -> float:
         if self._fixed is not None:
             return self._fixed
-        return Blocks.__call__(self)
+        i = self._i                      # Blocks.__call__, inlined: one call per draw on the engine's hot path
+        if i >= len(self._buf):
+            self._buf = self._draw()
+            i = 0
+        self._i = i + 1
+        return self._buf[i]
