@@ -12,7 +12,7 @@ from conftest import SCENARIOS
 from rackline.cli import main
 
 GOLDEN = {
-    "baseline": "f5aaa1cdcb677e9e",
+    "baseline": "08b40463a1e7b137",
     "gen2_ramp": "6f47ba6938895109",
 }
 
