@@ -149,3 +149,14 @@ def test_more_integration_cells_raise_output_to_the_next_constraint():
     res = rackline.run(SCENARIOS / "baseline.yaml", reps=2, overrides=six)
     thr = res.kpis.set_index(["kpi", "subject"]).loc[("throughput", "rack_gen1"), "mean"]
     assert thr > 0.95 * ct.bottleneck["max_rate"]
+
+
+def test_a_product_shipped_from_several_sites_sums_its_demand():
+    """national.yaml ships rack_gen1 from three sites (110 + 70 + 70 a week at peak):
+    the demand is their sum, and the plan's static bottleneck sits just above it."""
+    ct = capacity_table(load_scenario(SCENARIOS / "national.yaml").scenario)
+    assert ct.mix == {"rack_gen1": pytest.approx(250.0)}
+    b = ct.bottleneck
+    assert b["resource"] == "wisconsin.integrate"
+    assert 250 < b["max_rate"] < 300          # 9 cells x 144 open h / 10.67 h a rack, over WI's 44% share
+    assert not ct.warnings

@@ -1,12 +1,13 @@
 """Units that move together are measured exactly as if they moved one by one.
 
 The engine moves quantities (a supplier lot, a truck load, the 18 trays a rack
-takes) as one event, and accounts time in state and inventory by time stamps. These
-tests pin every counter of deterministic scenarios where lots, loads, batches and
-made items' births travel, as the engine measured them when it moved and recorded
-them unit by unit (the digests were taken before the aggregation): a speed-up may
-change how many events a run takes, never what it measures. Closed-form checks
-next to each digest say why the pinned numbers are right.
+takes) as one event, and accounts time in state and inventory by time stamps.
+`test_lots_measure_exactly_what_unit_by_unit_movement_measures` runs a deterministic
+scenario twice, once with every stock moving one unit at a time, and compares every
+counter. The digests below pin every counter of deterministic scenarios (and short
+runs of the shipped baseline and national) as they were measured before the speed
+work of issue 20: a speed-up may change how many events or calls a run takes, never
+what it measures. Conservation checks say why the numbers are right.
 """
 from __future__ import annotations
 

@@ -58,3 +58,13 @@ def test_clock_and_simpy_events_share_one_queue_in_order():
 def test_simpy_is_pinned_below_its_next_major_version():
     assert '"simpy>=4.1,<5"' in (ROOT / "pyproject.toml").read_text()
     assert int(simpy.__version__.split(".")[0]) == 4
+
+
+def test_no_other_module_touches_simpys_private_names():
+    """engine/clock.py is the one place; everything else reads `clock.now`."""
+    import re
+    offenders = [f"{p.relative_to(ROOT)}:{i}" for p in sorted((ROOT / "sim" / "rackline").rglob("*.py"))
+                 if p.name != "clock.py"
+                 for i, line in enumerate(p.read_text().splitlines(), 1)
+                 if re.search(r"\benv\._(now|queue|eid)\b|\bsimpy\.core\b", line)]
+    assert offenders == [], "SimPy's private names outside engine/clock.py: " + ", ".join(offenders)
