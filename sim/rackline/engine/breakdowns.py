@@ -6,17 +6,40 @@ its work scheduling (`_run`, `try_start`).
 """
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Any
+
 from rackline.engine.work import SETUP_PHASE
+
+if TYPE_CHECKING:
+    from rackline.engine.clock import Clock
+    from rackline.engine.work import Server
 
 
 class Breakdowns:
+    if TYPE_CHECKING:   # what the host (`Station`) provides; declared for the type checker only
+        clock: Clock
+        servers: list[Server]
+        free: list[Server]
+        repair_waiting: list[Server]
+        # mtbf=Sampler, mttr=Sampler, basis=str, pool=Pool|None, crew=int; a station without
+        # failures holds None, but then no breakdown method runs (see Station.__init__)
+        failures: dict[str, Any]
+        n_busy: int
+        n_setup: int
+        n_down: int
+
+        def _flush(self) -> None: ...
+        def _mark(self) -> None: ...
+        def _run(self, server: Server) -> None: ...
+        def try_start(self) -> None: ...
+
     def start_failures(self) -> None:
         for s in self.servers:
             s.ttf = self.failures["mtbf"]()
             if self.failures["basis"] == "calendar":
                 self.clock.call_in(s.ttf, self._fail, s, s.fail_token)
 
-    def _aging(self, server, running: bool) -> None:
+    def _aging(self, server: Server, running: bool) -> None:
         """Operating-time basis: the failure clock runs only while the server works."""
         now = self.clock.now
         if server.fail_since is not None:
@@ -27,7 +50,7 @@ class Breakdowns:
             server.fail_since = now
             self.clock.call_in(max(server.ttf, 0.0), self._fail, server, server.fail_token)
 
-    def _fail(self, server, token) -> None:
+    def _fail(self, server: Server, token: int) -> None:
         if token != server.fail_token or server.down:
             return
         self._flush()
@@ -54,10 +77,10 @@ class Breakdowns:
             pool.wait(self)
         self._mark()
 
-    def _begin_repair(self, server) -> None:
+    def _begin_repair(self, server: Server) -> None:
         self.clock.call_in(self.failures["mttr"](), self._repaired, server)
 
-    def _repaired(self, server) -> None:
+    def _repaired(self, server: Server) -> None:
         self._flush()
         if self.failures["pool"] is not None:
             self.failures["pool"].give(self.failures["crew"])

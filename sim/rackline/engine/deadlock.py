@@ -9,15 +9,24 @@ It is checked once, at the end of a run: a deadlock, once there, lasts.
 """
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from rackline.engine.records import Deadlock
 
+if TYPE_CHECKING:
+    from rackline.engine.inventory import Inventory
+    from rackline.engine.station import Station
 
-def _waits(st, stuck: set) -> list[tuple[object, str, list]] | None:
+    Wait = tuple[Inventory, str, list[Station]]   # (stock, why, stations it waits on)
+    Edge = tuple[Inventory, str, Station]         # (stock, why, the station it waits on)
+
+
+def _waits(st: Station, stuck: set[Station]) -> list[Wait] | None:
     """For each recipe of `st`, one stock that stops it for good, as (stock, why,
     stations it waits on); None if some recipe could still start one day."""
-    out = []
+    out: list[Wait] = []
     for r in st.recipes:
-        found = None
+        found: Wait | None = None
         for inv, per_unit in r.room_needs:
             if inv.room() < per_unit and all(c in stuck for c in inv.consumers):
                 found = (inv, f"full: {inv.level:g} of {inv.capacity:g}", list(inv.consumers))
@@ -34,7 +43,7 @@ def _waits(st, stuck: set) -> list[tuple[object, str, list]] | None:
     return out
 
 
-def find_deadlocks(stations: dict) -> list[Deadlock]:
+def find_deadlocks(stations: dict[str, Station]) -> list[Deadlock]:
     """Deadlocked loops among `stations` (key -> Station) as they stand now."""
     stuck = {st for st in stations.values() if all(s.job is None for s in st.servers)}
     changed = True
@@ -44,11 +53,11 @@ def find_deadlocks(stations: dict) -> list[Deadlock]:
             if _waits(st, stuck) is None:
                 stuck.discard(st)
                 changed = True
-    edges: dict = {}
+    edges: dict[Station, list[Edge]] = {}
     for st in stuck:
         edges[st] = [(inv, why, other) for inv, why, others in _waits(st, stuck) or [] for other in others]
     found: list[Deadlock] = []
-    covered: set = set()
+    covered: set[Station] = set()
     for start in sorted(stuck, key=lambda s: s.key):
         if start in covered:
             continue
@@ -64,12 +73,12 @@ def find_deadlocks(stations: dict) -> list[Deadlock]:
     return found
 
 
-def _cycle(start, edges: dict) -> list | None:
+def _cycle(start: Station, edges: dict[Station, list[Edge]]) -> list[Edge] | None:
     """The shortest path of edges from `start` back to itself, or None."""
-    frontier: list[tuple[object, list]] = [(start, [])]
+    frontier: list[tuple[Station, list[Edge]]] = [(start, [])]
     seen = {start}
     while frontier:
-        nxt = []
+        nxt: list[tuple[Station, list[Edge]]] = []
         for node, path in frontier:
             for edge in edges.get(node, []):
                 other = edge[2]

@@ -13,8 +13,19 @@ or introduction, waiting for crew).
 """
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
+
 from rackline.engine.breakdowns import Breakdowns
 from rackline.engine.work import SETUP_PHASE, WORK_PHASE, Job, RecipeRun, Server  # noqa: F401 (RecipeRun re-exported)
+
+if TYPE_CHECKING:
+    import numpy as np
+
+    from rackline.engine.clock import Clock
+    from rackline.engine.workforce import Pool
+    from rackline.scenario.distributions import Sampler
+    from rackline.scenario.model import Station as StationSpec
 
 STATES = ("busy", "setup", "starved", "blocked", "idle", "waiting_crew", "down", "off_shift")
 BUSY, SETUP, STARVED, BLOCKED, IDLE, CREW, DOWN, OFF = range(8)
@@ -22,8 +33,10 @@ DONE = 1e-9   # hours of work left below which a paused job counts as finished (
 
 
 class Station(Breakdowns):
-    def __init__(self, clock, key: str, spec, recipes: list[RecipeRun], *, yield_rng, setup_sample=None,
-                 pool=None, failures=None, dispatch="largest_backlog", backlog_of=None):
+    def __init__(self, clock: Clock, key: str, spec: StationSpec, recipes: list[RecipeRun], *,
+                 yield_rng: np.random.Generator, setup_sample: Sampler | None = None, pool: Pool | None = None,
+                 failures: dict[str, Any] | None = None, dispatch: str = "largest_backlog",
+                 backlog_of: Callable[[str], int] | None = None) -> None:
         self.clock = clock
         self.env = clock.env
         self.key = key
@@ -37,19 +50,22 @@ class Station(Breakdowns):
         self.n_setup = 0
         self.n_down = 0
         self.reason = IDLE
-        self.starved_item = None
+        self.starved_item: str | None = None
         self.open = True
         self.factor = 1.0
-        self.pool = pool
+        # None only when the station needs no crew (self.crew == 0), and then it is never used
+        self.pool: Pool = pool  # type: ignore[assignment]
         self.crew = spec.crew.size if spec.crew else 0
-        self.failures = failures     # dict(mtbf=Sampler, mttr=Sampler, basis=str, pool=Pool|None, crew=int)
+        # dict(mtbf=Sampler, mttr=Sampler, basis=str, pool=Pool|None, crew=int), or None: Breakdowns
+        # types it without None, as its methods run only for a station with failures
+        self.failures = failures  # type: ignore[assignment]
         self.operating_failures = failures is not None and failures["basis"] == "operating"
-        self.repair_waiting: list = []
+        self.repair_waiting: list[Server] = []
         self.setup_sample = setup_sample
         self.dispatch = dispatch
         self.backlog_of = backlog_of or (lambda item: 0)
         self._rr = 0
-        self._last_item = None
+        self._last_item: str | None = None
         self._yield_random = yield_rng.random
         self._trying = False
         self._again = False
@@ -66,7 +82,7 @@ class Station(Breakdowns):
         self.active = False
         self.periods: list[float] = []   # alternating start, end of active periods
 
-    def who(self, args: tuple) -> str:
+    def who(self, args: tuple[Any, ...]) -> str:
         """How the run guard names this station (sim.engine.clock.who)."""
         return f"station {self.key}"
 
@@ -91,8 +107,8 @@ class Station(Breakdowns):
             nf = len(self.free)
             if nf:
                 st[self.reason] += nf * dt
-                if self.reason == STARVED:
-                    self.starved_on[self.starved_item] = self.starved_on.get(self.starved_item, 0.0) + nf * dt
+                if self.reason == STARVED:   # then _fill set starved_item to the missing input's item
+                    self.starved_on[self.starved_item] = self.starved_on.get(self.starved_item, 0.0) + nf * dt  # type: ignore[index,arg-type]
         self.wip_area += self.wip * dt
         self.t_last = now
 
@@ -151,7 +167,7 @@ class Station(Breakdowns):
 
     on_stock = on_room = on_auth = try_start
 
-    def _order(self):
+    def _order(self) -> list[RecipeRun]:
         recipes = self.recipes
         if len(recipes) == 1:
             return recipes
@@ -214,11 +230,11 @@ class Station(Breakdowns):
             else:
                 if reason != self.reason or starved != self.starved_item:
                     self._flush()
-                    self.reason = reason
+                    self.reason = reason  # type: ignore[assignment]   # a station has recipes: the loop set it
                     self.starved_item = starved
                 return
 
-    def _set_up_server(self, server, item):
+    def _set_up_server(self, server: Server, item: str) -> Server:
         """Prefer a free server already set up for `item` (no changeover)."""
         free = self.free
         for i in range(len(free) - 1, -1, -1):
@@ -227,7 +243,7 @@ class Station(Breakdowns):
                 break
         return server
 
-    def _begin(self, server, r: RecipeRun, units: int, birth: float) -> None:
+    def _begin(self, server: Server, r: RecipeRun, units: int, birth: float) -> None:
         r.out.reserved += units
         if r.fail_reserve is not None:
             r.fail_reserve.reserved += units
@@ -273,9 +289,9 @@ class Station(Breakdowns):
         else:
             self._run(server)
 
-    def _run(self, server) -> None:
+    def _run(self, server: Server) -> None:
         """(Re)schedule the end of the server's current phase at its current speed."""
-        job = server.job
+        job: Job = server.job  # type: ignore[assignment]   # called only for a server that holds a job
         now = self.clock.now
         if job.speed > 0.0:
             job.left -= (now - job.since) * job.speed
@@ -295,7 +311,7 @@ class Station(Breakdowns):
             self._aging(server, speed > 0.0 and job.phase == WORK_PHASE)
 
     # ---- finishing work -------------------------------------------------------------------
-    def _phase_done(self, server, job, token) -> None:
+    def _phase_done(self, server: Server, job: Job, token: int) -> None:
         if job.token != token or server.job is not job:
             return
         self._flush()
@@ -361,7 +377,7 @@ class Station(Breakdowns):
             self._begin(self.free.pop(), r, n, 0.0)
             units -= n
 
-    def snapshot(self) -> dict:
+    def snapshot(self) -> dict[str, float]:
         self._flush()
         out = {f"time_{s}": t for s, t in zip(STATES, self.state_time)}
         out.update({"wip_area": self.wip_area, "completions": self.completions, "sojourn": self.sojourn,

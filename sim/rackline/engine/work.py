@@ -5,10 +5,13 @@ Plain data holders with `__slots__` (the engine makes one Job per unit started).
 from __future__ import annotations
 
 import math
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from rackline.engine.inventory import Inventory
+    from rackline.engine.release import Authorization, Loop
+    from rackline.scenario.distributions import Sampler
+    from rackline.scenario.model import Learning
 
 WORK_PHASE, SETUP_PHASE = 0, 1
 
@@ -20,7 +23,9 @@ class RecipeRun:
                  "loop_start", "loop_end", "learn_first", "learn_b", "started", "completed", "good", "fail_reserve",
                  "room_needs", "path_input", "sojourn")
 
-    def __init__(self, item, inputs, out, fail, sample, yield_, ramp=None, available_from=0.0, learning=None):
+    def __init__(self, item: str, inputs: list[tuple[Inventory, int]], out: Inventory, fail: Inventory | None,
+                 sample: Sampler, yield_: float, ramp: tuple[float, int | None, float | None] | None = None,
+                 available_from: float = 0.0, learning: Learning | None = None) -> None:
         self.item = item
         self.inputs = inputs        # [(Inventory, qty per unit)]
         self.out = out
@@ -34,9 +39,9 @@ class RecipeRun:
         self.ramp = ramp            # (start yield, units or None, over hours or None)
         self.perfect = yield_ >= 1.0 and ramp is None
         self.available_from = available_from
-        self.auth = None            # make-to-order authorizations (sim.engine.release.Authorization)
-        self.loop_start = None      # CONWIP loop whose cards gate this recipe
-        self.loop_end = None        # CONWIP loop whose cards this recipe returns
+        self.auth: Authorization | None = None   # make-to-order authorizations (sim.engine.release.Authorization)
+        self.loop_start: Loop | None = None      # CONWIP loop whose cards gate this recipe
+        self.loop_end: Loop | None = None        # CONWIP loop whose cards this recipe returns
         self.learn_first = learning.first_unit if learning else None
         self.learn_b = math.log2(learning.rate) if learning else 0.0
         self.started = 0
@@ -54,7 +59,8 @@ class RecipeRun:
         if self.ramp is None:
             return self.yield_
         start, units, over = self.ramp
-        frac = self.completed / units if units else (now - self.available_from) / over
+        # the scenario's YieldRamp requires `units` or `over`: without units, over is set
+        frac = self.completed / units if units else (now - self.available_from) / over  # type: ignore[operator]
         return start + (self.yield_ - start) * min(1.0, max(0.0, frac))
 
 
@@ -72,12 +78,13 @@ def path_input(inputs: list[tuple[Inventory, int]]) -> Inventory | None:
     return None
 
 
-def room_needs(inputs, out, fail) -> list:
+def room_needs(inputs: list[tuple[Inventory, int]], out: Inventory,
+               fail: Inventory | None) -> list[tuple[Inventory, int]]:
     """[(finite stock, room it must have per unit started)]. A unit started needs one
     place in its output stock (and in its `fail_to` stock, if another), less what
     starting it takes out of that same stock: rework back into the station's own
     input needs no extra room, since the unit leaves the stock as it starts."""
-    need: dict = {}
+    need: dict[int, list[Any]] = {}   # id(stock) -> [stock, room per unit]
     for inv in (out, fail):
         if inv is not None and inv.capacity != math.inf:
             need[id(inv)] = [inv, 1]
@@ -90,15 +97,26 @@ def room_needs(inputs, out, fail) -> list:
 class Job:
     __slots__ = ("recipe", "units", "left", "work", "phase", "speed", "since", "token", "started", "birth")
 
+    recipe: RecipeRun
+    units: int
+    left: float       # hours of the current phase's work left at `since`
+    work: float       # hours of work (the work phase's length at full speed)
+    phase: int        # WORK_PHASE or SETUP_PHASE
+    speed: float
+    since: float
+    token: int        # bumped at each reschedule; a stale end-of-phase call carries an older one
+    started: float
+    birth: float
+
 
 class Server:
     __slots__ = ("idx", "job", "last_item", "down", "ttf", "fail_since", "fail_token")
 
-    def __init__(self, idx):
+    def __init__(self, idx: int) -> None:
         self.idx = idx
-        self.job = None
-        self.last_item = None
+        self.job: Job | None = None
+        self.last_item: str | None = None
         self.down = False
         self.ttf = math.inf
-        self.fail_since = None
+        self.fail_since: float | None = None
         self.fail_token = 0
