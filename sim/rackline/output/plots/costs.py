@@ -53,7 +53,7 @@ def cost_per_rack_plot(kpis: pd.DataFrame, scenario: str) -> Figure:
             t = total.iloc[0]
             ax.errorbar(0, t["mean"], yerr=np.nan_to_num(t.half_width), color="black", capsize=5,
                         label=f"total {money_text(t['mean'])} (95% CI)")
-            ax.legend(loc="upper right")
+            ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), frameon=False, fontsize=8)   # beside, never over bars
         ax.set_xticks([0, 1], ["by category", "materials, tariffs and inbound\nfreight by family"])
         ax.set(title="Cost per good rack", ylabel=f"{cur} per rack (mean over replications)")
         return footer(fig, scenario)
@@ -79,7 +79,7 @@ def cash_plot(kpis: pd.DataFrame, scenario: str) -> Figure:
             w = pay.iloc[0]["mean"]
             ax.axvline(w, color="#2ca02c", ls="--", label=f"payback week {w:.3g} (mean of replications that paid back)")
         ax.set(title="Cumulative cash (capital paid at week 0)", xlabel="week", ylabel=f"million {cur}")
-        ax.legend(loc="best")
+        ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), frameon=False, fontsize=8)
         return footer(fig, scenario)
 
 
@@ -108,7 +108,7 @@ def npv_plot(replications: pd.DataFrame, scenario: str) -> Figure:
             ax.axvline(x.mean(), color="black", lw=2, label=f"mean {money_text(x.mean() * 1e6)}")
             p10 = float(np.quantile(x, 0.1))
             ax.axvline(p10, color="#d62728", ls="--", label=f"10th percentile {money_text(p10 * 1e6)}")
-            ax.legend(loc="best")
+            ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), frameon=False, fontsize=8)
         ax.set(title=f"NPV across {len(x)} replications", xlabel=f"million {cur}", ylabel="replications")
         return footer(fig, scenario)
 
