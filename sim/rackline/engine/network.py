@@ -182,9 +182,9 @@ class Network:
             for inv, _ in rr.inputs:
                 if st not in inv.consumers:
                     inv.consumers.append(st)
-            for inv in (rr.out, rr.fail):
-                if inv is not None and st not in inv.producers:
-                    inv.producers.append(st)
+            for made in (rr.out, rr.fail):
+                if made is not None and st not in made.producers:
+                    made.producers.append(st)
         cal = spec.calendar or site.calendar
         if cal is not None:
             self.calendars[cal].listeners.append(st)
