@@ -7,6 +7,12 @@ and resume it at the next open.
 from __future__ import annotations
 
 import math
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from rackline.engine.clock import Clock
+    from rackline.engine.station import Station
+    from rackline.scenario.model import Calendar
 
 from rackline.calendars import always_open, open_hours, open_intervals
 
@@ -19,16 +25,16 @@ class ShiftCalendar:
     `is_open` is right from construction (closed if the first opening is after time 0),
     because stations copy it when they are built, before the run starts."""
 
-    def __init__(self, clock, name: str, spec):
+    def __init__(self, clock: Clock, name: str, spec: Calendar) -> None:
         self.clock = clock
         self.name = name
-        self.listeners: list = []
+        self.listeners: list[Station] = []
         self._intervals = None if always_open(spec) else open_intervals(spec)
         self._first = None if self._intervals is None else next(self._intervals, None)
         self.is_open = (self._intervals is None if self._first is None
                         else self._first[0] <= clock.now < self._first[1])
 
-    def who(self, args: tuple) -> str:
+    def who(self, args: tuple[Any, ...]) -> str:
         return f"calendar {self.name}"
 
     def start(self) -> None:

@@ -8,15 +8,25 @@ from __future__ import annotations
 
 import math
 from collections import deque
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
 
 from rackline.scenario.distributions import Blocks, Sampler
 
+if TYPE_CHECKING:
+    import numpy as np
 
-def periods_of(spec) -> list[tuple[float, float]]:
+    from rackline.engine.clock import Clock
+    from rackline.engine.inventory import Inventory
+    from rackline.engine.release import Authorization
+    from rackline.scenario.model import Demand as DemandSpec
+
+
+def periods_of(spec: DemandSpec) -> list[tuple[float, float]]:
     """[(from, rate per hour)] sorted; rate 0 before the first period."""
     if spec.rate is not None:
         return [(0.0, spec.rate)]
-    return sorted((p.start, p.rate) for p in spec.schedule)
+    return sorted((p.start, p.rate) for p in spec.schedule)  # type: ignore[union-attr]  # called with one or the other
 
 
 def next_time(periods: list[tuple[float, float]], t: float, work: float) -> float:
@@ -35,7 +45,8 @@ def next_time(periods: list[tuple[float, float]], t: float, work: float) -> floa
 
 
 class Demand:
-    def __init__(self, clock, name: str, spec, inv, *, arrival_rng, size, interarrival=None):
+    def __init__(self, clock: Clock, name: str, spec: DemandSpec, inv: Inventory, *, arrival_rng: np.random.Generator,
+                 size: Callable[[], float], interarrival: Callable[[], float] | None = None) -> None:
         self.clock = clock
         self.name = name
         self.item = spec.item
@@ -50,10 +61,10 @@ class Demand:
         self.interarrival = interarrival
         self.due = spec.due
         self.poisson = spec.arrivals == "poisson"
-        self.constant = bool(self.periods) and len(self.periods) == 1 and self.periods[0][0] == 0.0 \
+        self.constant = self.periods is not None and len(self.periods) == 1 and self.periods[0][0] == 0.0 \
             and self.periods[0][1] > 0.0
-        self.authorize: list = []          # [(Authorization, units per product unit)]
-        self.orders: deque = deque()       # [arrival, units left, due]
+        self.authorize: list[tuple[Authorization, int]] = []   # [(Authorization, units per product unit)]
+        self.orders: deque[list[Any]] = deque()   # [arrival, units left, due]
         self.n_orders = 0
         self.units_ordered = 0
         self.units_shipped = 0
@@ -67,7 +78,7 @@ class Demand:
         self._option_rng = clock.stream(f"demand:{name}:option") if spec.option is not None else None
         self._decided: list[bool] = []                           # per period (every) or the one decision (at)
 
-    def who(self, args: tuple) -> str:
+    def who(self, args: tuple[Any, ...]) -> str:
         return f"demand {self.name}"
 
     def start(self) -> None:
@@ -82,30 +93,31 @@ class Demand:
 
     def _decide(self) -> None:
         """The one decision of an option `at` a time: exercised, it orders `quantity` now."""
-        self._decided.append(bool(self._option_rng.random() < self.option.probability))
+        # _decide and _exercised run only for a demand with an option (and so its stream)
+        self._decided.append(bool(self._option_rng.random() < self.option.probability))  # type: ignore[union-attr]
         if self._decided[0]:
-            qty = int(round(Sampler(self.option.quantity, self._option_rng)()))
+            qty = int(round(Sampler(self.option.quantity, self._option_rng)()))  # type: ignore[union-attr, arg-type]
             if qty > 0:
                 self._new_order(qty)
 
     def _exercised(self, t: float) -> bool:
         """Whether an order arriving at `t` is placed under the option (periods drawn in order)."""
-        if self.option.at is not None:
+        if self.option.at is not None:  # type: ignore[union-attr]
             return bool(self._decided and self._decided[0])
-        k = int(t // self.option.every)
+        k = int(t // self.option.every)  # type: ignore[union-attr, operator]  # an option without `at` has `every`
         while len(self._decided) <= k:
-            self._decided.append(bool(self._option_rng.random() < self.option.probability))
+            self._decided.append(bool(self._option_rng.random() < self.option.probability))  # type: ignore[union-attr]
         return self._decided[k]
 
     def _schedule(self, t: float) -> None:
         if self.interarrival is not None:
             gap = self.interarrival()
-        else:
+        else:                                       # no interarrival: a rate or a schedule, so periods
             work = self._exp() if self.poisson else 1.0
             if self.constant:                       # one rate forever: no need to walk periods
-                gap = work / self.periods[0][1]
+                gap = work / self.periods[0][1]  # type: ignore[index]
             else:
-                gap = next_time(self.periods, t, work) - t
+                gap = next_time(self.periods, t, work) - t  # type: ignore[arg-type]
         if gap < math.inf:
             self.clock.call_in(gap, self._arrive)
 
@@ -158,7 +170,7 @@ class Demand:
                 self.orders.popleft()
                 self.lead_times.append((order[0], now, now - order[0]))
 
-    def snapshot(self) -> dict:
+    def snapshot(self) -> dict[str, float]:
         self._flush()
         return {"orders": self.n_orders, "units_ordered": self.units_ordered, "units_shipped": self.units_shipped,
                 "filled_at_once": self.filled_at_once, "backlog": self.backlog, "backlog_area": self.backlog_area}

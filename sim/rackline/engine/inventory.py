@@ -15,8 +15,25 @@ from __future__ import annotations
 
 import math
 from collections import deque
+from typing import TYPE_CHECKING, Protocol
+
+if TYPE_CHECKING:
+    from rackline.engine.clock import Clock
+    from rackline.engine.supplier import Replenishment
 
 UNKNOWN = math.inf   # birth of a unit whose first operation is not in the run
+
+
+class Consumer(Protocol):
+    """Takes from an inventory, woken when units arrive: a station, lane or demand."""
+
+    def on_stock(self) -> None: ...
+
+
+class Producer(Protocol):
+    """Puts into an inventory, woken when room frees: a station or lane."""
+
+    def on_room(self) -> None: ...
 
 
 class Inventory:
@@ -24,8 +41,8 @@ class Inventory:
                  "producers", "policy", "on_order", "area", "zero_time", "t_last", "units_in", "units_out",
                  "track_flow", "flow_sum", "flow_n", "_notifying")
 
-    def __init__(self, clock, site: str, item: str, initial: int = 0, capacity: float = math.inf,
-                 made: bool = False):
+    def __init__(self, clock: Clock, site: str, item: str, initial: int = 0, capacity: float = math.inf,
+                 made: bool = False) -> None:
         self.clock = clock
         self.env = clock.env
         self.site = site
@@ -34,10 +51,10 @@ class Inventory:
         self.level = initial
         self.reserved = 0
         self.capacity = capacity
-        self.births = deque([UNKNOWN] * initial) if made else None
-        self.consumers: list = []   # objects with on_stock(): stations, lanes, demand
-        self.producers: list = []   # objects with on_room(): stations, lanes
-        self.policy = None          # replenishment (sim.engine.supplier.Replenishment)
+        self.births: deque[float] | None = deque([UNKNOWN] * initial) if made else None
+        self.consumers: list[Consumer] = []   # objects with on_stock(): stations, lanes, demand
+        self.producers: list[Producer] = []   # objects with on_room(): stations, lanes
+        self.policy: Replenishment | None = None   # replenishment (sim.engine.supplier.Replenishment)
         self.on_order = 0
         self.area = 0.0             # integral of level over time
         self.zero_time = 0.0        # time spent empty
@@ -155,7 +172,7 @@ class Inventory:
                 break
         self._notifying = 0
 
-    def snapshot(self) -> dict:
+    def snapshot(self) -> dict[str, float]:
         self._flush()
         return {"level": self.level, "area": self.area, "zero_time": self.zero_time, "units_in": self.units_in,
                 "units_out": self.units_out, "flow_sum": self.flow_sum, "flow_n": self.flow_n,

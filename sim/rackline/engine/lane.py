@@ -8,10 +8,18 @@ their space). A disruption scales the load limit, or stops the lane at 0.
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from rackline.engine.clock import Clock
+    from rackline.engine.inventory import Inventory
+    from rackline.scenario.model import Lane as LaneSpec
 
 
 class Lane:
-    def __init__(self, clock, name: str, spec, origin, dest, transit):
+    def __init__(self, clock: Clock, name: str, spec: LaneSpec, origin: Inventory, dest: Inventory,
+                 transit: Callable[[], float]) -> None:
         self.clock = clock
         self.name = name
         self.origin = origin
@@ -26,7 +34,7 @@ class Lane:
         self.transit_area = 0.0
         self._t_last = 0.0
 
-    def who(self, args: tuple) -> str:
+    def who(self, args: tuple[Any, ...]) -> str:
         return f"lane {self.name}"
 
     def start(self) -> None:
@@ -37,7 +45,7 @@ class Lane:
 
     def _departure(self) -> None:
         self.dispatch(scheduled=True)
-        self.clock.call_in(self.every, self._departure)
+        self.clock.call_in(self.every, self._departure)  # type: ignore[arg-type]  # scheduled only with `every`
 
     def on_stock(self) -> None:
         if not self.every:
@@ -59,7 +67,7 @@ class Lane:
         self.loads += 1
         self.clock.call_in(self.transit(), self._arrive, n, births)
 
-    def _arrive(self, n: int, births) -> None:
+    def _arrive(self, n: int, births: list[float] | None) -> None:
         self._flush()
         self.in_transit -= n
         self.shipped += n
@@ -76,7 +84,7 @@ class Lane:
         if not self.every:
             self.dispatch()
 
-    def snapshot(self) -> dict:
+    def snapshot(self) -> dict[str, float]:
         self._flush()
         return {"shipped": self.shipped, "in_transit": self.in_transit, "transit_area": self.transit_area,
                 "loads": self.loads}

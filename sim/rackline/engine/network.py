@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import math
 import time
-from typing import Any
+from typing import TYPE_CHECKING, Any, cast
 
 import numpy as np
 
@@ -34,13 +34,21 @@ from rackline.engine.records import (
     SupplierRecord,
 )
 from rackline.engine.release import Authorization, Loop, requirements
-from rackline.engine.station import RecipeRun, Station
+from rackline.engine.station import Station
 from rackline.engine.supplier import Replenishment, Supplier
+from rackline.engine.work import RecipeRun
 from rackline.engine.workforce import Pool
 from rackline.scenario.distributions import Sampler
 from rackline.scenario.model import Scenario
 from rackline.states import STATES
 from rackline.units import WEEK
+
+if TYPE_CHECKING:
+    from rackline.analysis.costs import CostPlan
+    from rackline.engine.disruption import Target
+    from rackline.engine.supplier import ResolvedPolicy
+    from rackline.scenario.distributions import CountDist, DurationDist
+    from rackline.scenario.model import Station as StationSpec
 
 
 class _QuietInventory(Inventory):
@@ -81,7 +89,7 @@ class Network:
         self._build()
 
     # ---- helpers ------------------------------------------------------------------------
-    def sampler(self, dist, key: str) -> Sampler:
+    def sampler(self, dist: DurationDist | CountDist, key: str) -> Sampler:
         return Sampler(dist, self.clock.stream(key))
 
     def inventory(self, site: str, item: str) -> Inventory:
@@ -116,8 +124,9 @@ class Network:
             for item, ispec in site.inventories.items():
                 if ispec.policy is not None:
                     inv = self.inventory(site_name, item)
-                    rep = Replenishment(clock, policies[(site_name, item)], [(self.suppliers[s], share)
-                                                              for s, share in ispec.suppliers.items()])
+                    policy = cast("ResolvedPolicy", policies[(site_name, item)])   # its levels are units now
+                    rep = Replenishment(clock, policy, [(self.suppliers[s], share)
+                                                        for s, share in ispec.suppliers.items()])
                     inv.policy = rep
                     self.replenish.append((rep, inv))
         introduced = {item: gen.introduced for gen in sc.generations.values() for item in gen.items}
@@ -141,17 +150,18 @@ class Network:
         self._build_release()
         self._build_disruptions()
 
-    def _build_station(self, site_name: str, st_name: str, spec, introduced: dict) -> None:
+    def _build_station(self, site_name: str, st_name: str, spec: StationSpec, introduced: dict[str, float]) -> None:
         clock, key = self.clock, f"{site_name}.{st_name}"
         recipes = []
         for item, r in spec.recipes().items():
             ramp = None
             if r.yield_ramp is not None:
                 ramp = (r.yield_ramp.start, r.yield_ramp.units, r.yield_ramp.over)
+            process_time = cast("DurationDist", r.process_time)   # recipes() fills in the station's (checked set)
             rr = RecipeRun(item, [(self.inventory(site_name, i), q) for i, q in r.inputs.items()],
                            self.inventory(site_name, item),
                            self.inventory(site_name, r.fail_to) if r.fail_to != "scrap" else None,
-                           self.sampler(r.process_time, f"station:{key}:time:{item}"), r.yield_, ramp,
+                           self.sampler(process_time, f"station:{key}:time:{item}"), r.yield_, ramp,
                            introduced.get(item, 0.0), spec.learning)
             recipes.append(rr)
         site = self.sc.sites[site_name]
@@ -172,9 +182,9 @@ class Network:
             for inv, _ in rr.inputs:
                 if st not in inv.consumers:
                     inv.consumers.append(st)
-            for inv in (rr.out, rr.fail):
-                if inv is not None and st not in inv.producers:
-                    inv.producers.append(st)
+            for made in (rr.out, rr.fail):
+                if made is not None and st not in made.producers:
+                    made.producers.append(st)
         cal = spec.calendar or site.calendar
         if cal is not None:
             self.calendars[cal].listeners.append(st)
@@ -210,6 +220,7 @@ class Network:
     def _build_disruptions(self) -> None:
         for name, d in self.sc.disruptions.items():
             kind, target = d.target
+            targets: list[Target]
             if kind == "supplier":
                 targets = [self.suppliers[target]]
             elif kind == "lane":
@@ -301,7 +312,7 @@ class Network:
             families={k: v.family if v else "other" for k, v in self.sc.items.items()},
             item_units={k: v.unit if v else "unit" for k, v in self.sc.items.items()}, made_items=tuple(sorted(self.made)))
 
-    def _cost_plan(self, times: np.ndarray):
+    def _cost_plan(self, times: np.ndarray) -> CostPlan | None:
         """The scenario's prices as numbers, carried by the record for the economic layer."""
         if self.sc.costs is None:
             return None
@@ -324,7 +335,7 @@ def run_replication(sc: Scenario, replication: int, seed: int | None = None, mea
     net = Network(sc, clock, measure)
     horizon = sc.run.horizon
     times = snapshot_times(horizon, sc.run.warmup)
-    snaps: list[dict] = []
+    snaps: list[dict[str, dict[object, dict[str, float]]]] = []
     net.start()
     for t in times[1:-1]:
         clock.call_at(t, lambda: snaps.append(net.snapshot()))

@@ -9,15 +9,20 @@ unit only with a free card, which returns when a unit leaves the last station.
 from __future__ import annotations
 
 from collections import defaultdict
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from rackline.engine.station import Station
+    from rackline.scenario.model import Recipe, Scenario
 
 
 class Authorization:
     __slots__ = ("item", "count", "stations")
 
-    def __init__(self, item: str):
+    def __init__(self, item: str) -> None:
         self.item = item
         self.count = 0
-        self.stations: list = []
+        self.stations: list[Station] = []
 
     def add(self, n: int) -> None:
         self.count += n
@@ -28,16 +33,16 @@ class Authorization:
 class Loop:
     __slots__ = ("name", "cards", "first")
 
-    def __init__(self, name: str, cards: int, first):
+    def __init__(self, name: str, cards: int, first: Station) -> None:
         self.name = name
         self.cards = cards
         self.first = first
 
 
-def requirements(scenario, product: str) -> dict[str, int]:
+def requirements(scenario: Scenario, product: str) -> dict[str, int]:
     """Units of each item one unit of `product` needs, exploding bills of materials
     (failed-unit routes and yields are not counted: rework returns what it takes)."""
-    makers: dict[str, list] = defaultdict(list)
+    makers: dict[str, list[Recipe]] = defaultdict(list)
     for _, _, st in scenario.station_items():
         for item, recipe in st.recipes().items():
             makers[item].append(recipe)

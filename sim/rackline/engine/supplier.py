@@ -12,12 +12,40 @@ from __future__ import annotations
 
 import math
 from collections import deque
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any, Protocol
+
+if TYPE_CHECKING:
+    import numpy as np
+
+    from rackline.engine.clock import Clock
+    from rackline.engine.inventory import Inventory
+    from rackline.scenario.model import Supplier as SupplierSpec
 
 GREEDY_TAIL = 64   # units of each order placed one at a time, largest deficit first
 
 
+class ResolvedPolicy(Protocol):
+    """A replenishment `Policy` after `analysis.capacity.resolved_policies`: its levels
+    are units (the scenario model's own fields may still be cover, or None)."""
+
+    @property
+    def type(self) -> str: ...
+    @property
+    def s(self) -> int: ...
+    @property
+    def S(self) -> int: ...
+    @property
+    def R(self) -> int: ...
+    @property
+    def Q(self) -> int: ...
+    @property
+    def review(self) -> float: ...
+
+
 class Supplier:
-    def __init__(self, clock, name: str, spec, lead, late, rng):
+    def __init__(self, clock: Clock, name: str, spec: SupplierSpec, lead: Callable[[], float],
+                 late: Callable[[], float], rng: np.random.Generator) -> None:
         self.clock = clock
         self.name = name
         self.item = spec.item
@@ -29,9 +57,9 @@ class Supplier:
         self._random = rng.random
         self.factor = 1.0
         self.lot = max(1, int(self.capacity * 168.0)) if self.capacity else 0
-        self.queue: deque = deque()            # orders waiting to be made: [units left, inventory, placed]
-        self.held: list = []                   # lots that arrived during an outage
-        self.making: list | None = None      # the lot being made: [qty, inventory, placed, work left]
+        self.queue: deque[list[Any]] = deque()   # orders waiting to be made: [units left, inventory, placed]
+        self.held: list[tuple[int, Inventory, float]] = []   # lots that arrived during an outage
+        self.making: list[Any] | None = None     # the lot being made: [qty, inventory, placed, work left]
         self._since = 0.0
         self._token = 0
         self.ordered = 0
@@ -39,10 +67,10 @@ class Supplier:
         self.orders = 0
         self.lead_times: list[tuple[float, float]] = []   # (delivered at, placed -> delivered)
 
-    def who(self, args: tuple) -> str:
+    def who(self, args: tuple[Any, ...]) -> str:
         return f"supplier {self.name}"
 
-    def order(self, qty: int, inv) -> None:
+    def order(self, qty: int, inv: Inventory) -> None:
         self.ordered += qty
         self.orders += 1
         self.queue.append([qty, inv, self.clock.now])
@@ -64,7 +92,7 @@ class Supplier:
         self._token += 1
         self.clock.call_in(self.making[3] / self.factor, self._made, self._token)
 
-    def _made(self, token) -> None:
+    def _made(self, token: int) -> None:
         if token != self._token or self.making is None:
             return
         qty, inv, placed, _ = self.making
@@ -77,7 +105,7 @@ class Supplier:
         self.clock.call_in(delay, self._deliver, qty, inv, placed)
         self._next()
 
-    def _deliver(self, qty, inv, placed) -> None:
+    def _deliver(self, qty: int, inv: Inventory, placed: float) -> None:
         if self.factor <= 0.0:
             self.held.append((qty, inv, placed))
             return
@@ -103,36 +131,36 @@ class Supplier:
                 self._deliver(*lot)
         self._next()
 
-    def snapshot(self) -> dict:
+    def snapshot(self) -> dict[str, float]:
         return {"ordered": self.ordered, "delivered": self.delivered, "orders": self.orders}
 
 
 class Replenishment:
     """(s,S), (R,Q), base stock or periodic review on an inventory's position."""
 
-    def __init__(self, clock, policy, suppliers: list[tuple[Supplier, float]]):
+    def __init__(self, clock: Clock, policy: ResolvedPolicy, suppliers: list[tuple[Supplier, float]]) -> None:
         self.clock = clock
         self.p = policy
         self.suppliers = suppliers
         self.allocated = [0] * len(suppliers)
         self.total = 0
 
-    def who(self, args: tuple) -> str:
+    def who(self, args: tuple[Any, ...]) -> str:
         return f"the reorder policy of {args[0].key}" if args else "a reorder policy"
 
-    def start(self, inv) -> None:
+    def start(self, inv: Inventory) -> None:
         if self.p.type == "periodic":
             self._periodic(inv)
         else:
             self.review(inv)
 
-    def _periodic(self, inv) -> None:
+    def _periodic(self, inv: Inventory) -> None:
         pos = inv.level + inv.on_order
         if pos < self.p.S:
             self._order(inv, self.p.S - pos)
         self.clock.call_in(self.p.review, self._periodic, inv)
 
-    def review(self, inv) -> None:
+    def review(self, inv: Inventory) -> None:
         t = self.p.type
         if t == "periodic":
             return
@@ -146,7 +174,7 @@ class Replenishment:
         elif pos < self.p.S:  # base stock: one for one
             self._order(inv, self.p.S - pos)
 
-    def _order(self, inv, qty: int) -> None:
+    def _order(self, inv: Inventory, qty: int) -> None:
         if inv.capacity != math.inf:
             qty = int(min(qty, inv.capacity - inv.level - inv.on_order))
         if qty <= 0:

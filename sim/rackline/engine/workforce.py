@@ -5,16 +5,23 @@ soon as they are free. Stations that can't get a crew wait in FIFO order.
 """
 from __future__ import annotations
 
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from rackline.engine.clock import Clock
+    from rackline.engine.station import Station
+    from rackline.scenario.model import Pool as PoolSpec
+
 
 class Pool:
     __slots__ = ("clock", "key", "size", "available", "waiters", "busy_area", "t_last", "size_area")
 
-    def __init__(self, clock, key: str, spec):
+    def __init__(self, clock: Clock, key: str, spec: PoolSpec) -> None:
         self.clock = clock
         self.key = key
         self.size = spec.size
         self.available = spec.size
-        self.waiters: list = []
+        self.waiters: list[Station] = []
         self.busy_area = 0.0
         self.size_area = 0.0
         self.t_last = 0.0
@@ -22,7 +29,7 @@ class Pool:
             ready = hire.at + (spec.training if hire.add > 0 else 0.0)
             clock.call_at(ready, self._change, hire.add)
 
-    def who(self, args: tuple) -> str:
+    def who(self, args: tuple[Any, ...]) -> str:
         return f"workforce pool {self.key}"
 
     def _flush(self) -> None:
@@ -47,7 +54,7 @@ class Pool:
             return True
         return False
 
-    def wait(self, station) -> None:
+    def wait(self, station: Station) -> None:
         if station not in self.waiters:
             self.waiters.append(station)
 
@@ -63,6 +70,6 @@ class Pool:
         for st in waiters:
             st.on_crew()
 
-    def snapshot(self) -> dict:
+    def snapshot(self) -> dict[str, float]:
         self._flush()
         return {"busy_area": self.busy_area, "size_area": self.size_area, "size": self.size}
