@@ -1,12 +1,12 @@
 # Two commands set everything up on a fresh machine:
 #   make demo   - create .venv, install rackline, run the baseline scenario end to end
-#   make test   - create .venv, install rackline with test tools, run the test suite
+#   make test   - create .venv, install rackline with test tools, run ruff, mypy and the test suite
 PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed-$(shell cat pyproject.toml | cksum | cut -d' ' -f1)
 
-.PHONY: demo test install bench clean
+.PHONY: demo test lint install bench clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -23,7 +23,11 @@ demo: install
 	$(BIN)/rackline validate scenarios/*.yaml
 	$(BIN)/rackline run scenarios/baseline.yaml
 
-test: install
+lint: install
+	$(BIN)/ruff check sim tests bench
+	$(BIN)/mypy
+
+test: lint
 	$(BIN)/python -m pytest
 
 bench: install

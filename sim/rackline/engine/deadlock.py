@@ -9,7 +9,7 @@ It is checked once, at the end of a run: a deadlock, once there, lasts.
 """
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, cast
 
 from rackline.engine.records import Deadlock
 
@@ -29,13 +29,13 @@ def _waits(st: Station, stuck: set[Station]) -> list[Wait] | None:
         found: Wait | None = None
         for inv, per_unit in r.room_needs:
             if inv.room() < per_unit and all(c in stuck for c in inv.consumers):
-                found = (inv, f"full: {inv.level:g} of {inv.capacity:g}", list(inv.consumers))
+                found = (inv, f"full: {inv.level:g} of {inv.capacity:g}", cast("list[Station]", list(inv.consumers)))
                 break
         if found is None:
             for inv, q in r.inputs:
                 if (inv.level < q and inv.policy is None and inv.on_order <= 0 and inv.reserved <= 0
                         and all(p in stuck for p in inv.producers)):
-                    found = (inv, "empty", list(inv.producers))
+                    found = (inv, "empty", cast("list[Station]", list(inv.producers)))   # all in `stuck`: stations
                     break
         if found is None:
             return None
