@@ -232,3 +232,11 @@ def test_interrupted_search_says_how_to_resume_and_resumes_to_the_same_plan(sear
     assert main(["optimize", str(f), "--jobs", "2", "--out", str(out), "--resume"]) == 0
     assert _plan(out) == _plan(ref)
     pd.testing.assert_frame_equal(pd.read_csv(out / "plan.csv"), pd.read_csv(ref / "plan.csv"))
+
+
+def test_validate_recognises_an_optimize_file(capsys):
+    from conftest import SCENARIOS
+    from rackline.cli import main
+    assert main(["validate", str(SCENARIOS / "optimize" / "test_bays_and_technicians.yaml")]) == 0
+    out = capsys.readouterr().out
+    assert "ok (optimize test_bays_and_technicians: 3 variables, 2 constraints, 1 objectives" in out

@@ -60,12 +60,20 @@ def validate(scenarios):
     from rackline.errors import ScenarioError
     from rackline.experiments.sweep.spec import load_sweep
     from rackline.scenario import load_scenario
-    from rackline.scenario.load import is_sweep_data
+    from rackline.scenario.load import is_optimize_data, is_sweep_data
     from rackline.scenario.yamlfile import load_yaml_file
     bad = 0
     for path in scenarios:
         try:
-            if is_sweep_data(load_yaml_file(path).data):
+            data = load_yaml_file(path).data
+            if is_optimize_data(data):
+                from rackline.experiments.optimize.spec import load_optimize
+                problem = load_optimize(path)
+                click.echo(f"{path}: ok (optimize {problem.name}: {len(problem.variables)} variables, "
+                           f"{len(problem.constraints)} constraints, {len(problem.objectives)} objectives "
+                           f"on {problem.base.scenario.name})")
+                continue
+            if is_sweep_data(data):
                 sw = load_sweep(path)
                 click.echo(f"{path}: ok (sweep {sw.name}: {sw.spec.method}, {len(sw.axes)} parameters "
                            f"of {sw.base.scenario.name})")

@@ -78,6 +78,11 @@ def is_sweep_data(data: Any) -> bool:
     return isinstance(data, dict) and "parameters" in data and "scenario" in data and "sites" not in data
 
 
+def is_optimize_data(data: Any) -> bool:
+    """An optimize file names a base scenario, decision variables and objectives."""
+    return isinstance(data, dict) and "variables" in data and "scenario" in data and "sites" not in data
+
+
 def validate_model(model, data: Any, doc: Document, context: dict | None = None):
     """Validate plain data against any of rackline's pydantic models, with located problems."""
     try:
