@@ -7,8 +7,9 @@ from __future__ import annotations
 from collections import defaultdict
 from typing import Any
 
+from rackline.scenario.costs import cost_problems
 from rackline.scenario.distributions import Fixed
-from rackline.scenario.model import Scenario, cost_problems
+from rackline.scenario.model import Scenario
 from rackline.units import format_hours
 
 SECOND = 1 / 3600  # hours: the shortest interval between events that repeat
