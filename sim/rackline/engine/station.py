@@ -382,7 +382,7 @@ class Station(Breakdowns):
         out = {f"time_{s}": t for s, t in zip(STATES, self.state_time)}
         out.update({"wip_area": self.wip_area, "completions": self.completions, "sojourn": self.sojourn,
                     "scrapped": self.scrapped, "wip": self.wip})
-        now = self.env._now
+        now = self.clock.now
         in_process = {r.item: r.sojourn for r in self.recipes}
         for s in self.servers:
             if s.job is not None:

@@ -151,6 +151,12 @@ def search(problem: OptimizeProblem, study: optuna.Study, trials: int, executor:
         while True:
             existing = {t.number: t for t in study.get_trials(deepcopy=False)}
             finished = {n for n, t in existing.items() if t.state.is_finished()}
+            for n in finished - viol.keys():   # trials of an earlier process (a resumed search): the
+                done = existing[n]             # sampler must see their constraints as the first process did
+                if done.state == TrialState.COMPLETE and set(done.params) == set(dists):
+                    got = stored_scores(study, candidate_key(overrides_of(problem, done.params)))
+                    if got is not None and got[0] is not None:
+                        viol[n] = violations(problem.constraints, got[0], problem.spec.confidence)
             if len(finished) >= trials:
                 return simulated
             start = min(n for n in range(trials + len(existing) + 1) if n not in finished)
