@@ -139,6 +139,21 @@ def evaluate_many(study: optuna.Study, problem: OptimizeProblem, candidates: lis
     return out
 
 
+def propose(study: optuna.Study, problem: OptimizeProblem, number: int, constraints: Callable | None,
+            dists: dict[str, BaseDistribution]) -> dict[str, Any]:
+    """Trial `number`'s parameters, sampled on an in-memory copy of the finished trials.
+
+    The proposal is then stored whole (`enqueue_trial`) before the trial starts, so a
+    kill at any moment leaves either no trial or one whose parameters can be read
+    back: a resumed search asks exactly what an uninterrupted one asks."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", optuna.exceptions.ExperimentalWarning)
+        shadow = optuna.create_study(directions=[o.direction for o in problem.objectives],
+                                     sampler=sampler_for(problem, number, constraints))
+        shadow.add_trials([t for t in study.get_trials(deepcopy=False) if t.state.is_finished()])
+        return dict(shadow.ask(fixed_distributions=dists).params)
+
+
 def search(problem: OptimizeProblem, study: optuna.Study, trials: int, executor: Executor | None,
            progress: Callable[[int], None] | None = None, where: str = "the study database") -> int:
     """Run trials until `trials` are finished; returns how many candidates were simulated now."""
@@ -166,12 +181,16 @@ def search(problem: OptimizeProblem, study: optuna.Study, trials: int, executor:
                 t = existing.get(n)
                 if t is None or t.state == TrialState.WAITING:
                     study.sampler = sampler_for(problem, n, constraints)
+                    if t is None:       # propose first, then store the proposal in one write
+                        study.enqueue_trial(propose(study, problem, n, constraints, dists))
                     asked = study.ask(fixed_distributions=dists)
                     assert asked.number == n, f"trial numbers out of step ({asked.number} != {n})"
                     params[n] = asked.params
                 elif t.state == TrialState.RUNNING and set(t.params) == set(dists):
                     params[n] = t.params
-                else:   # killed while being asked: its parameters were never all stored
+                elif t.state == TrialState.RUNNING and set(t.system_attrs.get("fixed_params", {})) == set(dists):
+                    params[n] = dict(t.system_attrs["fixed_params"])   # killed while its proposal was being stored
+                else:   # a trial of an older search whose parameters were never all stored
                     study.tell(n, state=TrialState.FAIL)
             overrides = {n: overrides_of(problem, p) for n, p in params.items()}
             before = len([k for k in study.user_attrs if k.startswith("scores:")])
