@@ -152,3 +152,27 @@ def test_finalisers_are_unsafe_places_to_raise():
     Finalised()
     assert seen == [True]
     assert not unsafe_to_raise(sys._getframe())
+
+
+def test_an_interrupt_python_swallows_in_a_weakref_callback_is_delivered_again():
+    """A Ctrl-C that lands in a weakref callback (SQLAlchemy has them) raises there,
+    Python prints "Exception ignored" and carries on; the command must stop anyway."""
+    import time
+    import weakref
+
+    from rackline.signals import StopSignals
+
+    class Thing:
+        pass
+
+    def callback(ref):
+        os.kill(os.getpid(), signal.SIGINT)
+        time.sleep(0.05)            # the handler runs here, inside the callback
+
+    thing = Thing()
+    ref = weakref.ref(thing, callback)
+    with pytest.raises(KeyboardInterrupt):
+        with StopSignals() as stop:
+            del thing               # the callback runs; its KeyboardInterrupt is swallowed
+            time.sleep(2)           # ... and the signal comes again here
+    assert stop.received == signal.SIGINT and ref() is None

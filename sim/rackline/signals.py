@@ -7,6 +7,7 @@ schedulers alike; only the exit code differs.
 from __future__ import annotations
 
 import os
+import sys
 import threading
 from types import FrameType
 from typing import Any
@@ -17,7 +18,10 @@ class StopSignals:
     manager; the previous handlers come back after).
 
     A signal that lands where an exception would be lost or corrupted (see
-    `unsafe_to_raise`) is delivered again 50 ms later.
+    `unsafe_to_raise`) is delivered again 50 ms later; so is one whose
+    KeyboardInterrupt Python swallowed after all (raised in a weakref callback or a
+    finaliser, where Python prints "Exception ignored" and carries on): the
+    unraisable-exception hook sees it and asks for the signal again.
     """
 
     def __init__(self) -> None:
@@ -26,12 +30,15 @@ class StopSignals:
         self.saved: dict[int, Any] = {}
         self.raised = False      # stopping already: later signals change nothing
         self.redeliver: threading.Timer | None = None  # delivers a deferred signal again
+        self.saved_hook = sys.unraisablehook
 
     def __enter__(self) -> StopSignals:
         import signal
         if threading.current_thread() is threading.main_thread():
             for sig in (signal.SIGINT, signal.SIGTERM):
                 self.saved[sig] = signal.signal(sig, self.handle)
+            self.saved_hook = sys.unraisablehook
+            sys.unraisablehook = self.unraisable
         return self
 
     def __exit__(self, *exc: object) -> None:
@@ -41,19 +48,34 @@ class StopSignals:
             self.redeliver.cancel()
         for sig, old in self.saved.items():
             signal.signal(sig, old)
+        if self.saved:
+            sys.unraisablehook = self.saved_hook
 
     def handle(self, signum: int, frame: FrameType | None) -> None:
         if os.getpid() != self.pid or self.raised:  # a worker before its initializer ran, or stopping already
             return
         self.received = signum
         if unsafe_to_raise(frame):
-            if self.redeliver is None or not self.redeliver.is_alive():
-                self.redeliver = threading.Timer(0.05, os.kill, (self.pid, signum))
-                self.redeliver.daemon = True
-                self.redeliver.start()
+            self.defer(signum)
             return
         self.raised = True
         raise KeyboardInterrupt
+
+    def unraisable(self, args: Any) -> None:
+        """Our KeyboardInterrupt, swallowed where Python ignores exceptions: send the signal again."""
+        if isinstance(args.exc_value, KeyboardInterrupt) and self.received is not None \
+                and os.getpid() == self.pid:
+            self.raised = False
+            self.defer(self.received)
+            return
+        self.saved_hook(args)
+
+    def defer(self, signum: int) -> None:
+        """Deliver `signum` to this process again in 50 ms (once at a time)."""
+        if self.redeliver is None or not self.redeliver.is_alive():
+            self.redeliver = threading.Timer(0.05, os.kill, (self.pid, signum))
+            self.redeliver.daemon = True
+            self.redeliver.start()
 
     def exit_code(self) -> int:
         """130 for Ctrl-C (SIGINT), 143 for SIGTERM: 128 + the signal, as shells report."""
