@@ -240,3 +240,24 @@ def test_validate_recognises_an_optimize_file(capsys):
     assert main(["validate", str(SCENARIOS / "optimize" / "test_bays_and_technicians.yaml")]) == 0
     out = capsys.readouterr().out
     assert "ok (optimize test_bays_and_technicians: 3 variables, 2 constraints, 1 objectives" in out
+
+
+def test_a_trial_cut_short_while_being_asked_is_completed_on_resume(searched, tmp_path):
+    """The moment a kill can leave a trial half-stored: its proposal is enqueued, the
+    ask has marked it running, not all its parameters are written. The resumed search
+    must finish that trial with its proposal and end where an uninterrupted one does."""
+    from rackline.experiments.optimize import load_optimize, study_db
+    from rackline.experiments.optimize.search import distributions, open_study, propose, search
+    f, ref = searched
+    out = tmp_path / "out"
+    problem = load_optimize(f)
+    study = open_study(problem, study_db(out), resume=False)
+    search(problem, study, 8, None)                        # two batches of four
+    dists = distributions(problem)
+    study.enqueue_trial(propose(study, problem, 8, None, dists))
+    half = study.ask()                                     # running, no parameter stored yet
+    assert half.number == 8 and half.params == {}
+    assert main(["optimize", str(f), "--jobs", "2", "--out", str(out), "--resume"]) == 0
+    assert _plan(out) == _plan(ref)
+    a, b = (pd.read_csv(p / "trials.csv") for p in (out, ref))
+    pd.testing.assert_frame_equal(a.drop(columns="simulated"), b.drop(columns="simulated"))

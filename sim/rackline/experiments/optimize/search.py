@@ -154,6 +154,18 @@ def propose(study: optuna.Study, problem: OptimizeProblem, number: int, constrai
         return dict(shadow.ask(fixed_distributions=dists).params)
 
 
+def store_params(study: optuna.Study, trial: FrozenTrial, params: dict[str, Any],
+                 dists: dict[str, BaseDistribution]) -> None:
+    """Write the parameters an interrupted ask did not store, so the trial is whole again.
+
+    Optuna has no public setter for a running trial's parameters: this goes through the
+    study's own storage object (the one its cache belongs to)."""
+    storage = study._storage   # noqa: SLF001 - see the docstring
+    for name, value in params.items():
+        if name not in trial.params:
+            storage.set_trial_param(trial._trial_id, name, dists[name].to_internal_repr(value), dists[name])
+
+
 def search(problem: OptimizeProblem, study: optuna.Study, trials: int, executor: Executor | None,
            progress: Callable[[int], None] | None = None, where: str = "the study database") -> int:
     """Run trials until `trials` are finished; returns how many candidates were simulated now."""
@@ -190,6 +202,7 @@ def search(problem: OptimizeProblem, study: optuna.Study, trials: int, executor:
                     params[n] = t.params
                 elif t.state == TrialState.RUNNING and set(t.system_attrs.get("fixed_params", {})) == set(dists):
                     params[n] = dict(t.system_attrs["fixed_params"])   # killed while its proposal was being stored
+                    store_params(study, t, params[n], dists)
                 else:   # a trial of an older search whose parameters were never all stored
                     study.tell(n, state=TrialState.FAIL)
             overrides = {n: overrides_of(problem, p) for n, p in params.items()}
