@@ -17,6 +17,8 @@ from typing import Any, Literal, get_args
 
 from pydantic import Field, model_validator
 
+from rackline.analysis.costs import COST_KPIS
+from rackline.analysis.kpis import PHYSICAL_KPIS
 from rackline.errors import Problem, ScenarioError
 from rackline.scenario.load import Loaded, is_sweep_data, load_scenario, validate_model
 from rackline.scenario.model import NAME_MAX, Spec
@@ -27,13 +29,8 @@ from rackline.units import HOURS_PER, parse_duration, parse_rate, unit_of
 
 Method = Literal["grid", "oat", "lhs", "sobol", "morris"]
 METHODS: tuple[str, ...] = get_args(Method)
-# KPI names a replication reports (analysis/kpis.py); tests check the two agree
-from rackline.analysis.costs import COST_KPIS  # noqa: E402  (the economic layer's KPIs)
-
-KPI_NAMES = ("throughput", "build_time", "shipped", "demand", "backlog", "fill_rate", "order_lead_time",
-             "order_lead_time_p90", "on_time", "open_orders_at_end", "inventory", "stockout", "lane_shipped",
-             "wip", "wip_family", "supplier_delivered", "supplier_lead_time", "region_share", "crew_utilization",
-             *COST_KPIS)
+# every KPI name a replication can report: the physical ones and the economic layer's
+KPI_NAMES: tuple[str, ...] = (*PHYSICAL_KPIS, *COST_KPIS)
 
 
 class Parameter(Spec):
