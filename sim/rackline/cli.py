@@ -15,19 +15,13 @@ import traceback
 import click
 
 from rackline import FOOTER, __version__
-
-EXIT_OK, EXIT_FAILED, EXIT_BAD_INPUT, EXIT_INTERRUPTED, EXIT_TERMINATED = 0, 1, 2, 130, 143
+from rackline.errors import EXIT_BAD_INPUT, EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK, EXIT_TERMINATED
+from rackline.output.progress import Progress
 
 
 def _overrides(assignments: tuple[str, ...]) -> dict:
     from rackline.scenario.paths import parse_assignment
     return dict(parse_assignment(a) for a in assignments)
-
-
-def _progress(total: int, desc: str, unit: str = "rep", initial: int = 0, jobs: int = 1):
-    """A bar on a terminal, a line every few seconds elsewhere (see output/progress.py)."""
-    from rackline.output.progress import Progress
-    return Progress(total, desc, unit, initial=initial, jobs=jobs)
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
@@ -205,7 +199,7 @@ def run(scenario, reps, seed, sets, out, jobs, precision, no_plots):
     loaded = load_scenario(scenario, _overrides(sets))
     dest = check_destination(out or default_out(loaded.scenario.name))
     n, _ = loaded.scenario.run.resolve(reps, seed)
-    bar = _progress(n, f"{loaded.scenario.name}", jobs=jobs)
+    bar = Progress(n, f"{loaded.scenario.name}", "rep", jobs=jobs)
     try:
         res = run_replications(loaded, reps, jobs, seed, precision, progress=bar.update, on_total=bar.set_total)
     finally:
@@ -281,7 +275,7 @@ def compare(scenarios, variant_specs, sets, reps, seed, jobs, out, no_plots):
         raise ScenarioError([Problem("compare", None, "", "expected two or more scenarios (or --variant)")])
     dest = check_destination(out or default_out("compare"))
     n = loaded[0][1].scenario.run.resolve(reps, seed)[0] * len(loaded)
-    bar = _progress(n, "compare", jobs=jobs)
+    bar = Progress(n, "compare", "rep", jobs=jobs)
     try:
         cmp = run_compare(loaded, reps, jobs, seed, progress=bar.update)
     finally:
@@ -357,7 +351,7 @@ def sweep(file, vary, method, reps, samples, kpis, seed, jobs, scheduler, out, r
             st = Store(folder / "sweep.db")
             done = len(st.done())
             st.close()
-    bar = _progress(n, sw.name, "run", initial=done, jobs=jobs)
+    bar = Progress(n, sw.name, "run", initial=done, jobs=jobs)
     try:
         outcome = run_sweep(sw, folder, jobs, scheduler, resume, progress=bar.update, plots=not no_plots)
     finally:
@@ -387,103 +381,10 @@ def plot(results_dir):
     return EXIT_OK
 
 
-@cli.command()
-@click.argument("sweep_dir", type=click.Path(file_okay=False))
-@click.option("--where", required=True, metavar='"KPI < X"',
-              help='Which cases are of interest: "fill_rate < 0.9", "throughput:rack_gen1 < 22" (<, <=, >, >=; '
-                   "the threshold in the KPI's unit as in results.csv).")
-@click.option("--box", type=click.IntRange(min=0), default=None,
-              help="Pick box N on the peeling trajectory (default: best balance of coverage and density).")
-@click.option("--min-mass", type=click.FloatRange(0, 1, min_open=True, max_open=True), default=0.05,
-              show_default=True, help="Smallest share of the cases a box may hold (PRIM stops peeling there).")
-@click.option("--per-replication", is_flag=True,
-              help="One case per (point, replication) instead of per point (KPI mean over replications).")
-@click.option("--out", type=click.Path(file_okay=False), default=None,
-              help="Folder (default SWEEP_DIR/discover/<condition>).")
-@click.option("--no-plots", is_flag=True, help="Skip plots and report.html.")
-def discover(sweep_dir, where, box, min_mass, per_replication, out, no_plots):
-    """Find the assumptions under which a plan fails, from a finished sweep.
+from rackline.cli_planning import discover, optimize  # noqa: E402 - defined apart, registered here
 
-    \b
-    rackline sweep scenarios/sweeps/FILE.yaml            # method: lhs or sobol
-    rackline discover results/sweeps/NAME --where "fill_rate < 0.9"
-    rackline discover results/sweeps/NAME --where "throughput:rack_gen1 < 22" --box 12
-
-    Each sweep point is a case (the KPI's mean over its replications); --where marks
-    the cases of interest. PRIM peels the sampled space, 5% of the cases at a time,
-    down to a box where those cases concentrate, and prints it as limits in the
-    sweep's units, with coverage (share of the cases of interest inside the box) and
-    density (share of the box's cases that are of interest). Peeling gives a
-    trajectory of ever smaller, denser boxes: look at trajectory.csv or the plot,
-    and pick one with --box N. A CART tree (tree.txt) is a second view.
-
-    Writes trajectory.csv, box.csv, cases.csv, tree.txt, plots/ and report.html.
-    """
-    from pathlib import Path
-
-    from rackline.analysis.discover import build_cases
-    from rackline.analysis.discover import discover as find_boxes
-    from rackline.output.discover_report import default_folder, summary_lines, write_discovery
-    cases, notes = build_cases(sweep_dir, where, per_replication)
-    found = find_boxes(cases, box, min_mass)
-    folder = Path(out) if out else default_folder(Path(sweep_dir), cases.condition.text)
-    write_discovery(found, folder, Path(sweep_dir), notes, command=sys.argv, plots=not no_plots)
-    for line in summary_lines(found, notes):
-        click.echo(line)
-    click.echo(f"Results: {folder}")
-    click.echo(FOOTER)
-    return EXIT_OK
-
-
-@cli.command()
-@click.argument("file", type=click.Path(dir_okay=False))
-@click.option("--jobs", type=click.IntRange(min=1), default=2, show_default=True,
-              help="Worker processes for replications (the answer does not depend on it).")
-@click.option("--trials", type=click.IntRange(min=1), default=None, help="Candidates to try (default: the file's).")
-@click.option("--out", type=click.Path(file_okay=False), default=None,
-              help="Results folder (default results/optimize/<name>); the study sits beside it as <out>.study.db.")
-@click.option("--resume", is_flag=True, help="Finish an interrupted search from its study database.")
-@click.option("--no-plots", is_flag=True, help="Skip the convergence plot and report.html.")
-def optimize(file, jobs, trials, out, resume, no_plots):
-    """Find the cheapest plan that meets KPI targets with stated confidence.
-
-    \b
-    rackline optimize scenarios/optimize/test_bays_and_technicians.yaml --jobs 2
-    rackline optimize FILE --out results/opt --resume     # after Ctrl-C, a crash or a kill
-
-    FILE names a base scenario, decision variables (dotted paths as in --set, with
-    low/high/step or choices), constraints such as `throughput:rack_gen1 >= 40 per week`
-    (each must hold at its one-sided 95% confidence bound), and objectives (minimise
-    a weighted sum of variables, a KPI; several give a Pareto front via NSGA-II).
-
-    Optuna's TPE proposes candidates; every candidate runs the same replications
-    with the same seed (common random numbers). The best few are then re-run with
-    more replications and one is selected by a ranking-and-selection procedure, so the
-    plan printed is the best within the file's indifference delta with 95% confidence.
-    It is printed as --set values and written as plan.yaml (a scenario that extends
-    the base), with trials.csv, plan.csv (constraint CIs), finalists.csv, plots and
-    report.html. The same file and seed give the same plan, interrupted or not.
-    """
-    from pathlib import Path
-
-    from rackline.experiments.optimize import load_optimize, run_optimize, study_db
-    problem = load_optimize(file)
-    folder = Path(out) if out else Path("results") / "optimize" / problem.name
-    n = trials or problem.spec.trials
-    click.echo(f"Optimize {problem.name}: {len(problem.variables)} variables, {len(problem.constraints)} "
-               f"constraints, {n} trials x {problem.spec.replications} replications -> {folder}")
-    bar = _progress(n, problem.name, "trial", jobs=jobs)
-    try:
-        outcome = run_optimize(problem, folder, jobs, trials, resume, progress=bar.update, plots=not no_plots)
-    finally:
-        bar.close()
-    from rackline.output.optimize_report import summary_lines
-    for line in summary_lines(outcome.selection):
-        click.echo(line)
-    click.echo(f"Search: {outcome.trials} trials, {outcome.simulated} candidates simulated now; "
-               f"study {study_db(folder)}; results {folder}")
-    click.echo(FOOTER)
-    return EXIT_OK
+cli.add_command(discover)
+cli.add_command(optimize)
 
 
 def _save_traceback() -> str:

@@ -47,3 +47,7 @@ class RunInterrupted(Exception):
     def __init__(self, kept: str = ""):
         self.kept = kept
         super().__init__(kept)
+
+
+# process exit codes of the `rackline` command: ok, run failed, bad input, Ctrl-C, SIGTERM
+EXIT_OK, EXIT_FAILED, EXIT_BAD_INPUT, EXIT_INTERRUPTED, EXIT_TERMINATED = 0, 1, 2, 130, 143
