@@ -64,3 +64,20 @@ def test_workforce_scenario_waits_for_crew_until_hires_are_trained(runs):
     assert table.loc["wisconsin.integrate", "share_waiting_crew"] > 0.05
     out = weekly(res)
     assert out.loc[:8].mean() < 0.6 * out.loc[40:].mean()
+
+
+def test_tariff_shock_shifts_orders_to_mexican_and_domestic_sources(runs):
+    shock, base = runs["tariff_shock"], runs["baseline"]
+    got = lambda r, s: r.kpi("supplier_delivered", s)["mean"]
+    assert got(shock, "psu_mexico") > 1.15 * got(base, "psu_mexico")    # 30% -> 44% of PSU orders from week 28
+    assert got(shock, "optics_us") > 1.10 * got(base, "optics_us")      # 20% -> 32% of optics orders from week 32
+    assert shock.kpi("region_share", "overseas")["mean"] < base.kpi("region_share", "overseas")["mean"] - 0.02
+    assert shock.kpi("cost_per_rack", "total")["mean"] > base.kpi("cost_per_rack", "total")["mean"]
+
+
+def test_the_readme_library_table_lists_every_shipped_scenario():
+    from conftest import ROOT
+    readme = (ROOT / "README.md").read_text()
+    table = readme[readme.index("## The scenario library"):readme.index("## Writing a scenario")]
+    for path in SCENARIOS.rglob("*.yaml"):
+        assert f"`{path.relative_to(SCENARIOS).as_posix()}`" in table, path

@@ -7,10 +7,11 @@ which the record carries; `cost_rows` turns plan and counters into KPI rows.
 
 The cost model (every figure is an assumption of the scenario):
 
-- **Value of an item** (`CostPlan.value`): a purchased item at its suppliers' prices
-  weighted by the sourcing shares (averaged over the sites that buy it); a made item
-  at the value of the inputs of its costliest recipe (so rework loops count once); a
-  failed unit keeps the value of the unit that failed. Tariffs and freight are period
+- **Value of an item** (`CostPlan.values`): a purchased item at the average price of
+  the units received in the window (moving-average cost: a cost-aware sourcing split
+  changes it), or at its suppliers' prices weighted by the written shares if none
+  arrived; a made item at the value of the purchased units in its costliest recipe
+  (so rework loops count once); a failed unit keeps the value of the unit that failed. Tariffs and freight are period
   costs, not part of an item's value.
 - **Cost per good rack** = the window's costs / good products made in the window,
   by category: *materials* (value of the good products made), *scrap* (value of the
@@ -33,7 +34,6 @@ The cost model (every figure is an assumption of the scenario):
 from __future__ import annotations
 
 import math
-from bisect import bisect_right
 from collections import defaultdict
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
@@ -42,6 +42,7 @@ import numpy as np
 
 from rackline.analysis.kpis import KpiRow
 from rackline.engine.records import InventoryKey, Replication
+from rackline.scenario.costs import rate_at
 from rackline.units import WEEK
 
 if TYPE_CHECKING:
@@ -56,6 +57,7 @@ CATEGORIES = ("materials", "tariffs", "freight", "labour", "capital_charge", "fi
 
 @dataclass(frozen=True, slots=True)
 class SupplierCost:
+    item: str
     price: float
     region: str
     family: str
@@ -64,8 +66,7 @@ class SupplierCost:
 
     def tariff_at(self, t: float) -> float:
         """The rate in force at time t (0 before the first step)."""
-        k = bisect_right([s for s, _ in self.tariff], t + 1e-9)
-        return self.tariff[k - 1][1] if k else 0.0
+        return rate_at(self.tariff, t)
 
 
 @dataclass(frozen=True, slots=True)
@@ -89,8 +90,9 @@ class CostPlan:
 
     currency: str
     suppliers: dict[str, SupplierCost]
-    value: dict[str, float]                      # item -> value per unit
-    family_value: dict[str, dict[str, float]]    # item -> component family -> value per unit
+    price: dict[str, float]                      # purchased item -> price at the written shares
+    bom: dict[str, dict[str, float]]             # item -> purchased item -> units in one unit (cycles once)
+    families: dict[str, str]                     # item -> component family
     lanes: dict[str, tuple[float, float, str]]   # lane -> (per departure, per unit, item)
     pools: dict[str, PoolCost]
     stations: dict[str, StationCost]
@@ -105,6 +107,19 @@ class CostPlan:
     def capital(self) -> float:
         return sum(s.capital for s in self.stations.values())
 
+    def values(self, price: dict[str, float]) -> tuple[dict[str, float], dict[str, dict[str, float]]]:
+        """(item -> value per unit, item -> component family -> value) at these prices of
+        purchased items (the written-share price for any not given)."""
+        value: dict[str, float] = {}
+        family_value: dict[str, dict[str, float]] = {}
+        for item, bom in self.bom.items():
+            fam: dict[str, float] = defaultdict(float)
+            for p, n in bom.items():
+                fam[self.families[p]] += n * price.get(p, self.price[p])
+            family_value[item] = dict(fam)
+            value[item] = sum(fam.values())
+        return value, family_value
+
 
 def cost_plan(sc: Scenario, times: np.ndarray) -> CostPlan | None:
     """The scenario's costs as numbers (None when it has no `costs` section)."""
@@ -118,13 +133,11 @@ def cost_plan(sc: Scenario, times: np.ndarray) -> CostPlan | None:
         for item, inv in site.inventories.items():
             if inv.suppliers:
                 shares[item].append(sum(share * c.prices.get(s, 0.0) for s, share in inv.suppliers.items()))
-    value: dict[str, float] = {}
-    fam: dict[str, dict[str, float]] = {}
+    price: dict[str, float] = {}
     for sp in sc.suppliers.values():
-        prices = shares.get(sp.item) or [float(np.mean([c.prices.get(s, 0.0) for s, o in sc.suppliers.items()
-                                                         if o.item == sp.item]))]
-        value[sp.item] = float(np.mean(prices))
-        fam[sp.item] = {families[sp.item]: value[sp.item]}
+        written = shares.get(sp.item) or [float(np.mean([c.prices.get(s, 0.0) for s, o in sc.suppliers.items()
+                                                          if o.item == sp.item]))]
+        price[sp.item] = float(np.mean(written))
     recipes: dict[str, list[dict[str, int]]] = defaultdict(list)
     failed_from: dict[str, str] = {}
     for site in sc.sites.values():
@@ -134,9 +147,13 @@ def cost_plan(sc: Scenario, times: np.ndarray) -> CostPlan | None:
                 if r.fail_to != "scrap":
                     failed_from.setdefault(r.fail_to, item)
 
+    def worth(bom: dict[str, float]) -> float:
+        return sum(n * price[p] for p, n in bom.items())
+
     def roll(item: str, busy: frozenset[str]) -> dict[str, float]:
-        if item in fam:
-            return fam[item]
+        """Purchased units in one unit of `item`, by its costliest recipe at the written prices."""
+        if item in price:
+            return {item: 1.0}
         if item in busy:
             return {}
         best: dict[str, float] = {}
@@ -146,17 +163,11 @@ def cost_plan(sc: Scenario, times: np.ndarray) -> CostPlan | None:
         for inputs in options:
             vec: dict[str, float] = defaultdict(float)
             for inp, q in inputs.items():
-                for f, v in roll(inp, busy | {item}).items():
-                    vec[f] += q * v
-            if sum(vec.values()) > sum(best.values()):
+                for p, n in roll(inp, busy | {item}).items():
+                    vec[p] += q * n
+            if worth(vec) > worth(best):
                 best = dict(vec)
         return best
-
-    for item in sc.items:
-        if item not in fam:
-            fam[item] = roll(item, frozenset())      # cycles resolved from each item's own view
-    for item in sc.items:
-        value[item] = sum(fam[item].values())
 
     t = np.asarray(times, dtype=float)
     pools = {}
@@ -179,10 +190,10 @@ def cost_plan(sc: Scenario, times: np.ndarray) -> CostPlan | None:
                 stations[f"{site_name}.{st_name}"] = StationCost(s.capital_per_server * st.servers, s.fixed, s.power_kw)
     return CostPlan(
         currency=c.currency.strip(),
-        suppliers={name: SupplierCost(c.prices.get(name, 0.0), sp.region, families[sp.item],
+        suppliers={name: SupplierCost(sp.item, c.prices.get(name, 0.0), sp.region, families[sp.item],
                                       c.inbound_freight.get(name, 0.0), tuple(c.tariff_steps(name, sp.region)))
                    for name, sp in sc.suppliers.items()},
-        value=value, family_value={k: dict(v) for k, v in fam.items()},
+        price=price, bom={item: roll(item, frozenset()) for item in sc.items}, families=families,
         lanes={name: (lc.per_departure, lc.per_unit, sc.lanes[name].item) for name, lc in c.lanes.items()},
         pools=pools, stations=stations, site_fixed=sum(s.fixed for s in c.sites.values()),
         revenue={item: (r.price, r.salvage) for item, r in c.revenue.items()},
@@ -221,6 +232,7 @@ def money(rep: Replication, plan: CostPlan, i: int) -> Money:
     cat = m.categories
     fams: dict[str, float] = defaultdict(float)
     m.tariffs = np.zeros(n)
+    bought: dict[str, list[float]] = defaultdict(lambda: [0.0, 0.0])   # purchased item -> [value, units] received
     for name, sp in rep.suppliers.items():
         sc = plan.suppliers.get(name)
         if sc is None:
@@ -235,6 +247,9 @@ def money(rep: Replication, plan: CostPlan, i: int) -> Money:
         cat["freight"] += float(freight[win].sum())
         fams[sc.family] += float(tariff[win].sum() + freight[win].sum())
         m.received[sp.region] = m.received.get(sp.region, 0.0) + float(got[win].sum())
+        bought[sc.item][0] += float(got[win].sum())
+        bought[sc.item][1] += float(sp.delivered[-1] - sp.delivered[i])
+    value, family_value = plan.values({item: v / u for item, (v, u) in bought.items() if u > 0})
     for name, (per_departure, per_unit, _) in plan.lanes.items():
         lane = rep.lanes.get(name)
         if lane is not None:
@@ -260,9 +275,9 @@ def money(rep: Replication, plan: CostPlan, i: int) -> Money:
     cat["capital_charge"] = plan.capital * plan.capital_charge * span / YEAR
     held = {"stock": 0.0, "wip": 0.0, "transit": 0.0}
     for inv in rep.inventories.values():
-        held["stock"] += float(inv.area[-1] - inv.area[i]) * plan.value.get(inv.item, 0.0)
+        held["stock"] += float(inv.area[-1] - inv.area[i]) * value.get(inv.item, 0.0)
     for key, st in rep.stations.items():
-        unit = float(np.mean([plan.value.get(it, 0.0) for it in st.items])) if st.items else 0.0
+        unit = float(np.mean([value.get(it, 0.0) for it in st.items])) if st.items else 0.0
         held["wip"] += float(st.wip_area[-1] - st.wip_area[i]) * unit
         cat["scrap"] += float(st.scrapped[-1] - st.scrapped[i]) * unit
         sc_ = plan.stations.get(key)
@@ -273,7 +288,7 @@ def money(rep: Replication, plan: CostPlan, i: int) -> Money:
     for name, lane in rep.lanes.items():
         item = plan.lanes[name][2] if name in plan.lanes else None
         if item is not None:
-            held["transit"] += float(lane.transit_area[-1] - lane.transit_area[i]) * plan.value.get(item, 0.0)
+            held["transit"] += float(lane.transit_area[-1] - lane.transit_area[i]) * value.get(item, 0.0)
     m.held = {k: v / span if span > 0 else 0.0 for k, v in held.items()}
     cat["carrying"] = plan.carrying_rate * sum(held.values()) / YEAR
     for product in rep.products:
@@ -281,8 +296,8 @@ def money(rep: Replication, plan: CostPlan, i: int) -> Money:
                    for inv in (rep.inventories.get(InventoryKey(s, product)) for s in rep.product_sites(product))
                    if inv is not None)
         m.good += good
-        cat["materials"] += good * plan.value.get(product, 0.0)
-        for family, v in plan.family_value.get(product, {}).items():
+        cat["materials"] += good * value.get(product, 0.0)
+        for family, v in family_value.get(product, {}).items():
             fams[family] += good * v
         salvage = plan.revenue.get(product, (0.0, 0.0))[1]
         left = sum(float(inv.level[-1]) for inv in (rep.inventories.get(InventoryKey(s, product))

@@ -38,6 +38,7 @@ from rackline.engine.station import Station
 from rackline.engine.supplier import Replenishment, Supplier
 from rackline.engine.work import RecipeRun
 from rackline.engine.workforce import Pool
+from rackline.scenario.costs import sourcing_steps
 from rackline.scenario.distributions import Sampler
 from rackline.scenario.model import Scenario
 from rackline.states import STATES
@@ -127,6 +128,8 @@ class Network:
                     policy = cast("ResolvedPolicy", policies[(site_name, item)])   # its levels are units now
                     rep = Replenishment(clock, policy, [(self.suppliers[s], share)
                                                         for s, share in ispec.suppliers.items()])
+                    for at, shares in sourcing_steps(sc, ispec)[1:]:
+                        clock.call_at(at, rep.set_shares, shares)
                     inv.policy = rep
                     self.replenish.append((rep, inv))
         introduced = {item: gen.introduced for gen in sc.generations.values() for item in gen.items}

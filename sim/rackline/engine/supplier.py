@@ -148,6 +148,13 @@ class Replenishment:
     def who(self, args: tuple[Any, ...]) -> str:
         return f"the reorder policy of {args[0].key}" if args else "a reorder policy"
 
+    def set_shares(self, shares: tuple[float, ...]) -> None:
+        """A new split (a cost-aware `sourcing` after a tariff step): the units ordered
+        from now on follow it, whatever the old split had reached."""
+        self.suppliers = [(supplier, share) for (supplier, _), share in zip(self.suppliers, shares)]
+        self.allocated = [0] * len(shares)
+        self.total = 0
+
     def start(self, inv: Inventory) -> None:
         if self.p.type == "periodic":
             self._periodic(inv)

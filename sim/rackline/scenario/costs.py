@@ -6,6 +6,7 @@ it runs exactly as before; the economic layer that uses it is `analysis/costs.py
 """
 from __future__ import annotations
 
+from bisect import bisect_right
 from typing import TYPE_CHECKING
 
 from pydantic import Field, model_validator
@@ -13,10 +14,12 @@ from pydantic import Field, model_validator
 from rackline.scenario.base import REGIONS, Spec
 from rackline.scenario.values import (
     Duration,
+    Fraction,
     ItemRef,
     LaneRef,
     Money,
     MoneyPerHour,
+    NonNegativeNumber,
     Number,
     Percent,
     SiteRef,
@@ -26,7 +29,22 @@ from rackline.scenario.values import (
 )
 
 if TYPE_CHECKING:
-    from rackline.scenario.model import Scenario
+    from rackline.scenario.model import Inventory, Scenario
+
+
+class Sourcing(Spec):
+    """How an inventory's split across suppliers follows landed cost (price x (1 +
+    tariff)): the Armington form of trade models, calibrated to the written shares.
+    A supplier whose landed cost has risen by a factor r since the start gets its
+    share x r^-elasticity, the shares are scaled back to 1, and none exceeds its
+    `max_share`. Shares change only when a tariff step changes a landed cost."""
+
+    elasticity: NonNegativeNumber = Field(
+        description="how strongly orders follow landed cost: 0 keeps the shares; 3 turns a 10% rise "
+                    "into a share x 1.1^-3 (about -25%) before scaling back to 1")
+    max_share: dict[SupplierRef, Fraction] = Field(
+        default_factory=dict, description="supplier: the most share it can take (capacity, qualification); 1 if absent")
+    lag: Duration = Field("0 h", description="orders follow a cost change this long after it (contracts, qualifying)")
 
 
 class TariffStep(Spec):
@@ -61,8 +79,8 @@ class Revenue(Spec):
 
 class Costs(Spec):
     """Prices, rates and costs: every one an assumption. Purchased items are valued at
-    their suppliers' prices weighted by the sourcing shares; made items at the cost of
-    their inputs (see the README's Costs section)."""
+    the average price of the units received; made items at the cost of their inputs
+    (see the README's Costs section)."""
 
     currency: str = Field("USD", description="the one currency of every amount, named in the results")
     prices: dict[SupplierRef, Money] = Field(default_factory=dict, description="supplier: purchase price per unit")
@@ -96,11 +114,83 @@ class Costs(Spec):
         return [(0.0, float(value))]
 
 
-def cost_problems(sc: Scenario) -> list[tuple[tuple, str]]:
-    """Cost keys that name nothing declared (pools, tariff regions or suppliers, products)."""
-    if sc.costs is None:
-        return []
+def rate_at(steps: list[tuple[float, float]] | tuple[tuple[float, float], ...], t: float) -> float:
+    """The rate of a sorted [(from hours, rate)] schedule in force at time t (0 before its first step)."""
+    k = bisect_right([start for start, _ in steps], t + 1e-9)
+    return steps[k - 1][1] if k else 0.0
+
+
+def sourcing_steps(sc: Scenario, inv: Inventory) -> list[tuple[float, tuple[float, ...]]]:
+    """[(from hours, shares in the order of `inv.suppliers`)]: the written shares from
+    time 0, then a new split (`Sourcing`) after each tariff step that changes it."""
+    names = list(inv.suppliers)
+    start = [inv.suppliers[n] for n in names]
+    steps: list[tuple[float, tuple[float, ...]]] = [(0.0, tuple(start))]
+    src, c = inv.sourcing, sc.costs
+    if src is None or c is None:
+        return steps
+    tariffs = {n: c.tariff_steps(n, sc.suppliers[n].region) for n in names}
+    caps = [src.max_share.get(n, 1.0) for n in names]
+    base = [c.prices[n] * (1 + rate_at(tariffs[n], 0.0)) for n in names]
+    for t in sorted({t for n in names for t, _ in tariffs[n] if t > 0}):
+        landed = [c.prices[n] * (1 + rate_at(tariffs[n], t)) for n in names]
+        raw = [s * (now / then) ** -src.elasticity for s, now, then in zip(start, landed, base)]
+        total = sum(raw)
+        shares = tuple(_capped([r / total for r in raw], caps))
+        if shares != steps[-1][1]:
+            steps.append((t + src.lag, shares))
+    return steps
+
+
+def _capped(shares: list[float], caps: list[float]) -> list[float]:
+    """Shares summing to 1 with none above its cap: a capped supplier's excess goes to
+    the others in proportion to their shares (or, if they have none, to their room)."""
+    s, fixed, n = list(shares), [False] * len(shares), len(shares)
+    while True:
+        over = [i for i in range(n) if not fixed[i] and s[i] > caps[i] + 1e-12]
+        if not over:
+            return s
+        for i in over:
+            s[i], fixed[i] = caps[i], True
+        free = [i for i in range(n) if not fixed[i]]
+        rest = 1.0 - sum(s[i] for i in range(n) if fixed[i])
+        weight = sum(s[i] for i in free)
+        room = sum(caps[i] - s[i] for i in free)
+        for i in free:
+            s[i] = s[i] * rest / weight if weight > 0 else s[i] + rest * (caps[i] - s[i]) / room
+
+
+def sourcing_problems(sc: Scenario) -> list[tuple[tuple, str]]:
+    """A cost-aware split needs a price for each of its suppliers, and caps no lower than
+    the written shares (so that together they can always take every order)."""
     out: list[tuple[tuple, str]] = []
+    for site_name, site in sc.sites.items():
+        for item, inv in site.inventories.items():
+            src = inv.sourcing
+            if src is None:
+                continue
+            path = ("sites", site_name, "inventories", item, "sourcing")
+            prices = sc.costs.prices if sc.costs is not None else {}
+            missing = [n for n in inv.suppliers if prices.get(n, 0.0) <= 0]
+            if missing:
+                out.append((path, f"expected a price above $0 in costs.prices for each supplier of a cost-aware "
+                                  f"split, got none for {', '.join(map(repr, missing))}"))
+            for name, cap in src.max_share.items():
+                if name not in inv.suppliers:
+                    out.append((path + ("max_share", name), f"expected one of this inventory's suppliers "
+                                                            f"({', '.join(inv.suppliers)}), got {name!r}"))
+                elif cap < inv.suppliers[name]:
+                    out.append((path + ("max_share", name), f"expected a max_share at least the written share "
+                                                            f"{inv.suppliers[name]:g}, got {cap:g}"))
+    return out
+
+
+def cost_problems(sc: Scenario) -> list[tuple[tuple, str]]:
+    """Cost keys that name nothing declared (pools, tariff regions or suppliers, products),
+    and cost-aware splits that cannot be priced."""
+    out = sourcing_problems(sc)
+    if sc.costs is None:
+        return out
     pools = {f"{s}.{p}" for s, site in sc.sites.items() for p in site.workforce}
     for key in sc.costs.labour:
         if key not in pools:

@@ -13,7 +13,7 @@ from typing import Annotated, Literal
 from pydantic import AfterValidator, Field, WithJsonSchema, model_validator
 
 from rackline.scenario.base import REGIONS, Spec
-from rackline.scenario.costs import Costs
+from rackline.scenario.costs import Costs, Sourcing
 from rackline.scenario.distributions import CountDist, DurationDist
 from rackline.scenario.values import (
     NAME_PATTERN,
@@ -215,6 +215,7 @@ class Inventory(Spec):
     capacity: Capacity = Field("inf", description="max on hand; 'inf' for no limit")
     policy: Policy | None = Field(None, description="replenishment from suppliers (purchased items)")
     suppliers: dict[SupplierRef, Fraction] = Field(default_factory=dict, description="supplier: share of units")
+    sourcing: Sourcing | None = Field(None, description="let the shares follow landed cost (needs `costs.prices`)")
 
     @model_validator(mode="after")
     def _split(self):
@@ -224,6 +225,8 @@ class Inventory(Spec):
             raise expected("'suppliers' for an inventory with a replenishment policy")
         if self.suppliers and self.policy is None:
             raise expected("a replenishment 'policy' for an inventory with suppliers")
+        if self.sourcing is not None and len(self.suppliers) < 2:
+            raise expected("two or more 'suppliers' for a cost-aware 'sourcing' split")
         if self.initial > self.capacity:
             raise expected("initial <= capacity")
         return self

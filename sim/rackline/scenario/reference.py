@@ -17,6 +17,7 @@ SECTIONS: list[tuple[str, type[BaseModel]]] = [
     ("sites.<site>.stations.<name>.makes.<item>", m.Recipe), ("…crew", m.Crew), ("…failures", m.Failures),
     ("…learning", m.Learning), ("…yield_ramp", m.YieldRamp),
     ("sites.<site>.inventories.<item>", m.Inventory), ("sites.<site>.inventories.<item>.policy", m.Policy),
+    ("sites.<site>.inventories.<item>.sourcing", c.Sourcing),
     ("sites.<site>.workforce.<name>", m.Pool), ("sites.<site>.workforce.<name>.hiring[]", m.Hire),
     ("suppliers.<name>", m.Supplier), ("lanes.<name>", m.Lane), ("demand.<name>", m.Demand),
     ("demand.<name>.schedule[]", m.RatePeriod), ("disruptions.<name>", m.Disruption),

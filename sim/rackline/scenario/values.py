@@ -94,6 +94,8 @@ PositiveRate = Annotated[float, BeforeValidator(_rate), AfterValidator(_check(la
 Number = Annotated[float, BeforeValidator(_number), WithJsonSchema({"type": "number"})]
 PositiveNumber = Annotated[float, BeforeValidator(_number), AfterValidator(_check(lambda v: v > 0, "a number > 0")),
                            WithJsonSchema({"type": "number", "exclusiveMinimum": 0})]
+NonNegativeNumber = Annotated[float, BeforeValidator(_number), AfterValidator(_check(lambda v: v >= 0, "a number >= 0")),
+                              WithJsonSchema({"type": "number", "minimum": 0})]
 Fraction = Annotated[float, BeforeValidator(_number), AfterValidator(_check(lambda v: 0 <= v <= 1, "a fraction in [0, 1]")),
                      WithJsonSchema({"type": "number", "minimum": 0, "maximum": 1})]
 PositiveFraction = Annotated[float, BeforeValidator(_number), AfterValidator(_check(lambda v: 0 < v <= 1, "a fraction in (0, 1]")),
