@@ -44,7 +44,8 @@ class Sourcing(Spec):
                     "into a share x 1.1^-3 (about -25%) before scaling back to 1")
     max_share: dict[SupplierRef, Fraction] = Field(
         default_factory=dict, description="supplier: the most share it can take (capacity, qualification); 1 if absent")
-    lag: Duration = Field("0 h", description="orders follow a cost change this long after it (contracts, qualifying)")
+    lag: Duration = Field("0 h",  # type: ignore[assignment]  # a written default, parsed like the user's
+                          description="orders follow a cost change this long after it (contracts, qualifying)")
 
 
 class TariffStep(Spec):
