@@ -12,8 +12,8 @@ from conftest import SCENARIOS
 from rackline.cli import main
 
 GOLDEN = {
-    "baseline": "edd01e870173ca4a",
-    "gen2_ramp": "6f47ba6938895109",
+    "baseline": "a09e7951119ce879",
+    "gen2_ramp": "69686027feb0446d",
 }
 
 

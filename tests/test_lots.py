@@ -95,7 +95,7 @@ def digest(rec) -> str:
     def feed(x) -> None:
         if dataclasses.is_dataclass(x):
             for f in dataclasses.fields(x):
-                if f.name not in ("wall", "events"):
+                if f.name not in ("wall", "events", "undisrupted"):   # the twin run is the task's, not the engine's
                     h.update(f.name.encode())
                     feed(getattr(x, f.name))
         elif isinstance(x, dict):
@@ -156,7 +156,7 @@ def test_every_counter_is_what_unit_by_unit_movement_measured(name):
     assert digest(run_replication(sc, 0)) == pinned
 
 
-@pytest.mark.parametrize("name,pinned", [("baseline", "39f7bbeb07160619"), ("national", "a90bce52d96b9922")])
+@pytest.mark.parametrize("name,pinned", [("baseline", "822fbca4b494a7d6"), ("national", "a90bce52d96b9922")])
 def test_shipped_scenarios_measure_the_same(name, pinned):
     from conftest import SCENARIOS
     from rackline.scenario import load_scenario

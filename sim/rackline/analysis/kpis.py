@@ -24,7 +24,7 @@ from rackline.units import WEEK
 PHYSICAL_KPIS = ("throughput", "build_time", "shipped", "demand", "backlog", "fill_rate", "order_lead_time",
                  "order_lead_time_p90", "on_time", "open_orders_at_end", "inventory", "stockout", "lane_shipped",
                  "wip", "wip_family", "supplier_delivered", "supplier_lead_time", "region_share",
-                 "crew_utilization")
+                 "crew_utilization", "disruption_loss")
 
 
 class KpiRow(NamedTuple):
@@ -72,10 +72,13 @@ def replication_kpis(rep: Replication, warmup: float) -> ReplicationKpis:
     def add(kpi: str, subject: str, unit: str, value: float) -> None:
         rows.append(KpiRow(kpi, subject, unit, float(value)))
 
+    made_by = products_made(rep)
     for product in rep.products:
         invs = [rep.inventories.get(InventoryKey(site, product)) for site in rep.product_sites(product)]
-        made = sum(_delta(inv.units_in if inv else None, i) for inv in invs)
+        made = _delta(made_by[product], i)
         add("throughput", product, "units/week", made / weeks)
+        if product in rep.undisrupted:
+            add("disruption_loss", product, "units (net)", _delta(rep.undisrupted[product], i) - made)
         flow_n = sum(_delta(inv.flow_n if inv else None, i) for inv in invs)
         flow = sum(_delta(inv.flow_sum if inv else None, i) for inv in invs)
         if flow_n > 0:
@@ -204,15 +207,23 @@ def station_metrics(rep: Replication, i: int, a: float, b: float) -> list[Statio
     return rows
 
 
-def product_output(rep: Replication) -> np.ndarray:
-    """Units of every product made in each snapshot interval (the warm-up rule's input)."""
-    total = np.zeros(len(rep.times) - 1)
+def products_made(rep: Replication) -> dict[str, np.ndarray]:
+    """Product -> cumulative units made (arrived in its stock at the sites that ship it)
+    at each snapshot."""
+    out: dict[str, np.ndarray] = {}
     for product in rep.products:
+        total = np.zeros(len(rep.times))
         for site in rep.product_sites(product):
             inv = rep.inventories.get(InventoryKey(site, product))
             if inv is not None:
-                total += np.diff(inv.units_in)
-    return total
+                total = total + inv.units_in
+        out[product] = total
+    return out
+
+
+def product_output(rep: Replication) -> np.ndarray:
+    """Units of every product made in each snapshot interval (the warm-up rule's input)."""
+    return sum((np.diff(made) for made in products_made(rep).values()), np.zeros(len(rep.times) - 1))
 
 
 def weekly_series(rep: Replication) -> pd.DataFrame:
@@ -222,10 +233,10 @@ def weekly_series(rep: Replication) -> pd.DataFrame:
     dt = np.diff(t)
     dt[dt <= 0] = np.nan
     blocks: list[tuple[str, str, np.ndarray]] = []
-    for product in rep.products:
-        made = sum(np.diff(inv.units_in) if inv else np.zeros(len(t) - 1)
-                   for inv in (rep.inventories.get(InventoryKey(s, product)) for s in rep.product_sites(product)))
-        blocks.append(("output", product, made / dt * WEEK))
+    for product, made in products_made(rep).items():
+        blocks.append(("output", product, np.diff(made) / dt * WEEK))
+        if product in rep.undisrupted:
+            blocks.append(("output_undisrupted", product, np.diff(rep.undisrupted[product]) / dt * WEEK))
     for name, d in rep.demands.items():
         blocks.append(("shipped", name, np.diff(d.units_shipped) / dt * WEEK))
         blocks.append(("ordered", name, np.diff(d.units_ordered) / dt * WEEK))

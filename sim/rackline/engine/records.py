@@ -155,6 +155,9 @@ class Replication:
     events: int = 0
     wall: float = 0.0
     costs: CostPlan | None = None          # the scenario's prices as numbers (rackline.analysis.costs)
+    # product -> cumulative units made at each snapshot in this same replication run
+    # without the scenario's disruptions (common random numbers); empty when not run
+    undisrupted: dict[str, np.ndarray] = field(default_factory=dict)
 
     @property
     def periods(self) -> dict[str, np.ndarray]:

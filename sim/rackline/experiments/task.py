@@ -19,7 +19,7 @@ from typing import Any
 
 import pandas as pd
 
-from rackline.analysis.kpis import ReplicationKpis, replication_kpis, weekly_series
+from rackline.analysis.kpis import ReplicationKpis, products_made, replication_kpis, weekly_series
 from rackline.analysis.warmup import warmup_for
 from rackline.engine.network import run_replication
 from rackline.engine.records import Replication
@@ -74,6 +74,12 @@ def scenario_of(data: dict[str, Any], overrides: dict[str, Any] | None = None) -
     return sc
 
 
+def undisrupted(sc: Scenario) -> Scenario:
+    """The scenario without its disruptions: every other random process draws the same
+    numbers (streams are named after the process), so the two runs pair exactly."""
+    return sc.model_copy(update={"disruptions": {}})
+
+
 def replicate(data: dict[str, Any], overrides: dict[str, Any] | None, replication: int, seed: int,
               weekly: bool = False) -> ReplicationOutcome:
     """Run replication `replication` of the scenario `data` (+ `overrides`) from root `seed`
@@ -83,6 +89,9 @@ def replicate(data: dict[str, Any], overrides: dict[str, Any] | None, replicatio
     arrays, so a worker returns the arrays and the parent builds frames."""
     sc = scenario_of(data, overrides)
     rec = run_replication(sc, replication, seed)
+    if sc.run.disruption_loss:    # without disruptions nothing is lost: the run is its own twin
+        twin = run_replication(undisrupted(sc), replication, seed) if sc.disruptions else rec
+        rec.undisrupted = products_made(twin)
     kpis = replication_kpis(rec, float(sc.run.warmup)) if sc.run.warmup != "auto" else None
     return ReplicationOutcome(rec, weekly_series(rec) if weekly else None, kpis)
 

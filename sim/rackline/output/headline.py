@@ -105,6 +105,10 @@ def headline(res: Any) -> list[str]:
     for _, r in k[k.kpi == "fill_rate"].iterrows():
         if not {"fill_rate", f"fill_rate:{r.subject}"} & asked:
             lines.append(f"Fill rate {r.subject}: {interval(r, 'of orders from stock')}")
+    for _, r in k[k.kpi == "disruption_loss"].iterrows():
+        if res.scenario.disruptions and not {"disruption_loss", f"disruption_loss:{r.subject}"} & asked:
+            lines.append(f"Lost to disruptions {r.subject}: {interval(r, 'units')} "
+                         "(against the same replications without them)")
     lines.append(bottleneck_sentence(res))
     lines += warnings(res)
     lines += cost_lines(res)

@@ -56,6 +56,8 @@ class RunSettings(Spec):
     warmup: Duration | Literal["auto"] = Field("0 h", description="time cut before KPIs; 'auto' = MSER-5")
     replications: PositiveCount = Field(1, description="independent replications")
     seed: Count = Field(1, description="root seed; same seed => same numbers")
+    disruption_loss: bool = Field(True, description="with disruptions: run each replication again without them "
+                                                    "(same random numbers) and report the units they cost")
 
     def resolve(self, reps: int | None = None, seed: int | None = None) -> tuple[int, int]:
         """The replications and seed a run uses: those asked for (command line, API), else these."""

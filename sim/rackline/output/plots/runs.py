@@ -30,6 +30,7 @@ def throughput_plot(ts: pd.DataFrame, scenario: str, demand_of: dict[str, list[s
             c = color_for(product)
             ax.plot(b.index, b["mean"], color=c, lw=2, label=f"{product} made")
             ax.fill_between(b.index, b["mean"] - b.hw, b["mean"] + b.hw, color=c, alpha=0.2, lw=0)
+            _undisrupted(ax, ts, product, b["mean"], c)
             for name in (demand_of or {}).get(product, []):
                 d = _band(ts, "ordered", name)
                 if len(d):
@@ -41,6 +42,18 @@ def throughput_plot(ts: pd.DataFrame, scenario: str, demand_of: dict[str, list[s
         ax.set_ylim(bottom=0)
         legend_outside(ax)
         return footer(fig, scenario)
+
+
+def _undisrupted(ax, ts: pd.DataFrame, product: str, made: pd.Series, color: str) -> None:
+    """The same replications without the disruptions (dotted), and what they cost between
+    the two lines; nothing when the scenario has no disruptions (the lines coincide)."""
+    u = ts[(ts.metric == "output_undisrupted") & (ts.subject == product)].groupby("week").value.mean()
+    m, u = made.align(u, join="inner")
+    if not len(u) or np.allclose(m.to_numpy(), u.to_numpy()):
+        return
+    ax.plot(u.index, u.to_numpy(), color=color, ls=":", lw=1.5, label=f"{product} made without disruptions")
+    ax.fill_between(u.index, m.to_numpy(), u.to_numpy(), where=u.to_numpy() > m.to_numpy(), color="#d62728",
+                    alpha=0.18, lw=0, label=f"{product} lost to disruptions")
 
 
 def cumulative_plot(ts: pd.DataFrame, scenario: str, demand_of: dict[str, list[str]] | None = None):
