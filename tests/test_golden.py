@@ -12,7 +12,7 @@ from conftest import SCENARIOS
 from rackline.cli import main
 
 GOLDEN = {
-    "baseline": "08b40463a1e7b137",
+    "baseline": "f8a2667ec06a6996",
     "gen2_ramp": "6f47ba6938895109",
 }
 
