@@ -102,6 +102,7 @@ def test_cost_per_rack_equals_the_hand_computation_to_the_cent(load_text):
         # average value held: trays in stock (area from the record's level path) and a rack in the station
         "carrying": None,
         "scrap": 0.0,
+        "rework": 0.0,                                 # no station consumes a failed unit
         "energy": 1680 * 10 * 0.10,                    # busy all the time: 1680 h x 10 kW x $0.10
     }
     inv = rep.inventories[("plant", "tray")]
@@ -218,3 +219,69 @@ def test_assumptions_lists_every_price_with_its_note(capsys):
     assert reg.set_index("path").loc["costs.tariffs.overseas", "base_value"] == pytest.approx(0.10)
     assert main(["assumptions", str(SCENARIOS / "baseline.yaml")]) == 0
     assert "costs.prices.optics_us" in capsys.readouterr().out
+
+
+# DETERMINISTIC with a test station that fails every rack (yield 0, fixed 12 h) to a debug
+# bench that reworks it in a fixed 6 h with two of the plant's technicians: rack k is built
+# at 24k h, tested until 24k + 12 h, reworked until 24k + 18 h (69 racks, all within 10 w).
+REWORK = (DETERMINISTIC.replace("build: {output: rack,", "build: {output: rack_raw,")
+          .replace("rack: {family: rack}}", "rack_raw: {family: rack}, rack_fail: {family: rack}, rack: {family: rack}}")
+          .replace("crew: {pool: techs, size: 1}}",
+                   "crew: {pool: techs, size: 1}}\n"
+                   "      test: {output: rack, inputs: {rack_raw: 1}, process_time: 12 h, yield: 0, fail_to: rack_fail}\n"
+                   "      debug: {output: rack, inputs: {rack_fail: 1}, process_time: 6 h, crew: {pool: techs, size: 2}}")
+          .replace("power_kw: 10}", 'power_kw: 10}, plant.debug: {labour: "$90 per h"}, plant.test: {labour: "$30 per h"}'))
+
+
+def test_rework_labour_equals_the_hand_computation_and_moves_the_crew_wage_out_of_labour(load_text):
+    rep = run_replication(load_text(REWORK).scenario, 0)
+    k = rows_of(rep)
+    racks = 69
+    assert rep.stations["plant.debug"].completions[-1] == racks
+    assert rep.stations["plant.debug"].time_in_state["busy"][-1] == racks * 6
+    pool_pay = (3 * 336 + 5 * (1680 - 336)) * 50 + 2 * 1000       # as in the hand computation above
+    bench = racks * 6 * 90                                       # the debug bench's own rate per busy hour
+    crew = racks * 6 * 2 * 50                                    # two technicians' wage while it works
+    tester = racks * 12 * 30                                     # an ordinary station's own rate: labour
+    assert round(k[("cost_per_rack", "rework")] * racks, 2) == bench + crew == 78_660
+    assert round(k[("cost_per_rack", "labour")] * racks, 2) == pool_pay + tester - crew
+    # the crew is paid with its pool: moving its wage changes no total and no cash
+    plain = run_replication(load_text(REWORK.replace('plant.debug: {labour: "$90 per h"}, plant.test: '
+                                                     '{labour: "$30 per h"}', "")).scenario, 0)
+    p = rows_of(plain)
+    assert p[("cost_per_rack", "rework")] * racks == pytest.approx(crew)
+    assert (k[("cost_total", "all")] - p[("cost_total", "all")]) == pytest.approx(bench + tester)
+    assert (p[("cumulative_cash", "week 10")] - k[("cumulative_cash", "week 10")]) == pytest.approx(bench + tester)
+
+
+def test_the_crew_wage_moved_to_rework_is_never_more_than_the_pool_was_paid(load_text):
+    # the pool is paid over the build station's 8-h day, but its crew reworks around the clock
+    text = (REWORK.replace("items:", "calendars: {day: {hours_per_day: 8}}\nitems:")
+            .replace("process_time: 24 h,", "process_time: 24 h, calendar: day,")
+            .replace("process_time: 6 h,", "process_time: 60 h,"))
+    rep = run_replication(load_text(text).scenario, 0)
+    k = rows_of(rep)
+    good = rep.inventories[("plant", "rack")].units_in[-1]
+    worked = np.diff(rep.stations["plant.debug"].time_in_state["busy"])
+    paid = np.diff(rep.pools["plant.techs"].size_area) * 8 / 24 * 50
+    assert (worked * 2 * 50 > paid).any()                        # the cap binds in some weeks
+    moved = np.minimum(worked * 2 * 50, paid).sum()
+    assert k[("cost_per_rack", "rework")] * good == pytest.approx(worked.sum() * 90 + moved)
+    assert k[("cost_per_rack", "labour")] * good == pytest.approx(
+        paid.sum() + 2 * 1000 + np.diff(rep.stations["plant.test"].time_in_state["busy"]).sum() * 30 - moved)
+    assert k[("cost_per_rack", "labour")] > 0
+
+
+@settings(max_examples=6, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(hours=st.integers(6, 48), yld=st.sampled_from([0.0, 0.5]), size=st.integers(1, 3),
+       warmup=st.sampled_from([0, 2]))
+def test_categories_sum_to_the_total_with_a_rework_station(load_text, hours, yld, size, warmup):
+    text = (REWORK.replace("process_time: 6 h, crew: {pool: techs, size: 2}",
+                           f"process_time: {{dist: exponential, mean: {hours} h}}, crew: {{pool: techs, size: {size}}}")
+            .replace("yield: 0,", f"yield: {yld},").replace("warmup: 0 h", f"warmup: {warmup} w"))
+    rep = run_replication(load_text(text).scenario, 0)
+    k = rows_of(rep, warmup * 168.0)
+    if ("cost_per_rack", "total") in k:
+        parts = sum(k[("cost_per_rack", c)] for c in CATEGORIES)
+        assert parts == pytest.approx(k[("cost_per_rack", "total")], rel=1e-12)
+        assert k[("cost_per_rack", "rework")] > 0 and k[("cost_per_rack", "labour")] >= 0

@@ -12,7 +12,7 @@ from conftest import SCENARIOS
 from rackline.cli import main
 
 GOLDEN = {
-    "baseline": "a09e7951119ce879",
+    "baseline": "ee6a33e0460cd020",
     "gen2_ramp": "69686027feb0446d",
 }
 

@@ -10,3 +10,6 @@ from typing import Literal
 State = Literal["busy", "setup", "starved", "blocked", "idle", "waiting_crew", "down", "off_shift"]
 
 STATES: tuple[State, ...] = ("busy", "setup", "starved", "blocked", "idle", "waiting_crew", "down", "off_shift")
+
+# States in which a server is working on a unit (its crew or operators at work): labour is paid for these.
+WORKING: tuple[State, ...] = ("busy", "setup")

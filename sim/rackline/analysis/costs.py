@@ -24,10 +24,13 @@ The cost model (every figure is an assumption of the scenario):
   *fixed* (per station and site, over time), *carrying* (yearly rate x the
   time-average value of stock, WIP in stations and units on lanes; supplier
   shipments belong to the supplier until received), *energy* (kW of a busy server x
-  busy hours x the price of a kWh).
+  busy hours x the price of a kWh). A station's own `labour` rate is paid per working
+  (busy or setup) server-hour, to *labour*; at a *rework* station (one that consumes
+  a failed item) it goes to *rework*, and so does the wage of its pool crew's working
+  hours, moved out of *labour* (the pool is paid anyway; the total is unchanged).
 - **Cash** (from time 0 to the horizon, the investment's view): capital is paid at
   time 0; each week pays purchases on receipt (value received), tariffs, freight,
-  labour, hires, fixed costs and energy, and earns the price of each unit shipped;
+  labour (pools and stations' own), hires, fixed costs and energy, and earns the price of each unit shipped;
   unsold products earn their salvage value at the horizon. Carrying and the capital
   charge are economic costs, not cash. NPV discounts each week's cash at its end.
 """
@@ -43,6 +46,7 @@ import numpy as np
 from rackline.analysis.kpis import KpiRow
 from rackline.engine.records import InventoryKey, Replication
 from rackline.scenario.costs import rate_at
+from rackline.states import WORKING
 from rackline.units import WEEK
 
 if TYPE_CHECKING:
@@ -52,7 +56,8 @@ YEAR = 8760.0   # hours
 COST_KPIS = ("cost_per_rack", "cost_per_rack_family", "cost_total", "tariffs_paid", "value_share", "working_capital",
              "capital_employed", "revenue", "margin", "unsold_at_end", "cash_per_week", "npv", "payback_week",
              "cumulative_cash")
-CATEGORIES = ("materials", "tariffs", "freight", "labour", "capital_charge", "fixed", "carrying", "scrap", "energy")
+CATEGORIES = ("materials", "tariffs", "freight", "labour", "capital_charge", "fixed", "carrying", "scrap", "rework",
+              "energy")
 
 
 @dataclass(frozen=True, slots=True)
@@ -82,6 +87,7 @@ class StationCost:
     capital: float                               # all servers
     fixed: float                                 # per hour
     power_kw: float                              # per busy server
+    labour: float = 0.0                          # per working server-hour
 
 
 @dataclass(frozen=True, slots=True)
@@ -102,6 +108,7 @@ class CostPlan:
     carrying_rate: float
     capital_charge: float
     discount_rate: float
+    rework: dict[str, tuple[str | None, int]] = field(default_factory=dict)  # station -> (paid crew pool, crew size)
 
     @property
     def capital(self) -> float:
@@ -183,11 +190,16 @@ def cost_plan(sc: Scenario, times: np.ndarray) -> CostPlan | None:
             hours = np.array([open_hours(spec, x) for x in t])
             pools[key] = PoolCost(pc.rate, hours, tuple((h.at, h.add) for h in pool.hiring if h.add > 0), pc.hire)
     stations = {}
+    rework: dict[str, tuple[str | None, int]] = {}
     for site_name, site in sc.sites.items():
         for st_name, st in site.stations.items():
             s = c.stations.get(f"{site_name}.{st_name}")
             if s is not None:
-                stations[f"{site_name}.{st_name}"] = StationCost(s.capital_per_server * st.servers, s.fixed, s.power_kw)
+                stations[f"{site_name}.{st_name}"] = StationCost(s.capital_per_server * st.servers, s.fixed, s.power_kw,
+                                                                 s.labour)
+            if any(inp in failed_from for r in st.recipes().values() for inp in r.inputs):
+                crew = f"{site_name}.{st.crew.pool}" if st.crew is not None else None
+                rework[f"{site_name}.{st_name}"] = (crew if crew in pools else None, st.crew.size if st.crew else 0)
     return CostPlan(
         currency=c.currency.strip(),
         suppliers={name: SupplierCost(sp.item, c.prices.get(name, 0.0), sp.region, families[sp.item],
@@ -198,7 +210,7 @@ def cost_plan(sc: Scenario, times: np.ndarray) -> CostPlan | None:
         pools=pools, stations=stations, site_fixed=sum(s.fixed for s in c.sites.values()),
         revenue={item: (r.price, r.salvage) for item, r in c.revenue.items()},
         energy_price=c.energy_price, carrying_rate=c.carrying_rate, capital_charge=c.capital_charge,
-        discount_rate=c.discount_rate)
+        discount_rate=c.discount_rate, rework=rework)
 
 
 @dataclass(slots=True)
@@ -220,6 +232,29 @@ class Money:
 
 def _diff(series: np.ndarray | None, n: int) -> np.ndarray:
     return np.zeros(n) if series is None else np.diff(np.asarray(series, dtype=float))
+
+
+def _station_labour(rep: Replication, plan: CostPlan, wages: dict[str, np.ndarray],
+                    n: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Per interval: stations' own labour at ordinary and at rework stations, and the wage
+    of pool crews' working hours at rework stations (to move from labour to rework;
+    never more than the pool was paid in the interval)."""
+    own, bench = np.zeros(n), np.zeros(n)
+    crew_hours: dict[str, np.ndarray] = {}
+    for key, st in rep.stations.items():
+        worked = sum((_diff(st.time_in_state[s], n) for s in WORKING), np.zeros(n))
+        rate = plan.stations[key].labour if key in plan.stations else 0.0
+        if key not in plan.rework:
+            own += worked * rate
+            continue
+        bench += worked * rate
+        pool, size = plan.rework[key]
+        if pool is not None and pool in wages:
+            crew_hours[pool] = crew_hours.get(pool, np.zeros(n)) + worked * size
+    moved = np.zeros(n)
+    for pool, hours in crew_hours.items():
+        moved += np.minimum(hours * plan.pools[pool].wage, wages[pool])
+    return own, bench, moved
 
 
 def money(rep: Replication, plan: CostPlan, i: int) -> Money:
@@ -256,6 +291,7 @@ def money(rep: Replication, plan: CostPlan, i: int) -> Money:
             f = _diff(lane.loads, n) * per_departure + _diff(lane.shipped, n) * per_unit
             m.cash_out += f
             cat["freight"] += float(f[win].sum())
+    wages: dict[str, np.ndarray] = {}
     for key, pc in plan.pools.items():
         pool = rep.pools.get(key)
         if pool is None:
@@ -263,12 +299,17 @@ def money(rep: Replication, plan: CostPlan, i: int) -> Money:
         dt = np.diff(t)
         share = np.divide(np.diff(pc.open_hours), dt, out=np.zeros(n), where=dt > 0)
         pay = _diff(pool.size_area, n) * share * pc.wage
+        wages[key] = pay.copy()
         for at, people in pc.hires:
             k = min(int(np.searchsorted(t, at, side="right")) - 1, n - 1)
             if 0 <= k and at <= t[-1]:
                 pay[k] += people * pc.hire_cost
         m.cash_out += pay
         cat["labour"] += float(pay[win].sum())
+    own, bench, moved = _station_labour(rep, plan, wages, n)
+    m.cash_out += own + bench                    # a moved crew wage is already paid with its pool
+    cat["labour"] += float((own - moved)[win].sum())
+    cat["rework"] += float((bench + moved)[win].sum())
     fixed = np.diff(t) * (plan.site_fixed + sum(s.fixed for s in plan.stations.values()))
     m.cash_out += fixed
     cat["fixed"] = float(fixed[win].sum())

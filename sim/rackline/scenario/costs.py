@@ -67,6 +67,9 @@ class StationCost(Spec):
     capital_per_server: Money = Field(0, description="paid at the start of the run")
     fixed: MoneyPerHour = Field(0, description="fixed cost over time, e.g. '$20k per w'")
     power_kw: Number = Field(0, description="kW drawn by a busy server (a burn-in bay), for energy")
+    labour: MoneyPerHour = Field(0, description="paid per working server-hour (busy or in setup): operators or debug "
+                                                "technicians not modelled as a workforce pool, consumables may be "
+                                                "folded in; a rework station's is the rework category, e.g. '$90 per h'")
 
 
 class SiteCost(Spec):
