@@ -45,7 +45,7 @@ from rackline.states import STATES
 from rackline.units import WEEK
 
 if TYPE_CHECKING:
-    from rackline.analysis.costs import CostPlan
+    from rackline.analysis.cost_plan import CostPlan
     from rackline.engine.disruption import Target
     from rackline.engine.supplier import ResolvedPolicy
     from rackline.scenario.distributions import CountDist, DurationDist
@@ -319,7 +319,7 @@ class Network:
         """The scenario's prices as numbers, carried by the record for the economic layer."""
         if self.sc.costs is None:
             return None
-        from rackline.analysis.costs import cost_plan  # here: analysis imports the engine's records
+        from rackline.analysis.cost_plan import cost_plan  # here: analysis imports the engine's records
         return cost_plan(self.sc, times)
 
 

@@ -20,7 +20,7 @@ import numpy as np
 from rackline.states import State
 
 if TYPE_CHECKING:
-    from rackline.analysis.costs import CostPlan
+    from rackline.analysis.cost_plan import CostPlan
 
 
 class InventoryKey(NamedTuple):
