@@ -391,3 +391,10 @@ def test_a_legend_of_long_names_below_the_plot_wraps_instead_of_leaving_the_figu
     windows = {n: [("optics_asia_outage_with_a_long_name", 5 * 168.0, 8 * 168.0)] for n in long}
     fig = throughput_overlay(long, "t", windows)
     assert clipped_texts(fig) == [] and legend_covers_data(fig) == []
+
+
+def test_every_cost_category_has_its_own_colour():
+    from rackline.analysis.costs import CATEGORIES
+    from rackline.output.plots.costs import CATEGORY_COLORS
+    assert set(CATEGORY_COLORS) == set(CATEGORIES)
+    assert len(set(CATEGORY_COLORS.values())) == len(CATEGORIES)

@@ -8,8 +8,12 @@ import math
 import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
+from matplotlib.ticker import FuncFormatter
 
-from rackline.output.plots.style import REGION_COLORS, color_for, footer, new_figure, styled
+from rackline.analysis.costs import CATEGORIES
+from rackline.output.plots.style import PALETTE, REGION_COLORS, footer, new_figure, styled
+
+CATEGORY_COLORS = dict(zip(CATEGORIES, PALETTE))   # one fixed, distinct colour per cost category
 
 
 def money_text(x: float) -> str:
@@ -34,29 +38,54 @@ def has_costs(kpis: pd.DataFrame) -> bool:
 
 
 def cost_per_rack_plot(kpis: pd.DataFrame, scenario: str) -> Figure:
-    """Two stacked bars: cost per good rack by category and by component family (means)."""
+    """Cost per good rack: the whole stack by category (left), then every category
+    beyond materials (middle) and every component family (right) on their own
+    scales with 95% CIs, so that the small costs a planner can move are readable
+    beside the bill of materials that dwarfs them."""
     cur = _currency(kpis)
     cats = kpis[(kpis.kpi == "cost_per_rack") & (kpis.subject != "total") & (kpis["mean"] > 0)]
     fams = kpis[(kpis.kpi == "cost_per_rack_family") & (kpis["mean"] > 0)]
     total = kpis[(kpis.kpi == "cost_per_rack") & (kpis.subject == "total")]
+    family_colors = dict(zip(sorted(fams.subject), PALETTE[len(CATEGORIES):] + PALETTE))   # distinct in a panel
+    money = FuncFormatter(lambda x, _: money_text(x))
     with styled():
-        fig, ax = new_figure(8, 5)
-        for x, part in ((0, cats), (1, fams)):
-            bottom = 0.0
-            for _, r in part.sort_values("mean", ascending=False).iterrows():
-                ax.bar(x, r["mean"], bottom=bottom, color=color_for(r.subject), width=0.6, edgecolor="white")
-                if r["mean"] > 0.03 * max(part["mean"].sum(), 1e-12):
-                    ax.text(x, bottom + r["mean"] / 2, f"{r.subject} {money_text(r['mean'])}", ha="center",
-                            va="center", fontsize=8)
-                bottom += r["mean"]
+        fig, (stack, rest, fam) = new_figure(12, 5, 1, 3, gridspec_kw={"width_ratios": [1, 2.2, 2.2]})
+        bottom = 0.0
+        for _, r in cats.sort_values("mean", ascending=False).iterrows():
+            stack.bar(0, r["mean"], bottom=bottom, color=CATEGORY_COLORS.get(r.subject, "#7f7f7f"), width=0.6,
+                      edgecolor="white")
+            if r["mean"] > 0.05 * max(cats["mean"].sum(), 1e-12):
+                stack.text(0, bottom + r["mean"] / 2, f"{r.subject}\n{money_text(r['mean'])}", ha="center",
+                           va="center", fontsize=8, color="white")
+            bottom += r["mean"]
         if len(total):
             t = total.iloc[0]
-            ax.errorbar(0, t["mean"], yerr=np.nan_to_num(t.half_width), color="black", capsize=5,
-                        label=f"total {money_text(t['mean'])} (95% CI)")
-            ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), frameon=False, fontsize=8)   # beside, never over bars
-        ax.set_xticks([0, 1], ["by category", "materials, tariffs and inbound\nfreight by family"])
-        ax.set(title="Cost per good rack", ylabel=f"{cur} per rack (mean over replications)")
+            stack.errorbar(0, t["mean"], yerr=np.nan_to_num(t.half_width), color="black", capsize=5)
+            stack.set_title(f"total {money_text(t['mean'])}", fontsize=10)
+        stack.set_xticks([])
+        stack.set_ylabel(f"{cur} per good rack (mean over replications)")
+        stack.yaxis.set_major_formatter(money)
+        _bars(rest, cats[cats.subject != "materials"], CATEGORY_COLORS, "beyond materials, by category")
+        _bars(fam, fams, family_colors, "materials, tariffs and inbound freight by family")
+        for ax in (rest, fam):
+            ax.xaxis.set_major_formatter(money)
+        fig.suptitle("Cost per good rack (bars: mean; whiskers: 95% CI across replications)", fontweight="bold")
         return footer(fig, scenario)
+
+
+def _bars(ax, rows: pd.DataFrame, colors: dict[str, str], title: str) -> None:
+    """Horizontal bars, largest on top, each labelled with its amount."""
+    rows = rows.sort_values("mean")
+    y = np.arange(len(rows))
+    lo = (rows["mean"] - rows.get("ci_low", rows["mean"])).clip(lower=0).fillna(0).to_numpy()
+    hi = (rows.get("ci_high", rows["mean"]) - rows["mean"]).clip(lower=0).fillna(0).to_numpy()
+    ax.barh(y, rows["mean"], color=[colors.get(s, "#7f7f7f") for s in rows.subject], height=0.6,
+            xerr=[lo, hi] if len(rows) else None, error_kw={"capsize": 3, "lw": 1})
+    for k, (_, r) in enumerate(rows.iterrows()):
+        ax.text(r["mean"] + hi[k], k, f"  {money_text(r['mean'])}", va="center", fontsize=8)
+    ax.set_yticks(y, list(rows.subject))
+    ax.set_title(title, fontsize=10)
+    ax.set_xlim(0, max(float((rows["mean"] + hi).max()) * 1.3, 1.0) if len(rows) else 1.0)
 
 
 def _week(subject: str) -> float:
