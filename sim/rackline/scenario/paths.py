@@ -1,7 +1,8 @@
 """Dotted paths into scenario data: the one mechanism behind `--set`, sweeps and compare.
 
 `sites.texas.stations.l11_test.servers` names a key; list elements are indices
-(`demand.gen1.schedule.0.rate`). A path that does not exist is an error naming the
+(`demand.gen1.schedule.0.rate`); a key that holds a dot (`costs.labour.wisconsin.technicians`)
+is found as written. A path that does not exist is an error naming the
 closest one that does.
 """
 from __future__ import annotations
@@ -35,9 +36,20 @@ def resolve(data: Any, path: str, *, create_leaf: bool = False) -> tuple[Any, An
     if not parts or "" in parts:
         raise ValueError(f"expected a dotted path like 'sites.texas.stations.test.servers', got {path!r}")
     node = data
-    for depth, key in enumerate(parts):
-        last = depth == len(parts) - 1
+    depth = 0
+    while depth < len(parts):
+        key = parts[depth]
         here = ".".join(map(str, parts[:depth])) or "the top level"
+        if isinstance(node, dict) and key not in node and str(key) not in node:
+            # keys that hold a dot themselves (`costs.labour.wisconsin.technicians`): the
+            # shortest run of parts that names a key
+            for end in range(depth + 2, len(parts) + 1):
+                joined = ".".join(map(str, parts[depth:end]))
+                if joined in node:
+                    parts = (*parts[:depth], joined, *parts[end:])
+                    key = joined
+                    break
+        last = depth == len(parts) - 1
         if isinstance(node, dict) and (key in node or str(key) in node):
             key = key if key in node else str(key)
         elif isinstance(node, list) and isinstance(key, int) and 0 <= key < len(node):
@@ -49,6 +61,7 @@ def resolve(data: Any, path: str, *, create_leaf: bool = False) -> tuple[Any, An
         if last:
             return node, key
         node = node[key]
+        depth += 1
     raise AssertionError
 
 
