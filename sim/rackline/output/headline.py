@@ -11,6 +11,7 @@ from typing import Any
 import pandas as pd
 
 from rackline.analysis.constraints import Chain, Gap, constraint_chain, demand_gaps, growing_buffers, next_constraint
+from rackline.output.quantities import money_text
 
 
 def _pct(unit: str) -> bool:
@@ -126,7 +127,7 @@ def busy_text(row: Any) -> str:
 
 def cost_lines(res: Any) -> list[str]:
     """Cost per good rack with its CI and largest three categories; NPV and its 10th percentile."""
-    from rackline.output.plots.costs import money_text as m
+    m = money_text
     k = res.kpis
     total = k[(k.kpi == "cost_per_rack") & (k.subject == "total")]
     if total.empty:

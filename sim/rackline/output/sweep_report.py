@@ -12,6 +12,7 @@ from rackline.analysis.stats import SUMMARY_COLUMNS
 from rackline.experiments.sweep import analysis
 from rackline.output.folder import write_file
 from rackline.output.html import Section, esc, figure, figure_png, page, table
+from rackline.output.quantities import param_text, value_text
 
 
 def _csv(df: pd.DataFrame, path: Path) -> None:
@@ -61,8 +62,10 @@ def export(sweep, design, store, folder: Path, plots: bool = True) -> dict[str, 
             g = g.merge(sel[["point", "mean"]], on="point")
             tables[f"grid_{tag}"] = g.rename(columns={"x": design.names[0], "y": design.names[1]})
             if plots:
-                images[f"heatmap_{tag}"] = figure_png(sp.heatmap_plot(tables[f"grid_{tag}"], design.names[0],
-                                                                design.names[1], label, title))
+                units = design.units or ["", ""]
+                images[f"heatmap_{tag}"] = figure_png(sp.heatmap_plot(
+                    tables[f"grid_{tag}"], design.names[0], design.names[1], label, title, str(sel.unit.iloc[0]),
+                    (units[0], units[1])))
         elif design.method in ("sobol", "morris"):
             y = analysis.outcome(design, summary, kpi)
             if np.isnan(y).any():
@@ -113,10 +116,13 @@ def influence_lines(tables: dict[str, pd.DataFrame], kpis: list[str], top: int =
             ranked = t.sort_values(col, ascending=False, key=lambda v: v.fillna(-np.inf)).head(top)
             lines.append(f"Influence on {kpi} ({label}, top {len(ranked)}):")
             for i, r in enumerate(ranked.itertuples(), 1):
-                line = f"  {i}. {r.parameter}: {getattr(r, col):.3g}"
                 if prefix == "tornado":
-                    unit = f" {r.unit}" if isinstance(r.unit, str) and r.unit else ""
-                    line += f" ({r.at_low:.3g} at {r.low_value:g}{unit} to {r.at_high:.3g} at {r.high_value:g}{unit})"
+                    k = getattr(r, "kpi_unit", "")
+                    line = (f"  {i}. {r.parameter}: {value_text(r.swing, k)} ({value_text(r.at_low, k)} at "
+                            f"{param_text(r.low_value, r.unit)} to {value_text(r.at_high, k)} at "
+                            f"{param_text(r.high_value, r.unit)})")
+                else:
+                    line = f"  {i}. {r.parameter}: {getattr(r, col):.3g}"
                 lines.append(line)
             break
         else:

@@ -47,11 +47,14 @@ def tornado(design: Design, summary: pd.DataFrame, kpi: str) -> pd.DataFrame:
     if t.empty:
         return t
     base_mean = t[t.base]["mean"].iloc[0]
+    chosen = select(summary, kpi)
+    kpi_unit = str(chosen.unit.iloc[0]) if len(chosen) else ""
     rows = []
     for name, g in t.groupby("parameter", sort=False):
         lo, hi = g.iloc[0], g.iloc[-1]
         rows.append({"parameter": name, "unit": lo.unit, "low_value": lo.value, "high_value": hi.value, "at_low": lo["mean"],
-                     "at_high": hi["mean"], "base": base_mean, "swing": abs(hi["mean"] - lo["mean"])})
+                     "at_high": hi["mean"], "base": base_mean, "swing": abs(hi["mean"] - lo["mean"]),
+                     "kpi_unit": kpi_unit})
     return pd.DataFrame(rows).sort_values("swing", ascending=False).reset_index(drop=True)
 
 

@@ -66,8 +66,8 @@ def build(sweep: Sweep) -> Design:
         if method == "oat" and k is None:
             overrides.append({})          # the base scenario as written
         elif method == "oat" and k is not None:
-            overrides.append({axes[k].path: axes[k].render(point[k])})
+            overrides.append(axes[k].overrides(point[k]))
         else:
-            overrides.append({a.path: a.render(x) for a, x in zip(axes, point)})
-    units = [a.unit if a.kind == "duration" else f"per {a.unit}" if a.kind == "rate" else "" for a in axes]
+            overrides.append({path: v for a, x in zip(axes, point) for path, v in a.overrides(x).items()})
+    units = [a.label for a in axes]
     return Design(method, names, X, overrides, problem, varied, units)

@@ -12,6 +12,7 @@ kpis: [throughput, fill_rate]
 """
 from __future__ import annotations
 
+import re
 from pathlib import Path
 from typing import Any, Literal, get_args
 
@@ -25,7 +26,16 @@ from rackline.scenario.model import NAME_MAX, Spec
 from rackline.scenario.paths import get_path
 from rackline.scenario.values import Count, PositiveCount, expected
 from rackline.scenario.yamlfile import Document, load_yaml_file
-from rackline.units import HOURS_PER, parse_duration, parse_rate, unit_of
+from rackline.units import (
+    HOURS_PER,
+    is_money,
+    is_percent,
+    parse_duration,
+    parse_money,
+    parse_percent,
+    parse_rate,
+    unit_of,
+)
 
 Method = Literal["grid", "oat", "lhs", "sobol", "morris"]
 METHODS: tuple[str, ...] = get_args(Method)
@@ -41,6 +51,8 @@ class Parameter(Spec):
     high: Any = Field(None, description="upper end of the range")
     steps: PositiveCount = Field(3, description="values between low and high, for grid and oat")
     integer: bool | None = Field(None, description="round to whole numbers (default: when low and high are)")
+    complement: str | None = Field(None, description="a path set to 1 - the value at each point: the other "
+                                                     "supplier's share when this one is a supplier's share")
 
     @model_validator(mode="after")
     def _form(self):
@@ -93,6 +105,19 @@ class Axis:
         pts = np.linspace(self.low, self.high, self.spec.steps).tolist() if self.spec.steps > 1 else [self.low]
         return sorted(set(round(p) for p in pts)) if self.integer else pts
 
+    @property
+    def label(self) -> str:
+        """The unit as written: 'w', 'per week', '%', '$', '$ per h', or '' for a plain number."""
+        return {"duration": self.unit, "rate": f"per {self.unit}", "percent": "%", "money": "$",
+                "money_rate": f"$ per {self.unit}"}.get(self.kind, "")
+
+    def overrides(self, x: float) -> dict[str, Any]:
+        """The scenario values one point sets: this path, and its complement if any."""
+        out = {self.path: self.render(x)}
+        if self.spec.complement is not None:
+            out[self.spec.complement] = round(1.0 - x, 12)
+        return out
+
     def scale(self, u: float) -> float:
         x = self.low + u * (self.high - self.low)
         return float(round(x)) if self.integer else x
@@ -103,11 +128,21 @@ class Axis:
             x = int(round(x))
         if self.kind == "number":
             return x if self.integer else float(x)
+        if self.kind == "percent":
+            return f"{x:.6g}%"
+        if self.kind in ("money", "money_rate"):
+            return f"${x:.2f}" + (f" per {self.unit}" if self.kind == "money_rate" else "")
         text = f"{x:.6g} {self.unit}"
         return text if self.kind == "duration" else f"{x:.6g} per {self.unit}"
 
 
 def _kind(v: Any) -> tuple[str, str]:
+    """(kind, unit) of a value as written: number, duration, rate, percent, money or money per time."""
+    if is_percent(v):
+        return "percent", "%"
+    if is_money(v):
+        word = re.search(r"(?:per|/)\s*([A-Za-z]+)\s*$", v)
+        return ("money_rate", word.group(1).lower()) if word else ("money", "")
     return unit_of(v) or ("number", "")
 
 
@@ -116,6 +151,16 @@ def _to_number(v: Any, kind: str, unit: str) -> float:
         if isinstance(v, bool) or not isinstance(v, (int, float)):
             raise ValueError(f"expected a number like the other values, got {v!r}")
         return float(v)
+    if kind == "percent":
+        if not is_percent(v):
+            raise ValueError(f"expected a percentage like the other values ('12%'), got {v!r}")
+        return parse_percent(v) * 100
+    if kind in ("money", "money_rate"):
+        per_time = kind == "money_rate"
+        if not is_money(v) or _kind(v) != (kind, unit):
+            like = f"'$85 per {unit}'" if per_time else "'$3,200'"
+            raise ValueError(f"expected an amount like the other values ({like}), got {v!r}")
+        return parse_money(v, per_time=per_time) * (HOURS_PER[unit] if per_time else 1.0)
     if kind == "duration":
         return parse_duration(v) / HOURS_PER[unit]
     return parse_rate(v) * HOURS_PER[unit]
@@ -151,6 +196,16 @@ class Sweep:
             if axis.values is None and axis.low > axis.high:
                 problems.append(Problem(source, line(path), f"parameters.{path}",
                                         f"expected low <= high, got low {p.low!r} above high {p.high!r}"))
+            if p.complement is not None:
+                try:
+                    get_path(base.data, p.complement)
+                except ValueError as exc:
+                    problems.append(Problem(source, line(path), f"parameters.{path}.complement",
+                                            f"expected a path in the scenario, got {exc}"))
+                if axis.kind != "number" or axis.low < 0 or axis.high > 1:
+                    problems.append(Problem(source, line(path), f"parameters.{path}",
+                                            f"expected shares between 0 and 1 for a parameter with a complement, "
+                                            f"got {p.values if p.values is not None else [p.low, p.high]!r}"))
             self.axes.append(axis)
         problems.extend(_design_problems(spec, source, doc))
         if problems:

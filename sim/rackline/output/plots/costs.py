@@ -12,20 +12,9 @@ from matplotlib.ticker import FuncFormatter
 
 from rackline.analysis.costs import CATEGORIES
 from rackline.output.plots.style import PALETTE, REGION_COLORS, footer, new_figure, styled
+from rackline.output.quantities import money_text
 
 CATEGORY_COLORS = dict(zip(CATEGORIES, PALETTE))   # one fixed, distinct colour per cost category
-
-
-def money_text(x: float) -> str:
-    """$3.18M, $14.3k, -$2.1B: three significant figures with a scale."""
-    if not math.isfinite(x):
-        return "n/a"
-    sign = "-" if x < 0 else ""
-    a = abs(x)
-    for size, suffix in ((1e9, "B"), (1e6, "M"), (1e3, "k")):
-        if a >= size:
-            return f"{sign}${a / size:.3g}{suffix}"
-    return f"{sign}${a:.3g}"
 
 
 def _currency(kpis: pd.DataFrame) -> str:

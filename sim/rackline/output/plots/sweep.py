@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-from matplotlib.ticker import MaxNLocator
+from matplotlib.ticker import FuncFormatter, MaxNLocator
 
 from rackline.analysis.intervals import Range, range_of_unit
 from rackline.output.plots.style import color_for, footer, legend_outside, new_figure, styled
+from rackline.output.quantities import param_text, value_text
 
 
 def _short(path: str) -> str:
@@ -66,15 +67,19 @@ def tornado_plot(t: pd.DataFrame, kpi_label: str, title: str):
             ax.barh(y, r.at_high - base, left=base, color="#d62728", alpha=0.8,
                     label="at high value" if y == 0 else None)
         ax.axvline(base, color="black", lw=1)
-        ax.set_yticks(range(len(t)), [f"{_short(r.parameter)}\n{r.low_value:.4g} → {r.high_value:.4g}"
-                                      + (f" {r.unit}" if r.get("unit") else "") for _, r in t.iterrows()])
-        ax.set(title=f"Tornado: {kpi_label} around the base scenario", xlabel=kpi_label)
+        ax.set_yticks(range(len(t)), [f"{_short(r.parameter)}\n{param_text(r.low_value, r.get('unit', ''))} → "
+                                      f"{param_text(r.high_value, r.get('unit', ''))}" for _, r in t.iterrows()])
+        ax.set(xlabel=kpi_label)
+        fig.suptitle(f"Tornado: {kpi_label} around the base scenario", fontweight="bold")   # centred on the figure
+        unit = str(t.kpi_unit.iloc[0]) if "kpi_unit" in t and len(t) else ""
+        ax.xaxis.set_major_formatter(FuncFormatter(lambda x, _: value_text(x, unit)))
         legend_outside(ax, "below")
         return footer(fig, title)
 
 
-def heatmap_plot(grid: pd.DataFrame, x: str, y: str, kpi_label: str, title: str):
-    """grid: columns x, y, mean (one row per grid point)."""
+def heatmap_plot(grid: pd.DataFrame, x: str, y: str, kpi_label: str, title: str, unit: str = "",
+                 axis_units: tuple[str, str] = ("", "")):
+    """grid: columns x, y, mean (one row per grid point); axes labelled with their units."""
     piv = grid.pivot_table(index=y, columns=x, values="mean")
     with styled():
         fig, ax = new_figure(8, 5.5)
@@ -82,9 +87,11 @@ def heatmap_plot(grid: pd.DataFrame, x: str, y: str, kpi_label: str, title: str)
         ax.set_xticks(range(len(piv.columns)), [f"{v:.3g}" for v in piv.columns])
         ax.set_yticks(range(len(piv.index)), [f"{v:.3g}" for v in piv.index])
         for (i, j), v in np.ndenumerate(piv.to_numpy()):
-            ax.text(j, i, f"{v:.3g}", ha="center", va="center", color="white" if v < np.nanmean(piv.to_numpy())
-                    else "black", fontsize=8)
-        ax.set(xlabel=_short(x), ylabel=_short(y), title=f"{kpi_label} over a 2-D grid")
+            ax.text(j, i, value_text(v, unit), ha="center", va="center",
+                    color="white" if v < np.nanmean(piv.to_numpy()) else "black", fontsize=8)
+        xu, yu = axis_units
+        ax.set(xlabel=_short(x) + (f" ({xu})" if xu else ""), ylabel=_short(y) + (f" ({yu})" if yu else ""),
+               title=f"{kpi_label} over a 2-D grid")
         ax.grid(False)
         fig.colorbar(im, ax=ax, label=kpi_label)
         return footer(fig, title)

@@ -1,0 +1,39 @@
+"""How a quantity reads in printed lines, tables and plot labels: money with a scale,
+shares as percent, parameters with the unit they were written in. Plain text, no
+matplotlib, so printed summaries need no plotting import."""
+from __future__ import annotations
+
+import math
+
+
+def money_text(x: float) -> str:
+    """$3.18M, $14.3k, -$2.1B: three significant figures with a scale."""
+    if not math.isfinite(x):
+        return "n/a"
+    sign = "-" if x < 0 else ""
+    a = abs(x)
+    for size, suffix in ((1e9, "B"), (1e6, "M"), (1e3, "k")):
+        if a >= size:
+            return f"{sign}${a / size:.3g}{suffix}"
+    return f"{sign}${a:.3g}"
+
+
+def value_text(v: float, unit: str) -> str:
+    """A KPI value: shares as percent, money ('USD/rack', 'USD (net)') with a scale, else 3 digits."""
+    unit = unit if isinstance(unit, str) else ""
+    head = unit.split("/")[0].split(" ")[0]
+    if unit.startswith("share"):
+        return f"{v:.1%}"
+    if len(head) == 3 and head.isalpha() and head.isupper():
+        return money_text(v)
+    return f"{v:.3g}"
+
+
+def param_text(x: float, unit: str) -> str:
+    """A parameter value with its unit as written: '$120k', '$45 per h', '25%', '12 w', '8'."""
+    unit = unit if isinstance(unit, str) else ""
+    if unit.startswith("$"):
+        return money_text(x) + unit[1:]
+    if unit == "%":
+        return f"{x:.4g}%"
+    return f"{x:.4g}" + (f" {unit}" if unit else "")
