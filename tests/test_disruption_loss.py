@@ -72,3 +72,13 @@ def test_the_overseas_outage_costs_racks_and_the_headline_says_how_many(capsys, 
     import pandas as pd
     k = pd.read_csv(tmp_path / "o" / "kpis.csv").set_index(["kpi", "subject"])
     assert k.loc[("disruption_loss", "rack_gen1"), "mean"] == pytest.approx(float(line.split(":")[1].split()[0]), rel=0.01)
+
+
+def test_the_loss_counts_an_outage_inside_the_warm_up(load_text):
+    # the twin starts from the same state as the run, so the loss needs no warm-up cut:
+    # an outage in week 1 costs its racks even when KPIs start at week 1.5
+    loaded = load_text(LINE.replace("warmup: 0 h", "warmup: 252 h"))
+    out = replicate(loaded.data, None, 0, 1)
+    rows = {(r.kpi, r.subject): r.value for r in out.kpis.kpis}
+    assert rows[("disruption_loss", "rack")] == 10
+    assert rows[("throughput", "rack")] == pytest.approx(168)    # one an hour: the window starts after the outage

@@ -112,7 +112,7 @@ def test_a_split_without_prices_or_room_is_refused(load_text):
     with pytest.raises(ScenarioError) as err:
         load_text(text)
     assert ("sites.plant.inventories.tray.sourcing: expected a price above $0 in costs.prices for each supplier "
-            "of a cost-aware split, got none for 'usa'") in str(err.value)
+            "of a cost-aware split, got none (or $0) for 'usa'") in str(err.value)
     three = SOURCED.replace("suppliers: {asia: 0.5, usa: 0.5}", "suppliers: {asia: 0.5, usa: 0.3, mx: 0.2}").replace(
         "elasticity: 4, lag: 1 w", "elasticity: 4, max_share: {asia: 0.5, usa: 0.3, mx: 0.1}").replace(
         "usa: {item: tray", "mx: {item: tray, region: nearshore, lead_time: 1 w}\n  usa: {item: tray")
@@ -123,3 +123,20 @@ def test_a_split_without_prices_or_room_is_refused(load_text):
     with pytest.raises(ScenarioError) as err:
         load_text(one)
     assert "expected two or more 'suppliers' for a cost-aware 'sourcing' split" in str(err.value)
+
+
+@pytest.mark.parametrize("elasticity, tariffs", [
+    (10000, "{overseas: [{from: 0 w, rate: 10%}, {from: 5 w, rate: 0%}]}"),           # asia gets cheaper
+    (2000, "{overseas: [{from: 0 w, rate: 0%}, {from: 5 w, rate: 100%}], "
+           "domestic: [{from: 0 w, rate: 0%}, {from: 5 w, rate: 100%}]}"),          # both double
+])
+def test_an_extreme_elasticity_still_gives_shares(load_text, elasticity, tariffs):
+    text = SOURCED.replace("elasticity: 4", f"elasticity: {elasticity}").replace(
+        "tariffs: {overseas: [{from: 0 w, rate: 10%}, {from: 5 w, rate: 30%}]}", f"tariffs: {tariffs}")
+    steps = split_of(load_text(text))
+    shares = steps[-1][1]
+    assert sum(shares) == pytest.approx(1.0) and all(0 <= s <= 1 for s in shares)
+    if elasticity == 10000:
+        assert shares == pytest.approx((1.0, 0.0))     # all to the supplier whose landed cost fell
+    else:
+        assert len(steps) == 1                          # both rose alike: the split is unchanged

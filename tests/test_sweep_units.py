@@ -24,13 +24,36 @@ def test_money_and_percent_axes_render_as_written_and_validate():
     assert design.units == ["%", "$", "$ per h"]
     assert len(design.overrides) == 27
     first, last = design.overrides[0], design.overrides[-1]
-    assert first == {"costs.tariffs.overseas": "0%", "costs.prices.optics_us": "$900.00",
-                     "costs.labour.wisconsin.technicians.rate": "$30.00 per h"}
-    assert last["costs.tariffs.overseas"] == "50%" and last["costs.prices.optics_us"] == "$1400.00"
+    assert first == {"costs.tariffs.overseas": "0%", "costs.prices.optics_us": "$900",
+                     "costs.labour.wisconsin.technicians.rate": "$30 per h"}
+    assert last["costs.tariffs.overseas"] == "50%" and last["costs.prices.optics_us"] == "$1400"
     sc = scenario_of(sw.base.data, last)          # the values as written validate like the user's
     assert sc.costs.tariff_steps("optics_asia", "overseas") == [(0.0, 0.5)]
     assert sc.costs.prices["optics_us"] == 1400
     assert sc.costs.labour["wisconsin.technicians"].rate == pytest.approx(70)
+
+
+def test_every_digit_of_a_swept_amount_reaches_the_scenario():
+    sw = sweep_from_args(BASE, ["costs.energy_price=$0.065:$0.125:3",
+                                "costs.labour.wisconsin.technicians.rate=$20/hour:$5040 per w:2"],
+                         "grid", 1, 1, None, ["cost_per_rack:total"])
+    design = build(sw)
+    prices = sorted({o["costs.energy_price"] for o in design.overrides})
+    assert prices == ["$0.065", "$0.095", "$0.125"]
+    rates = sorted({scenario_of(sw.base.data, o).costs.labour["wisconsin.technicians"].rate for o in design.overrides})
+    assert rates == pytest.approx([20.0, 30.0])       # $5040 a week is $30 an hour; mixed time units agree
+
+
+@pytest.mark.parametrize("values, message", [
+    ('{low: "$-5", high: "$170k"}', "expected an amount like the other values ('$3,200'), got '$-5'"),
+    ('{low: "-$5", high: "$170k"}', "expected an amount >= 0, got '-$5'"),
+    ('{values: [-5%, 10%]}', "expected a percentage >= 0, got '-5%'"),
+])
+def test_a_bad_amount_is_named(tmp_path, capsys, values, message):
+    f = tmp_path / "s.yaml"
+    f.write_text(f"scenario: {BASE}\nmethod: oat\nparameters:\n  costs.prices.trays_us: {values}\n")
+    assert main(["sweep", str(f)]) == 2
+    assert message in capsys.readouterr().err
 
 
 def test_a_money_axis_refuses_a_value_of_another_kind(tmp_path, capsys):
@@ -57,7 +80,18 @@ def test_a_complement_sets_the_other_share_and_is_checked(tmp_path, capsys):
     assert main(["sweep", str(f)]) == 2
     err = capsys.readouterr().err
     assert "complement: expected a path in the scenario, got no 'optics_eu' under" in err
+    f.write_text(f"scenario: {BASE}\nmethod: grid\nparameters:\n"
+                 "  sites.texas.inventories.optics.suppliers.optics_us:\n"
+                 "    {values: [0.2, 1.4], complement: sites.wisconsin.stations.integrate.servers}\n"
+                 "  sites.ohio.inventories.psu.suppliers.psu_mexico:\n"
+                 "    {values: [0.3], complement: sites.ohio.inventories.psu.suppliers.psu_mexico}\n")
+    assert main(["sweep", str(f)]) == 2
+    err = capsys.readouterr().err
+    assert ("optics_us.complement: expected the other supplier's share of the same two-supplier inventory "
+            "(sites.texas.inventories.optics.suppliers.<other supplier>), got 'sites.wisconsin.stations.integrate.servers'"
+            in err)
     assert "expected shares between 0 and 1 for a parameter with a complement, got [0.2, 1.4]" in err
+    assert "psu_mexico.complement: expected a path no parameter sets" in err
 
 
 def test_dotted_keys_are_reachable_by_path():
@@ -66,7 +100,7 @@ def test_dotted_keys_are_reachable_by_path():
     assert get_path(data, "costs.labour.wisconsin.technicians.rate") == "$45 per h"
     set_path(data, "costs.stations.wisconsin.l11_test.capital_per_server", "$2M")
     assert data["costs"]["stations"]["wisconsin.l11_test"]["capital_per_server"] == "$2M"
-    with pytest.raises(ValueError, match="no 'wisconsin' under costs.labour; did you mean 'wisconsin.technicians'"):
+    with pytest.raises(ValueError, match="no 'wisconsin.tech' under costs.labour; did you mean 'wisconsin.technicians'"):
         get_path(data, "costs.labour.wisconsin.tech.rate")
 
 

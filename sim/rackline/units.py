@@ -115,6 +115,12 @@ def is_money(value: object) -> bool:
     return isinstance(value, str) and bool(_MONEY.match(value)) and "$" in value
 
 
+def money_time_unit(value: object) -> str | None:
+    """The time word of an amount per time (`'h'` for `'$45 per h'`); None for anything else."""
+    m = _MONEY.match(value) if isinstance(value, str) and "$" in value else None
+    return m.group(4).lower() if m and m.group(4) else None
+
+
 def is_percent(value: object) -> bool:
     return isinstance(value, str) and bool(_PERCENT.match(value))
 

@@ -77,8 +77,9 @@ def replication_kpis(rep: Replication, warmup: float) -> ReplicationKpis:
         invs = [rep.inventories.get(InventoryKey(site, product)) for site in rep.product_sites(product)]
         made = _delta(made_by[product], i)
         add("throughput", product, "units/week", made / weeks)
-        if product in rep.undisrupted:
-            add("disruption_loss", product, "units (net)", _delta(rep.undisrupted[product], i) - made)
+        if product in rep.undisrupted:     # over the whole run: the twin starts alike, no warm-up is needed
+            add("disruption_loss", product, "units (net)",
+                _delta(rep.undisrupted[product], 0) - _delta(made_by[product], 0))
         flow_n = sum(_delta(inv.flow_n if inv else None, i) for inv in invs)
         flow = sum(_delta(inv.flow_sum if inv else None, i) for inv in invs)
         if flow_n > 0:
@@ -235,8 +236,9 @@ def weekly_series(rep: Replication) -> pd.DataFrame:
     blocks: list[tuple[str, str, np.ndarray]] = []
     for product, made in products_made(rep).items():
         blocks.append(("output", product, np.diff(made) / dt * WEEK))
-        if product in rep.undisrupted:
-            blocks.append(("output_undisrupted", product, np.diff(rep.undisrupted[product]) / dt * WEEK))
+        twin = rep.undisrupted.get(product)
+        if twin is not None and not np.array_equal(twin, made):    # a run without disruptions is its own twin
+            blocks.append(("output_undisrupted", product, np.diff(twin) / dt * WEEK))
     for name, d in rep.demands.items():
         blocks.append(("shipped", name, np.diff(d.units_shipped) / dt * WEEK))
         blocks.append(("ordered", name, np.diff(d.units_ordered) / dt * WEEK))

@@ -11,6 +11,7 @@ from rackline.analysis.constraints import constraint_chain
 from rackline.output.folder import AtomicDir, manifest, scenario_hash, write_file, write_manifest, write_run
 from rackline.output.headline import kpi_rows
 from rackline.output.html import Section, figure, figure_png, manifest_block, page, table
+from rackline.output.quantities import is_money_unit, value_text
 
 
 def write_compare(cmp, out: str | Path, plots: bool = True) -> Path:
@@ -61,8 +62,15 @@ def _question_kpis(cmp: Any) -> list[str]:
 def difference_line(r: pd.Series, base: str) -> str:
     """One paired difference: the change, its CI and whether it is clear."""
     pct = str(r.unit).startswith("share")
+    money = is_money_unit(r.unit)
+
+    def signed(x: float) -> str:
+        return ("+" if x >= 0 else "") + value_text(x, str(r.unit)) if money else f"{x:+.3g}"
+
     if pct:
         diff, lo, hi = f"{r['diff'] * 100:+.3g} points", f"{r.ci_low * 100:+.3g}", f"{r.ci_high * 100:+.3g}"
+    elif money:      # '+$4.54k USD/rack' rather than '+4.54e+03'
+        diff, lo, hi = f"{signed(r['diff'])} {r.unit}", signed(r.ci_low), signed(r.ci_high)
     else:
         diff, lo, hi = f"{r['diff']:+.3g} {r.unit}", f"{r.ci_low:+.3g}", f"{r.ci_high:+.3g}"
     line = f"{r.scenario} vs {base}: {r.kpi} {r.subject} {diff}"

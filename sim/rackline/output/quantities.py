@@ -18,13 +18,17 @@ def money_text(x: float) -> str:
     return f"{sign}${a:.3g}"
 
 
+def is_money_unit(unit: object) -> bool:
+    """A KPI unit in a currency: 'USD', 'USD/rack', 'EUR/week (net)' (a three-letter code first)."""
+    head = unit.split("/")[0].split(" ")[0] if isinstance(unit, str) else ""
+    return len(head) == 3 and head.isalpha() and head.isupper()
+
+
 def value_text(v: float, unit: str) -> str:
     """A KPI value: shares as percent, money ('USD/rack', 'USD (net)') with a scale, else 3 digits."""
-    unit = unit if isinstance(unit, str) else ""
-    head = unit.split("/")[0].split(" ")[0]
-    if unit.startswith("share"):
+    if isinstance(unit, str) and unit.startswith("share"):
         return f"{v:.1%}"
-    if len(head) == 3 and head.isalpha() and head.isupper():
+    if is_money_unit(unit):
         return money_text(v)
     return f"{v:.3g}"
 

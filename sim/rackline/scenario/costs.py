@@ -6,6 +6,7 @@ it runs exactly as before; the economic layer that uses it is `analysis/costs.py
 """
 from __future__ import annotations
 
+import math
 from bisect import bisect_right
 from typing import TYPE_CHECKING
 
@@ -37,7 +38,8 @@ class Sourcing(Spec):
     tariff)): the Armington form of trade models, calibrated to the written shares.
     A supplier whose landed cost has risen by a factor r since the start gets its
     share x r^-elasticity, the shares are scaled back to 1, and none exceeds its
-    `max_share`. Shares change only when a tariff step changes a landed cost."""
+    `max_share`. Shares change only when a tariff step changes a landed cost; a
+    supplier written with share 0 stays at 0."""
 
     elasticity: NonNegativeNumber = Field(
         description="how strongly orders follow landed cost: 0 keeps the shares; 3 turns a 10% rise "
@@ -138,7 +140,11 @@ def sourcing_steps(sc: Scenario, inv: Inventory) -> list[tuple[float, tuple[floa
     base = [c.prices[n] * (1 + rate_at(tariffs[n], 0.0)) for n in names]
     for t in sorted({t for n in names for t, _ in tariffs[n] if t > 0}):
         landed = [c.prices[n] * (1 + rate_at(tariffs[n], t)) for n in names]
-        raw = [s * (now / then) ** -src.elasticity for s, now, then in zip(start, landed, base)]
+        # s x (now/then)^-e in logs, scaled by the largest: no overflow, whatever the elasticity
+        logs = [math.log(s) - src.elasticity * math.log(now / then) if s > 0 else -math.inf
+                for s, now, then in zip(start, landed, base)]
+        top = max(logs)
+        raw = [math.exp(x - top) for x in logs]
         total = sum(raw)
         shares = tuple(_capped([r / total for r in raw], caps))
         if shares != steps[-1][1]:
@@ -178,7 +184,7 @@ def sourcing_problems(sc: Scenario) -> list[tuple[tuple, str]]:
             missing = [n for n in inv.suppliers if prices.get(n, 0.0) <= 0]
             if missing:
                 out.append((path, f"expected a price above $0 in costs.prices for each supplier of a cost-aware "
-                                  f"split, got none for {', '.join(map(repr, missing))}"))
+                                  f"split, got none (or $0) for {', '.join(map(repr, missing))}"))
             for name, cap in src.max_share.items():
                 if name not in inv.suppliers:
                     out.append((path + ("max_share", name), f"expected one of this inventory's suppliers "

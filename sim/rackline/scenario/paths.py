@@ -1,8 +1,8 @@
 """Dotted paths into scenario data: the one mechanism behind `--set`, sweeps and compare.
 
 `sites.texas.stations.l11_test.servers` names a key; list elements are indices
-(`demand.gen1.schedule.0.rate`); a key that holds a dot (`costs.labour.wisconsin.technicians`)
-is found as written. A path that does not exist is an error naming the
+(`demand.gen1.schedule.0.rate`); under `costs.labour` and `costs.stations`, whose keys
+are `site.name`, the two parts after them are one key (`costs.labour.wisconsin.technicians.rate`). A path that does not exist is an error naming the
 closest one that does.
 """
 from __future__ import annotations
@@ -12,6 +12,9 @@ import difflib
 from typing import Any
 
 from rackline.errors import Problem, ScenarioError
+
+# mappings whose keys are written `site.name` (a station or a workforce pool)
+DOTTED_KEYS = {("costs", "labour"), ("costs", "stations")}
 
 
 def split_path(path: str) -> tuple:
@@ -40,15 +43,9 @@ def resolve(data: Any, path: str, *, create_leaf: bool = False) -> tuple[Any, An
     while depth < len(parts):
         key = parts[depth]
         here = ".".join(map(str, parts[:depth])) or "the top level"
-        if isinstance(node, dict) and key not in node and str(key) not in node:
-            # keys that hold a dot themselves (`costs.labour.wisconsin.technicians`): the
-            # shortest run of parts that names a key
-            for end in range(depth + 2, len(parts) + 1):
-                joined = ".".join(map(str, parts[depth:end]))
-                if joined in node:
-                    parts = (*parts[:depth], joined, *parts[end:])
-                    key = joined
-                    break
+        if tuple(map(str, parts[:depth])) in DOTTED_KEYS and depth + 1 < len(parts):
+            key = f"{parts[depth]}.{parts[depth + 1]}"     # `site.station`, `site.pool`: one key
+            parts = (*parts[:depth], key, *parts[depth + 2:])
         last = depth == len(parts) - 1
         if isinstance(node, dict) and (key in node or str(key) in node):
             key = key if key in node else str(key)

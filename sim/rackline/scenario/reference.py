@@ -72,7 +72,7 @@ def _default(field) -> str:
     d = field.default
     if d is PydanticUndefined or d is None:
         return "—" if field.default_factory is None else "empty"
-    return f"`{d}`"
+    return f"`{str(d).lower()}`" if isinstance(d, bool) else f"`{d}`"     # as YAML writes it
 
 
 def reference() -> str:

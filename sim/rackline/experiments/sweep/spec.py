@@ -12,7 +12,6 @@ kpis: [throughput, fill_rate]
 """
 from __future__ import annotations
 
-import re
 from pathlib import Path
 from typing import Any, Literal, get_args
 
@@ -28,8 +27,10 @@ from rackline.scenario.values import Count, PositiveCount, expected
 from rackline.scenario.yamlfile import Document, load_yaml_file
 from rackline.units import (
     HOURS_PER,
+    UnitError,
     is_money,
     is_percent,
+    money_time_unit,
     parse_duration,
     parse_money,
     parse_percent,
@@ -83,17 +84,27 @@ class Axis:
     def __init__(self, path: str, spec: Parameter, base_value: Any):
         self.path = path
         self.spec = spec
-        probe = spec.low if spec.values is None else spec.values[0]
-        self.kind, self.unit = _kind(probe)
-        self.base = _to_number(base_value, self.kind, self.unit) if base_value is not None else None
+        written = list(spec.values) if spec.values is not None else [spec.low, spec.high]
+        # the kind of the first value with a unit: a bad one ('$-5') is then named as the odd one out
+        self.kind, self.unit = next((k for k in map(_kind, written) if k[0] != "number"), ("number", ""))
+        numbers = [_to_number(v, self.kind, self.unit) for v in written]
+        if self.kind in ("money", "money_rate", "percent"):
+            for v, x in zip(written, numbers):
+                if x < 0:
+                    raise ValueError(f"expected {'an amount' if self.kind != 'percent' else 'a percentage'} "
+                                     f">= 0, got {v!r}")
         self.values: list[float] | None
         if spec.values is not None:
-            self.values = [_to_number(v, self.kind, self.unit) for v in spec.values]
-            self.low, self.high = min(self.values), max(self.values)
+            self.values = numbers
+            self.low, self.high = min(numbers), max(numbers)
         else:
-            self.low = _to_number(spec.low, self.kind, self.unit)
-            self.high = _to_number(spec.high, self.kind, self.unit)
+            self.low, self.high = numbers
             self.values = None
+        try:
+            self.base = _to_number(base_value, self.kind, self.unit) if base_value is not None else None
+        except ValueError:
+            raise ValueError(f"expected values like the scenario's own {base_value!r} here, "
+                             f"got {written!r}") from None
         self.integer = spec.integer if spec.integer is not None else (
             self.kind == "number" and all(isinstance(v, int) and not isinstance(v, bool)
                                           for v in (spec.values or [spec.low, spec.high])))
@@ -115,7 +126,7 @@ class Axis:
         """The scenario values one point sets: this path, and its complement if any."""
         out = {self.path: self.render(x)}
         if self.spec.complement is not None:
-            out[self.spec.complement] = round(1.0 - x, 12)
+            out[self.spec.complement] = float(round(1.0 - x, 12))
         return out
 
     def scale(self, u: float) -> float:
@@ -129,11 +140,17 @@ class Axis:
         if self.kind == "number":
             return x if self.integer else float(x)
         if self.kind == "percent":
-            return f"{x:.6g}%"
-        if self.kind in ("money", "money_rate"):
-            return f"${x:.2f}" + (f" per {self.unit}" if self.kind == "money_rate" else "")
+            return f"{_plain(x)}%"
+        if self.kind in ("money", "money_rate"):     # every digit: a price of $0.065 stays $0.065
+            return f"${_plain(x)}" + (f" per {self.unit}" if self.kind == "money_rate" else "")
         text = f"{x:.6g} {self.unit}"
         return text if self.kind == "duration" else f"{x:.6g} per {self.unit}"
+
+
+def _plain(x: float) -> str:
+    """A number in full, without exponent: 0.065, 1400, 120000.5."""
+    import numpy as np
+    return str(np.format_float_positional(float(x), trim="-"))
 
 
 def _kind(v: Any) -> tuple[str, str]:
@@ -141,8 +158,8 @@ def _kind(v: Any) -> tuple[str, str]:
     if is_percent(v):
         return "percent", "%"
     if is_money(v):
-        word = re.search(r"(?:per|/)\s*([A-Za-z]+)\s*$", v)
-        return ("money_rate", word.group(1).lower()) if word else ("money", "")
+        word = money_time_unit(v)
+        return ("money_rate", word) if word else ("money", "")
     return unit_of(v) or ("number", "")
 
 
@@ -157,13 +174,16 @@ def _to_number(v: Any, kind: str, unit: str) -> float:
         return parse_percent(v) * 100
     if kind in ("money", "money_rate"):
         per_time = kind == "money_rate"
-        if not is_money(v) or _kind(v) != (kind, unit):
+        if not is_money(v) or _kind(v)[0] != kind or (per_time and _kind(v)[1] not in HOURS_PER):
             like = f"'$85 per {unit}'" if per_time else "'$3,200'"
             raise ValueError(f"expected an amount like the other values ({like}), got {v!r}")
-        return parse_money(v, per_time=per_time) * (HOURS_PER[unit] if per_time else 1.0)
-    if kind == "duration":
-        return parse_duration(v) / HOURS_PER[unit]
-    return parse_rate(v) * HOURS_PER[unit]
+        return parse_money(v, per_time=per_time) * (HOURS_PER[unit] if per_time else 1.0)   # in the axis' unit
+    try:
+        if kind == "duration":
+            return parse_duration(v) / HOURS_PER[unit]
+        return parse_rate(v) * HOURS_PER[unit]
+    except UnitError as exc:     # name the value that is not like the others
+        raise ValueError(f"expected {exc.expected}, got {v!r}") from None
 
 
 class Sweep:
@@ -187,29 +207,44 @@ class Sweep:
                 continue
             try:
                 axis = Axis(path, p, current if not isinstance(current, (dict, list)) else None)
-            except Exception as exc:  # noqa: BLE001 - unit errors become located problems
-                what = getattr(exc, "expected", None)
-                text = (f"expected {what} for every value, like the first one, got {p.high if p.values is None else p.values!r}"
-                        if what else str(exc))
-                problems.append(Problem(source, line(path), f"parameters.{path}", text))
+            except ValueError as exc:     # unit errors become located problems naming the odd value
+                problems.append(Problem(source, line(path), f"parameters.{path}", str(exc)))
                 continue
             if axis.values is None and axis.low > axis.high:
                 problems.append(Problem(source, line(path), f"parameters.{path}",
                                         f"expected low <= high, got low {p.low!r} above high {p.high!r}"))
             if p.complement is not None:
-                try:
-                    get_path(base.data, p.complement)
-                except ValueError as exc:
-                    problems.append(Problem(source, line(path), f"parameters.{path}.complement",
-                                            f"expected a path in the scenario, got {exc}"))
-                if axis.kind != "number" or axis.low < 0 or axis.high > 1:
-                    problems.append(Problem(source, line(path), f"parameters.{path}",
-                                            f"expected shares between 0 and 1 for a parameter with a complement, "
-                                            f"got {p.values if p.values is not None else [p.low, p.high]!r}"))
+                problems += [Problem(source, line(path), where, text)
+                             for where, text in _complement_problems(path, p, axis, base.data, spec.parameters)]
             self.axes.append(axis)
         problems.extend(_design_problems(spec, source, doc))
         if problems:
             raise ScenarioError(problems)
+
+
+def _complement_problems(path: str, p: Parameter, axis: Axis, data: dict,
+                         parameters: dict[str, Parameter]) -> list[tuple[str, str]]:
+    """A complement is the other supplier's share of the same two-supplier inventory,
+    set by no parameter, and the swept values are shares."""
+    out: list[tuple[str, str]] = []
+    comp = str(p.complement)
+    if comp == path or comp in parameters:
+        out.append((f"parameters.{path}.complement", f"expected a path no parameter sets, got {comp!r}"))
+        return out
+    try:
+        get_path(data, comp)
+    except ValueError as exc:
+        return [(f"parameters.{path}.complement", f"expected a path in the scenario, got {exc}")]
+    mine, other = path.rsplit(".", 1)[0], comp.rsplit(".", 1)[0]
+    owner = get_path(data, mine) if mine.endswith(".suppliers") else None
+    if mine != other or not isinstance(owner, dict) or len(owner) != 2:
+        out.append((f"parameters.{path}.complement",
+                    f"expected the other supplier's share of the same two-supplier inventory "
+                    f"({mine}.<other supplier>), got {comp!r}"))
+    if axis.kind != "number" or axis.low < 0 or axis.high > 1:
+        out.append((f"parameters.{path}", f"expected shares between 0 and 1 for a parameter with a complement, "
+                                          f"got {p.values if p.values is not None else [p.low, p.high]!r}"))
+    return out
 
 
 def _design_problems(spec: SweepSpec, source: str, doc: Document | None) -> list[Problem]:

@@ -84,16 +84,16 @@ def heatmap_plot(grid: pd.DataFrame, x: str, y: str, kpi_label: str, title: str,
     with styled():
         fig, ax = new_figure(8, 5.5)
         im = ax.imshow(piv.to_numpy(), origin="lower", aspect="auto", cmap="viridis")
-        ax.set_xticks(range(len(piv.columns)), [f"{v:.3g}" for v in piv.columns])
-        ax.set_yticks(range(len(piv.index)), [f"{v:.3g}" for v in piv.index])
+        xu, yu = axis_units
+        ax.set_xticks(range(len(piv.columns)), [param_text(v, xu) for v in piv.columns])
+        ax.set_yticks(range(len(piv.index)), [param_text(v, yu) for v in piv.index])
         for (i, j), v in np.ndenumerate(piv.to_numpy()):
             ax.text(j, i, value_text(v, unit), ha="center", va="center",
                     color="white" if v < np.nanmean(piv.to_numpy()) else "black", fontsize=8)
-        xu, yu = axis_units
         ax.set(xlabel=_short(x) + (f" ({xu})" if xu else ""), ylabel=_short(y) + (f" ({yu})" if yu else ""),
                title=f"{kpi_label} over a 2-D grid")
         ax.grid(False)
-        fig.colorbar(im, ax=ax, label=kpi_label)
+        fig.colorbar(im, ax=ax, label=kpi_label, format=FuncFormatter(lambda v, _: value_text(v, unit)))
         return footer(fig, title)
 
 
