@@ -33,6 +33,14 @@ DONE = 1e-9   # hours of work left below which a paused job counts as finished (
 
 
 class Station(Breakdowns):
+    # slots: the hot path reads a dozen of these per event, and a slot is read faster than a dict
+    # entry (the Breakdowns mixin has none, so instances keep a __dict__, unused)
+    __slots__ = ("clock", "env", "key", "site", "recipes", "batch", "servers", "n_servers", "free", "n_busy", "n_setup",
+                 "n_down", "reason", "starved_item", "open", "factor", "pool", "crew", "failures", "operating_failures",
+                 "repair_waiting", "setup_sample", "dispatch", "backlog_of", "_rr", "_last_item", "_yield_random",
+                 "_trying", "_again", "t_last", "state_time", "starved_on", "wip", "wip_area", "completions", "sojourn",
+                 "scrapped", "last_done", "active", "periods")
+
     def __init__(self, clock: Clock, key: str, spec: StationSpec, recipes: list[RecipeRun], *,
                  yield_rng: np.random.Generator, setup_sample: Sampler | None = None, pool: Pool | None = None,
                  failures: dict[str, Any] | None = None, dispatch: str = "largest_backlog",
@@ -88,29 +96,34 @@ class Station(Breakdowns):
 
     # ---- accounting -------------------------------------------------------------------
     def _flush(self) -> None:
+        """Add `count x elapsed` to each state's total since the last change (called
+        before every change). Zero counts add nothing: skipping them is bit-identical
+        (x + 0.0 == x) and spares the common busy-only case most of the work."""
         now = self.clock.now
         dt = now - self.t_last
         if dt <= 0.0:
             return
+        self.t_last = now
+        if self.wip:
+            self.wip_area += self.wip * dt
         st = self.state_time
-        if self.factor <= 0.0:
-            st[DOWN] += self.n_servers * dt
-        elif not self.open:
-            st[OFF] += (self.n_servers - self.n_down) * dt
-            st[DOWN] += self.n_down * dt
-        else:
-            st[BUSY] += self.n_busy * dt
+        if self.factor > 0.0 and self.open:
+            if self.n_busy:
+                st[BUSY] += self.n_busy * dt
             if self.n_setup:
                 st[SETUP] += self.n_setup * dt
             if self.n_down:
                 st[DOWN] += self.n_down * dt
-            nf = len(self.free)
-            if nf:
+            if self.free:
+                nf = len(self.free)
                 st[self.reason] += nf * dt
                 if self.reason == STARVED:   # then _fill set starved_item to the missing input's item
                     self.starved_on[self.starved_item] = self.starved_on.get(self.starved_item, 0.0) + nf * dt  # type: ignore[index,arg-type]
-        self.wip_area += self.wip * dt
-        self.t_last = now
+        elif self.factor <= 0.0:
+            st[DOWN] += self.n_servers * dt
+        else:
+            st[OFF] += (self.n_servers - self.n_down) * dt
+            st[DOWN] += self.n_down * dt
 
     def _mark(self) -> None:
         """Roser's active-period method: a station is active when no server waits."""
