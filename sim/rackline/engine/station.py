@@ -104,21 +104,23 @@ class Station(Breakdowns):
         if dt <= 0.0:
             return
         self.t_last = now
-        if self.wip:
-            self.wip_area += self.wip * dt
+        wip = self.wip
+        if wip:
+            self.wip_area += dt if wip == 1 else wip * dt   # 1 * dt is dt; an int times a float is slow
         st = self.state_time
         if self.factor > 0.0 and self.open:
-            if self.n_busy:
-                st[BUSY] += self.n_busy * dt
+            n = self.n_busy
+            if n:
+                st[BUSY] += dt if n == 1 else n * dt
             if self.n_setup:
                 st[SETUP] += self.n_setup * dt
             if self.n_down:
                 st[DOWN] += self.n_down * dt
             if self.free:
-                nf = len(self.free)
-                st[self.reason] += nf * dt
+                t = dt if len(self.free) == 1 else len(self.free) * dt
+                st[self.reason] += t
                 if self.reason == STARVED:   # then _fill set starved_item to the missing input's item
-                    self.starved_on[self.starved_item] = self.starved_on.get(self.starved_item, 0.0) + nf * dt  # type: ignore[index,arg-type]
+                    self.starved_on[self.starved_item] = self.starved_on.get(self.starved_item, 0.0) + t  # type: ignore[index,arg-type]
         elif self.factor <= 0.0:
             st[DOWN] += self.n_servers * dt
         else:
