@@ -4,8 +4,9 @@
     as idiomatic SimPy (a process per job, Resource requests) and as a bare heapq
     event loop, in one process run; jobs/s, events/s and the ratios of time per job;
     and the cost of measurement (all KPIs and station states) against measurement off.
-    Times are CPU seconds of this process (time.process_time), best of three: the
-    machines are shared, and CPU time is what other processes disturb least;
+    Times are CPU seconds of this process (time.process_time), best of three (on and
+    off: best of seven, run in interleaved pairs): the machines are shared, and CPU
+    time is what other processes disturb least;
 (b) one replication of the baseline and of the national scenario at 1, 2 and 5 years
     of horizon, each in a fresh process: wall and CPU seconds, events, microseconds per
     event, the process's peak RSS and the run's own peak allocation (tracemalloc, in a
@@ -236,10 +237,12 @@ def main() -> None:
     ap.add_argument("--sweep-runs", type=int, default=200, help="(d): LHS points (default 200)")
     ap.add_argument("--sweep-horizon", default="52 w", help="(d): horizon of each sweep run (default 52 w)")
     ap.add_argument("--tries", type=int, default=2, help="(b), (c): best of this many (default 2)")
+    ap.add_argument("--measure-tries", type=int, default=7,
+                    help="(a): measurement on and off, best of this many interleaved pairs (default 7)")
     ap.add_argument("--skip", nargs="*", default=[], choices=list("abcde"), help="sections to skip")
     args = ap.parse_args()
     if "a" not in args.skip:
-        engine(20_000 if args.quick else args.jobs, 1 if args.quick else 3)
+        engine(20_000 if args.quick else args.jobs, 1 if args.quick else 3, 2 if args.quick else args.measure_tries)
     if "b" not in args.skip:
         replications(args.scenarios, (1,) if args.quick else (1, 2, 5), 1 if args.quick else args.tries)
     rl = [str(ROOT / ".venv" / "bin" / "rackline")] if (ROOT / ".venv" / "bin" / "rackline").exists() else \
@@ -255,23 +258,40 @@ def main() -> None:
         print(f"| rackline validate scenarios/baseline.yaml | {validate:.2f} |")
 
 
-def engine(n: int, tries: int) -> None:
+def engine(n: int, tries: int, measure_tries: int) -> None:
     rows = []
     best = lambda f: min((f() for _ in range(tries)), key=lambda r: r[1])  # noqa: E731
     for name, means in (("tandem, 5 stations", TANDEM), ("M/M/1", MM1)):
         # best of three for each, measured side by side in this one process (the machine is shared)
         n_s, t_s = best(lambda m=means: simpy_line(m, n))
         n_h, t_h = best(lambda m=means: heapq_line(m, n))
-        n_r, t_r, ev = best(lambda m=means: rackline_line(m, n))
-        _, t_off, _ = best(lambda m=means: rackline_line(m, n, measure=False))
-        rows.append((name, n_r, t_r, ev, t_s / n_s, t_h / n_h, t_r / n_r, t_off))
-    print(f"## (a) engine, ~{n:,} jobs (CPU time, best of {tries})\n")
+        (n_r, t_r, ev), t_off, pairs = measurement_cost(means, n, measure_tries)
+        rows.append((name, n_r, t_r, ev, t_s / n_s, t_h / n_h, t_r / n_r, t_off, pairs))
+    print(f"## (a) engine, ~{n:,} jobs (CPU time, best of {tries}; measurement on and off best of "
+          f"{measure_tries}, interleaved)\n")
     print("| model | rackline jobs/s | rackline events/s | SimPy jobs/s | heapq jobs/s | rackline/SimPy | "
-          "rackline/heapq | measurement cost |")
-    print("|---|---|---|---|---|---|---|---|")
-    for name, _n_r, t_r, ev, per_s, per_h, per_r, t_off in rows:
+          "rackline/heapq | measurement cost | cost, pair by pair |")
+    print("|---|---|---|---|---|---|---|---|---|")
+    for name, _n_r, t_r, ev, per_s, per_h, per_r, t_off, pairs in rows:
         print(f"| {name} | {1 / per_r:,.0f} | {ev / t_r:,.0f} | {1 / per_s:,.0f} | {1 / per_h:,.0f} | "
-              f"{per_r / per_s:.2f} | {per_r / per_h:.2f} | {t_r / t_off - 1:+.0%} |", flush=True)
+              f"{per_r / per_s:.2f} | {per_r / per_h:.2f} | {t_r / t_off - 1:+.0%} | "
+              f"{min(pairs):+.0%} to {max(pairs):+.0%} |", flush=True)
+
+
+def measurement_cost(means: list[float], n: int, tries: int) -> tuple[tuple[int, float, int], float, list[float]]:
+    """Rackline with measurement on and off, run in pairs (on then off, then off then
+    on, ...) so a neighbour's burst of load falls on both sides alike: the best 'on'
+    run, the best 'off' CPU time, and each pair's cost (on / off - 1) for the spread."""
+    on: list[tuple[int, float, int]] = []
+    off: list[float] = []
+    for i in range(tries):
+        for measure in ((True, False) if i % 2 == 0 else (False, True)):
+            r = rackline_line(means, n, measure=measure)
+            if measure:
+                on.append(r)
+            else:
+                off.append(r[1])
+    return min(on, key=lambda r: r[1]), min(off), [a[1] / b - 1 for a, b in zip(on, off)]
 
 
 def replications(scenarios: list[str], years: tuple[int, ...], repeat: int) -> None:

@@ -70,8 +70,9 @@ class Inventory:
         now = self.clock.now
         dt = now - self.t_last
         if dt > 0.0:
-            self.area += self.level * dt
-            if self.level <= 0:
+            if self.level > 0:
+                self.area += self.level * dt
+            else:                        # empty (a level is never below 0): the area adds nothing
                 self.zero_time += dt
             self.t_last = now
 
@@ -85,8 +86,9 @@ class Inventory:
         dt = birth - self.t_last
         if dt > 0.0:                     # _flush, inlined (every take and put pays it)
             level = self.level
-            self.area += level * dt
-            if level <= 0:
+            if level > 0:
+                self.area += level * dt
+            else:
                 self.zero_time += dt
             self.t_last = birth
         self.level -= n
@@ -122,8 +124,9 @@ class Inventory:
         dt = now - self.t_last
         if dt > 0.0:                     # _flush, inlined
             level = self.level
-            self.area += level * dt
-            if level <= 0:
+            if level > 0:
+                self.area += level * dt
+            else:
                 self.zero_time += dt
             self.t_last = now
         self.level += n

@@ -6,10 +6,9 @@ allows it. Work advances at a *speed* (0 when the station is closed or the serve
 is down, a fraction during a disruption), so shifts, breakdowns and slow-downs all
 pause and resume the same remaining work.
 
-Time in state is kept by time stamps, not polling: each change first adds
-`count x elapsed` to the running totals. A free server's state is the reason it
-can't start (starved on an input, blocked by a full output, idle without release
-or introduction, waiting for crew).
+A free server's state is the reason it can't start (starved on an input, blocked
+by a full output, idle without release or introduction, waiting for crew); what a
+station measures is kept by `StationMeasures` (engine/station_measures.py).
 """
 from __future__ import annotations
 
@@ -17,6 +16,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from rackline.engine.breakdowns import Breakdowns
+from rackline.engine.station_measures import BLOCKED, CREW, IDLE, STARVED, STATES, StationMeasures  # noqa: F401 (STATES re-exported)
 from rackline.engine.work import SETUP_PHASE, WORK_PHASE, Job, RecipeRun, Server  # noqa: F401 (RecipeRun re-exported)
 
 if TYPE_CHECKING:
@@ -27,12 +27,18 @@ if TYPE_CHECKING:
     from rackline.scenario.distributions import Sampler
     from rackline.scenario.model import Station as StationSpec
 
-STATES = ("busy", "setup", "starved", "blocked", "idle", "waiting_crew", "down", "off_shift")
-BUSY, SETUP, STARVED, BLOCKED, IDLE, CREW, DOWN, OFF = range(8)
 DONE = 1e-9   # hours of work left below which a paused job counts as finished (rounding of left -= elapsed)
 
 
-class Station(Breakdowns):
+class Station(Breakdowns, StationMeasures):
+    # slots: the hot path reads a dozen of these per event, and a slot is read faster than a dict
+    # entry (the mixins have none, so instances keep a __dict__, unused)
+    __slots__ = ("clock", "env", "key", "site", "recipes", "batch", "servers", "n_servers", "free", "n_busy", "n_setup",
+                 "n_down", "reason", "starved_item", "open", "factor", "pool", "crew", "failures", "operating_failures",
+                 "repair_waiting", "setup_sample", "dispatch", "backlog_of", "_rr", "_last_item", "_yield_random",
+                 "_trying", "_again", "t_last", "state_time", "starved_on", "wip", "wip_area", "completions", "sojourn",
+                 "scrapped", "last_done", "active", "periods")
+
     def __init__(self, clock: Clock, key: str, spec: StationSpec, recipes: list[RecipeRun], *,
                  yield_rng: np.random.Generator, setup_sample: Sampler | None = None, pool: Pool | None = None,
                  failures: dict[str, Any] | None = None, dispatch: str = "largest_backlog",
@@ -85,41 +91,6 @@ class Station(Breakdowns):
     def who(self, args: tuple[Any, ...]) -> str:
         """How the run guard names this station (sim.engine.clock.who)."""
         return f"station {self.key}"
-
-    # ---- accounting -------------------------------------------------------------------
-    def _flush(self) -> None:
-        now = self.clock.now
-        dt = now - self.t_last
-        if dt <= 0.0:
-            return
-        st = self.state_time
-        if self.factor <= 0.0:
-            st[DOWN] += self.n_servers * dt
-        elif not self.open:
-            st[OFF] += (self.n_servers - self.n_down) * dt
-            st[DOWN] += self.n_down * dt
-        else:
-            st[BUSY] += self.n_busy * dt
-            if self.n_setup:
-                st[SETUP] += self.n_setup * dt
-            if self.n_down:
-                st[DOWN] += self.n_down * dt
-            nf = len(self.free)
-            if nf:
-                st[self.reason] += nf * dt
-                if self.reason == STARVED:   # then _fill set starved_item to the missing input's item
-                    self.starved_on[self.starved_item] = self.starved_on.get(self.starved_item, 0.0) + nf * dt  # type: ignore[index,arg-type]
-        self.wip_area += self.wip * dt
-        self.t_last = now
-
-    def _mark(self) -> None:
-        """Roser's active-period method: a station is active when no server waits."""
-        if not self.open:
-            return
-        active = not self.free or self.factor <= 0.0
-        if active != self.active:
-            self.active = active
-            self.periods.append(self.clock.now)
 
     # ---- wake-ups (on_stock, on_room and on_auth are try_start itself) ---------------------
     def on_crew(self) -> None:
@@ -376,21 +347,3 @@ class Station(Breakdowns):
             n = min(units, self.batch)
             self._begin(self.free.pop(), r, n, 0.0)
             units -= n
-
-    def snapshot(self) -> dict[str, float]:
-        self._flush()
-        out = {f"time_{s}": t for s, t in zip(STATES, self.state_time)}
-        out.update({"wip_area": self.wip_area, "completions": self.completions, "sojourn": self.sojourn,
-                    "scrapped": self.scrapped, "wip": self.wip})
-        now = self.clock.now
-        in_process = {r.item: r.sojourn for r in self.recipes}
-        for s in self.servers:
-            if s.job is not None:
-                in_process[s.job.recipe.item] += (now - s.job.started) * s.job.units
-        for r in self.recipes:
-            out[f"wip_area:{r.item}"] = in_process[r.item]   # integral of units of r.item in the station
-            out[f"made:{r.item}"] = r.completed
-            out[f"good:{r.item}"] = r.good
-        for item, t in self.starved_on.items():
-            out[f"starved_on:{item}"] = t
-        return out
