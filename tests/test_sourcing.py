@@ -140,3 +140,12 @@ def test_an_extreme_elasticity_still_gives_shares(load_text, elasticity, tariffs
         assert shares == pytest.approx((1.0, 0.0))     # all to the supplier whose landed cost fell
     else:
         assert len(steps) == 1                          # both rose alike: the split is unchanged
+
+
+def test_a_split_that_never_moves_is_pointed_out(capsys, tmp_path):
+    from rackline.cli import main
+    f = tmp_path / "flat.yaml"
+    f.write_text(SOURCED.replace("{from: 5 w, rate: 30%}", "{from: 5 w, rate: 10%}"))
+    assert main(["run", str(f), "--no-plots", "--out", str(tmp_path / "o")]) == 0
+    assert ("WARNING: sites.plant.inventories.tray.sourcing follows landed cost, but no tariff step in this "
+            "scenario changes it: the written shares hold throughout") in capsys.readouterr().out

@@ -21,7 +21,8 @@ from typing import Any
 import pandas as pd
 
 from rackline.calendars import open_hours
-from rackline.scenario.model import Policy, Scenario, Station
+from rackline.scenario.model import Policy, Scenario
+from rackline.scenario.stations import Station
 from rackline.scenario.values import Cover
 from rackline.units import WEEK
 

@@ -49,7 +49,7 @@ if TYPE_CHECKING:
     from rackline.engine.disruption import Target
     from rackline.engine.supplier import ResolvedPolicy
     from rackline.scenario.distributions import CountDist, DurationDist
-    from rackline.scenario.model import Station as StationSpec
+    from rackline.scenario.stations import Station as StationSpec
 
 
 class _QuietInventory(Inventory):

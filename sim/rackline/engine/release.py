@@ -13,7 +13,8 @@ from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
     from rackline.engine.station import Station
-    from rackline.scenario.model import Recipe, Scenario
+    from rackline.scenario.model import Scenario
+    from rackline.scenario.stations import Recipe
 
 
 class Authorization:

@@ -25,7 +25,7 @@ if TYPE_CHECKING:
     from rackline.engine.clock import Clock
     from rackline.engine.workforce import Pool
     from rackline.scenario.distributions import Sampler
-    from rackline.scenario.model import Station as StationSpec
+    from rackline.scenario.stations import Station as StationSpec
 
 DONE = 1e-9   # hours of work left below which a paused job counts as finished (rounding of left -= elapsed)
 

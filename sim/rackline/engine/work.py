@@ -11,7 +11,7 @@ if TYPE_CHECKING:
     from rackline.engine.inventory import Inventory
     from rackline.engine.release import Authorization, Loop
     from rackline.scenario.distributions import Sampler
-    from rackline.scenario.model import Learning
+    from rackline.scenario.stations import Learning
 
 WORK_PHASE, SETUP_PHASE = 0, 1
 

@@ -208,6 +208,12 @@ def warnings(res: Any) -> list[str]:
     for loop, since in loops.items():
         out.append(f"WARNING: deadlock in {len(since)} of {len(res.reps)} replication(s) (from {min(since):.6g} h): "
                    f"{' -> '.join(loop)}; every station in this loop waits on another for good")
+    from rackline.scenario.costs import sourcing_steps
+    for site_name, site in res.scenario.sites.items():
+        for item, inv in site.inventories.items():
+            if inv.sourcing is not None and len(sourcing_steps(res.scenario, inv)) == 1:
+                out.append(f"WARNING: sites.{site_name}.inventories.{item}.sourcing follows landed cost, but no "
+                           "tariff step in this scenario changes it: the written shares hold throughout")
     st = res.ranking
     for _, r in st.iterrows():
         if r.throughput_per_week == 0 and r.share_starved > 0.99:

@@ -9,13 +9,14 @@ from pydantic_core import PydanticUndefined
 
 from rackline.scenario import costs as c
 from rackline.scenario import model as m
+from rackline.scenario import stations as st
 
 SECTIONS: list[tuple[str, type[BaseModel]]] = [
     ("question", m.Question), ("run", m.RunSettings), ("items.<name>", m.Item), ("calendars.<name>", m.Calendar),
     ("calendars.<name>.shifts[]", m.Shift), ("calendars.<name>.holidays[]", m.Holiday),
-    ("sites.<name>", m.Site), ("sites.<site>.stations.<name>", m.Station),
-    ("sites.<site>.stations.<name>.makes.<item>", m.Recipe), ("…crew", m.Crew), ("…failures", m.Failures),
-    ("…learning", m.Learning), ("…yield_ramp", m.YieldRamp),
+    ("sites.<name>", m.Site), ("sites.<site>.stations.<name>", st.Station),
+    ("sites.<site>.stations.<name>.makes.<item>", st.Recipe), ("…crew", st.Crew), ("…failures", st.Failures),
+    ("…learning", st.Learning), ("…yield_ramp", st.YieldRamp),
     ("sites.<site>.inventories.<item>", m.Inventory), ("sites.<site>.inventories.<item>.policy", m.Policy),
     ("sites.<site>.inventories.<item>.sourcing", c.Sourcing),
     ("sites.<site>.workforce.<name>", m.Pool), ("sites.<site>.workforce.<name>.hiring[]", m.Hire),
