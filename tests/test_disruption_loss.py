@@ -82,3 +82,36 @@ def test_the_loss_counts_an_outage_inside_the_warm_up(load_text):
     rows = {(r.kpi, r.subject): r.value for r in out.kpis.kpis}
     assert rows[("disruption_loss", "rack")] == 10
     assert rows[("throughput", "rack")] == pytest.approx(168)    # one an hour: the window starts after the outage
+
+
+TWO = """
+name: windowtest
+run: {horizon: 2 w, warmup: 0 h, replications: 1, seed: 1}
+items: {kit: {}, half: {}, rack: {}}
+sites:
+  plant:
+    inventories:
+      kit: {initial: 100000}
+    stations:
+      a: {output: half, inputs: {kit: 1}, process_time: 1 h}
+      b: {output: rack, inputs: {half: 1}, process_time: 1 h}
+demand:
+  buyer: {item: rack, site: plant, capacity: true}
+disruptions:
+  outage: {station: plant.a, at: 100 h, duration: 30 h, capacity: 0}
+"""
+
+
+def test_a_disruption_window_names_who_waits_more_than_otherwise(load_text):
+    from rackline.analysis.disruptions import disruption_windows
+    loaded = load_text(TWO)
+    reps = [replicate(loaded.data, None, r, 1).record for r in (0, 1)]
+    (w,) = disruption_windows(reps)
+    assert (w.name, w.target, w.start, w.end) == ("outage", "station:plant.a", 100.0, 130.0)
+    assert w.window_end == 168.0                          # twice the outage, snapped to the weekly snapshot
+    (wait,) = w.waits                                     # a is down, not starved: only b waits
+    assert (wait.station, wait.item) == ("plant.b", "half")
+    assert wait.share == pytest.approx(31 / 168, abs=1e-9)   # the outage, and the first hour before a's first unit
+    assert wait.otherwise == pytest.approx(0.0, abs=1e-9)
+    assert str(w).startswith("Disruption outage (station plant.a, weeks 0.595–0.774): in weeks 0–1 "
+                             "plant.b waited for half 18% of open time (0% otherwise)")

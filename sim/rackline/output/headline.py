@@ -11,6 +11,7 @@ from typing import Any
 import pandas as pd
 
 from rackline.analysis.constraints import Chain, Gap, constraint_chain, demand_gaps, growing_buffers, next_constraint
+from rackline.analysis.disruptions import disruption_windows
 from rackline.output.quantities import money_text
 
 
@@ -110,6 +111,7 @@ def headline(res: Any) -> list[str]:
         if res.scenario.disruptions and not {"disruption_loss", f"disruption_loss:{r.subject}"} & asked:
             lines.append(f"Lost to disruptions {r.subject}: {interval(r, 'units')} "
                          "(against the same replications without them)")
+    lines += [str(w) for w in disruption_windows(res.reps)]
     lines.append(bottleneck_sentence(res))
     lines += warnings(res)
     lines += cost_lines(res)

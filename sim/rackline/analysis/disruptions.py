@@ -1,0 +1,91 @@
+"""Who waits while a disruption holds: the stations starved more in its window than
+at other times (a rework bench always waits for failures; that says nothing).
+
+A year-long constraint chain barely sees a six-week outage (a station starved 30% of
+six weeks is starved 3% of the year), so each timed disruption gets its own window:
+from its start for twice its length (the outage, then as long again for delayed
+lots and empty buffers to work through). Starvation is read from the weekly
+snapshots of the replication records, so the window is snapped to whole snapshots.
+"""
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from rackline.engine.records import Replication
+
+SHOWN = 0.05    # a wait that rose less than this share of open time in the window is not named
+
+
+@dataclass(frozen=True, slots=True)
+class Wait:
+    station: str
+    item: str
+    share: float          # of the station's open server-hours in the window, mean over replications
+    otherwise: float      # the same share over the rest of the run
+
+
+@dataclass(frozen=True, slots=True)
+class DisruptionWindow:
+    name: str
+    target: str           # 'supplier:optics_asia'
+    start: float          # hours
+    end: float            # when the disruption ends
+    window_start: float   # the window read: snapshot times around [start, end + (end - start)]
+    window_end: float
+    waits: tuple[Wait, ...]   # most starved first
+
+    def __str__(self) -> str:
+        head = (f"Disruption {self.name} ({self.target.replace(':', ' ')}, weeks {self.start / 168:.3g}–"
+                f"{self.end / 168:.3g})")
+        if not self.waits:
+            return f"{head}: no station waited for its inputs much more than otherwise in weeks " \
+                   f"{self.window_start / 168:.3g}–{self.window_end / 168:.3g}"
+        waits = "; ".join(f"{w.station} waited for {w.item} {w.share:.0%} of open time ({w.otherwise:.0%} otherwise)"
+                          for w in self.waits)
+        return f"{head}: in weeks {self.window_start / 168:.3g}–{self.window_end / 168:.3g} {waits}"
+
+
+def disruption_windows(reps: Sequence[Replication], top: int = 3) -> list[DisruptionWindow]:
+    """One window per timed disruption (one that happens once, at the same time, in every
+    replication); random disruptions recur at different times and get none."""
+    if not reps:
+        return []
+    events: dict[str, set[tuple[str, float, float]]] = defaultdict(set)
+    counts: dict[str, int] = defaultdict(int)
+    for rep in reps:
+        for e in rep.disruptions:
+            events[e.name].add((e.target, e.start, e.end))
+            counts[e.name] += 1
+    out = []
+    for name, seen in events.items():
+        if len(seen) != 1 or counts[name] != len(reps):
+            continue
+        target, start, end = next(iter(seen))
+        times = reps[0].times
+        a = int(np.searchsorted(times, start, side="right")) - 1          # the snapshot at or before the start
+        b = min(int(np.searchsorted(times, end + (end - start) - 1e-9)), len(times) - 1)
+        if b <= a:
+            continue
+        inside: dict[tuple[str, str], list[float]] = defaultdict(list)
+        outside: dict[tuple[str, str], list[float]] = defaultdict(list)
+        for rep in reps:
+            for key, st in rep.stations.items():
+                off = st.time_in_state["off_shift"]
+                open_in = st.servers * float(rep.times[b] - rep.times[a]) - float(off[b] - off[a])
+                open_out = st.servers * float(rep.times[-1] - rep.times[0]) - float(off[-1] - off[0]) - open_in
+                for item, series in st.starved_on.items():
+                    waited = float(series[b] - series[a])
+                    if open_in > 0:
+                        inside[(key, item)].append(waited / open_in)
+                    if open_out > 0:
+                        outside[(key, item)].append((float(series[-1] - series[0]) - waited) / open_out)
+        waits = [Wait(st, item, float(np.mean(v)), float(np.mean(outside.get((st, item)) or [0.0])))
+                 for (st, item), v in inside.items()]
+        waits.sort(key=lambda w: -(w.share - w.otherwise))
+        out.append(DisruptionWindow(name, target, start, end, float(times[a]), float(times[b]),
+                                    tuple(w for w in waits[:top] if w.share - w.otherwise >= SHOWN)))
+    return sorted(out, key=lambda d: d.start)
