@@ -120,3 +120,8 @@ def apply_overrides(data: Any, overrides: dict[str, Any], source: str = "--set")
     if problems:
         raise ScenarioError(problems)
     return data, old
+
+
+def overrides_of(assignments: tuple[str, ...] | list[str]) -> dict[str, Any]:
+    """`--set PATH=VALUE` flags as {path: value}; a bad one raises ScenarioError naming the flag."""
+    return dict(parse_assignment(a) for a in assignments)
