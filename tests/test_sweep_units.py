@@ -115,3 +115,17 @@ def test_tariff_and_domestic_share_heatmap_moves_the_right_way(tmp_path):
     assert (piv.diff(axis=1).iloc[:, 1:] > 0).all().all()          # more tariff, more paid at every share
     assert (piv.loc[:, piv.columns > 0].diff().iloc[1:] < 0).all().all()   # more domestic optics, less paid
     assert (tmp_path / "g" / "plots" / "heatmap_cost_per_rack_total.png").stat().st_size > 10_000
+
+
+def test_a_plain_number_for_a_percentage_above_1_is_refused_and_named_by_its_flag(capsys, tmp_path):
+    code = main(["run", str(BASE), "--reps", "1", "--no-plots", "--set", "costs.tariffs.overseas=25",
+                 "--out", str(tmp_path / "a")])
+    err = capsys.readouterr().err
+    assert code == 2
+    assert ("--set costs.tariffs.overseas=25: at costs.tariffs.overseas: expected a percentage written with '%', "
+            "like '25%' (a plain number is a fraction: 25 would be 2,500%), got 25") in err
+    code = main(["run", str(BASE), "--reps", "1", "--no-plots", "--set", "costs.labour.wisconsin.technicians.rate=50",
+                 "--out", str(tmp_path / "b")])
+    assert code == 2
+    assert "--set costs.labour.wisconsin.technicians.rate=50: at costs.labour.wisconsin.technicians.rate:" in \
+        capsys.readouterr().err

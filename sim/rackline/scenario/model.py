@@ -134,7 +134,8 @@ class Inventory(Spec):
     @model_validator(mode="after")
     def _split(self):
         if self.suppliers and abs(sum(self.suppliers.values()) - 1) > 1e-6:
-            raise expected(f"supplier shares summing to 1 (they sum to {sum(self.suppliers.values()):.4g})")
+            raise expected(f"supplier shares summing to 1 (they sum to {sum(self.suppliers.values()):.4g}; "
+                           "change another supplier's share with the one you change)")
         if self.policy is not None and not self.suppliers:
             raise expected("'suppliers' for an inventory with a replenishment policy")
         if self.suppliers and self.policy is None:

@@ -18,7 +18,14 @@ DOTTED_KEYS = {("costs", "labour"), ("costs", "stations")}
 
 
 def split_path(path: str) -> tuple:
-    return tuple(int(p) if p.isdigit() else p for p in path.strip().split("."))
+    """The keys of a dotted path; under `costs.labour` and `costs.stations` the two parts
+    after them are one key (`wisconsin.technicians`)."""
+    parts: list = [int(p) if p.isdigit() else p for p in path.strip().split(".")]
+    for depth in range(len(parts) - 2):
+        if tuple(map(str, parts[:depth])) in DOTTED_KEYS:
+            parts[depth:depth + 2] = [f"{parts[depth]}.{parts[depth + 1]}"]
+            break
+    return tuple(parts)
 
 
 def _closest(node: Any, key: Any) -> str:
@@ -39,13 +46,8 @@ def resolve(data: Any, path: str, *, create_leaf: bool = False) -> tuple[Any, An
     if not parts or "" in parts:
         raise ValueError(f"expected a dotted path like 'sites.texas.stations.test.servers', got {path!r}")
     node = data
-    depth = 0
-    while depth < len(parts):
-        key = parts[depth]
+    for depth, key in enumerate(parts):
         here = ".".join(map(str, parts[:depth])) or "the top level"
-        if tuple(map(str, parts[:depth])) in DOTTED_KEYS and depth + 1 < len(parts):
-            key = f"{parts[depth]}.{parts[depth + 1]}"     # `site.station`, `site.pool`: one key
-            parts = (*parts[:depth], key, *parts[depth + 2:])
         last = depth == len(parts) - 1
         if isinstance(node, dict) and (key in node or str(key) in node):
             key = key if key in node else str(key)
@@ -58,7 +60,6 @@ def resolve(data: Any, path: str, *, create_leaf: bool = False) -> tuple[Any, An
         if last:
             return node, key
         node = node[key]
-        depth += 1
     raise AssertionError
 
 
