@@ -72,11 +72,14 @@ class Gap:
     output: float                  # units/week after warm-up (mean)
     output_high: float             # upper end of its interval
     peak_demand: float             # highest scheduled units/week within the horizon
-    exceeds_from_week: float | None  # first week the schedule asks more than output's upper end
+    exceeds_from_week: float | None  # first week the schedule asks more than the mean output
     backlog_from_week: float | None  # week from which the mean backlog keeps growing
     short_at_end: float            # mean backlog at the horizon, units
     end_week: float
     stock_at_end: float            # mean finished stock at the horizon, units
+    clear: bool = True             # the schedule asks more than even the output's upper end
+    exercised: float = 1.0         # under an option to buy: the chance it is exercised (demand is expected)
+
 
     @property
     def runs_out_week(self) -> float | None:
@@ -241,8 +244,13 @@ def _follow(sc: Scenario, kpis: pd.DataFrame, rows: pd.DataFrame, stations: pd.D
 
 # ---- demand against output ------------------------------------------------------------------------
 def _scheduled(d: Demand, t: float) -> float:
-    """Units per hour demand `d` asks for at time t (0 for capacity mode)."""
+    """Units per hour demand `d` asks for at time t (0 for capacity mode); under an option
+    to buy, what it is expected to ask: the schedule x the chance it is exercised."""
     size = d.order_size.mean()
+    if d.option is not None:
+        if d.option.at is not None and t < d.option.at:
+            return 0.0
+        size *= d.option.probability
     if d.rate is not None:
         return float(d.rate * size)
     if d.schedule is not None:
@@ -269,7 +277,8 @@ def demand_gaps(sc: Scenario, kpis: pd.DataFrame, timeseries: pd.DataFrame) -> l
                                    if p.start < sc.run.horizon})
         rates = [(t, sum(_scheduled(d, t) for d in demands.values()) * WEEK) for t in changes]
         peak = max(r for _, r in rates)
-        exceeds = next((t / WEEK for t, r in rates if r > high + 1e-9), None)
+        exceeds = next((t / WEEK for t, r in rates if r > output + 1e-9), None)
+        clear = exceeds is None or peak > high + 1e-9
         bl = timeseries[(timeseries.metric == "backlog") & timeseries.subject.isin(list(demands))]
         series = bl.groupby(["week", "replication"]).value.sum().groupby("week").mean().sort_index()
         end = float(series.iloc[-1]) if len(series) else 0.0
@@ -287,7 +296,8 @@ def demand_gaps(sc: Scenario, kpis: pd.DataFrame, timeseries: pd.DataFrame) -> l
         spec = sc.items[item]
         out.append(Gap(item, spec.unit if spec is not None else "unit", output, high, peak, exceeds, from_week, end,
                        float(series.index[-1]) if len(series) else sc.run.horizon / WEEK,
-                       float(stock.iloc[-1]) if len(stock) else 0.0))
+                       float(stock.iloc[-1]) if len(stock) else 0.0, clear,
+                       min((d.option.probability for d in demands.values() if d.option is not None), default=1.0)))
     return out
 
 

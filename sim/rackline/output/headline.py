@@ -12,7 +12,7 @@ import pandas as pd
 
 from rackline.analysis.constraints import Chain, Gap, constraint_chain, demand_gaps, growing_buffers, next_constraint
 from rackline.analysis.disruptions import disruption_windows
-from rackline.output.quantities import money_text
+from rackline.output.quantities import is_money_unit, money_text
 
 
 def _pct(unit: str) -> bool:
@@ -27,13 +27,14 @@ def interval(row: pd.Series, unit: str = "") -> str:
     """`mean unit (95% CI low–high)`, or the mean and the interval's note when it says why
     there is no interval worth printing ("run more replications")."""
     pct = _pct(row.unit)
-    text = _num(float(row["mean"]), pct) + (f" {unit}" if unit else "")
+    fmt = money_text if is_money_unit(row.unit) else (lambda v: _num(v, pct))    # $3.22M, not 3.22e+06
+    text = fmt(float(row["mean"])) + (f" {unit}" if unit else "")
     note = row.get("ci_note", "")
     if isinstance(note, str) and note:
         return f"{text} ({note})"
     lo, hi = row.get("ci_low", math.nan), row.get("ci_high", math.nan)
     if pd.notna(lo) and pd.notna(hi) and math.isfinite(lo) and math.isfinite(hi) and hi > lo:
-        return f"{text} (95% CI {_num(float(lo), pct)}–{_num(float(hi), pct)})"
+        return f"{text} (95% CI {fmt(float(lo))}–{fmt(float(hi))})"
     return text
 
 
@@ -45,7 +46,7 @@ def kpi_rows(kpis: pd.DataFrame, spec: str) -> pd.DataFrame:
 
 
 def kpi_line(row: pd.Series) -> str:
-    label = str(row.kpi).replace("_", " ").capitalize()
+    label = {"npv": "NPV"}.get(str(row.kpi), str(row.kpi).replace("_", " ").capitalize())
     return f"{label} {row.subject}: {interval(row, '' if _pct(row.unit) else str(row.unit))}"
 
 
@@ -62,11 +63,15 @@ def question_lines(res: Any) -> list[str]:
 
 def gap_line(g: Gap) -> str:
     units = f"{g.unit}s"
+    what = "demand" if g.exercised >= 1 else f"expected demand (an option exercised with {g.exercised:.0%} chance)"
     if g.exceeds_from_week is not None:
-        text = (f"Demand exceeds output: {g.item} demand reaches {g.peak_demand:.3g}/week from week "
+        verb = "exceeds" if g.clear else "may exceed"
+        text = (f"Demand {verb} output: {g.item} {what} reaches {g.peak_demand:.3g}/week from week "
                 f"{g.exceeds_from_week:g}, output {g.output:.3g}/week: short by {g.gap:.3g} {units}/week")
+        if not g.clear:
+            text += f" (output's interval reaches {g.output_high:.3g}/week: run more replications)"
     else:
-        text = f"Output meets demand: {g.item} output {g.output:.3g}/week, demand at most {g.peak_demand:.3g}/week"
+        text = f"Output meets demand: {g.item} output {g.output:.3g}/week, {what} at most {g.peak_demand:.3g}/week"
         if g.gap < 0:
             text += f" ({-g.gap:.3g} {units}/week to spare)"
     if g.backlog_from_week is not None:
@@ -199,6 +204,10 @@ def warnings(res: Any) -> list[str]:
     for g in growing_buffers(res.reps, res.warmup):
         feeders = [key for key, st in res.reps[0].stations.items()
                    if st.site == g.key.site and g.key.item in st.items]
+        if g.key.item in res.reps[0].products and g.key.site in res.reps[0].product_sites(g.key.item):
+            out.append(f"WARNING: finished {g.key.item} piles up at {g.key.site} (+{g.per_week:.3g} units/week over "
+                       "the measured time): output runs ahead of what is shipped (the line builds to stock)")
+            continue
         who = f"{', '.join(feeders)} make{'s' if len(feeders) == 1 else ''} more than is taken" if feeders \
             else "more arrives than is taken"
         out.append(f"WARNING: stock {g.key.label} grows without limit (+{g.per_week:.3g} units/week over the "
