@@ -108,3 +108,11 @@ def test_readme_key_reference_is_generated_from_the_schema():
     from conftest import ROOT
     from rackline.scenario.reference import reference
     assert reference() in (ROOT / "README.md").read_text(), "run: python -m rackline.scenario.reference, paste into README.md"
+
+
+def test_run_prints_each_override_with_the_value_it_replaced(capsys, tmp_path):
+    from conftest import SCENARIOS
+    assert main(["run", str(SCENARIOS / "minimal.yaml"), "--reps", "1", "--no-plots", "--out", str(tmp_path / "o"),
+                 "--set", "sites.wisconsin.stations.l11_test.servers=4"]) == 0
+    out = capsys.readouterr().out
+    assert out.splitlines()[0] == "Set sites.wisconsin.stations.l11_test.servers = 4 (was 3)"

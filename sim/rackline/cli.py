@@ -73,6 +73,8 @@ def run(scenario, reps, seed, sets, out, jobs, precision, no_plots):
         bar.close()
     from rackline.output.headline import headline
     folder = write_run(res, dest, plots=not no_plots)
+    for path, value in loaded.overrides.items():     # what the flags changed, so a mistyped value shows
+        click.echo(f"Set {path} = {value} (was {loaded.previous.get(path, 'not set')})")
     for line in headline(res) + res.notes:
         click.echo(line)
     from rackline.analysis.capacity import reorder_warnings
