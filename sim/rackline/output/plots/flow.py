@@ -29,6 +29,7 @@ PANEL_PAD = 0.15        # station box to site panel edge
 SUPPLIER_GAP = 0.18     # least space between two suppliers' columns
 BOX_PAD = 0.02          # the rounding pad FancyBboxPatch draws outside its rectangle
 LABEL_BOX = dict(fc="white", ec="none", alpha=0.8, pad=1.5)
+Measured = tuple[Text, float, float]      # a text artist, its width and its height in inches
 
 
 @dataclass(frozen=True)
@@ -70,6 +71,8 @@ def flow_picture(sc: Scenario, kpis: pd.DataFrame, table: pd.DataFrame, scenario
 
 
 def flow_layout(sc: Scenario, kpis: pd.DataFrame, table: pd.DataFrame, scenario: str) -> FlowPicture:
+    """Measure every label, size boxes and gaps around them, then place them top down:
+    title, suppliers, site panels, lanes, demand, legend. `table` is stations.csv (ranked)."""
     # busy as a share of open time, as in the headline (off-shift hours are not idle capacity)
     busy = {r.station: r.utilization / (1 - r.share_off_shift) if r.share_off_shift < 1 else 0.0
             for r in table.itertuples()} if len(table) else {}
@@ -82,7 +85,7 @@ def flow_layout(sc: Scenario, kpis: pd.DataFrame, table: pd.DataFrame, scenario:
         ax = fig.add_axes((0.0, 0.0, 1.0, 1.0))
         ax.set_axis_off()
 
-        def text(s: str, **kw: object) -> tuple[Text, float, float]:
+        def text(s: str, **kw: object) -> Measured:
             """A text artist at the origin (placed later) and its width and height in inches."""
             t = ax.text(0, 0, s, **kw)  # type: ignore[arg-type]
             e = t.get_window_extent(renderer)
@@ -90,18 +93,19 @@ def flow_layout(sc: Scenario, kpis: pd.DataFrame, table: pd.DataFrame, scenario:
 
         # --- measure everything first ------------------------------------------------------------
         title = text("The network: units per week", fontsize=12, fontweight="bold", ha="center", va="top")
-        sub = text("means after warm-up · busy = share of open hours · ★ = bottleneck · "
-                   "under a supplier: its item and the units it delivered to all sites", fontsize=8.5, color="#555555",
-                   ha="center", va="top")
+        about_suppliers = "\nunder each supplier: its item and the units it delivered to all sites"
+        sub = text("means after warm-up · busy = share of open hours · ★ = bottleneck"
+                   + (about_suppliers if sc.suppliers else ""),
+                   fontsize=8.5, color="#555555", ha="center", va="top", multialignment="center")
         probe = text(f"{FOOTER} · scenario: {scenario}", fontsize=7.5)
         probe[0].remove()
         site_titles = {n: text(n + (f" ({sc.sites[n].state})" if sc.sites[n].state else ""),
                                fontsize=10, fontweight="bold", ha="center", va="top") for n in sites}
         lines: dict[str, list[tuple[Text, float, float, str]]] = {}
-        for site_name, _st, _ in sc.station_items():
-            key = f"{site_name}.{_st}"
+        for site_name, st, _ in sc.station_items():
+            key = f"{site_name}.{st}"
             is_bn = key == bottleneck
-            name = text(f"{'★ ' if is_bn else ''}{_st}", fontsize=8.5, va="top",
+            name = text(f"{'★ ' if is_bn else ''}{st}", fontsize=8.5, va="top",
                         fontweight="bold" if is_bn else "normal")
             nums = text(f"{num(rate.get(key, float('nan')))}/wk · {_busy_text(busy.get(key, float('nan')))}",
                         fontsize=7.5, color="#333333", va="top")
@@ -127,7 +131,7 @@ def flow_layout(sc: Scenario, kpis: pd.DataFrame, table: pd.DataFrame, scenario:
         served = {n: [i for i, s in enumerate(sites) if (inv := sc.sites[s].inventories.get(sp.item)) is not None
                       and n in inv.suppliers] for n, sp in sc.suppliers.items()}
         suppliers = sorted(sc.suppliers, key=lambda n: sum(served[n]) / len(served[n]) if served[n] else len(sites))
-        sup_texts = {}
+        sup_texts: dict[str, tuple[Measured, Measured, Measured, float]] = {}   # box lines, label, column width
         for n in suppliers:
             sp = sc.suppliers[n]
             head = text(n, fontsize=7.5, fontweight="bold", color="white", ha="center", va="top")
@@ -145,10 +149,13 @@ def flow_layout(sc: Scenario, kpis: pd.DataFrame, table: pd.DataFrame, scenario:
             site_gap = max(site_gap, (sup_row - len(sites) * site_w) / len(sites))
         sites_row = len(sites) * site_w + (len(sites) - 1) * site_gap
         sites_row = max(sites_row, (len(sites) - 1) * (site_w + site_gap) + site_w * 0.15 + 0.1 + widest_demand)
-        legend = ax.legend([Patch(fc=c, ec=c) for c in REGION_COLORS.values()],
-                           [f"{r} supplier" for r in REGION_COLORS], ncols=3, loc="lower right", borderaxespad=0)
-        legend_ext = legend.get_window_extent(renderer)
-        width = max(sites_row, sup_row, title[1], sub[1], probe[1] + 0.1, legend_ext.width / fig.dpi,
+        regions = [r for r in REGION_COLORS if any(sp.region == r for sp in sc.suppliers.values())]
+        legend = ax.legend([Patch(fc=REGION_COLORS[r], ec=REGION_COLORS[r]) for r in regions],
+                           [f"{r} supplier" for r in regions], ncols=3, loc="lower right",
+                           borderaxespad=0) if regions else None
+        legend_w, legend_h = (0.0, 0.0) if legend is None else \
+            (legend.get_window_extent(renderer).width / fig.dpi, legend.get_window_extent(renderer).height / fig.dpi)
+        width = max(sites_row, sup_row, title[1], sub[1], probe[1] + 0.1, legend_w,
                     *(t[1] for *_, t in lanes)) + 2 * MARGIN
 
         # --- place, top down (y = 0 is the top edge, y < 0 below) -----------------------------------
@@ -229,8 +236,9 @@ def flow_layout(sc: Scenario, kpis: pd.DataFrame, table: pd.DataFrame, scenario:
             t.set_position((xd + 0.1, y - k * (h + 0.06)))
         demand_h = max([t[2] for *_, t in demands] + [0.0]) + 0.06
         y -= demand_h * max(list(at_site.values()) + [0]) + demand_h + 0.15
-        legend.set_bbox_to_anchor((width - MARGIN, y - legend_ext.height / fig.dpi), transform=ax.transData)
-        height = -(y - legend_ext.height / fig.dpi - 0.3)      # and the footer's strip
+        if legend is not None:
+            legend.set_bbox_to_anchor((width - MARGIN, y - legend_h), transform=ax.transData)
+        height = -(y - legend_h - 0.3)      # and the footer's strip
         fig.set_size_inches(width, height)
         ax.set_xlim(0, width)
         ax.set_ylim(-height, 0)
