@@ -241,8 +241,7 @@ def test_no_run_plot_is_clipped_or_covered_by_its_legend(run_folder):
     assert {"inventory", "lead_time", "cumulative", "bottleneck_share"} <= set(figs)
     for name, fig in figs.items():
         assert clipped_texts(fig) == [], name
-        if name != "flow":      # the flow picture's legend sits in its empty corner, over no data
-            assert legend_covers_data(fig) == [], name
+        assert legend_covers_data(fig) == [], name
 
 
 def test_plot_annotations_equal_the_kpi_table(run_folder):
@@ -398,3 +397,56 @@ def test_every_cost_category_has_its_own_colour():
     from rackline.output.plots.costs import CATEGORY_COLORS
     assert set(CATEGORY_COLORS) == set(CATEGORIES)
     assert len(set(CATEGORY_COLORS.values())) == len(CATEGORIES)
+
+
+def _wide_numbers(sc) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """KPIs and a station table with the widest numbers a label can show (12,300/wk, 100%)."""
+    stations = [f"{site}.{st}" for site, st, _ in sc.station_items()]
+    table = pd.DataFrame(dict(station=stations, utilization=1.0, share_off_shift=0.0,
+                              throughput_per_week=12345.6))
+    rows = [("supplier_delivered", n, 12345.6) for n in sc.suppliers]
+    rows += [("lane_shipped", n, 12345.6) for n in sc.lanes] + [("shipped", n, 12345.6) for n in sc.demand]
+    return pd.DataFrame(rows, columns=["kpi", "subject", "mean"]), table
+
+
+@pytest.mark.parametrize("name", ["baseline", "national", "minimal"])
+def test_flow_labels_fit_their_boxes_and_never_overlap(name):
+    from conftest import SCENARIOS
+    from rackline.output.plots.flow import flow_layout
+    from rackline.scenario.load import load_scenario
+    sc = load_scenario(SCENARIOS / f"{name}.yaml").scenario
+    pic = flow_layout(sc, *_wide_numbers(sc), name)
+    r = _renderer(pic.figure)
+    assert len(pic.stations) == sum(len(s.stations) for s in sc.sites.values())
+    for st in pic.stations:
+        box = st.box.get_window_extent(r)
+        for t in st.texts:
+            e = t.get_window_extent(r)
+            assert box.x0 <= e.x0 and e.x1 <= box.x1 and box.y0 <= e.y0 and e.y1 <= box.y1, t.get_text()
+    labels = [t.get_window_extent(r) for t in pic.supplier_labels]
+    assert len(labels) == len(sc.suppliers)
+    assert all("12300/wk" in t.get_text() or "12,300/wk" in t.get_text() for t in pic.supplier_labels)
+    for i, a in enumerate(labels):
+        assert not any(a.overlaps(b) for b in labels[i + 1:]), pic.supplier_labels[i].get_text()
+    texts = [t for t in pic.figure.axes[0].texts if t.get_text()]       # nor any other two texts
+    extents = [t.get_window_extent(r) for t in texts]
+    clashes = [(texts[i].get_text(), texts[j].get_text()) for i in range(len(texts))
+               for j in range(i + 1, len(texts)) if extents[i].overlaps(extents[j])]
+    assert clashes == [] and clipped_texts(pic.figure) == []
+
+
+def test_flow_picture_grows_with_the_network_and_long_names_widen_the_boxes():
+    from conftest import SCENARIOS
+    from rackline.output.plots.flow import flow_layout
+    from rackline.scenario.load import load_scenario
+    small, big = (load_scenario(SCENARIOS / f"{n}.yaml").scenario for n in ("minimal", "national"))
+    w_small, h_small = flow_layout(small, *_wide_numbers(small), "m").figure.get_size_inches()
+    w_big, h_big = flow_layout(big, *_wide_numbers(big), "n").figure.get_size_inches()
+    assert w_big > 2 * w_small and h_big > 1.5 * h_small
+    site = next(iter(small.sites.values()))
+    site.stations = {("a_station_name_far_longer_than_any_shipped_" + k): v for k, v in site.stations.items()}
+    pic = flow_layout(small, *_wide_numbers(small), "long")
+    r = _renderer(pic.figure)
+    for st in pic.stations:
+        box, name = st.box.get_window_extent(r), st.texts[0].get_window_extent(r)
+        assert name.width > 3 * 72 and box.x0 <= name.x0 and name.x1 <= box.x1
