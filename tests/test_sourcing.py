@@ -149,3 +149,12 @@ def test_a_split_that_never_moves_is_pointed_out(capsys, tmp_path):
     assert main(["run", str(f), "--no-plots", "--out", str(tmp_path / "o")]) == 0
     assert ("WARNING: sites.plant.inventories.tray.sourcing follows landed cost, but no tariff step in this "
             "scenario changes it: the written shares hold throughout") in capsys.readouterr().out
+
+
+def test_the_run_says_how_the_split_moves(load_text):
+    from rackline.output.headline import sourcing_lines
+    loaded = load_text(SOURCED)
+    (_, (at, shares)) = split_of(loaded)
+    assert sourcing_lines(loaded.scenario) == [
+        f"Sourcing plant/tray follows landed cost: asia 50% → {shares[0]:.0%}, usa 50% → {shares[1]:.0%} "
+        f"of new orders from week 6"]

@@ -107,7 +107,11 @@ def test_dotted_keys_are_reachable_by_path():
 def test_tariff_and_domestic_share_heatmap_moves_the_right_way(tmp_path):
     sw = load_sweep(SCENARIOS / "sweeps" / "tariff_localization.yaml")
     sw.spec.replications = 1
-    run_sweep(sw, tmp_path / "g", jobs=2)
+    outcome = run_sweep(sw, tmp_path / "g", jobs=2)
+    from rackline.output.sweep_report import influence_lines
+    line = influence_lines(outcome.tables, ["tariffs_paid:all"])[0]
+    assert line.startswith("tariffs_paid:all over the grid: lowest $0 at overseas=0, ")
+    assert "highest" in line and "optics_us=0.1 (plots/heatmap_tariffs_paid_all.png)" in line
     grid = pd.read_csv(tmp_path / "g" / "grid_tariffs_paid_all.csv")
     tariff, share = grid.columns[0], grid.columns[1]
     piv = grid.pivot_table(index=share, columns=tariff, values="mean")

@@ -80,7 +80,8 @@ def run(scenario, reps, seed, sets, out, jobs, precision, no_plots):
     from rackline.analysis.capacity import reorder_warnings
     for line in reorder_warnings(loaded.scenario):
         click.echo(f"Warning: {line}")
-    click.echo(f"Results: {folder}  ({len(res.reps)} replications, warm-up {res.warmup:g} h, "
+    from rackline.output.html import hours
+    click.echo(f"Results: {folder}  ({len(res.reps)} replications, warm-up {hours(res.warmup)}, "
                f"{res.wall:.1f} s)")
     click.echo(FOOTER)
     return EXIT_OK
@@ -225,7 +226,8 @@ def sweep(file, vary, method, reps, samples, kpis, seed, jobs, scheduler, out, r
         outcome = run_sweep(sw, folder, jobs, scheduler, resume, progress=bar.update, plots=not no_plots)
     finally:
         bar.close()
-    click.echo(f"Done: {outcome.ran} runs now, {outcome.failed} failed (see errors.csv); results in {outcome.folder}")
+    failed = f"{outcome.failed} failed (see errors.csv)" if outcome.failed else "none failed"
+    click.echo(f"Done: {outcome.ran} runs now, {failed}; results in {outcome.folder}")
     from rackline.output.sweep_report import influence_lines
     for line in influence_lines(outcome.tables, list(sw.spec.kpis)):
         click.echo(line)

@@ -117,10 +117,26 @@ def headline(res: Any) -> list[str]:
             lines.append(f"Lost to disruptions {r.subject}: {interval(r, 'units')} "
                          "(against the same replications without them)")
     lines += [str(w) for w in disruption_windows(res.reps)]
+    lines += sourcing_lines(res.scenario)
     lines.append(bottleneck_sentence(res))
     lines += warnings(res)
     lines += cost_lines(res)
     return lines
+
+
+def sourcing_lines(sc: Any) -> list[str]:
+    """Each cost-aware split as it moves: the new shares of orders and from when."""
+    from rackline.scenario.costs import sourcing_steps
+    out = []
+    for site_name, site in sc.sites.items():
+        for item, inv in site.inventories.items():
+            steps = sourcing_steps(sc, inv) if inv.sourcing is not None else []
+            for (_, before), (at, after) in zip(steps, steps[1:]):
+                if at < sc.run.horizon:
+                    moves = ", ".join(f"{name} {a:.0%} → {b:.0%}" for name, a, b in zip(inv.suppliers, before, after))
+                    out.append(f"Sourcing {site_name}/{item} follows landed cost: {moves} of new orders from week "
+                               f"{at / 168:.3g}")
+    return out
 
 
 def busy_text(row: Any) -> str:

@@ -12,7 +12,7 @@ from rackline.analysis.stats import SUMMARY_COLUMNS
 from rackline.experiments.sweep import analysis
 from rackline.output.folder import write_file
 from rackline.output.html import Section, esc, figure, figure_png, page, table
-from rackline.output.quantities import param_text, value_text
+from rackline.output.quantities import pair_text, param_text, value_text
 
 
 def _csv(df: pd.DataFrame, path: Path) -> None:
@@ -61,6 +61,7 @@ def export(sweep, design, store, folder: Path, plots: bool = True) -> dict[str, 
             g = pd.DataFrame(design.X, columns=["x", "y"]).assign(point=range(len(design.X)))
             g = g.merge(sel[["point", "mean"]], on="point")
             tables[f"grid_{tag}"] = g.rename(columns={"x": design.names[0], "y": design.names[1]})
+            tables[f"grid_{tag}"].attrs["unit"] = str(sel.unit.iloc[0])
             if plots:
                 units = design.units or ["", ""]
                 images[f"heatmap_{tag}"] = figure_png(sp.heatmap_plot(
@@ -118,13 +119,30 @@ def influence_lines(tables: dict[str, pd.DataFrame], kpis: list[str], top: int =
             for i, r in enumerate(ranked.itertuples(), 1):
                 if prefix == "tornado":
                     k = getattr(r, "kpi_unit", "")
-                    line = (f"  {i}. {r.parameter}: {value_text(r.swing, k)} ({value_text(r.at_low, k)} at "
-                            f"{param_text(r.low_value, r.unit)} to {value_text(r.at_high, k)} at "
-                            f"{param_text(r.high_value, r.unit)})")
+                    low, high = pair_text(r.at_low, r.at_high, k)
+                    line = (f"  {i}. {r.parameter}: {value_text(r.swing, k)} ({low} at "
+                            f"{param_text(r.low_value, r.unit)} to {high} at {param_text(r.high_value, r.unit)})")
                 else:
                     line = f"  {i}. {r.parameter}: {getattr(r, col):.3g}"
                 lines.append(line)
             break
         else:
-            lines.append(f"Influence on {kpi}: no ranking from this design (use method oat, sobol or morris)")
+            grid = tables.get(f"grid_{tag}")
+            if grid is not None and len(grid):
+                lines.append(_grid_line(kpi, grid))
+            else:
+                lines.append(f"Influence on {kpi}: no ranking from this design (use method oat, sobol or morris)")
     return lines
+
+
+def _grid_line(kpi: str, grid: pd.DataFrame) -> str:
+    """Where a 2-D grid's KPI is lowest and highest (the heatmap says the rest)."""
+    params = [c for c in grid.columns if c not in ("point", "mean")]
+    lo, hi = grid.loc[grid["mean"].idxmin()], grid.loc[grid["mean"].idxmax()]
+
+    def at(r: pd.Series) -> str:
+        return ", ".join(f"{p.rsplit('.', 1)[-1]}={r[p]:g}" for p in params)
+
+    unit = str(grid.attrs.get("unit", ""))
+    return (f"{kpi} over the grid: lowest {value_text(lo['mean'], unit)} at {at(lo)}; highest "
+            f"{value_text(hi['mean'], unit)} at {at(hi)} (plots/heatmap_{kpi.replace(':', '_')}.png)")
