@@ -16,6 +16,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from rackline.engine.records import Replication
+from rackline.units import WEEK
 
 SHOWN = 0.05    # a wait that rose less than this share of open time in the window is not named
 
@@ -39,14 +40,14 @@ class DisruptionWindow:
     waits: tuple[Wait, ...]   # most starved first
 
     def __str__(self) -> str:
-        head = (f"Disruption {self.name} ({self.target.replace(':', ' ')}, weeks {self.start / 168:.3g}–"
-                f"{self.end / 168:.3g})")
+        head = (f"Disruption {self.name} ({self.target.replace(':', ' ')}, weeks {self.start / WEEK:.3g}–"
+                f"{self.end / WEEK:.3g})")
         if not self.waits:
             return f"{head}: no station waited for its inputs much more than otherwise in weeks " \
-                   f"{self.window_start / 168:.3g}–{self.window_end / 168:.3g}"
+                   f"{self.window_start / WEEK:.3g}–{self.window_end / WEEK:.3g}"
         waits = "; ".join(f"{w.station} waited for {w.item} {w.share:.0%} of open time ({w.otherwise:.0%} otherwise)"
                           for w in self.waits)
-        return f"{head}: in weeks {self.window_start / 168:.3g}–{self.window_end / 168:.3g} {waits}"
+        return f"{head}: in weeks {self.window_start / WEEK:.3g}–{self.window_end / WEEK:.3g} {waits}"
 
 
 def disruption_windows(reps: Sequence[Replication], top: int = 3) -> list[DisruptionWindow]:

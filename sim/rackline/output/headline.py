@@ -13,6 +13,7 @@ import pandas as pd
 from rackline.analysis.constraints import Chain, Gap, constraint_chain, demand_gaps, growing_buffers, next_constraint
 from rackline.analysis.disruptions import disruption_windows
 from rackline.output.quantities import is_money_unit, money_text
+from rackline.units import WEEK
 
 
 def _pct(unit: str) -> bool:
@@ -135,7 +136,7 @@ def sourcing_lines(sc: Any) -> list[str]:
                 if at < sc.run.horizon:
                     moves = ", ".join(f"{name} {a:.0%} → {b:.0%}" for name, a, b in zip(inv.suppliers, before, after))
                     out.append(f"Sourcing {site_name}/{item} follows landed cost: {moves} of new orders from week "
-                               f"{at / 168:.3g}")
+                               f"{at / WEEK:.3g}")
     return out
 
 
