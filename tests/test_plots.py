@@ -309,8 +309,9 @@ def test_compare_throughput_keeps_identical_lines_visible_with_bands_and_disrupt
     assert np.allclose(lines["base"].get_ydata(), lines["same"].get_ydata())
     assert lines["base"].get_linestyle() != lines["same"].get_linestyle()       # the second is not hidden
     assert len(ax.collections) >= 3                                                # one CI band each
-    spans = [p for p in ax.patches if p.get_label() == "more: outage"]
+    spans = [p for p in ax.patches if p.get_label() == "more: outage (disruption)"]
     assert len(spans) == 1 and spans[0].get_x() == pytest.approx(5.0)
+    assert spans[0].get_hatch() and not spans[0].get_fill()      # hatched, unlike the filled CI bands
     assert clipped_texts(fig) == [] and legend_covers_data(fig) == []
 
 
@@ -398,3 +399,46 @@ def test_every_cost_category_has_its_own_colour():
     from rackline.output.plots.costs import CATEGORY_COLORS
     assert set(CATEGORY_COLORS) == set(CATEGORIES)
     assert len(set(CATEGORY_COLORS.values())) == len(CATEGORIES)
+
+
+def _whisker_ends(ax) -> list[tuple[float, float]]:
+    """(low, high) of each error bar drawn in `ax`, along the bar's own direction."""
+    ends = []
+    for coll in ax.collections:
+        for seg in coll.get_segments():
+            (x0, y0), (x1, y1) = seg
+            ends.append((min(y0, y1), max(y0, y1)) if x0 == x1 else (min(x0, x1), max(x0, x1)))
+    return ends
+
+
+def test_compare_whiskers_run_from_ci_low_to_ci_high_not_mean_plus_minus_half_width():
+    from rackline.output.plots.compare import difference_plot, kpi_bars
+    # a backlog whose range-respecting interval is asymmetric: mean ± half-width would go below 0
+    kpis = pd.DataFrame({"kpi": ["backlog"] * 2, "subject": ["o"] * 2, "unit": ["units"] * 2, "scenario": ["a", "b"],
+                         "mean": [0.8, 0.4], "ci_low": [0.05, 0.02], "ci_high": [9.4, 4.6],
+                         "half_width": [4.675, 2.29]})
+    ax = kpi_bars(kpis, ["a", "b"], "t").axes[0]
+    assert np.allclose(sorted(_whisker_ends(ax)), sorted(zip(kpis.ci_low, kpis.ci_high)))
+    diffs = pd.DataFrame({"kpi": ["fill_rate"], "subject": ["o"], "unit": ["share of orders"], "scenario": ["b"],
+                          "diff": [0.02], "ci_low": [-0.01], "ci_high": [0.09], "half_width": [0.05], "clear": [False]})
+    ax = difference_plot(diffs, "t").axes[0]
+    assert np.allclose(_whisker_ends(ax), [(-0.01, 0.09)])
+
+
+def test_compare_plots_show_the_question_kpis_first_with_money_in_dollars():
+    from rackline.output.plots.compare import difference_plot, kpi_bars
+    rows = [("throughput", "r", "units/week", 20.0, 19.0, 21.0), ("cost_per_rack", "total", "USD/rack", 3.2e6, 3.1e6,
+                                                                  3.3e6),
+            ("cost_per_rack", "labour", "USD/rack", 1e4, 9e3, 1.1e4), ("backlog", "o", "units", 1.0, 0.5, 2.0)]
+    kpis = pd.DataFrame([(k, s, u, sc, m * (1 + i), lo * (1 + i), hi * (1 + i)) for k, s, u, m, lo, hi in rows
+                         for i, sc in enumerate(["a", "b"])],
+                        columns=["kpi", "subject", "unit", "scenario", "mean", "ci_low", "ci_high"])
+    fig = kpi_bars(kpis, ["a", "b"], "t", ["cost_per_rack:total"])
+    titles = [ax.get_title() for ax in fig.axes if ax.get_visible()]
+    assert titles == ["cost_per_rack: total", "throughput: r", "backlog: o"]
+    money = fig.axes[0]
+    money.figure.canvas.draw()
+    assert all(t.get_text().startswith("$") for t in money.get_yticklabels() if t.get_text())
+    diffs = kpis[kpis.scenario == "b"].rename(columns={"mean": "diff"}).assign(clear=True)
+    fig = difference_plot(diffs, "t", ["cost_per_rack:total"])
+    assert [ax.get_title() for ax in fig.axes if ax.get_visible()][0] == "cost_per_rack: total"

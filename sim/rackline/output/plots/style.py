@@ -11,6 +11,8 @@ from contextlib import contextmanager
 from typing import Any
 
 import matplotlib
+import numpy as np
+import pandas as pd
 from matplotlib.layout_engine import ConstrainedLayoutEngine
 
 matplotlib.use("Agg", force=False)
@@ -82,3 +84,17 @@ def footer(fig: Figure, scenario: str) -> Figure:
     if isinstance(engine, ConstrainedLayoutEngine):      # new_figure's: keep the footer's strip free
         engine.set(rect=(0, 0.035, 1, 0.965))
     return fig
+
+
+def ci_errors(rows: pd.DataFrame, center: str) -> np.ndarray:
+    """Error bar lengths (2, n) below and above `center` reaching `ci_low` and `ci_high`:
+    KPI intervals are asymmetric and stay inside the KPI's range, so mean ± half-width
+    would draw a negative backlog or a share above 100%. Tables without the interval
+    columns fall back to the half-width; no interval draws no bar."""
+    c = rows[center].to_numpy(dtype=float)
+    if "ci_low" in rows and "ci_high" in rows:
+        low, high = rows.ci_low.to_numpy(dtype=float), rows.ci_high.to_numpy(dtype=float)
+    else:
+        hw = rows.half_width.to_numpy(dtype=float) if "half_width" in rows else np.zeros(len(c))
+        low, high = c - hw, c + hw
+    return np.nan_to_num(np.clip(np.vstack([c - low, high - c]), 0, None))
