@@ -442,3 +442,40 @@ def test_compare_plots_show_the_question_kpis_first_with_money_in_dollars():
     diffs = kpis[kpis.scenario == "b"].rename(columns={"mean": "diff"}).assign(clear=True)
     fig = difference_plot(diffs, "t", ["cost_per_rack:total"])
     assert [ax.get_title() for ax in fig.axes if ax.get_visible()][0] == "cost_per_rack: total"
+
+
+def test_oat_plot_spans_the_data_in_the_kpis_unit_panels_in_tornado_order_with_full_paths():
+    from rackline.output.plots.sweep import oat_plot
+    moving = _oat([30, 45, 70], [3.17e6, 3.18e6, 3.19e6], [3.16e6, 3.17e6, 3.18e6], [3.18e6, 3.19e6, 3.2e6],
+                  "$ per h").assign(parameter="costs.labour.wisconsin.technicians.rate")
+    big = _oat([120e3, 150e3, 170e3], [2.6e6, 3.18e6, 3.5e6], [2.59e6, 3.17e6, 3.49e6], [2.61e6, 3.19e6, 3.51e6],
+               "$").assign(parameter="costs.prices.trays_us")
+    fig = oat_plot(pd.concat([moving, big]), "cost_per_rack:total (USD/rack)", "s", "USD/rack",
+                   order=["costs.prices.trays_us", "costs.labour.wisconsin.technicians.rate"])
+    fig.canvas.draw()
+    first, second = fig.axes[:2]
+    assert first.get_title() == "costs.prices.trays_us"                     # largest swing first
+    assert "costs.labour." in second.get_title() and second.get_title().endswith("technicians.rate")
+    low, high = first.get_ylim()
+    assert 2.4e6 < low < 2.59e6 and 3.51e6 < high < 3.7e6                  # the data, not 0
+    assert first.yaxis.get_offset_text().get_text() == ""                  # no "1e6"
+    assert all(t.get_text().startswith("$") and t.get_text().endswith("M")
+               for t in first.get_yticklabels() if t.get_text())
+    xticks = [t.get_text() for t in second.get_xticklabels() if t.get_text()]
+    assert 2 <= len(xticks) <= 5 and all(t.endswith(" per h") for t in xticks), xticks
+    assert clipped_texts(fig) == []
+
+
+def test_heatmap_labels_and_colour_bar_ticks_tell_a_narrow_range_apart():
+    from rackline.output.plots.sweep import heatmap_plot
+    grid = pd.DataFrame([(x, y, 0.9254 + 0.0008 * y * 10 + 0.00001 * x) for x in (0, 10, 25) for y in (0.1, 0.2, 0.3)],
+                        columns=["costs.tariffs.overseas", "optics.suppliers.optics_us", "mean"])
+    fig = heatmap_plot(grid, "costs.tariffs.overseas", "optics.suppliers.optics_us", "value_share:domestic", "s",
+                       "share of value", ("%", ""))
+    fig.canvas.draw()
+    ax, bar = fig.axes
+    cells = [t.get_text() for t in ax.texts]                  # 92.62%, not 92.6% for 92.62% and 92.58%
+    assert len(set(cells)) == len(cells) and all(len(t) == len("92.62%") for t in cells), cells
+    ticks = [t.get_text() for t in bar.get_yticklabels() if t.get_text()]
+    assert len(ticks) >= 2 and len(set(ticks)) == len(ticks), ticks
+    assert [t.get_text() for t in ax.get_xticklabels()] == ["0%", "10%", "25%"]

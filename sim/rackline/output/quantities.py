@@ -6,16 +6,16 @@ from __future__ import annotations
 import math
 
 
-def money_text(x: float) -> str:
-    """$3.18M, $14.3k, -$2.1B: three significant figures with a scale."""
+def money_text(x: float, digits: int = 3) -> str:
+    """$3.18M, $14.3k, -$2.1B: three (or `digits`) significant figures with a scale."""
     if not math.isfinite(x):
         return "n/a"
     sign = "-" if x < 0 else ""
     a = abs(x)
     for size, suffix in ((1e9, "B"), (1e6, "M"), (1e3, "k")):
         if a >= size:
-            return f"{sign}${a / size:.3g}{suffix}"
-    return f"{sign}${a:.3g}"
+            return f"{sign}${a / size:.{digits}g}{suffix}"
+    return f"{sign}${a:.{digits}g}"
 
 
 def is_money_unit(unit: object) -> bool:
@@ -24,13 +24,14 @@ def is_money_unit(unit: object) -> bool:
     return len(head) == 3 and head.isalpha() and head.isupper()
 
 
-def value_text(v: float, unit: str) -> str:
-    """A KPI value: shares as percent, money ('USD/rack', 'USD (net)') with a scale, else 3 digits."""
+def value_text(v: float, unit: str, digits: int = 3) -> str:
+    """A KPI value: shares as percent, money ('USD/rack', 'USD (net)') with a scale, else
+    3 significant digits; more `digits` tell close values apart (92.45% from 92.52%)."""
     if isinstance(unit, str) and unit.startswith("share"):
-        return f"{v:.1%}"
+        return f"{v:.{max(1, digits - 2)}%}"
     if is_money_unit(unit):
-        return money_text(v)
-    return f"{v:.3g}"
+        return money_text(v, digits)
+    return f"{v:.{digits}g}"
 
 
 def param_text(x: float, unit: str) -> str:
