@@ -437,7 +437,7 @@ def test_compare_plots_show_the_question_kpis_first_with_money_in_dollars():
     titles = [ax.get_title() for ax in fig.axes if ax.get_visible()]
     assert titles == ["cost_per_rack: total", "throughput: r", "backlog: o"]
     money = fig.axes[0]
-    money.figure.canvas.draw()
+    _renderer(money.figure)
     assert all(t.get_text().startswith("$") for t in money.get_yticklabels() if t.get_text())
     diffs = kpis[kpis.scenario == "b"].rename(columns={"mean": "diff"}).assign(clear=True)
     fig = difference_plot(diffs, "t", ["cost_per_rack:total"])
@@ -452,7 +452,7 @@ def test_oat_plot_spans_the_data_in_the_kpis_unit_panels_in_tornado_order_with_f
                "$").assign(parameter="costs.prices.trays_us")
     fig = oat_plot(pd.concat([moving, big]), "cost_per_rack:total (USD/rack)", "s", "USD/rack",
                    order=["costs.prices.trays_us", "costs.labour.wisconsin.technicians.rate"])
-    fig.canvas.draw()
+    _renderer(fig)
     first, second = fig.axes[:2]
     assert first.get_title() == "costs.prices.trays_us"                     # largest swing first
     assert "costs.labour." in second.get_title() and second.get_title().endswith("technicians.rate")
@@ -472,10 +472,46 @@ def test_heatmap_labels_and_colour_bar_ticks_tell_a_narrow_range_apart():
                         columns=["costs.tariffs.overseas", "optics.suppliers.optics_us", "mean"])
     fig = heatmap_plot(grid, "costs.tariffs.overseas", "optics.suppliers.optics_us", "value_share:domestic", "s",
                        "share of value", ("%", ""))
-    fig.canvas.draw()
+    _renderer(fig)
     ax, bar = fig.axes
     cells = [t.get_text() for t in ax.texts]                  # 92.62%, not 92.6% for 92.62% and 92.58%
     assert len(set(cells)) == len(cells) and all(len(t) == len("92.62%") for t in cells), cells
     ticks = [t.get_text() for t in bar.get_yticklabels() if t.get_text()]
     assert len(ticks) >= 2 and len(set(ticks)) == len(ticks), ticks
     assert [t.get_text() for t in ax.get_xticklabels()] == ["0%", "10%", "25%"]
+
+
+def test_idle_and_off_shift_read_apart_in_the_station_states(table):
+    from matplotlib.colors import to_rgb
+
+    from rackline.output.plots.style import STATE_COLORS
+    grey = {s: np.mean(to_rgb(STATE_COLORS[s])) for s in ("idle", "off_shift")}
+    assert grey["off_shift"] - grey["idle"] > 0.3                  # clearly lighter, not two near-equal greys
+    t = table.assign(share_idle=[0.0, 0.2], share_off_shift=[0.5, 0.0], share_busy=[0.4, 0.2])
+    ax = station_states_plot(t, "d").axes[0]
+    hatched = {p.get_label() for p in ax.patches if p.get_hatch()}
+    bars = [c for c in ax.containers if c.get_label() == "off shift"]
+    assert bars and all(p.get_hatch() for p in bars[0]) and not any(
+        p.get_hatch() for c in ax.containers if c.get_label() == "idle" for p in c), hatched
+
+
+def test_npv_counts_are_whole_and_the_cash_legend_sits_under_the_curve():
+    from rackline.output.plots.costs import cash_plot, npv_plot
+    reps = pd.DataFrame({"kpi": "npv", "subject": "all", "unit": "USD (net)", "replication": range(3),
+                         "value": [4.5e8, 4.9e8, 4.8e8]})
+    ax = npv_plot(reps, "d").axes[0]
+    _renderer(ax.figure)
+    ticks = [float(t) for t in ax.get_yticks() if ax.get_ylim()[0] <= t <= ax.get_ylim()[1]]
+    assert ticks and all(t.is_integer() for t in ticks), ticks
+    weeks = range(1, 11)
+    kpis = pd.DataFrame({"kpi": "cumulative_cash", "subject": [f"week {w}" for w in weeks], "unit": "USD (net)",
+                         "mean": [1e7 * (w - 5) for w in weeks], "ci_low": [1e7 * (w - 7) for w in weeks],
+                         "ci_high": [1e7 * (w - 3) for w in weeks]})
+    kpis = pd.concat([kpis, pd.DataFrame({"kpi": ["payback_week"], "subject": ["all"], "unit": ["w"],
+                                          "mean": [5.0]})])
+    fig = cash_plot(kpis, "d")
+    _renderer(fig)
+    ax = fig.axes[0]
+    legend, axes_box = ax.get_legend().get_window_extent(), ax.get_window_extent()
+    assert legend.y1 <= axes_box.y0 and axes_box.width > 0.8 * fig.bbox.width     # below; the curve keeps the width
+    assert clipped_texts(fig) == [] and legend_covers_data(fig) == []

@@ -8,10 +8,10 @@ import math
 import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
-from matplotlib.ticker import FuncFormatter
+from matplotlib.ticker import FuncFormatter, MaxNLocator
 
 from rackline.analysis.costs import CATEGORIES
-from rackline.output.plots.style import PALETTE, REGION_COLORS, ci_errors, footer, new_figure, styled
+from rackline.output.plots.style import PALETTE, REGION_COLORS, ci_errors, footer, legend_outside, new_figure, styled
 from rackline.output.quantities import money_text
 
 CATEGORY_COLORS = dict(zip(CATEGORIES, PALETTE))   # one fixed, distinct colour per cost category
@@ -95,9 +95,9 @@ def cash_plot(kpis: pd.DataFrame, scenario: str) -> Figure:
         pay = kpis[kpis.kpi == "payback_week"]
         if len(pay) and math.isfinite(pay.iloc[0]["mean"]):
             w = pay.iloc[0]["mean"]
-            ax.axvline(w, color="#2ca02c", ls="--", label=f"payback week {w:.3g} (mean of replications that paid back)")
+            ax.axvline(w, color="#2ca02c", ls="--", label=f"payback week {w:.3g} (mean where paid back)")
         ax.set(title="Cumulative cash (capital paid at week 0)", xlabel="week", ylabel=f"million {cur}")
-        ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), frameon=False, fontsize=8)
+        legend_outside(ax, "below", ncols=3)      # under the axes: the curve keeps the figure's width
         return footer(fig, scenario)
 
 
@@ -128,6 +128,7 @@ def npv_plot(replications: pd.DataFrame, scenario: str) -> Figure:
             ax.axvline(p10, color="#d62728", ls="--", label=f"10th percentile {money_text(p10 * 1e6)}")
             ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), frameon=False, fontsize=8)
         ax.set(title=f"NPV across {len(x)} replications", xlabel=f"million {cur}", ylabel="replications")
+        ax.yaxis.set_major_locator(MaxNLocator(integer=True))       # counts: 0, 1, 2, never 0.2
         return footer(fig, scenario)
 
 

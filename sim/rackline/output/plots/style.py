@@ -32,9 +32,13 @@ PALETTE = ["#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e
            "#bcbd22", "#17becf", "#393b79", "#637939", "#8c6d31", "#843c39", "#7b4173", "#3182bd"]
 
 STATE_COLORS = {
-    "busy": "#2ca02c", "setup": "#98df8a", "starved": "#ff7f0e", "blocked": "#d62728", "idle": "#c7c7c7",
-    "waiting_crew": "#9467bd", "down": "#8c564b", "off_shift": "#e5e5e5",
+    "busy": "#2ca02c", "setup": "#98df8a", "starved": "#ff7f0e", "blocked": "#d62728", "idle": "#8c8c8c",
+    "waiting_crew": "#9467bd", "down": "#8c564b", "off_shift": "#f4f4f4",
 }
+# off shift is near-white and hatched, idle a solid mid grey: a station closed half the
+# hours (a bottleneck on two shifts) must not look as free as one waiting for work
+STATE_HATCHES = {"off_shift": "///"}
+HATCH_COLOR = "#b0b0b0"
 REGION_COLORS = {"domestic": "#1f77b4", "nearshore": "#17becf", "overseas": "#d62728"}
 
 
