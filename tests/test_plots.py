@@ -308,8 +308,9 @@ def test_compare_throughput_keeps_identical_lines_visible_with_bands_and_disrupt
     assert np.allclose(lines["base"].get_ydata(), lines["same"].get_ydata())
     assert lines["base"].get_linestyle() != lines["same"].get_linestyle()       # the second is not hidden
     assert len(ax.collections) >= 3                                                # one CI band each
-    spans = [p for p in ax.patches if p.get_label() == "more: outage"]
+    spans = [p for p in ax.patches if p.get_label() == "more: outage (disruption)"]
     assert len(spans) == 1 and spans[0].get_x() == pytest.approx(5.0)
+    assert spans[0].get_hatch() and not spans[0].get_fill()      # hatched, unlike the filled CI bands
     assert clipped_texts(fig) == [] and legend_covers_data(fig) == []
 
 
@@ -450,3 +451,119 @@ def test_flow_picture_grows_with_the_network_and_long_names_widen_the_boxes():
     for st in pic.stations:
         box, name = st.box.get_window_extent(r), st.texts[0].get_window_extent(r)
         assert name.width > 3 * 72 and box.x0 <= name.x0 and name.x1 <= box.x1
+
+
+def _whisker_ends(ax) -> list[tuple[float, float]]:
+    """(low, high) of each error bar drawn in `ax`, along the bar's own direction."""
+    ends = []
+    for coll in ax.collections:
+        for seg in coll.get_segments():
+            (x0, y0), (x1, y1) = seg
+            ends.append((min(y0, y1), max(y0, y1)) if x0 == x1 else (min(x0, x1), max(x0, x1)))
+    return ends
+
+
+def test_compare_whiskers_run_from_ci_low_to_ci_high_not_mean_plus_minus_half_width():
+    from rackline.output.plots.compare import difference_plot, kpi_bars
+    # a backlog whose range-respecting interval is asymmetric: mean ± half-width would go below 0
+    kpis = pd.DataFrame({"kpi": ["backlog"] * 2, "subject": ["o"] * 2, "unit": ["units"] * 2, "scenario": ["a", "b"],
+                         "mean": [0.8, 0.4], "ci_low": [0.05, 0.02], "ci_high": [9.4, 4.6],
+                         "half_width": [4.675, 2.29]})
+    ax = kpi_bars(kpis, ["a", "b"], "t").axes[0]
+    assert np.allclose(sorted(_whisker_ends(ax)), sorted(zip(kpis.ci_low, kpis.ci_high)))
+    diffs = pd.DataFrame({"kpi": ["fill_rate"], "subject": ["o"], "unit": ["share of orders"], "scenario": ["b"],
+                          "diff": [0.02], "ci_low": [-0.01], "ci_high": [0.09], "half_width": [0.05], "clear": [False]})
+    ax = difference_plot(diffs, "t").axes[0]
+    assert np.allclose(_whisker_ends(ax), [(-0.01, 0.09)])
+
+
+def test_compare_plots_show_the_question_kpis_first_with_money_in_dollars():
+    from rackline.output.plots.compare import difference_plot, kpi_bars
+    rows = [("throughput", "r", "units/week", 20.0, 19.0, 21.0), ("cost_per_rack", "total", "USD/rack", 3.2e6, 3.1e6,
+                                                                  3.3e6),
+            ("cost_per_rack", "labour", "USD/rack", 1e4, 9e3, 1.1e4), ("backlog", "o", "units", 1.0, 0.5, 2.0)]
+    kpis = pd.DataFrame([(k, s, u, sc, m * (1 + i), lo * (1 + i), hi * (1 + i)) for k, s, u, m, lo, hi in rows
+                         for i, sc in enumerate(["a", "b"])],
+                        columns=["kpi", "subject", "unit", "scenario", "mean", "ci_low", "ci_high"])
+    fig = kpi_bars(kpis, ["a", "b"], "t", ["cost_per_rack:total"])
+    titles = [ax.get_title() for ax in fig.axes if ax.get_visible()]
+    assert titles == ["cost_per_rack: total", "throughput: r", "backlog: o"]
+    money = fig.axes[0]
+    _renderer(money.figure)
+    assert all(t.get_text().startswith("$") for t in money.get_yticklabels() if t.get_text())
+    diffs = kpis[kpis.scenario == "b"].rename(columns={"mean": "diff"}).assign(clear=True)
+    fig = difference_plot(diffs, "t", ["cost_per_rack:total"])
+    assert [ax.get_title() for ax in fig.axes if ax.get_visible()][0] == "cost_per_rack: total"
+
+
+def test_oat_plot_spans_the_data_in_the_kpis_unit_panels_in_tornado_order_with_full_paths():
+    from rackline.output.plots.sweep import oat_plot
+    moving = _oat([30, 45, 70], [3.17e6, 3.18e6, 3.19e6], [3.16e6, 3.17e6, 3.18e6], [3.18e6, 3.19e6, 3.2e6],
+                  "$ per h").assign(parameter="costs.labour.wisconsin.technicians.rate")
+    big = _oat([120e3, 150e3, 170e3], [2.6e6, 3.18e6, 3.5e6], [2.59e6, 3.17e6, 3.49e6], [2.61e6, 3.19e6, 3.51e6],
+               "$").assign(parameter="costs.prices.trays_us")
+    fig = oat_plot(pd.concat([moving, big]), "cost_per_rack:total (USD/rack)", "s", "USD/rack",
+                   order=["costs.prices.trays_us", "costs.labour.wisconsin.technicians.rate"])
+    _renderer(fig)
+    first, second = fig.axes[:2]
+    assert first.get_title() == "costs.prices.trays_us"                     # largest swing first
+    assert "costs.labour." in second.get_title() and second.get_title().endswith("technicians.rate")
+    low, high = first.get_ylim()
+    assert 2.4e6 < low < 2.59e6 and 3.51e6 < high < 3.7e6                  # the data, not 0
+    assert first.yaxis.get_offset_text().get_text() == ""                  # no "1e6"
+    assert all(t.get_text().startswith("$") and t.get_text().endswith("M")
+               for t in first.get_yticklabels() if t.get_text())
+    xticks = [t.get_text() for t in second.get_xticklabels() if t.get_text()]
+    assert 2 <= len(xticks) <= 5 and all(t.endswith(" per h") for t in xticks), xticks
+    assert clipped_texts(fig) == []
+
+
+def test_heatmap_labels_and_colour_bar_ticks_tell_a_narrow_range_apart():
+    from rackline.output.plots.sweep import heatmap_plot
+    grid = pd.DataFrame([(x, y, 0.9254 + 0.0008 * y * 10 + 0.00001 * x) for x in (0, 10, 25) for y in (0.1, 0.2, 0.3)],
+                        columns=["costs.tariffs.overseas", "optics.suppliers.optics_us", "mean"])
+    fig = heatmap_plot(grid, "costs.tariffs.overseas", "optics.suppliers.optics_us", "value_share:domestic", "s",
+                       "share of value", ("%", ""))
+    _renderer(fig)
+    ax, bar = fig.axes
+    cells = [t.get_text() for t in ax.texts]                  # 92.62%, not 92.6% for 92.62% and 92.58%
+    assert len(set(cells)) == len(cells) and all(len(t) == len("92.62%") for t in cells), cells
+    ticks = [t.get_text() for t in bar.get_yticklabels() if t.get_text()]
+    assert len(ticks) >= 2 and len(set(ticks)) == len(ticks), ticks
+    assert [t.get_text() for t in ax.get_xticklabels()] == ["0%", "10%", "25%"]
+
+
+def test_idle_and_off_shift_read_apart_in_the_station_states(table):
+    from matplotlib.colors import to_rgb
+
+    from rackline.output.plots.style import STATE_COLORS
+    grey = {s: np.mean(to_rgb(STATE_COLORS[s])) for s in ("idle", "off_shift")}
+    assert grey["off_shift"] - grey["idle"] > 0.3                  # clearly lighter, not two near-equal greys
+    t = table.assign(share_idle=[0.0, 0.2], share_off_shift=[0.5, 0.0], share_busy=[0.4, 0.2])
+    ax = station_states_plot(t, "d").axes[0]
+    hatched = {p.get_label() for p in ax.patches if p.get_hatch()}
+    bars = [c for c in ax.containers if c.get_label() == "off shift"]
+    assert bars and all(p.get_hatch() for p in bars[0]) and not any(
+        p.get_hatch() for c in ax.containers if c.get_label() == "idle" for p in c), hatched
+
+
+def test_npv_counts_are_whole_and_the_cash_legend_sits_under_the_curve():
+    from rackline.output.plots.costs import cash_plot, npv_plot
+    reps = pd.DataFrame({"kpi": "npv", "subject": "all", "unit": "USD (net)", "replication": range(3),
+                         "value": [4.5e8, 4.9e8, 4.8e8]})
+    ax = npv_plot(reps, "d").axes[0]
+    _renderer(ax.figure)
+    ticks = [float(t) for t in ax.get_yticks() if ax.get_ylim()[0] <= t <= ax.get_ylim()[1]]
+    assert ticks and all(t.is_integer() for t in ticks), ticks
+    weeks = range(1, 11)
+    kpis = pd.DataFrame({"kpi": "cumulative_cash", "subject": [f"week {w}" for w in weeks], "unit": "USD (net)",
+                         "mean": [1e7 * (w - 5) for w in weeks], "ci_low": [1e7 * (w - 7) for w in weeks],
+                         "ci_high": [1e7 * (w - 3) for w in weeks]})
+    kpis = pd.concat([kpis, pd.DataFrame({"kpi": ["payback_week"], "subject": ["all"], "unit": ["w"],
+                                          "mean": [5.0]})])
+    fig = cash_plot(kpis, "d")
+    _renderer(fig)
+    ax = fig.axes[0]
+    legend, axes_box = ax.get_legend().get_window_extent(), ax.get_window_extent()
+    assert legend.y1 <= axes_box.y0 and axes_box.width > 0.8 * fig.bbox.width     # below; the curve keeps the width
+    assert clipped_texts(fig) == [] and legend_covers_data(fig) == []

@@ -100,13 +100,13 @@ def summary_lines(cmp) -> list[str]:
 def draw(cmp) -> dict[str, bytes]:
     from rackline.output.plots import compare as cp
     title = " vs ".join(cmp.names)
-    figs = {"kpis": cp.kpi_bars(cmp.kpis, cmp.names, title),
+    figs = {"kpis": cp.kpi_bars(cmp.kpis, cmp.names, title, _question_kpis(cmp)),
             "throughput": cp.throughput_overlay({n: r.timeseries for n, r in zip(cmp.names, cmp.runs)}, title,
                                                 {n: cp.disruption_windows(r.reps)
                                                  for n, r in zip(cmp.names, cmp.runs)}),
             "stations": cp.states_side_by_side({n: r.ranking for n, r in zip(cmp.names, cmp.runs)}, title)}
     if len(cmp.differences):
-        figs["differences"] = cp.difference_plot(cmp.differences, title)
+        figs["differences"] = cp.difference_plot(cmp.differences, title, _question_kpis(cmp))
     return {k: figure_png(f) for k, f in figs.items()}
 
 

@@ -25,7 +25,8 @@ def is_money_unit(unit: object) -> bool:
 
 
 def value_text(v: float, unit: str, digits: int = 3) -> str:
-    """A KPI value: shares as percent, money ('USD/rack', 'USD (net)') with a scale, else 3 digits."""
+    """A KPI value: shares as percent, money ('USD/rack', 'USD (net)') with a scale, else
+    3 significant digits; more `digits` tell close values apart (92.45% from 92.52%)."""
     if isinstance(unit, str) and unit.startswith("share"):
         return f"{v:.{max(1, digits - 2)}%}"
     if is_money_unit(unit):

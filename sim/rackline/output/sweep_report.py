@@ -55,7 +55,7 @@ def export(sweep, design, store, folder: Path, plots: bool = True) -> dict[str, 
             tor = analysis.tornado(design, summary, kpi)
             tables[f"oat_{tag}"], tables[f"tornado_{tag}"] = t, tor
             if plots and len(t):
-                images[f"oat_{tag}"] = figure_png(sp.oat_plot(t, label, title, sel.unit.iloc[0]))
+                images[f"oat_{tag}"] = figure_png(sp.oat_plot(t, label, title, sel.unit.iloc[0], list(tor.parameter)))
                 images[f"tornado_{tag}"] = figure_png(sp.tornado_plot(tor, label, title))
         elif design.method == "grid" and len(design.names) == 2:
             g = pd.DataFrame(design.X, columns=["x", "y"]).assign(point=range(len(design.X)))

@@ -10,17 +10,15 @@ import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
 
-from rackline.analysis.stats import t_half_width
+from rackline.output.plots.runs import week_band
 from rackline.output.plots.style import color_for, footer, new_figure, styled
 
 
 def _weekly(ts: pd.DataFrame, metric: str, subjects: list[str]) -> pd.DataFrame:
-    """Mean and CI half-width per week of `metric` summed over `subjects` within each replication."""
+    """Mean and 95% CI (`low`, `high`, never below 0) per week of `metric` summed over
+    `subjects` within each replication."""
     d = ts[(ts.metric == metric) & ts.subject.isin(subjects)]
-    per_rep = d.groupby(["week", "replication"]).value.sum().unstack("replication")
-    out = pd.DataFrame({"mean": per_rep.mean(axis=1)})
-    out["hw"] = [t_half_width(row.dropna().to_numpy()) for _, row in per_rep.iterrows()]
-    return out.fillna({"hw": 0.0})
+    return week_band(d.groupby(["week", "replication"]).value.sum().unstack("replication"))
 
 
 def demand_output_plot(ts: pd.DataFrame, scenario: str, demand_of: dict[str, list[str]] | None = None,
@@ -39,8 +37,7 @@ def demand_output_plot(ts: pd.DataFrame, scenario: str, demand_of: dict[str, lis
             c = color_for(product)
             made = _weekly(ts, "output", [product])
             ax.plot(made.index, made["mean"], color=c, lw=2, label=f"{product} made")
-            ax.fill_between(made.index, (made["mean"] - made.hw).clip(lower=0), made["mean"] + made.hw,
-                            color=c, alpha=0.2, lw=0)
+            ax.fill_between(made.index, made.low, made.high, color=c, alpha=0.2, lw=0)
             names = demand_of.get(product, [])
             if not names:
                 continue
@@ -49,7 +46,7 @@ def demand_output_plot(ts: pd.DataFrame, scenario: str, demand_of: dict[str, lis
                 continue
             ax.plot(asked.index, asked["mean"], color="#222222", ls="--", lw=1.4, label=f"{product} ordered")
             both = made.merge(asked, left_index=True, right_index=True, suffixes=("", "_asked"))
-            short = (both["mean_asked"] > both["mean"] + both["hw"]).to_numpy()
+            short = (both["mean_asked"] > both["high"]).to_numpy()
             if short.any():
                 ax.fill_between(both.index, both["mean"], both["mean_asked"], where=short, color="#d62728",
                                 alpha=0.18, lw=0, label="demand above output")
@@ -66,8 +63,7 @@ def demand_output_plot(ts: pd.DataFrame, scenario: str, demand_of: dict[str, lis
                 b = _weekly(ts, "backlog", [name])
                 c = color_for(name)
                 bx.plot(b.index, b["mean"], color=c, lw=1.8, label=f"{name} backlog")
-                bx.fill_between(b.index, (b["mean"] - b.hw).clip(lower=0), b["mean"] + b.hw, color=c, alpha=0.2,
-                                lw=0)
+                bx.fill_between(b.index, b.low, b.high, color=c, alpha=0.2, lw=0)
             bx.set(xlabel="week", ylabel="backlog (units)")
             bx.set_ylim(bottom=0)
             top = float(np.nanmax(bx.get_ylim()))

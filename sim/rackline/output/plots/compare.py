@@ -4,63 +4,80 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-from matplotlib.ticker import MaxNLocator
+from matplotlib.ticker import FuncFormatter, MaxNLocator
 
-from rackline.analysis.stats import t_half_width
+from rackline.output.headline import kpi_rows
+from rackline.output.plots.runs import week_band
 from rackline.output.plots.stations import station_states_plot
-from rackline.output.plots.style import color_for, footer, legend_outside, new_figure, styled
+from rackline.output.plots.style import ci_errors, color_for, footer, legend_outside, new_figure, styled
+from rackline.output.quantities import is_money_unit, money_text
 from rackline.units import WEEK
 
 HEADLINE_KPIS = ["throughput", "fill_rate", "order_lead_time", "backlog", "wip_family"]
+MAX_PANELS = 12
 
 
-def _label(kpi, subject, unit):
-    return f"{kpi} {subject}\n({unit})"
+def panel_groups(table: pd.DataFrame, specs: list[str] | None = None) -> list[tuple[str, str, str]]:
+    """(kpi, subject, unit) of the panels to draw, in order: the `specs` a compare prints
+    first (`kpi` or `kpi:subject`, its scenarios' questions), then the headline KPIs."""
+    groups: list[tuple[str, str, str]] = []
+    for spec in [*(specs or []), *HEADLINE_KPIS]:
+        rows = kpi_rows(table, spec)
+        groups += [g for g in dict.fromkeys(zip(rows.kpi, rows.subject, rows.unit)) if g not in groups]
+    return groups[:MAX_PANELS]
 
 
-def kpi_bars(kpis: pd.DataFrame, names: list[str], title: str, kpi_names=HEADLINE_KPIS):
-    sel = kpis[kpis.kpi.isin(kpi_names)]
-    groups = list(dict.fromkeys(zip(sel.kpi, sel.subject, sel.unit)))
+def _axis_format(axis, unit: str) -> None:
+    """Money as $k/$M; other quantities with three significant digits (no offset)."""
+    axis.set_major_formatter(FuncFormatter(lambda x, _: money_text(x) if is_money_unit(unit) else f"{x:.3g}"))
+
+
+def kpi_bars(kpis: pd.DataFrame, names: list[str], title: str, specs: list[str] | None = None):
+    """One panel per KPI (the compare's question KPIs first): each scenario's mean with its
+    95% CI from `ci_low` to `ci_high`."""
+    groups = panel_groups(kpis, specs)
     with styled():
         ncols = min(3, max(1, len(groups)))
         nrows = int(np.ceil(len(groups) / ncols)) or 1
         fig, axes = new_figure(4 * ncols, 3.2 * nrows, nrows, ncols, squeeze=False)
         for ax, (kpi, subject, unit) in zip(axes.flat, groups):
-            g = sel[(sel.kpi == kpi) & (sel.subject == subject)].set_index("scenario").reindex(names)
-            ax.bar(range(len(names)), g["mean"], yerr=np.nan_to_num(g.half_width), capsize=4,
+            g = kpis[(kpis.kpi == kpi) & (kpis.subject == subject)].set_index("scenario").reindex(names)
+            ax.bar(range(len(names)), g["mean"], yerr=ci_errors(g, "mean"), capsize=4,
                    color=[color_for(n) for n in names])
             ax.set_xticks(range(len(names)), names, rotation=20, ha="right")
             ax.set_title(f"{kpi}: {subject}", fontsize=10)
             ax.set_ylabel(unit)
+            _axis_format(ax.yaxis, unit)
         for ax in list(axes.flat)[len(groups):]:
             ax.set_visible(False)
         fig.suptitle("KPIs by scenario (mean and 95% CI)", fontweight="bold")
         return footer(fig, title)
 
 
-def difference_plot(diffs: pd.DataFrame, title: str, kpi_names=HEADLINE_KPIS):
-    """Paired differences from the first scenario, one panel per KPI (its own unit and
-    zero line); filled markers are statistically clear. Scenario names label the
-    first column only (every row of panels lists the scenarios in the same order)."""
-    d = diffs[diffs.kpi.isin(kpi_names)]
-    groups = list(dict.fromkeys(zip(d.kpi, d.subject, d.unit)))
-    scen = list(dict.fromkeys(d.scenario))
+def difference_plot(diffs: pd.DataFrame, title: str, specs: list[str] | None = None):
+    """Paired differences from the first scenario, one panel per KPI (the compare's
+    question KPIs first; its own unit and zero line); filled markers are statistically
+    clear. Scenario names label the first column only (every row of panels lists the
+    scenarios in the same order)."""
+    groups = panel_groups(diffs, specs)
+    scen = list(dict.fromkeys(diffs.scenario))
     with styled():
         ncols = min(3, max(1, len(groups)))
         nrows = int(np.ceil(len(groups) / ncols)) or 1
         fig, axes = new_figure(2.0 + 3.6 * ncols, 1.0 + (0.9 + 0.45 * len(scen)) * nrows, nrows, ncols,
                                squeeze=False)
         for k, (ax, (kpi, subject, unit)) in enumerate(zip(axes.flat, groups)):
-            g = d[(d.kpi == kpi) & (d.subject == subject)].set_index("scenario").reindex(scen)
+            g = diffs[(diffs.kpi == kpi) & (diffs.subject == subject)].set_index("scenario").reindex(scen)
+            err = ci_errors(g, "diff")
             for y, (name, r) in enumerate(g.iterrows()):
-                c = color_for(name)
-                ax.errorbar(r["diff"], y, xerr=0 if np.isnan(r.half_width) else r.half_width, fmt="o", color=c,
+                c = color_for(str(name))
+                ax.errorbar(r["diff"], y, xerr=err[:, y:y + 1], fmt="o", color=c,
                             mfc=c if r.clear else "white", capsize=4, ms=7)
             ax.axvline(0, color="#333333", lw=1)
             ax.set_yticks(range(len(scen)), scen if k % ncols == 0 else [])
             ax.set_ylim(-0.7, len(scen) - 0.3)
             ax.xaxis.set_major_locator(MaxNLocator(nbins=4))
-            ax.xaxis.set_major_formatter(lambda x, _: f"{x:.3g}")
+            _axis_format(ax.xaxis, unit)
             ax.set_title(f"{kpi}: {subject}", fontsize=10)
             ax.set_xlabel(f"difference ({unit})")
         for ax in list(axes.flat)[len(groups):]:
@@ -72,27 +89,28 @@ def difference_plot(diffs: pd.DataFrame, title: str, kpi_names=HEADLINE_KPIS):
 LINESTYLES = ["-", "--", "-.", ":"]
 
 
+HATCHES = ["//", "\\\\", "xx", "..", "++", "--"]
+
+
 def throughput_overlay(series: dict[str, pd.DataFrame], title: str,
                        disruptions: dict[str, list[tuple[str, float, float]]] | None = None):
     """Weekly output of all products per scenario, mean and 95% CI band across
     replications; each scenario has its own colour and line style (identical lines stay
-    visible) and its disruption windows (name, start h, end h) are shaded."""
+    visible). Its disruption windows (name, start h, end h) are hatched in its colour with
+    its own hatch, never filled, so they read apart from the CI bands and from each other."""
     with styled():
         fig, ax = new_figure()
         for k, (name, ts) in enumerate(series.items()):
             c = color_for(name)
-            per_rep = ts[ts.metric == "output"].groupby(["replication", "week"]).value.sum()
-            g = per_rep.groupby("week")
-            mean = g.mean()
-            hw = g.apply(lambda v: t_half_width(v.to_numpy())).fillna(0.0)
-            ax.plot(mean.index, mean.to_numpy(), lw=2.2 - 0.3 * (k % 4), ls=LINESTYLES[k % len(LINESTYLES)], color=c,
-                    label=name, zorder=3 + k)
-            ax.fill_between(mean.index, (mean - hw).clip(lower=0).to_numpy(), (mean + hw).to_numpy(), color=c,
-                            alpha=0.15, lw=0)
+            per_rep = ts[ts.metric == "output"].groupby(["week", "replication"]).value.sum().unstack("replication")
+            band = week_band(per_rep)
+            ax.plot(band.index, band["mean"].to_numpy(), lw=2.2 - 0.3 * (k % 4), ls=LINESTYLES[k % len(LINESTYLES)],
+                    color=c, label=name, zorder=3 + k)
+            ax.fill_between(band.index, band.low.to_numpy(), band.high.to_numpy(), color=c, alpha=0.15, lw=0)
             named: set[str] = set()
             for what, start, end in (disruptions or {}).get(name, []):
-                ax.axvspan(start / WEEK, end / WEEK, color=c, alpha=0.1, lw=0,
-                           label=None if what in named else f"{name}: {what}")
+                ax.axvspan(start / WEEK, end / WEEK, fill=False, edgecolor=c, hatch=HATCHES[k % len(HATCHES)],
+                           alpha=0.6, lw=0, zorder=0.5, label=None if what in named else f"{name}: {what} (disruption)")
                 named.add(what)
         ax.set(title="Weekly output, all products (mean and 95% CI across replications)", xlabel="week",
                ylabel="units per week")

@@ -8,10 +8,10 @@ import math
 import numpy as np
 import pandas as pd
 from matplotlib.figure import Figure
-from matplotlib.ticker import FuncFormatter
+from matplotlib.ticker import FuncFormatter, MaxNLocator
 
 from rackline.analysis.costs import CATEGORIES
-from rackline.output.plots.style import PALETTE, REGION_COLORS, footer, new_figure, styled
+from rackline.output.plots.style import PALETTE, REGION_COLORS, ci_errors, footer, legend_outside, new_figure, styled
 from rackline.output.quantities import money_text
 
 CATEGORY_COLORS = dict(zip(CATEGORIES, PALETTE))   # one fixed, distinct colour per cost category
@@ -49,7 +49,7 @@ def cost_per_rack_plot(kpis: pd.DataFrame, scenario: str) -> Figure:
             bottom += r["mean"]
         if len(total):
             t = total.iloc[0]
-            stack.errorbar(0, t["mean"], yerr=np.nan_to_num(t.half_width), color="black", capsize=5)
+            stack.errorbar(0, t["mean"], yerr=ci_errors(total.iloc[:1], "mean"), color="black", capsize=5)
             stack.set_title(f"total {money_text(t['mean'])}", fontsize=10)
         stack.set_xticks([])
         stack.set_ylabel(f"{cur} per good rack (mean over replications)")
@@ -66,10 +66,10 @@ def _bars(ax, rows: pd.DataFrame, colors: dict[str, str], title: str) -> None:
     """Horizontal bars, largest on top, each labelled with its amount."""
     rows = rows.sort_values("mean")
     y = np.arange(len(rows))
-    lo = (rows["mean"] - rows.get("ci_low", rows["mean"])).clip(lower=0).fillna(0).to_numpy()
-    hi = (rows.get("ci_high", rows["mean"]) - rows["mean"]).clip(lower=0).fillna(0).to_numpy()
+    err = ci_errors(rows, "mean")
+    hi = err[1]
     ax.barh(y, rows["mean"], color=[colors.get(s, "#7f7f7f") for s in rows.subject], height=0.6,
-            xerr=[lo, hi] if len(rows) else None, error_kw={"capsize": 3, "lw": 1})
+            xerr=err if len(rows) else None, error_kw={"capsize": 3, "lw": 1})
     for k, (_, r) in enumerate(rows.iterrows()):
         ax.text(r["mean"] + hi[k], k, f"  {money_text(r['mean'])}", va="center", fontsize=8)
     ax.set_yticks(y, list(rows.subject))
@@ -95,9 +95,9 @@ def cash_plot(kpis: pd.DataFrame, scenario: str) -> Figure:
         pay = kpis[kpis.kpi == "payback_week"]
         if len(pay) and math.isfinite(pay.iloc[0]["mean"]):
             w = pay.iloc[0]["mean"]
-            ax.axvline(w, color="#2ca02c", ls="--", label=f"payback week {w:.3g} (mean of replications that paid back)")
+            ax.axvline(w, color="#2ca02c", ls="--", label=f"payback week {w:.3g} (mean where paid back)")
         ax.set(title="Cumulative cash (capital paid at week 0)", xlabel="week", ylabel=f"million {cur}")
-        ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), frameon=False, fontsize=8)
+        legend_outside(ax, "below", ncols=3)      # under the axes: the curve keeps the figure's width
         return footer(fig, scenario)
 
 
@@ -107,7 +107,7 @@ def value_share_plot(kpis: pd.DataFrame, scenario: str) -> Figure:
     with styled():
         fig, ax = new_figure(7, 4)
         ax.bar(v.subject, v["mean"], color=[REGION_COLORS.get(s, "#7f7f7f") for s in v.subject],
-               yerr=[v["mean"] - v.ci_low, v.ci_high - v["mean"]], capsize=4)
+               yerr=ci_errors(v, "mean"), capsize=4)
         for x, m in enumerate(v["mean"]):
             ax.text(x, m, f"{m:.1%}", ha="center", va="bottom")
         ax.set(title="Purchased value by supplier region", ylabel="share of value received", ylim=(0, 1.05))
@@ -128,6 +128,7 @@ def npv_plot(replications: pd.DataFrame, scenario: str) -> Figure:
             ax.axvline(p10, color="#d62728", ls="--", label=f"10th percentile {money_text(p10 * 1e6)}")
             ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), frameon=False, fontsize=8)
         ax.set(title=f"NPV across {len(x)} replications", xlabel=f"million {cur}", ylabel="replications")
+        ax.yaxis.set_major_locator(MaxNLocator(integer=True))       # counts: 0, 1, 2, never 0.2
         return footer(fig, scenario)
 
 

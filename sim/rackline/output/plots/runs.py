@@ -7,17 +7,24 @@ import pandas as pd
 from matplotlib.lines import Line2D
 from matplotlib.ticker import MaxNLocator
 
-from rackline.analysis.stats import t_half_width
+from rackline.analysis.intervals import Range, interval
 from rackline.output.html import num
 from rackline.output.plots.style import color_for, footer, legend_outside, new_figure, styled
 
 
+def week_band(per_rep: pd.DataFrame, rng: Range = Range.NONNEGATIVE) -> pd.DataFrame:
+    """Mean and 95% CI (`low`, `high`) per week of a table indexed by week with one column
+    per replication; the interval respects `rng` (output and backlog never go below 0), and
+    a week with one replication gets the mean as its band."""
+    rows = [interval(row.dropna().to_numpy(), rng) for _, row in per_rep.iterrows()]
+    out = pd.DataFrame({"mean": [iv.mean for iv in rows], "low": [iv.low for iv in rows],
+                        "high": [iv.high for iv in rows]}, index=per_rep.index)
+    return out.assign(low=out.low.fillna(out["mean"]), high=out.high.fillna(out["mean"]))
+
+
 def _band(ts: pd.DataFrame, metric: str, subject: str) -> pd.DataFrame:
     d = ts[(ts.metric == metric) & (ts.subject == subject)]
-    g = d.groupby("week").value
-    out = pd.DataFrame({"mean": g.mean()})
-    out["hw"] = g.apply(lambda v: t_half_width(v.to_numpy()))
-    return out.fillna({"hw": 0.0})
+    return week_band(d.pivot_table(index="week", columns="replication", values="value"))
 
 
 def throughput_plot(ts: pd.DataFrame, scenario: str, demand_of: dict[str, list[str]] | None = None,
@@ -29,7 +36,7 @@ def throughput_plot(ts: pd.DataFrame, scenario: str, demand_of: dict[str, list[s
             b = _band(ts, "output", product)
             c = color_for(product)
             ax.plot(b.index, b["mean"], color=c, lw=2, label=f"{product} made")
-            ax.fill_between(b.index, b["mean"] - b.hw, b["mean"] + b.hw, color=c, alpha=0.2, lw=0)
+            ax.fill_between(b.index, b.low, b.high, color=c, alpha=0.2, lw=0)
             _undisrupted(ax, ts, product, b["mean"], c)
             for name in (demand_of or {}).get(product, []):
                 d = _band(ts, "ordered", name)
@@ -158,7 +165,7 @@ def backlog_plot(ts: pd.DataFrame, scenario: str):
             b = _band(ts, "backlog", name)
             c = color_for(name)
             ax.plot(b.index, b["mean"], color=c, lw=2, label=name)
-            ax.fill_between(b.index, b["mean"] - b.hw, b["mean"] + b.hw, color=c, alpha=0.2, lw=0)
+            ax.fill_between(b.index, b.low, b.high, color=c, alpha=0.2, lw=0)
         ax.set(title="Backlog (units ordered, not yet shipped)", xlabel="week", ylabel="units")
         ax.set_ylim(bottom=0)
         legend_outside(ax)

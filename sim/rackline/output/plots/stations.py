@@ -5,7 +5,16 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from rackline.output.plots.style import STATE_COLORS, color_for, footer, legend_outside, new_figure, styled
+from rackline.output.plots.style import (
+    HATCH_COLOR,
+    STATE_COLORS,
+    STATE_HATCHES,
+    color_for,
+    footer,
+    legend_outside,
+    new_figure,
+    styled,
+)
 from rackline.states import STATES
 from rackline.units import WEEK
 
@@ -23,7 +32,7 @@ def station_states_plot(table: pd.DataFrame, scenario: str, ax=None):
         for s in STATES:
             v = t[f"share_{s}"].to_numpy(dtype=float)
             ax.barh(t.station, v, left=left, color=STATE_COLORS[s], label=s.replace("_", " "),
-                    edgecolor="white", lw=0.5)
+                    edgecolor="white", lw=0.5, hatch=STATE_HATCHES.get(s), hatchcolor=HATCH_COLOR)
             left += v
         labels = [("★ " if r == 1 else "") + st for r, st in zip(t["rank"], t.station)]
         ax.set_yticks(range(len(t)), labels)

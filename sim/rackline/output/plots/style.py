@@ -11,6 +11,8 @@ from contextlib import contextmanager
 from typing import Any
 
 import matplotlib
+import numpy as np
+import pandas as pd
 from matplotlib.layout_engine import ConstrainedLayoutEngine
 
 matplotlib.use("Agg", force=False)
@@ -30,9 +32,13 @@ PALETTE = ["#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e
            "#bcbd22", "#17becf", "#393b79", "#637939", "#8c6d31", "#843c39", "#7b4173", "#3182bd"]
 
 STATE_COLORS = {
-    "busy": "#2ca02c", "setup": "#98df8a", "starved": "#ff7f0e", "blocked": "#d62728", "idle": "#c7c7c7",
-    "waiting_crew": "#9467bd", "down": "#8c564b", "off_shift": "#e5e5e5",
+    "busy": "#2ca02c", "setup": "#98df8a", "starved": "#ff7f0e", "blocked": "#d62728", "idle": "#8c8c8c",
+    "waiting_crew": "#9467bd", "down": "#8c564b", "off_shift": "#f4f4f4",
 }
+# off shift is near-white and hatched, idle a solid mid grey: a station closed half the
+# hours (a bottleneck on two shifts) must not look as free as one waiting for work
+STATE_HATCHES = {"off_shift": "///"}
+HATCH_COLOR = "#b0b0b0"
 REGION_COLORS = {"domestic": "#1f77b4", "nearshore": "#17becf", "overseas": "#d62728"}
 
 
@@ -82,3 +88,17 @@ def footer(fig: Figure, scenario: str) -> Figure:
     if isinstance(engine, ConstrainedLayoutEngine):      # new_figure's: keep the footer's strip free
         engine.set(rect=(0, 0.035, 1, 0.965))
     return fig
+
+
+def ci_errors(rows: pd.DataFrame, center: str) -> np.ndarray:
+    """Error bar lengths (2, n) below and above `center` reaching `ci_low` and `ci_high`:
+    KPI intervals are asymmetric and stay inside the KPI's range, so mean ± half-width
+    would draw a negative backlog or a share above 100%. Tables without the interval
+    columns fall back to the half-width; no interval draws no bar."""
+    c = rows[center].to_numpy(dtype=float)
+    if "ci_low" in rows and "ci_high" in rows:
+        low, high = rows.ci_low.to_numpy(dtype=float), rows.ci_high.to_numpy(dtype=float)
+    else:
+        hw = rows.half_width.to_numpy(dtype=float) if "half_width" in rows else np.zeros(len(c))
+        low, high = c - hw, c + hw
+    return np.nan_to_num(np.clip(np.vstack([c - low, high - c]), 0, None))
