@@ -116,3 +116,13 @@ def test_run_prints_each_override_with_the_value_it_replaced(capsys, tmp_path):
                  "--set", "sites.wisconsin.stations.l11_test.servers=4"]) == 0
     out = capsys.readouterr().out
     assert out.splitlines()[0] == "Set sites.wisconsin.stations.l11_test.servers = 4 (was 3)"
+
+
+def test_an_option_decided_once_is_compared_at_its_schedule_from_the_decision(capsys, tmp_path):
+    from conftest import SCENARIOS
+    assert main(["run", str(SCENARIOS / "minimal.yaml"), "--reps", "2", "--no-plots", "--out", str(tmp_path / "o"),
+                 "--set", "demand.racks.option={probability: 1, at: 4 w}", "--set", "demand.racks.rate=20 per w"]) == 0
+    out = capsys.readouterr().out
+    assert 'Set demand.racks.option = {"probability": 1, "at": "4 w"} (new)' in out
+    assert ("Demand exceeds output: rack demand if the option decided at week 4 is exercised (100% chance) "
+            "reaches 20/week from week 4") in out

@@ -285,3 +285,11 @@ def test_categories_sum_to_the_total_with_a_rework_station(load_text, hours, yld
         parts = sum(k[("cost_per_rack", c)] for c in CATEGORIES)
         assert parts == pytest.approx(k[("cost_per_rack", "total")], rel=1e-12)
         assert k[("cost_per_rack", "rework")] > 0 and k[("cost_per_rack", "labour")] >= 0
+
+
+def test_money_reads_in_the_scenarios_own_currency():
+    from rackline.output.quantities import money_text, pair_text, value_text
+    assert money_text(3.18e6) == "$3.18M" and money_text(-2.1e9) == "-$2.1B"
+    assert money_text(3.18e6, currency="EUR") == "EUR 3.18M"
+    assert value_text(76_200, "EUR/rack") == "EUR 76.2k" and value_text(0.9254, "share of value") == "92.5%"
+    assert pair_text(3_181_000, 3_184_000, "USD/rack") == ("$3.181M", "$3.184M")

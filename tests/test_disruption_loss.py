@@ -106,7 +106,7 @@ def test_a_disruption_window_names_who_waits_more_than_otherwise(load_text):
     from rackline.analysis.disruptions import disruption_windows
     loaded = load_text(TWO)
     reps = [replicate(loaded.data, None, r, 1).record for r in (0, 1)]
-    (w,) = disruption_windows(reps)
+    (w,) = disruption_windows(reps, loaded.scenario)
     assert (w.name, w.target, w.start, w.end) == ("outage", "station:plant.a", 100.0, 130.0)
     assert w.window_end == 168.0                          # twice the outage, snapped to the weekly snapshot
     (wait,) = w.waits                                     # a is down, not starved: only b waits
@@ -115,3 +115,26 @@ def test_a_disruption_window_names_who_waits_more_than_otherwise(load_text):
     assert wait.otherwise == pytest.approx(0.0, abs=1e-9)
     assert str(w).startswith("Disruption outage (station plant.a, weeks 0.595–0.774): in weeks 0–1 "
                              "plant.b waited for half 18% of open time (0% otherwise)")
+
+
+def test_a_timed_disruption_of_random_length_gets_its_window_and_the_warm_up_clips_it(load_text):
+    from rackline.analysis.disruptions import disruption_windows
+    loaded = load_text(TWO.replace("duration: 30 h", "duration: {dist: uniform, low: 20 h, high: 40 h}"))
+    reps = [replicate(loaded.data, None, r, 1).record for r in (0, 1, 2)]
+    (w,) = disruption_windows(reps, loaded.scenario)
+    ends = [e.end for rep in reps for e in rep.disruptions]
+    assert len(set(ends)) == 3 and w.end == pytest.approx(sum(ends) / 3)
+    assert disruption_windows(reps, loaded.scenario, warmup=168.0) == []     # over before the measured weeks
+
+
+def test_rework_benches_waiting_for_failures_are_not_blamed_on_a_disruption(load_text):
+    from rackline.analysis.disruptions import disruption_windows
+    text = TWO.replace("b: {output: rack, inputs: {half: 1}, process_time: 1 h}",
+                       "b: {output: rack, inputs: {half: 1}, process_time: 1 h, yield: 0.9, fail_to: bad}\n"
+                       "      fix: {output: rack, inputs: {bad: 1}, process_time: 1 h}").replace(
+        "items: {kit: {}, half: {}, rack: {}}", "items: {kit: {}, half: {}, rack: {}, bad: {}}")
+    loaded = load_text(text)
+    reps = [replicate(loaded.data, None, r, 1).record for r in (0, 1)]
+    assert reps[0].stations["plant.fix"].starved_on["bad"][-1] > 0       # the bench waits for failures all along
+    (w,) = disruption_windows(reps, loaded.scenario)
+    assert {x.station for x in w.waits} == {"plant.b"}

@@ -99,6 +99,7 @@ def test_dotted_keys_are_reachable_by_path():
                       "stations": {"wisconsin.l11_test": {"capital_per_server": "$1.5M"}}}}
     assert get_path(data, "costs.labour.wisconsin.technicians.rate") == "$45 per h"
     set_path(data, "costs.stations.wisconsin.l11_test.capital_per_server", "$2M")
+    assert get_path(data, "costs.stations.wisconsin.l11_test") == {"capital_per_server": "$2M"}   # a whole entry
     assert data["costs"]["stations"]["wisconsin.l11_test"]["capital_per_server"] == "$2M"
     with pytest.raises(ValueError, match="no 'wisconsin.tech' under costs.labour; did you mean 'wisconsin.technicians'"):
         get_path(data, "costs.labour.wisconsin.tech.rate")
@@ -110,7 +111,7 @@ def test_tariff_and_domestic_share_heatmap_moves_the_right_way(tmp_path):
     outcome = run_sweep(sw, tmp_path / "g", jobs=2)
     from rackline.output.sweep_report import influence_lines
     line = influence_lines(outcome.tables, ["tariffs_paid:all"])[0]
-    assert line.startswith("tariffs_paid:all over the grid: lowest $0 at overseas=0, ")
+    assert line.startswith("tariffs_paid:all over the grid: lowest $0 at overseas=0%, ")
     assert "highest" in line and "optics_us=0.1 (plots/heatmap_tariffs_paid_all.png)" in line
     grid = pd.read_csv(tmp_path / "g" / "grid_tariffs_paid_all.csv")
     tariff, share = grid.columns[0], grid.columns[1]

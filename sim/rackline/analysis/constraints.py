@@ -12,7 +12,7 @@ lane at its load limit, or a supply. It is printed from what binds to the sympto
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Literal
 
@@ -78,7 +78,7 @@ class Gap:
     end_week: float
     stock_at_end: float            # mean finished stock at the horizon, units
     clear: bool = True             # the schedule asks more than even the output's upper end
-    exercised: float = 1.0         # under an option to buy: the chance it is exercised (demand is expected)
+    demand_text: str = "demand"    # what the demand figure is: 'demand', or how an option to buy shapes it
 
 
     @property
@@ -244,13 +244,16 @@ def _follow(sc: Scenario, kpis: pd.DataFrame, rows: pd.DataFrame, stations: pd.D
 
 # ---- demand against output ------------------------------------------------------------------------
 def _scheduled(d: Demand, t: float) -> float:
-    """Units per hour demand `d` asks for at time t (0 for capacity mode); under an option
-    to buy, what it is expected to ask: the schedule x the chance it is exercised."""
+    """Units per hour demand `d` asks for at time t (0 for capacity mode). Under an option
+    decided period by period, what it is expected to ask (the schedule x the chance);
+    under one decided once `at` a time, the schedule from then on if it is exercised."""
     size = d.order_size.mean()
     if d.option is not None:
-        if d.option.at is not None and t < d.option.at:
-            return 0.0
-        size *= d.option.probability
+        if d.option.at is not None:
+            if t < d.option.at:
+                return 0.0
+        else:
+            size *= d.option.probability
     if d.rate is not None:
         return float(d.rate * size)
     if d.schedule is not None:
@@ -258,6 +261,17 @@ def _scheduled(d: Demand, t: float) -> float:
     if d.interarrival is not None:
         return float(size / d.interarrival.mean())
     return 0.0
+
+
+def _demand_text(demands: Iterable[Demand]) -> str:
+    """How options to buy shape the demand a gap compares with."""
+    options = [d.option for d in demands if d.option is not None]
+    if not options:
+        return "demand"
+    o = options[0]
+    if o.at is not None:
+        return f"demand if the option decided at week {o.at / WEEK:.3g} is exercised ({o.probability:.0%} chance)"
+    return f"expected demand (an option exercised with {o.probability:.0%} chance each period)"
 
 
 def demand_gaps(sc: Scenario, kpis: pd.DataFrame, timeseries: pd.DataFrame) -> list[Gap]:
@@ -272,13 +286,16 @@ def demand_gaps(sc: Scenario, kpis: pd.DataFrame, timeseries: pd.DataFrame) -> l
         if tp.empty:
             continue
         output = float(tp["mean"].iloc[0])
-        high = float(tp.ci_high.iloc[0]) if "ci_high" in tp and pd.notna(tp.ci_high.iloc[0]) else output
+        noted = "ci_note" in tp and isinstance(tp.ci_note.iloc[0], str) and bool(tp.ci_note.iloc[0])
+        high = float(tp.ci_high.iloc[0]) if "ci_high" in tp and pd.notna(tp.ci_high.iloc[0]) and not noted \
+            else output      # an interval the KPI table itself calls too wide is no evidence either way
         changes = sorted({0.0} | {p.start for d in demands.values() for p in (d.schedule or [])
-                                   if p.start < sc.run.horizon})
+                                   if p.start < sc.run.horizon}
+                         | {d.option.at for d in demands.values()
+                            if d.option is not None and d.option.at is not None and d.option.at < sc.run.horizon})
         rates = [(t, sum(_scheduled(d, t) for d in demands.values()) * WEEK) for t in changes]
         peak = max(r for _, r in rates)
         exceeds = next((t / WEEK for t, r in rates if r > output + 1e-9), None)
-        clear = exceeds is None or peak > high + 1e-9
         bl = timeseries[(timeseries.metric == "backlog") & timeseries.subject.isin(list(demands))]
         series = bl.groupby(["week", "replication"]).value.sum().groupby("week").mean().sort_index()
         end = float(series.iloc[-1]) if len(series) else 0.0
@@ -290,14 +307,14 @@ def demand_gaps(sc: Scenario, kpis: pd.DataFrame, timeseries: pd.DataFrame) -> l
                 from_week = float(after[0]) if len(after) else None
             else:
                 from_week = float(series.index[0])
+        clear = exceeds is None or peak > high + 1e-9 or from_week is not None   # a growing backlog settles it
         sites = [f"{d.site}/{item}" for d in demands.values()]
         inv = timeseries[(timeseries.metric == "inventory") & timeseries.subject.isin(sites)]
         stock = inv.groupby(["week", "replication"]).value.sum().groupby("week").mean().sort_index()
         spec = sc.items[item]
         out.append(Gap(item, spec.unit if spec is not None else "unit", output, high, peak, exceeds, from_week, end,
                        float(series.index[-1]) if len(series) else sc.run.horizon / WEEK,
-                       float(stock.iloc[-1]) if len(stock) else 0.0, clear,
-                       min((d.option.probability for d in demands.values() if d.option is not None), default=1.0)))
+                       float(stock.iloc[-1]) if len(stock) else 0.0, clear, _demand_text(demands.values())))
     return out
 
 

@@ -12,11 +12,15 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from rackline.engine.records import Replication
 from rackline.units import WEEK
+
+if TYPE_CHECKING:
+    from rackline.scenario.model import Scenario
 
 SHOWN = 0.05    # a wait that rose less than this share of open time in the window is not named
 
@@ -50,26 +54,29 @@ class DisruptionWindow:
         return f"{head}: in weeks {self.window_start / WEEK:.3g}–{self.window_end / WEEK:.3g} {waits}"
 
 
-def disruption_windows(reps: Sequence[Replication], top: int = 3) -> list[DisruptionWindow]:
-    """One window per timed disruption (one that happens once, at the same time, in every
-    replication); random disruptions recur at different times and get none."""
+def disruption_windows(reps: Sequence[Replication], sc: Scenario, warmup: float = 0.0,
+                       top: int = 3) -> list[DisruptionWindow]:
+    """One window per timed disruption (`at:` in the scenario; a random duration ends it at
+    the mean of its ends), clipped to the measured time after `warmup`; random (`every:`)
+    disruptions recur at different times and get none. Rework benches waiting for failed
+    units are left out: they always wait."""
     if not reps:
         return []
-    events: dict[str, set[tuple[str, float, float]]] = defaultdict(set)
-    counts: dict[str, int] = defaultdict(int)
-    for rep in reps:
-        for e in rep.disruptions:
-            events[e.name].add((e.target, e.start, e.end))
-            counts[e.name] += 1
+    failed = {r.fail_to for _, _, st in sc.station_items() for r in st.recipes().values() if r.fail_to != "scrap"}
+    times = reps[0].times
     out = []
-    for name, seen in events.items():
-        if len(seen) != 1 or counts[name] != len(reps):
+    for name, spec in sc.disruptions.items():
+        if spec.at is None:
             continue
-        target, start, end = next(iter(seen))
-        times = reps[0].times
-        a = int(np.searchsorted(times, start, side="right")) - 1          # the snapshot at or before the start
+        ends = [e.end for rep in reps for e in rep.disruptions if e.name == name]
+        target = next((e.target for rep in reps for e in rep.disruptions if e.name == name), "")
+        if not ends:
+            continue
+        start, end = float(spec.at), float(np.mean(ends))
+        a = int(np.searchsorted(times, max(start, warmup), side="right")) - 1   # snapshot at or before
         b = min(int(np.searchsorted(times, end + (end - start) - 1e-9)), len(times) - 1)
-        if b <= a:
+        w = int(np.searchsorted(times, warmup - 1e-9))                            # first measured snapshot
+        if b <= a or end <= warmup:
             continue
         inside: dict[tuple[str, str], list[float]] = defaultdict(list)
         outside: dict[tuple[str, str], list[float]] = defaultdict(list)
@@ -77,16 +84,18 @@ def disruption_windows(reps: Sequence[Replication], top: int = 3) -> list[Disrup
             for key, st in rep.stations.items():
                 off = st.time_in_state["off_shift"]
                 open_in = st.servers * float(rep.times[b] - rep.times[a]) - float(off[b] - off[a])
-                open_out = st.servers * float(rep.times[-1] - rep.times[0]) - float(off[-1] - off[0]) - open_in
+                open_out = st.servers * float(rep.times[-1] - rep.times[w]) - float(off[-1] - off[w]) - open_in
                 for item, series in st.starved_on.items():
+                    if item in failed:
+                        continue
                     waited = float(series[b] - series[a])
                     if open_in > 0:
                         inside[(key, item)].append(waited / open_in)
                     if open_out > 0:
-                        outside[(key, item)].append((float(series[-1] - series[0]) - waited) / open_out)
+                        outside[(key, item)].append((float(series[-1] - series[w]) - waited) / open_out)
         waits = [Wait(st, item, float(np.mean(v)), float(np.mean(outside.get((st, item)) or [0.0])))
                  for (st, item), v in inside.items()]
-        waits.sort(key=lambda w: -(w.share - w.otherwise))
+        waits.sort(key=lambda x: -(x.share - x.otherwise))
         out.append(DisruptionWindow(name, target, start, end, float(times[a]), float(times[b]),
-                                    tuple(w for w in waits[:top] if w.share - w.otherwise >= SHOWN)))
+                                    tuple(x for x in waits[:top] if x.share - x.otherwise >= SHOWN)))
     return sorted(out, key=lambda d: d.start)

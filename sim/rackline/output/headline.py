@@ -12,7 +12,7 @@ import pandas as pd
 
 from rackline.analysis.constraints import Chain, Gap, constraint_chain, demand_gaps, growing_buffers, next_constraint
 from rackline.analysis.disruptions import disruption_windows
-from rackline.output.quantities import is_money_unit, money_text
+from rackline.output.quantities import currency_of, is_money_unit, money_text, value_text
 from rackline.units import WEEK
 
 
@@ -28,8 +28,14 @@ def interval(row: pd.Series, unit: str = "") -> str:
     """`mean unit (95% CI low–high)`, or the mean and the interval's note when it says why
     there is no interval worth printing ("run more replications")."""
     pct = _pct(row.unit)
-    fmt = money_text if is_money_unit(row.unit) else (lambda v: _num(v, pct))    # $3.22M, not 3.22e+06
-    text = fmt(float(row["mean"])) + (f" {unit}" if unit else "")
+    fmt = (lambda v: value_text(v, str(row.unit))) if is_money_unit(row.unit) else (lambda v: _num(v, pct))
+    if is_money_unit(row.unit) and unit.startswith(currency_of(row.unit)):    # $3.22M/rack, not 3.22e+06 USD/rack
+        rest = unit[len(currency_of(row.unit)):].strip()
+        unit, text_unit = "", rest
+    else:
+        text_unit = ""
+    text = fmt(float(row["mean"])) + (f" {unit}" if unit else "") + \
+        (text_unit if text_unit.startswith("/") else f" {text_unit}" if text_unit else "")
     note = row.get("ci_note", "")
     if isinstance(note, str) and note:
         return f"{text} ({note})"
@@ -64,7 +70,7 @@ def question_lines(res: Any) -> list[str]:
 
 def gap_line(g: Gap) -> str:
     units = f"{g.unit}s"
-    what = "demand" if g.exercised >= 1 else f"expected demand (an option exercised with {g.exercised:.0%} chance)"
+    what = g.demand_text
     if g.exceeds_from_week is not None:
         verb = "exceeds" if g.clear else "may exceed"
         text = (f"Demand {verb} output: {g.item} {what} reaches {g.peak_demand:.3g}/week from week "
@@ -117,7 +123,7 @@ def headline(res: Any) -> list[str]:
         if res.scenario.disruptions and not {"disruption_loss", f"disruption_loss:{r.subject}"} & asked:
             lines.append(f"Lost to disruptions {r.subject}: {interval(r, 'units')} "
                          "(against the same replications without them)")
-    lines += [str(w) for w in disruption_windows(res.reps)]
+    lines += [str(w) for w in disruption_windows(res.reps, res.scenario, res.warmup)]
     lines += sourcing_lines(res.scenario)
     lines.append(bottleneck_sentence(res))
     lines += warnings(res)
@@ -151,24 +157,27 @@ def busy_text(row: Any) -> str:
 
 def cost_lines(res: Any) -> list[str]:
     """Cost per good rack with its CI and largest three categories; NPV and its 10th percentile."""
-    m = money_text
     k = res.kpis
     total = k[(k.kpi == "cost_per_rack") & (k.subject == "total")]
     if total.empty:
         return []
     t = total.iloc[0]
-    cur = t.unit.split("/")[0]
+    cur = currency_of(t.unit)
+
+    def m(v: float) -> str:
+        return money_text(v, currency=cur)
+    named = f" {cur}" if m(1.0).startswith("$") else ""     # '$' does not name its currency; 'EUR 3.2M' does
     cats = k[(k.kpi == "cost_per_rack") & (k.subject != "total")].sort_values("mean", ascending=False).head(3)
     parts = ", ".join(f"{r.subject} {m(r['mean'])}" for _, r in cats.iterrows())
     ci = f" (95% CI {m(t.ci_low)}–{m(t.ci_high)})" if math.isfinite(t.half_width) else ""
-    out = [f"Cost per good rack: {m(t['mean'])} {cur}{ci}; largest: {parts}"]
+    out = [f"Cost per good rack: {m(t['mean'])}{named}{ci}; largest: {parts}"]
     npv = k[k.kpi == "npv"]
     if len(npv):
         r = npv.iloc[0]
         reps = res.replications
         p10 = reps[reps.kpi == "npv"].value.quantile(0.1)
         ci = f", 95% CI {m(r.ci_low)}–{m(r.ci_high)}" if math.isfinite(r.half_width) else ""
-        out.append(f"NPV over the horizon: {m(r['mean'])} {cur} (10th percentile {m(p10)}{ci})")
+        out.append(f"NPV over the horizon: {m(r['mean'])}{named} (10th percentile {m(p10)}{ci})")
     unsold = k[(k.kpi == "unsold_at_end") & (k["mean"] > 0)]
     if not any(getattr(d, "option", None) is not None for d in res.scenario.demand.values()):
         unsold = unsold.iloc[0:0]   # firm demand: stock at the end waits for whole orders, it is not unsold

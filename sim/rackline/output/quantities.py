@@ -6,21 +6,27 @@ from __future__ import annotations
 import math
 
 
-def money_text(x: float, digits: int = 3) -> str:
+def money_text(x: float, digits: int = 3, currency: str = "USD") -> str:
     """$3.18M, $14.3k, -$2.1B: three significant figures (or `digits`) with a scale."""
     if not math.isfinite(x):
         return "n/a"
     sign = "-" if x < 0 else ""
+    symbol = "$" if currency in ("USD", "$") else f"{currency} "    # the scenario's own currency, never a stray $
     a = abs(x)
     for size, suffix in ((1e9, "B"), (1e6, "M"), (1e3, "k")):
         if a >= size:
-            return f"{sign}${a / size:.{digits}g}{suffix}"
-    return f"{sign}${a:.{digits}g}"
+            return f"{sign}{symbol}{a / size:.{digits}g}{suffix}"
+    return f"{sign}{symbol}{a:.{digits}g}"
+
+
+def currency_of(unit: object) -> str:
+    """The leading code of a KPI unit: 'USD' for 'USD/rack' ('' for anything else)."""
+    return unit.split("/")[0].split(" ")[0] if isinstance(unit, str) else ""
 
 
 def is_money_unit(unit: object) -> bool:
     """A KPI unit in a currency: 'USD', 'USD/rack', 'EUR/week (net)' (a three-letter code first)."""
-    head = unit.split("/")[0].split(" ")[0] if isinstance(unit, str) else ""
+    head = currency_of(unit)
     return len(head) == 3 and head.isalpha() and head.isupper()
 
 
@@ -30,7 +36,7 @@ def value_text(v: float, unit: str, digits: int = 3) -> str:
     if isinstance(unit, str) and unit.startswith("share"):
         return f"{v:.{max(1, digits - 2)}%}"
     if is_money_unit(unit):
-        return money_text(v, digits)
+        return money_text(v, digits, currency_of(unit))
     return f"{v:.{digits}g}"
 
 

@@ -62,6 +62,7 @@ def export(sweep, design, store, folder: Path, plots: bool = True) -> dict[str, 
             g = g.merge(sel[["point", "mean"]], on="point")
             tables[f"grid_{tag}"] = g.rename(columns={"x": design.names[0], "y": design.names[1]})
             tables[f"grid_{tag}"].attrs["unit"] = str(sel.unit.iloc[0])
+            tables[f"grid_{tag}"].attrs["units"] = list(design.units or ["", ""])
             if plots:
                 units = design.units or ["", ""]
                 images[f"heatmap_{tag}"] = figure_png(sp.heatmap_plot(
@@ -140,8 +141,10 @@ def _grid_line(kpi: str, grid: pd.DataFrame) -> str:
     params = [c for c in grid.columns if c not in ("point", "mean")]
     lo, hi = grid.loc[grid["mean"].idxmin()], grid.loc[grid["mean"].idxmax()]
 
+    units = list(grid.attrs.get("units", [""] * len(params)))
+
     def at(r: pd.Series) -> str:
-        return ", ".join(f"{p.rsplit('.', 1)[-1]}={r[p]:g}" for p in params)
+        return ", ".join(f"{p.rsplit('.', 1)[-1]}={param_text(r[p], u).replace(' ', '')}" for p, u in zip(params, units))
 
     unit = str(grid.attrs.get("unit", ""))
     return (f"{kpi} over the grid: lowest {value_text(lo['mean'], unit)} at {at(lo)}; highest "

@@ -21,7 +21,7 @@ def split_path(path: str) -> tuple:
     """The keys of a dotted path; under `costs.labour` and `costs.stations` the two parts
     after them are one key (`wisconsin.technicians`)."""
     parts: list = [int(p) if p.isdigit() else p for p in path.strip().split(".")]
-    for depth in range(len(parts) - 2):
+    for depth in range(len(parts) - 1):
         if tuple(map(str, parts[:depth])) in DOTTED_KEYS:
             parts[depth:depth + 2] = [f"{parts[depth]}.{parts[depth + 1]}"]
             break

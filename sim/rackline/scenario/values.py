@@ -115,7 +115,7 @@ def _money_per_time(v: Any) -> float:
 
 
 def _percent(v: Any) -> float:
-    if isinstance(v, (int, float)) and not isinstance(v, bool) and v > 1:   # 25 would be 2,500%
+    if isinstance(v, (int, float)) and not isinstance(v, bool) and math.isfinite(v) and v >= 1:   # 25: 2,500%
         raise expected(f"a percentage written with '%', like '{v:g}%' (a plain number is a fraction: "
                        f"{v:g} would be {v * 100:,.0f}%)")
     return _non_negative(parse_percent, "percentage", v)

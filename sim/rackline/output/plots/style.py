@@ -94,11 +94,15 @@ def ci_errors(rows: pd.DataFrame, center: str) -> np.ndarray:
     """Error bar lengths (2, n) below and above `center` reaching `ci_low` and `ci_high`:
     KPI intervals are asymmetric and stay inside the KPI's range, so mean ± half-width
     would draw a negative backlog or a share above 100%. Tables without the interval
-    columns fall back to the half-width; no interval draws no bar."""
+    columns fall back to the half-width; no interval, or one the table notes as too wide
+    to print ('run more replications'), draws no bar."""
     c = rows[center].to_numpy(dtype=float)
     if "ci_low" in rows and "ci_high" in rows:
         low, high = rows.ci_low.to_numpy(dtype=float), rows.ci_high.to_numpy(dtype=float)
     else:
         hw = rows.half_width.to_numpy(dtype=float) if "half_width" in rows else np.zeros(len(c))
         low, high = c - hw, c + hw
+    if "ci_note" in rows:
+        noted = rows.ci_note.fillna("").astype(str).str.len().to_numpy() > 0
+        low, high = np.where(noted, c, low), np.where(noted, c, high)
     return np.nan_to_num(np.clip(np.vstack([c - low, high - c]), 0, None))
