@@ -73,11 +73,10 @@ def run(scenario, reps, seed, sets, out, jobs, precision, no_plots):
         bar.close()
     from rackline.output.headline import headline
     folder = write_run(res, dest, plots=not no_plots)
-    import json
+    from rackline.scenario.paths import written
     for path, value in loaded.overrides.items():     # what the flags changed, so a mistyped value shows
         old = loaded.previous.get(path)
-        shown = [v if isinstance(v, str) else json.dumps(v, default=str) for v in (value, old)]
-        click.echo(f"Set {path} = {shown[0]} ({'new' if old is None else 'was ' + shown[1]})")
+        click.echo(f"Set {path} = {written(value)} ({'new' if old is None else 'was ' + written(old)})")
     for line in headline(res) + res.notes:
         click.echo(line)
     from rackline.analysis.capacity import reorder_warnings

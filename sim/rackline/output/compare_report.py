@@ -102,7 +102,7 @@ def draw(cmp) -> dict[str, bytes]:
     title = " vs ".join(cmp.names)
     figs = {"kpis": cp.kpi_bars(cmp.kpis, cmp.names, title, _question_kpis(cmp)),
             "throughput": cp.throughput_overlay({n: r.timeseries for n, r in zip(cmp.names, cmp.runs)}, title,
-                                                {n: cp.disruption_windows(r.reps)
+                                                {n: cp.disruption_spans(r.reps)
                                                  for n, r in zip(cmp.names, cmp.runs)}),
             "stations": cp.states_side_by_side({n: r.ranking for n, r in zip(cmp.names, cmp.runs)}, title)}
     if len(cmp.differences):

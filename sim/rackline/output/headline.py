@@ -12,7 +12,7 @@ import pandas as pd
 
 from rackline.analysis.constraints import Chain, Gap, constraint_chain, demand_gaps, growing_buffers, next_constraint
 from rackline.analysis.disruptions import disruption_windows
-from rackline.output.quantities import currency_of, is_money_unit, money_text, value_text
+from rackline.output.quantities import currency_of, currency_symbol, is_money_unit, money_text, value_text
 from rackline.units import WEEK
 
 
@@ -27,15 +27,14 @@ def _num(v: float, pct: bool) -> str:
 def interval(row: pd.Series, unit: str = "") -> str:
     """`mean unit (95% CI low–high)`, or the mean and the interval's note when it says why
     there is no interval worth printing ("run more replications")."""
-    pct = _pct(row.unit)
-    fmt = (lambda v: value_text(v, str(row.unit))) if is_money_unit(row.unit) else (lambda v: _num(v, pct))
-    if is_money_unit(row.unit) and unit.startswith(currency_of(row.unit)):    # $3.22M/rack, not 3.22e+06 USD/rack
-        rest = unit[len(currency_of(row.unit)):].strip()
-        unit, text_unit = "", rest
-    else:
-        text_unit = ""
-    text = fmt(float(row["mean"])) + (f" {unit}" if unit else "") + \
-        (text_unit if text_unit.startswith("/") else f" {text_unit}" if text_unit else "")
+    pct, money = _pct(row.unit), is_money_unit(row.unit)
+
+    def fmt(v: float) -> str:
+        return value_text(v, str(row.unit)) if money else _num(v, pct)    # money: $3.22M, not 3.22e+06
+
+    if money and unit.startswith(currency_of(row.unit)):     # the amount names its currency: '$3.22M/rack'
+        unit = unit[len(currency_of(row.unit)):].strip()
+    text = fmt(float(row["mean"])) + ("" if not unit else unit if unit.startswith("/") else f" {unit}")
     note = row.get("ci_note", "")
     if isinstance(note, str) and note:
         return f"{text} ({note})"
@@ -131,18 +130,22 @@ def headline(res: Any) -> list[str]:
     return lines
 
 
+def _splits(sc: Any) -> list[tuple[str, str, Any, list[tuple[float, tuple[float, ...]]]]]:
+    """(site, item, inventory, its share steps) for every cost-aware split."""
+    from rackline.scenario.costs import sourcing_steps
+    return [(site_name, item, inv, sourcing_steps(sc, inv)) for site_name, site in sc.sites.items()
+            for item, inv in site.inventories.items() if inv.sourcing is not None]
+
+
 def sourcing_lines(sc: Any) -> list[str]:
     """Each cost-aware split as it moves: the new shares of orders and from when."""
-    from rackline.scenario.costs import sourcing_steps
     out = []
-    for site_name, site in sc.sites.items():
-        for item, inv in site.inventories.items():
-            steps = sourcing_steps(sc, inv) if inv.sourcing is not None else []
-            for (_, before), (at, after) in zip(steps, steps[1:]):
-                if at < sc.run.horizon:
-                    moves = ", ".join(f"{name} {a:.0%} → {b:.0%}" for name, a, b in zip(inv.suppliers, before, after))
-                    out.append(f"Sourcing {site_name}/{item} follows landed cost: {moves} of new orders from week "
-                               f"{at / WEEK:.3g}")
+    for site_name, item, inv, steps in _splits(sc):
+        for (_, before), (at, after) in zip(steps, steps[1:]):
+            if at < sc.run.horizon:
+                moves = ", ".join(f"{name} {a:.0%} → {b:.0%}" for name, a, b in zip(inv.suppliers, before, after))
+                out.append(f"Sourcing {site_name}/{item} follows landed cost: {moves} of new orders from week "
+                           f"{at / WEEK:.3g}")
     return out
 
 
@@ -166,7 +169,7 @@ def cost_lines(res: Any) -> list[str]:
 
     def m(v: float) -> str:
         return money_text(v, currency=cur)
-    named = f" {cur}" if m(1.0).startswith("$") else ""     # '$' does not name its currency; 'EUR 3.2M' does
+    named = f" {cur}" if currency_symbol(cur) == "$" else ""     # '$' does not name its currency; 'EUR 3.2M' does
     cats = k[(k.kpi == "cost_per_rack") & (k.subject != "total")].sort_values("mean", ascending=False).head(3)
     parts = ", ".join(f"{r.subject} {m(r['mean'])}" for _, r in cats.iterrows())
     ci = f" (95% CI {m(t.ci_low)}–{m(t.ci_high)})" if math.isfinite(t.half_width) else ""
@@ -245,12 +248,10 @@ def warnings(res: Any) -> list[str]:
     for loop, since in loops.items():
         out.append(f"WARNING: deadlock in {len(since)} of {len(res.reps)} replication(s) (from {min(since):.6g} h): "
                    f"{' -> '.join(loop)}; every station in this loop waits on another for good")
-    from rackline.scenario.costs import sourcing_steps
-    for site_name, site in res.scenario.sites.items():
-        for item, inv in site.inventories.items():
-            if inv.sourcing is not None and len(sourcing_steps(res.scenario, inv)) == 1:
-                out.append(f"WARNING: sites.{site_name}.inventories.{item}.sourcing follows landed cost, but no "
-                           "tariff step in this scenario changes it: the written shares hold throughout")
+    for site_name, item, _, steps in _splits(res.scenario):
+        if len(steps) == 1:
+            out.append(f"WARNING: sites.{site_name}.inventories.{item}.sourcing follows landed cost, but no "
+                       "tariff step in this scenario changes it: the written shares hold throughout")
     st = res.ranking
     for _, r in st.iterrows():
         if r.throughput_per_week == 0 and r.share_starved > 0.99:

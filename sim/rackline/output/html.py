@@ -19,6 +19,7 @@ import numpy as np
 import pandas as pd
 
 from rackline import FOOTER
+from rackline.output.quantities import is_money_unit, value_text
 from rackline.units import WEEK, format_hours
 
 CSS = """
@@ -102,11 +103,15 @@ def hours(v: Any) -> str:
 
 
 def quantity(v: Any, unit: str) -> str:
-    """`v` in the KPI unit `unit`: hours as weeks/days, shares as percent, others as numbers."""
+    """`v` in the KPI unit `unit`: hours as weeks/days, shares as percent, money with its
+    scale ($3.22M), others as numbers."""
     if unit == "h":
         return hours(v)
     if str(unit).startswith("share"):
         return percent(v)
+    f = _float(v)
+    if is_money_unit(unit) and f is not None and math.isfinite(f):
+        return value_text(f, unit)
     return num(v)
 
 

@@ -11,12 +11,17 @@ def money_text(x: float, digits: int = 3, currency: str = "USD") -> str:
     if not math.isfinite(x):
         return "n/a"
     sign = "-" if x < 0 else ""
-    symbol = "$" if currency in ("USD", "$") else f"{currency} "    # the scenario's own currency, never a stray $
+    symbol = currency_symbol(currency)
     a = abs(x)
     for size, suffix in ((1e9, "B"), (1e6, "M"), (1e3, "k")):
         if a >= size:
             return f"{sign}{symbol}{a / size:.{digits}g}{suffix}"
     return f"{sign}{symbol}{a:.{digits}g}"
+
+
+def currency_symbol(currency: str) -> str:
+    """'$' for US dollars; any other currency is written by its code ('EUR 3.2M'), never a stray $."""
+    return "$" if currency in ("USD", "$") else f"{currency} "
 
 
 def currency_of(unit: object) -> str:

@@ -82,11 +82,15 @@ def flag_label(source: str, text: str) -> str:
     return f"{source} {text}"
 
 
+def written(value: Any) -> str:
+    """A parsed value as a flag would write it: strings as they are, the rest as JSON."""
+    import json
+    return value if isinstance(value, str) else json.dumps(value, default=str)
+
+
 def override_label(source: str, path: str, value: Any) -> str:
     """The flag text of an already parsed override (`--set run.seed=3`)."""
-    import json
-    shown = value if isinstance(value, str) else json.dumps(value, default=str)
-    return flag_label(source, f"{path}={shown}")
+    return flag_label(source, f"{path}={written(value)}")
 
 
 def parse_value(raw: str, label: str, path: str = "") -> Any:

@@ -119,7 +119,7 @@ def throughput_overlay(series: dict[str, pd.DataFrame], title: str,
         return footer(fig, title)
 
 
-def disruption_windows(reps) -> list[tuple[str, float, float]]:
+def disruption_spans(reps) -> list[tuple[str, float, float]]:
     """(name, start h, end h) of every disruption in some replication, each once."""
     return sorted({(e.name, e.start, e.end) for r in reps for e in r.disruptions})
 
