@@ -1,19 +1,28 @@
 # Two commands set everything up on a fresh machine:
 #   make demo   - create .venv, install rackline, run the baseline scenario end to end
 #   make test   - create .venv, install rackline with test tools, run ruff, mypy and the test suite
+# Both install the exact versions in requirements/lock.txt (the versions the suite was last
+# green with); pyproject.toml keeps the ranges for people who `pip install rackline`.
+#   make lock         - after changing dependencies in pyproject.toml: add them to the lock,
+#                       keeping every other pin (UPGRADE=1 moves every pin to the newest allowed)
+#   make test-latest  - the suite against the newest versions the ranges allow (.venv-latest;
+#                       not in CI): run it before `make lock UPGRADE=1`
 PYTHON ?= python3
 VENV   := .venv
 BIN    := $(VENV)/bin
-STAMP  := $(VENV)/.installed-$(shell cat pyproject.toml | cksum | cut -d' ' -f1)
+LOCK   := requirements/lock.txt
+STAMP  := $(VENV)/.installed-$(shell cat pyproject.toml $(LOCK) | cksum | cut -d' ' -f1)
+LATEST := .venv-latest
+TOOLS  := .venv-lock
 
-.PHONY: demo test lint install bench clean
+.PHONY: demo test lint install bench clean lock test-latest
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
 
-$(STAMP): pyproject.toml | $(BIN)/python
-	$(BIN)/python -m pip install --quiet -e ".[test]"
+$(STAMP): pyproject.toml $(LOCK) | $(BIN)/python
+	$(BIN)/python -m pip install --quiet -c $(LOCK) -e ".[test]"
 	rm -f $(VENV)/.installed-*
 	touch $(STAMP)
 
@@ -33,5 +42,23 @@ test: lint
 bench: install
 	$(BIN)/python bench/run.py
 
+$(TOOLS)/bin/pip-compile:
+	$(PYTHON) -m venv $(TOOLS)
+	$(TOOLS)/bin/python -m pip install --quiet pip-tools
+
+lock: $(TOOLS)/bin/pip-compile
+	$(TOOLS)/bin/pip-compile --quiet $(if $(UPGRADE),--upgrade) --extra test --strip-extras --allow-unsafe \
+		--no-emit-index-url --no-emit-find-links --no-emit-trusted-host -o $(LOCK) pyproject.toml
+
+test-latest:
+	rm -rf $(LATEST)
+	$(PYTHON) -m venv $(LATEST)
+	$(LATEST)/bin/python -m pip install --quiet --upgrade pip
+	$(LATEST)/bin/python -m pip install --quiet --upgrade --upgrade-strategy eager -e ".[test]"
+	$(LATEST)/bin/python -m pip freeze --exclude-editable > $(LATEST)/versions.txt
+	$(LATEST)/bin/ruff check sim tests bench
+	$(LATEST)/bin/mypy
+	$(LATEST)/bin/python -m pytest
+
 clean:
-	rm -rf $(VENV) build *.egg-info
+	rm -rf $(VENV) $(LATEST) $(TOOLS) build *.egg-info
