@@ -143,9 +143,24 @@ def _check_depth(text: str, file: str) -> None:
             depth -= 1
 
 
+# libyaml's own limits (PyYAML >= 6.0.2 bundles a libyaml that stops at 1,000 levels while
+# scanning ahead, before our event-stream check sees 100): "exceeded maximum nesting depth"
+# under "while increasing flow/block level". Any such limit is the nesting rule, located.
+_PARSER_LIMITS = ("nesting depth", "nesting level", "flow level", "block level", "indent level")
+
+
+def _is_parser_limit(exc: yaml.YAMLError) -> bool:
+    text = " ".join(str(getattr(exc, attr, "") or "") for attr in ("problem", "context")).lower()
+    return any(word in text for word in _PARSER_LIMITS)
+
+
 def _syntax_problem(exc: yaml.YAMLError, text: str, file: str) -> Problem:
     """A parser error located where the writer must look: an unclosed bracket or quote
-    at the line that opens it (the parser notices it a line or more later)."""
+    at the line that opens it (the parser notices it a line or more later); a parser's
+    nesting limit is rackline's nesting rule, whichever limit was met first."""
+    if isinstance(exc, yaml.MarkedYAMLError) and _is_parser_limit(exc):
+        mark = exc.problem_mark or exc.context_mark
+        return Problem(file, mark.line + 1 if mark else None, "", f"expected nesting at most {MAX_DEPTH} deep, got deeper")
     if isinstance(exc, yaml.reader.ReaderError):
         line = text[:exc.position].count("\n") + 1
         return Problem(file, line, "", f"expected printable text, got a character YAML refuses ({exc.reason})")
