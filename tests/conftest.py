@@ -31,9 +31,21 @@ def run_network(loaded, seed: int = 3):
     return net
 
 
+def handles_signals(pid: int) -> bool:
+    """Whether process `pid` catches SIGINT and SIGTERM yet (its SigCgt mask in /proc): the
+    moment the command can be stopped cleanly, whatever the machine's load."""
+    import signal
+    try:
+        status = Path(f"/proc/{pid}/status").read_text()
+    except OSError:
+        return True                # no /proc: nothing to wait for
+    mask = int(next(line.split()[1] for line in status.splitlines() if line.startswith("SigCgt:")), 16)
+    return all(mask >> (s - 1) & 1 for s in (signal.SIGINT, signal.SIGTERM))
+
+
 def interrupt(cmd: list[str], tmp_path, sig, ready, timeout: float = 60):
-    """Start `cmd` (a rackline command line), wait until `ready()` or `timeout`, send
-    `sig`, and return (return code, what it printed on stderr)."""
+    """Start `cmd` (a rackline command line), wait until it handles signals and then until
+    `ready()` (or `timeout`), send `sig`, and return (return code, what it printed on stderr)."""
     import subprocess
     import sys
     import time
@@ -41,6 +53,8 @@ def interrupt(cmd: list[str], tmp_path, sig, ready, timeout: float = 60):
     proc = subprocess.Popen([sys.executable, "-m", "rackline", *cmd], cwd=ROOT, stdout=subprocess.DEVNULL,
                             stderr=log, text=True)
     deadline = time.time() + timeout
+    while not handles_signals(proc.pid) and time.time() < deadline and proc.poll() is None:
+        time.sleep(0.01)           # a loaded machine may take a second to start Python
     while not ready() and time.time() < deadline and proc.poll() is None:
         time.sleep(0.05)
     assert proc.poll() is None, "the command finished before it could be interrupted"

@@ -59,12 +59,14 @@ def run(scenario, reps, seed, sets, out, jobs, precision, no_plots):
     bottlenecks), timeseries.csv, plots and report.html. Same scenario and seed
     give identical numbers, whatever --jobs.
     """
+    from rackline.errors import interruptible
     from rackline.experiments.replications import run_replications
     from rackline.output.folder import check_destination, default_out, write_run
     from rackline.scenario import load_scenario
     from rackline.scenario.paths import overrides_of  # here: the scenario package is slow to import
-    loaded = load_scenario(scenario, overrides_of(sets))
-    dest = check_destination(out or default_out(loaded.scenario.name))
+    with interruptible("while loading the scenario, before any replication ran"):
+        loaded = load_scenario(scenario, overrides_of(sets))
+        dest = check_destination(out or default_out(loaded.scenario.name))
     n, _ = loaded.scenario.run.resolve(reps, seed)
     bar = Progress(n, f"{loaded.scenario.name}", "rep", jobs=jobs)
     try:
@@ -72,7 +74,8 @@ def run(scenario, reps, seed, sets, out, jobs, precision, no_plots):
     finally:
         bar.close()
     from rackline.output.headline import headline
-    folder = write_run(res, dest, plots=not no_plots)
+    with interruptible(f"after {len(res.reps)} replications, while writing {dest}"):
+        folder = write_run(res, dest, plots=not no_plots)
     from rackline.scenario.paths import written
     for path, value in loaded.overrides.items():     # what the flags changed, so a mistyped value shows
         old = loaded.previous.get(path)
@@ -276,10 +279,11 @@ def main(argv: list[str] | None = None) -> int:
     from rackline.signals import StopSignals
     with StopSignals() as signals:
         try:
+            signals.raise_pending()
             rv = cli.main(args=argv, prog_name="rackline", standalone_mode=False)
             return rv if isinstance(rv, int) else EXIT_OK
-        except click.exceptions.Abort:
-            click.echo("Interrupted.", err=True)
+        except click.exceptions.Abort:     # click's form of a KeyboardInterrupt outside a named step
+            click.echo("Interrupted; no results were written.", err=True)
             return signals.exit_code()
         except click.ClickException as exc:
             exc.show()

@@ -5,6 +5,8 @@ file, line and dotted path, so the CLI can print them all and exit 2.
 """
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 
 
@@ -47,6 +49,17 @@ class RunInterrupted(Exception):
     def __init__(self, kept: str = ""):
         self.kept = kept
         super().__init__(kept)
+
+
+@contextmanager
+def interruptible(what: str, kept: str = "no results were written") -> Iterator[None]:
+    """Name the step a Ctrl-C or SIGTERM stopped: `with interruptible("while loading the
+    scenario"):` turns the interrupt into RunInterrupted("stopped while loading ...; no
+    results were written"), which the command prints with its exit code."""
+    try:
+        yield
+    except KeyboardInterrupt:
+        raise RunInterrupted(f"stopped {what}; {kept}") from None
 
 
 # process exit codes of the `rackline` command: ok, run failed, bad input, Ctrl-C, SIGTERM

@@ -12,6 +12,24 @@ import threading
 from types import FrameType
 from typing import Any
 
+_early: int | None = None     # a signal that came while the command was starting (see catch_early)
+
+
+def _record(signum: int, frame: FrameType | None) -> None:
+    global _early
+    _early = signum
+
+
+def catch_early() -> None:
+    """Hold SIGINT and SIGTERM from the first line of the `rackline` command: a signal that
+    comes while Python imports the command (a second or more on a loaded machine) is kept,
+    and `StopSignals.raise_pending` stops the command with its exit code once the command
+    can clean up. Only the command calls this: a library import never touches handlers."""
+    import signal
+    if threading.current_thread() is threading.main_thread():
+        for sig in (signal.SIGINT, signal.SIGTERM):
+            signal.signal(sig, _record)
+
 
 class StopSignals:
     """Turns SIGINT and SIGTERM into KeyboardInterrupt while a command runs (a context
@@ -50,6 +68,14 @@ class StopSignals:
             signal.signal(sig, old)
         if self.saved:
             sys.unraisablehook = self.saved_hook
+
+    def raise_pending(self) -> None:
+        """Stop now if a signal came before the handlers were ours (see `catch_early`)."""
+        global _early
+        if _early is not None and not self.raised:
+            self.received, _early = _early, None
+            self.raised = True
+            raise KeyboardInterrupt
 
     def handle(self, signum: int, frame: FrameType | None) -> None:
         if os.getpid() != self.pid or self.raised:  # a worker before its initializer ran, or stopping already

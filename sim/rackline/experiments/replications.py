@@ -17,7 +17,7 @@ from rackline.analysis.kpis import weekly_series
 from rackline.analysis.ranking import rank_bottlenecks
 from rackline.analysis.stats import replications_needed, summarize
 from rackline.engine.records import Replication
-from rackline.errors import RunInterrupted
+from rackline.errors import RunInterrupted, interruptible
 from rackline.experiments.executors import process_pool
 from rackline.experiments.task import ReplicationOutcome, measure, remember, replicate
 from rackline.scenario.load import Loaded
@@ -135,7 +135,8 @@ def run_replications(loaded: Loaded, reps: int | None = None, jobs: int = 1, see
         n = max(n, 3)          # a standard deviation from fewer is too unstable to size the run
     seed = sc.run.seed if seed is None else seed
     results = simulate(loaded, list(range(n)), seed, jobs, progress, executor)
-    res = analyse(loaded, results, seed)
+    with interruptible(f"after {n} of {n} replications, while analysing them"):
+        res = analyse(loaded, results, seed)
     if precision:
         while len(results) < max_reps:
             tp = res.replications[res.replications.kpi == "throughput"]
@@ -148,7 +149,8 @@ def run_replications(loaded: Loaded, reps: int | None = None, jobs: int = 1, see
                 on_total(len(results) + more)
             results += simulate(loaded, list(range(len(results), len(results) + more)), seed, jobs,
                                 progress, executor)
-            res = analyse(loaded, results, seed)
+            with interruptible(f"after {len(results)} replications, while analysing them"):
+                res = analyse(loaded, results, seed)
         res.notes.append(f"--precision {precision}: chose {len(results)} replications (cap {max_reps})")
     res.wall = time.perf_counter() - t0
     return res
