@@ -138,7 +138,7 @@ def test_sweep_kpi_names_are_the_kpis_a_run_reports():
     from conftest import SCENARIOS
     from rackline.analysis.kpis import replication_kpis
     from rackline.engine.network import run_replication
-    from rackline.experiments.sweep.spec import KPI_NAMES
+    from rackline.kpi_names import KPI_NAMES
     from rackline.scenario import load_scenario
     loaded = load_scenario(SCENARIOS / "baseline.yaml", {"run.horizon": "4 w", "run.warmup": "0 h"})
     rep = run_replication(loaded.scenario, 0, 1)

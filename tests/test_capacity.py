@@ -6,10 +6,11 @@ import pytest
 
 import rackline
 from conftest import ANALYTIC, SCENARIOS
-from rackline.analysis.capacity import capacity_table, expected_usage, resolved_policies
+from rackline.analysis.capacity import capacity_table
 from rackline.cli import main
 from rackline.scenario import load_scenario
 from rackline.scenario.assumptions import register
+from rackline.scenario.resolve import expected_usage, resolved_policies
 
 
 def _row(ct, resource):
@@ -113,7 +114,7 @@ def test_register_shows_cover_as_written():
 def test_reorder_point_below_lead_time_demand_warns(capsys):
     assert main(["validate", str(SCENARIOS / "minimal.yaml")]) == 0
     assert "warning" not in capsys.readouterr().out
-    from rackline.analysis.capacity import reorder_warnings
+    from rackline.scenario.resolve import reorder_warnings
     sc = load_scenario(SCENARIOS / "minimal.yaml",
                        {"sites.wisconsin.inventories.compute_tray.policy.s": 100}).scenario
     assert reorder_warnings(sc) == [

@@ -10,10 +10,11 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from conftest import SCENARIOS
-from rackline.analysis.costs import CATEGORIES, cost_rows, money
+from rackline.analysis.costs import cost_rows, money
 from rackline.analysis.kpis import replication_kpis
 from rackline.cli import main
 from rackline.engine.network import run_replication
+from rackline.kpi_names import CATEGORIES
 from rackline.units import UnitError, parse_money, parse_percent
 
 # Fixed times, no randomness: one build station (24 h a rack, 2 trays a rack, one
@@ -288,7 +289,7 @@ def test_categories_sum_to_the_total_with_a_rework_station(load_text, hours, yld
 
 
 def test_money_reads_in_the_scenarios_own_currency():
-    from rackline.output.quantities import money_text, pair_text, value_text
+    from rackline.quantities import money_text, pair_text, value_text
     assert money_text(3.18e6) == "$3.18M" and money_text(-2.1e9) == "-$2.1B"
     assert money_text(3.18e6, currency="EUR") == "EUR 3.18M"
     assert value_text(76_200, "EUR/rack") == "EUR 76.2k" and value_text(0.9254, "share of value") == "92.5%"

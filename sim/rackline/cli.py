@@ -82,8 +82,8 @@ def run(scenario, reps, seed, sets, out, jobs, precision, no_plots):
         click.echo(f"Set {path} = {written(value)} ({'new' if old is None else 'was ' + written(old)})")
     for line in headline(res) + res.notes:
         click.echo(line)
-    from rackline.analysis.capacity import reorder_warnings
-    for line in reorder_warnings(loaded.scenario):
+    from rackline.scenario.resolve import reorder_warnings
+    for line in reorder_warnings(loaded.as_written):
         click.echo(f"Warning: {line}")
     from rackline.output.html import hours
     click.echo(f"Results: {folder}  ({len(res.reps)} replications, warm-up {hours(res.warmup)}, "

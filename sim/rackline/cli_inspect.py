@@ -45,8 +45,8 @@ def validate(scenarios):
             sc = loaded.scenario
             n_st = sum(1 for _ in sc.station_items())
             click.echo(f"{path}: ok ({sc.name}: {len(sc.sites)} sites, {n_st} stations, {len(sc.items)} items)")
-            from rackline.analysis.capacity import reorder_warnings
-            for line in reorder_warnings(sc):
+            from rackline.scenario.resolve import reorder_warnings
+            for line in reorder_warnings(loaded.as_written):
                 click.echo(f"{path}: warning: {line}")
     return EXIT_BAD_INPUT if bad else EXIT_OK
 

@@ -45,15 +45,11 @@ import numpy as np
 from rackline.analysis.cost_plan import CostPlan
 from rackline.analysis.kpis import KpiRow
 from rackline.engine.records import InventoryKey, Replication
+from rackline.kpi_names import CATEGORIES
 from rackline.states import WORKING
 from rackline.units import WEEK
 
 YEAR = 8760.0   # hours
-COST_KPIS = ("cost_per_rack", "cost_per_rack_family", "cost_total", "tariffs_paid", "value_share", "working_capital",
-             "capital_employed", "revenue", "margin", "unsold_at_end", "cash_per_week", "npv", "payback_week",
-             "cumulative_cash")
-CATEGORIES = ("materials", "tariffs", "freight", "labour", "capital_charge", "fixed", "carrying", "scrap", "rework",
-              "energy")
 
 
 @dataclass(slots=True)

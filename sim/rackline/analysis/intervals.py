@@ -40,7 +40,6 @@ exceeds its mean (high/low > e²), or fewer than 2 replications (no interval at 
 from __future__ import annotations
 
 import math
-import re
 from collections.abc import Mapping
 from dataclasses import dataclass
 from enum import Enum
@@ -48,34 +47,17 @@ from typing import Any
 
 import numpy as np
 
+from rackline.kpi_names import Range, declared_signed, range_of_station_metric, range_of_unit
+
+__all__ = ["CONFIDENCE", "RUN_MORE", "EVERY_REP_0", "EVERY_REP_1", "Range", "Method", "Interval", "range_of_unit",
+           "declared_signed", "range_of_station_metric", "range_of_group", "interval", "t_interval", "log_interval",
+           "share_interval", "t_half_width", "t_quantile", "z_quantile", "wilson_bound"]
+
 CONFIDENCE = 0.95
 RUN_MORE = "run more replications"
 EVERY_REP_0 = "0 in every replication"
 EVERY_REP_1 = "1 in every replication"
 WIDE_SHARE = 0.5        # a share interval wider than this says little
-NONNEGATIVE_UNITS = frozenset({"units", "h", "orders", "racks", "trays", "people", "d", "w"})
-SIGNED = "(net)"   # a unit that ends so is declared signed: margins, cash flows, NPV
-CURRENCY = re.compile(r"[a-z]{3}(/[a-z]+)?")   # money (`USD`, `USD/rack`): costs and values, >= 0
-NONNEGATIVE_STATION_METRICS = frozenset({"throughput_per_week", "wip", "time_in_station_h"})
-SHARE_STATION_METRICS = ("share_", "bottleneck_", "starved_on:")
-
-
-class Range(Enum):
-    """Where a KPI's values (and so its mean) can lie."""
-
-    SHARE = "share"                 # [0, 1]
-    NONNEGATIVE = "nonnegative"     # [0, inf)
-    UNBOUNDED = "unbounded"         # differences, gaps
-
-    def contains(self, low: float, high: float, tol: float = 1e-12) -> bool:
-        """Whether [low, high] lies in the range (NaN, i.e. no interval, counts as inside)."""
-        if math.isnan(low) or math.isnan(high):
-            return True
-        if self is Range.UNBOUNDED:
-            return True
-        return low >= -tol and (self is Range.NONNEGATIVE or high <= 1 + tol)
-
-
 class Method(Enum):
     """How an interval was computed (written to `ci_method`)."""
 
@@ -103,34 +85,6 @@ class Interval:
     def half_width(self) -> float:
         """Half the interval's length (the intervals need not be symmetric about the mean)."""
         return (self.high - self.low) / 2
-
-
-def range_of_unit(unit: str) -> Range:
-    """A KPI's range from its unit: "share of ..." is a share; counts, rates and
-    durations ("units", "units/week", "h", "orders", "units (mixed items)") are
-    non-negative; anything else is unbounded."""
-    u = unit.strip().lower()
-    if u.startswith("share"):
-        return Range.SHARE
-    if u.endswith(SIGNED):
-        return Range.UNBOUNDED
-    if CURRENCY.fullmatch(u):
-        return Range.NONNEGATIVE
-    base = u.split(" ", 1)[0].split("/", 1)[0]
-    return Range.NONNEGATIVE if base in NONNEGATIVE_UNITS else Range.UNBOUNDED
-
-
-def declared_signed(unit: str) -> bool:
-    """Whether a KPI's unit says it may be negative (a margin, a cash flow)."""
-    return unit.strip().lower().endswith(SIGNED)
-
-
-def range_of_station_metric(metric: str) -> Range:
-    """A station metric's range: time shares and bottleneck shares are shares;
-    throughput, WIP and time in station are non-negative; the Little's-law gap is not."""
-    if metric.startswith(SHARE_STATION_METRICS):
-        return Range.SHARE
-    return Range.NONNEGATIVE if metric in NONNEGATIVE_STATION_METRICS else Range.UNBOUNDED
 
 
 def range_of_group(key: Mapping[str, Any]) -> Range:

@@ -19,13 +19,6 @@ from rackline.engine.records import InventoryKey, Replication
 from rackline.states import STATES
 from rackline.units import WEEK
 
-# the KPI names `replication_kpis` reports from the flow of units (the cost layer adds
-# `analysis.costs.COST_KPIS`); a test checks a real run reports no other
-PHYSICAL_KPIS = ("throughput", "build_time", "shipped", "demand", "backlog", "fill_rate", "order_lead_time",
-                 "order_lead_time_p90", "on_time", "open_orders_at_end", "inventory", "stockout", "lane_shipped",
-                 "wip", "wip_family", "supplier_delivered", "supplier_lead_time", "region_share",
-                 "crew_utilization", "disruption_loss")
-
 
 class KpiRow(NamedTuple):
     kpi: str

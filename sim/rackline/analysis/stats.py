@@ -11,11 +11,10 @@ import numpy as np
 import pandas as pd
 
 from rackline.analysis.intervals import CONFIDENCE, Range, interval, range_of_group, t_half_width, t_quantile
+from rackline.kpi_names import SUMMARY_COLUMNS
 
-__all__ = ["CONFIDENCE", "t_half_width", "t_quantile", "summarize", "paired_difference",
+__all__ = ["CONFIDENCE", "SUMMARY_COLUMNS", "t_half_width", "t_quantile", "summarize", "paired_difference",
            "replications_needed", "welch"]
-
-SUMMARY_COLUMNS = ["mean", "ci_low", "ci_high", "half_width", "n", "ci_method", "ci_note"]
 
 
 def summarize(df: pd.DataFrame, by: list[str], value: str = "value", confidence: float = CONFIDENCE,

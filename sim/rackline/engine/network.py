@@ -35,7 +35,7 @@ from rackline.engine.records import (
 )
 from rackline.engine.release import Authorization, Loop, requirements
 from rackline.engine.station import Station
-from rackline.engine.supplier import Replenishment, Supplier
+from rackline.engine.supplier import Replenishment, Supplier, resolved_policy
 from rackline.engine.work import RecipeRun
 from rackline.engine.workforce import Pool
 from rackline.scenario.costs import sourcing_steps
@@ -47,7 +47,6 @@ from rackline.units import WEEK
 if TYPE_CHECKING:
     from rackline.analysis.cost_plan import CostPlan
     from rackline.engine.disruption import Target
-    from rackline.engine.supplier import ResolvedPolicy
     from rackline.scenario.distributions import CountDist, DurationDist
     from rackline.scenario.stations import Station as StationSpec
 
@@ -119,13 +118,11 @@ class Network:
             self.suppliers[name] = Supplier(clock, name, sp, self.sampler(sp.lead_time, f"supplier:{name}:lead"),
                                             self.sampler(sp.late_by, f"supplier:{name}:late"),
                                             clock.stream(f"supplier:{name}:reliability"))
-        from rackline.analysis.capacity import resolved_policies  # here: analysis imports engine.calendar
-        policies = resolved_policies(sc)   # levels written as cover ('3 w') become units
         for site_name, site in sc.sites.items():
             for item, ispec in site.inventories.items():
                 if ispec.policy is not None:
                     inv = self.inventory(site_name, item)
-                    policy = cast("ResolvedPolicy", policies[(site_name, item)])   # its levels are units now
+                    policy = resolved_policy(ispec.policy, f"sites.{site_name}.inventories.{item}.policy")
                     rep = Replenishment(clock, policy, [(self.suppliers[s], share)
                                                         for s, share in ispec.suppliers.items()])
                     for at, shares in sourcing_steps(sc, ispec)[1:]:

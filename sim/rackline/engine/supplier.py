@@ -13,7 +13,7 @@ from __future__ import annotations
 import math
 from collections import deque
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol, cast
 
 if TYPE_CHECKING:
     import numpy as np
@@ -26,8 +26,8 @@ GREEDY_TAIL = 64   # units of each order placed one at a time, largest deficit f
 
 
 class ResolvedPolicy(Protocol):
-    """A replenishment `Policy` after `analysis.capacity.resolved_policies`: its levels
-    are units (the scenario model's own fields may still be cover, or None)."""
+    """A replenishment `Policy` after the scenario's resolve step (`scenario.resolve`): its
+    levels are units (the declared model's fields may be cover, or None)."""
 
     @property
     def type(self) -> str: ...
@@ -41,6 +41,15 @@ class ResolvedPolicy(Protocol):
     def Q(self) -> int: ...
     @property
     def review(self) -> float: ...
+
+
+def resolved_policy(policy: object, path: str) -> ResolvedPolicy:
+    """`policy` as the engine runs it: every level in units. A level still written as
+    cover means the scenario skipped its resolve step (a programming error, not input)."""
+    from rackline.scenario.values import Cover
+    if any(isinstance(getattr(policy, k, None), Cover) for k in ("s", "S", "R", "Q")):
+        raise ValueError(f"{path}: levels written as cover reach the engine; run scenario.resolve.resolve first")
+    return cast(ResolvedPolicy, policy)
 
 
 class Supplier:

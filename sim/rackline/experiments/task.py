@@ -67,9 +67,9 @@ def scenario_of(data: dict[str, Any], overrides: dict[str, Any] | None = None) -
     key = data_hash(data)
     sc = _validated.get(key)
     if sc is None:
-        from rackline.scenario.load import validate_data
+        from rackline.scenario.load import scenario_from
         from rackline.scenario.yamlfile import Document
-        sc = validate_data(data, Document(data, "<scenario>" if not overrides else "<sweep point>"))
+        sc = scenario_from(data, Document(data, "<scenario>" if not overrides else "<sweep point>"))
         remember(data, sc)
     return sc
 

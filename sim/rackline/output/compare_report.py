@@ -11,7 +11,7 @@ from rackline.analysis.constraints import constraint_chain
 from rackline.output.folder import AtomicDir, manifest, scenario_hash, write_file, write_manifest, write_run
 from rackline.output.headline import kpi_rows
 from rackline.output.html import Section, figure, figure_png, manifest_block, page, table
-from rackline.output.quantities import is_money_unit, value_text
+from rackline.quantities import is_money_unit, value_text
 
 
 def write_compare(cmp, out: str | Path, plots: bool = True) -> Path:

@@ -12,7 +12,7 @@ import pandas as pd
 
 from rackline.analysis.constraints import Chain, Gap, constraint_chain, demand_gaps, growing_buffers, next_constraint
 from rackline.analysis.disruptions import disruption_windows
-from rackline.output.quantities import currency_of, currency_symbol, is_money_unit, money_text, value_text
+from rackline.quantities import currency_of, currency_symbol, is_money_unit, money_text, value_text
 from rackline.units import WEEK
 
 

@@ -19,7 +19,7 @@ import numpy as np
 import pandas as pd
 
 from rackline import FOOTER
-from rackline.output.quantities import is_money_unit, value_text
+from rackline.quantities import is_money_unit, value_text
 from rackline.units import WEEK, format_hours
 
 CSS = """

@@ -36,10 +36,10 @@ PLOTS = ["answer", "flow", "throughput", "cumulative", "station_states", "bottle
 
 def _scenario(folder: Path) -> Scenario:
     from rackline.experiments.task import validated
-    from rackline.scenario.load import validate_data
+    from rackline.scenario.load import scenario_from
     from rackline.scenario.yamlfile import load_yaml_file
     doc = load_yaml_file(folder / "scenario.yaml")
-    return validated(doc.data) or validate_data(doc.data, doc)   # a run just validated it: once per process
+    return validated(doc.data) or scenario_from(doc.data, doc)   # a run just validated it: once per process
 
 
 def figures(folder: str | Path, manifest: dict[str, Any] | None = None) -> dict[str, object]:
@@ -69,7 +69,7 @@ def figures(folder: str | Path, manifest: dict[str, Any] | None = None) -> dict[
     if seg.exists():
         figs["bottleneck_timeline"] = plots.bottleneck_timeline_plot(pd.read_csv(seg), name)
     if (ts.metric == "inventory").any():
-        from rackline.analysis.capacity import reorder_points
+        from rackline.scenario.resolve import reorder_points
         figs["inventory"] = plots.inventory_plot(
             ts, name, units={k: v.unit if v else "unit" for k, v in sc.items.items()}, reorder=reorder_points(sc),
             finished=sorted({f"{d.site}/{d.item}" for d in sc.demand.values()}))

@@ -8,11 +8,11 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from rackline.analysis.stats import SUMMARY_COLUMNS
 from rackline.experiments.sweep import analysis
+from rackline.kpi_names import SUMMARY_COLUMNS
 from rackline.output.folder import write_file
 from rackline.output.html import Section, esc, figure, figure_png, page, table
-from rackline.output.quantities import pair_text, param_text, value_text
+from rackline.quantities import pair_text, param_text, value_text
 
 
 def _csv(df: pd.DataFrame, path: Path) -> None:

@@ -17,6 +17,7 @@ from rackline.scenario.checks import check_scenario
 from rackline.scenario.model import Scenario
 from rackline.scenario.paths import apply_overrides
 from rackline.scenario.pydantic_errors import to_problems
+from rackline.scenario.resolve import resolve
 from rackline.scenario.yamlfile import Document, dotted, load_yaml_file, load_yaml_text
 
 ANNOTATION_KEYS = {"value", "note"}
@@ -32,6 +33,12 @@ class Loaded:
     source: str
     overrides: dict[str, Any] = field(default_factory=dict)
     previous: dict[str, Any] = field(default_factory=dict)  # value before each override
+    declared: Scenario | None = None     # as validated, before the resolve step (cover not yet in units)
+
+    @property
+    def as_written(self) -> Scenario:
+        """The scenario as declared: replenishment levels as written (cover in weeks)."""
+        return self.declared if self.declared is not None else self.scenario
 
 
 def strip_annotations(data: Any, doc: Document) -> tuple[Any, dict[tuple, str], list[Problem]]:
@@ -108,6 +115,11 @@ def validate_data(data: Any, doc: Document) -> Scenario:
     return scenario
 
 
+def scenario_from(data: Any, doc: Document) -> Scenario:
+    """Validate plain data and resolve it (cover in units): the scenario the engine runs."""
+    return resolve(validate_data(data, doc))
+
+
 def _blame_flags(doc: Document, overrides: dict[str, Any], source: str) -> Document:
     """A copy of `doc` in which each overridden path comes from its flag, not from the
     file line it replaced: a bad `--set` value is reported as the flag's."""
@@ -136,8 +148,8 @@ def load_document(doc: Document, overrides: dict[str, Any] | None = None, source
             key = split_path(path)
             was = notes.get(key, "")
             notes[key] = f"OVERRIDE: set to {value!r} (was {previous[path]!r})" + (f"; {was}" if was else "")
-    scenario = validate_data(data, doc)
-    return Loaded(scenario, data, notes, doc.file, dict(overrides or {}), previous)
+    declared = validate_data(data, doc)
+    return Loaded(resolve(declared), data, notes, doc.file, dict(overrides or {}), previous, declared)
 
 
 def load_scenario(path: str | Path, overrides: dict[str, Any] | None = None, source: str = "--set") -> Loaded:

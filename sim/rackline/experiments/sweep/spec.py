@@ -17,9 +17,8 @@ from typing import Any, Literal, get_args
 
 from pydantic import Field, model_validator
 
-from rackline.analysis.costs import COST_KPIS
-from rackline.analysis.kpis import PHYSICAL_KPIS
 from rackline.errors import Problem, ScenarioError
+from rackline.kpi_names import KPI_NAMES
 from rackline.scenario.load import Loaded, is_sweep_data, load_scenario, validate_model
 from rackline.scenario.model import NAME_MAX, Spec
 from rackline.scenario.paths import get_path
@@ -41,7 +40,6 @@ from rackline.units import (
 Method = Literal["grid", "oat", "lhs", "sobol", "morris"]
 METHODS: tuple[str, ...] = get_args(Method)
 # every KPI name a replication can report: the physical ones and the economic layer's
-KPI_NAMES: tuple[str, ...] = (*PHYSICAL_KPIS, *COST_KPIS)
 
 
 class Parameter(Spec):

@@ -10,7 +10,7 @@ from rackline.output.headline import kpi_rows
 from rackline.output.plots.runs import week_band
 from rackline.output.plots.stations import station_states_plot
 from rackline.output.plots.style import ci_errors, color_for, footer, legend_outside, new_figure, styled
-from rackline.output.quantities import is_money_unit, money_text
+from rackline.quantities import is_money_unit, money_text
 from rackline.units import WEEK
 
 HEADLINE_KPIS = ["throughput", "fill_rate", "order_lead_time", "backlog", "wip_family"]

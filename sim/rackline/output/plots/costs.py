@@ -10,9 +10,9 @@ import pandas as pd
 from matplotlib.figure import Figure
 from matplotlib.ticker import FuncFormatter, MaxNLocator
 
-from rackline.analysis.costs import CATEGORIES
+from rackline.kpi_names import CATEGORIES
 from rackline.output.plots.style import PALETTE, REGION_COLORS, ci_errors, footer, legend_outside, new_figure, styled
-from rackline.output.quantities import money_text
+from rackline.quantities import money_text
 
 CATEGORY_COLORS = dict(zip(CATEGORIES, PALETTE))   # one fixed, distinct colour per cost category
 

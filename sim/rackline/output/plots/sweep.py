@@ -6,9 +6,9 @@ import numpy as np
 import pandas as pd
 from matplotlib.ticker import FuncFormatter, MaxNLocator
 
-from rackline.analysis.intervals import Range, range_of_unit
+from rackline.kpi_names import Range, range_of_unit
 from rackline.output.plots.style import color_for, footer, legend_outside, new_figure, styled
-from rackline.output.quantities import param_text, value_text
+from rackline.quantities import param_text, value_text
 
 
 def _short(path: str) -> str:
