@@ -62,3 +62,20 @@ def interrupt(cmd: list[str], tmp_path, sig, ready, timeout: float = 60):
     proc.wait(timeout=timeout)
     log.seek(0)
     return proc.returncode, log.read()
+
+
+_PLANS: dict[int, object] = {}
+
+
+def run_priced(sc, replication: int = 0, seed=None):
+    """One replication of `sc`, its cost plan kept beside it (the engine knows no prices):
+    `plan_of(rep)` hands it to `replication_kpis` or `money`."""
+    from rackline.analysis.cost_plan import cost_plan
+    from rackline.engine.network import run_replication
+    rep = run_replication(sc, replication, seed)
+    _PLANS[id(rep)] = cost_plan(sc, rep.times)
+    return rep
+
+
+def plan_of(rep):
+    return _PLANS[id(rep)]

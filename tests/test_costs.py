@@ -9,11 +9,10 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from conftest import SCENARIOS
-from rackline.analysis.costs import cost_rows, money
+from conftest import SCENARIOS, plan_of, run_priced
+from rackline.analysis.costs import money
 from rackline.analysis.kpis import replication_kpis
 from rackline.cli import main
-from rackline.engine.network import run_replication
 from rackline.kpi_names import CATEGORIES
 from rackline.units import UnitError, parse_money, parse_percent
 
@@ -57,7 +56,7 @@ costs:
 
 
 def rows_of(rep, warmup=0.0):
-    return {(r.kpi, r.subject): r.value for r in replication_kpis(rep, warmup).kpis}
+    return {(r.kpi, r.subject): r.value for r in replication_kpis(rep, warmup, plan_of(rep)).kpis}
 
 
 def test_money_and_percent_parse_like_durations():
@@ -86,7 +85,7 @@ def test_a_bad_price_is_a_clear_error(load_text):
 
 
 def test_cost_per_rack_equals_the_hand_computation_to_the_cent(load_text):
-    rep = run_replication(load_text(DETERMINISTIC).scenario, 0)
+    rep = run_priced(load_text(DETERMINISTIC).scenario, 0)
     k = rows_of(rep)
     racks = 69       # a rack every 24 h from 24 h; the one due at the horizon (1680 h) is not counted
     tray = 0.5 * 1000 + 0.5 * 1500                     # value of a tray: prices weighted by the shares
@@ -126,8 +125,8 @@ def test_cost_per_rack_equals_the_hand_computation_to_the_cent(load_text):
 def test_a_tariff_step_at_week_20_changes_the_tariff_paid_from_exactly_that_week(load_text):
     text = DETERMINISTIC.replace("horizon: 10 w", "horizon: 30 w").replace(
         "{from: 5 w, rate: 30%}", "{from: 20 w, rate: 30%}")
-    rep = run_replication(load_text(text).scenario, 0)
-    m = money(rep, rep.costs, 0)
+    rep = run_priced(load_text(text).scenario, 0)
+    m = money(rep, plan_of(rep), 0)
     got = np.diff(rep.suppliers["asia"].delivered) * 1000
     weeks = rep.times[:-1] / 168
     assert (got[weeks >= 2] > 0).all()
@@ -137,7 +136,7 @@ def test_a_tariff_step_at_week_20_changes_the_tariff_paid_from_exactly_that_week
 
 
 def test_domestic_value_share_is_received_value_by_region_over_total(load_text):
-    rep = run_replication(load_text(DETERMINISTIC).scenario, 0)
+    rep = run_priced(load_text(DETERMINISTIC).scenario, 0)
     k = rows_of(rep)
     asia = rep.suppliers["asia"].delivered[-1] * 1000
     usa = rep.suppliers["usa"].delivered[-1] * 1500
@@ -154,7 +153,7 @@ def test_categories_always_sum_to_the_total(load_text, price, rate, hours, serve
             .replace("process_time: 24 h", f"process_time: {{dist: exponential, mean: {hours} h}}, "
                                             f"servers: {servers}, yield: {yld}")
             .replace("warmup: 0 h", f"warmup: {warmup} w"))
-    rep = run_replication(load_text(text).scenario, 0)
+    rep = run_priced(load_text(text).scenario, 0)
     k = rows_of(rep, warmup * 168.0)
     if ("cost_per_rack", "total") in k:
         parts = sum(k[("cost_per_rack", c)] for c in CATEGORIES)
@@ -163,17 +162,18 @@ def test_categories_always_sum_to_the_total(load_text, price, rate, hours, serve
 
 def test_a_scenario_without_costs_has_no_cost_rows(load_text):
     text = DETERMINISTIC.split("costs:")[0]
-    rep = run_replication(load_text(text).scenario, 0)
-    assert rep.costs is None and cost_rows(rep, 0) == []
+    rep = run_priced(load_text(text).scenario, 0)
+    assert plan_of(rep) is None
+    assert not {r.kpi for r in replication_kpis(rep, 0.0, plan_of(rep)).kpis} & {"cost_per_rack", "npv"}
 
 
 def test_an_option_exercised_never_orders_nothing_and_always_is_firm_demand(load_text):
     base = DETERMINISTIC.replace("buyer: {item: rack, site: plant, capacity: true}",
                                  "buyer: {item: rack, site: plant, rate: 5 per week}")
-    firm = run_replication(load_text(base).scenario, 0)
-    sure = run_replication(load_text(base.replace("rate: 5 per week}", "rate: 5 per week, option: "
+    firm = run_priced(load_text(base).scenario, 0)
+    sure = run_priced(load_text(base.replace("rate: 5 per week}", "rate: 5 per week, option: "
                                                   "{probability: 1, every: 4 w}}")).scenario, 0)
-    never = run_replication(load_text(base.replace("rate: 5 per week}", "rate: 5 per week, option: "
+    never = run_priced(load_text(base.replace("rate: 5 per week}", "rate: 5 per week, option: "
                                                    "{probability: 0, every: 4 w}}")).scenario, 0)
     assert sure.demands["buyer"].units_ordered[-1] == firm.demands["buyer"].units_ordered[-1] > 0
     assert never.demands["buyer"].units_ordered[-1] == 0
@@ -186,7 +186,7 @@ def test_an_option_decided_once_orders_its_quantity_then(load_text):
     base = DETERMINISTIC.replace("buyer: {item: rack, site: plant, capacity: true}",
                                  "buyer: {item: rack, site: plant, rate: 5 per week, "
                                  "option: {probability: 1, at: 4 w, quantity: 12}}")
-    rep = run_replication(load_text(base).scenario, 0)
+    rep = run_priced(load_text(base).scenario, 0)
     d = rep.demands["buyer"]
     weeks = rep.times / 168
     assert d.units_ordered[weeks == 3][0] == 0                # nothing before the decision
@@ -235,7 +235,7 @@ REWORK = (DETERMINISTIC.replace("build: {output: rack,", "build: {output: rack_r
 
 
 def test_rework_labour_equals_the_hand_computation_and_moves_the_crew_wage_out_of_labour(load_text):
-    rep = run_replication(load_text(REWORK).scenario, 0)
+    rep = run_priced(load_text(REWORK).scenario, 0)
     k = rows_of(rep)
     racks = 69
     assert rep.stations["plant.debug"].completions[-1] == racks
@@ -247,7 +247,7 @@ def test_rework_labour_equals_the_hand_computation_and_moves_the_crew_wage_out_o
     assert round(k[("cost_per_rack", "rework")] * racks, 2) == bench + crew == 78_660
     assert round(k[("cost_per_rack", "labour")] * racks, 2) == pool_pay + tester - crew
     # the crew is paid with its pool: moving its wage changes no total and no cash
-    plain = run_replication(load_text(REWORK.replace('plant.debug: {labour: "$90 per h"}, plant.test: '
+    plain = run_priced(load_text(REWORK.replace('plant.debug: {labour: "$90 per h"}, plant.test: '
                                                      '{labour: "$30 per h"}', "")).scenario, 0)
     p = rows_of(plain)
     assert p[("cost_per_rack", "rework")] * racks == pytest.approx(crew)
@@ -260,7 +260,7 @@ def test_the_crew_wage_moved_to_rework_is_never_more_than_the_pool_was_paid(load
     text = (REWORK.replace("items:", "calendars: {day: {hours_per_day: 8}}\nitems:")
             .replace("process_time: 24 h,", "process_time: 24 h, calendar: day,")
             .replace("process_time: 6 h,", "process_time: 60 h,"))
-    rep = run_replication(load_text(text).scenario, 0)
+    rep = run_priced(load_text(text).scenario, 0)
     k = rows_of(rep)
     good = rep.inventories[("plant", "rack")].units_in[-1]
     worked = np.diff(rep.stations["plant.debug"].time_in_state["busy"])
@@ -280,7 +280,7 @@ def test_categories_sum_to_the_total_with_a_rework_station(load_text, hours, yld
     text = (REWORK.replace("process_time: 6 h, crew: {pool: techs, size: 2}",
                            f"process_time: {{dist: exponential, mean: {hours} h}}, crew: {{pool: techs, size: {size}}}")
             .replace("yield: 0,", f"yield: {yld},").replace("warmup: 0 h", f"warmup: {warmup} w"))
-    rep = run_replication(load_text(text).scenario, 0)
+    rep = run_priced(load_text(text).scenario, 0)
     k = rows_of(rep, warmup * 168.0)
     if ("cost_per_rack", "total") in k:
         parts = sum(k[("cost_per_rack", c)] for c in CATEGORIES)

@@ -6,8 +6,8 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
+from conftest import plan_of, run_priced
 from rackline.analysis.costs import money
-from rackline.engine.network import run_replication
 from rackline.errors import ScenarioError
 from rackline.scenario.costs import sourcing_steps
 from test_costs import DETERMINISTIC
@@ -37,8 +37,8 @@ def test_shares_follow_landed_cost_by_the_armington_form(load_text):
 
 
 def test_elasticity_zero_keeps_the_split_and_the_numbers(load_text):
-    plain = run_replication(load_text(DETERMINISTIC).scenario, 0)
-    zero = run_replication(load_text(SOURCED.replace("elasticity: 4", "elasticity: 0")).scenario, 0)
+    plain = run_priced(load_text(DETERMINISTIC).scenario, 0)
+    zero = run_priced(load_text(SOURCED.replace("elasticity: 4", "elasticity: 0")).scenario, 0)
     assert split_of(load_text(SOURCED.replace("elasticity: 4", "elasticity: 0")))[1:] == []
     for name in ("asia", "usa"):
         np.testing.assert_array_equal(plain.suppliers[name].ordered, zero.suppliers[name].ordered)
@@ -63,7 +63,7 @@ def test_a_cap_passes_the_excess_to_the_others(load_text):
 def test_orders_follow_the_new_split_from_its_time_on(load_text):
     loaded = load_text(SOURCED.replace("horizon: 10 w", "horizon: 20 w"))
     at, shares = split_of(loaded)[1]
-    rep = run_replication(loaded.scenario, 0)
+    rep = run_priced(loaded.scenario, 0)
     t = rep.times
     k = int(np.searchsorted(t, at))                      # the snapshot at the change (week 6)
     before = {n: rep.suppliers[n].ordered[k] for n in ("asia", "usa")}
@@ -76,8 +76,8 @@ def test_orders_follow_the_new_split_from_its_time_on(load_text):
 
 
 def test_purchased_items_are_valued_at_what_was_received(load_text):
-    rep = run_replication(load_text(SOURCED.replace("horizon: 10 w", "horizon: 20 w")).scenario, 0)
-    m = money(rep, rep.costs, 0)
+    rep = run_priced(load_text(SOURCED.replace("horizon: 10 w", "horizon: 20 w")).scenario, 0)
+    m = money(rep, plan_of(rep), 0)
     asia, usa = (float(rep.suppliers[n].delivered[-1]) for n in ("asia", "usa"))
     tray = (asia * 1000 + usa * 1500) / (asia + usa)     # moving-average price of the trays received
     racks = float(rep.stations["plant.build"].completions[-1])

@@ -2,8 +2,8 @@
 prices, tariff schedules, freight, wages and paid hours, station capital, and each
 item's bill of purchased units, so that values can be re-priced at what was received.
 
-Built once per replication before the run (`cost_plan`) and carried by the record;
-`rackline.analysis.costs` turns plan and counters into money after the run.
+Built from the scenario (`cost_plan`), outside the engine, for a run's snapshot
+times; `rackline.analysis.costs` turns plan and counters into money after the run.
 """
 from __future__ import annotations
 

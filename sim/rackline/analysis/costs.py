@@ -215,10 +215,9 @@ def payback_week(ends: np.ndarray, cum: np.ndarray) -> float:
     return float(ends[below[-1] + 1] / WEEK)
 
 
-def cost_rows(rep: Replication, i: int) -> list[KpiRow]:
-    """KPI rows of the economic layer for the window from snapshot i (none without costs)."""
-    plan = rep.costs
-    if plan is None or len(rep.times) < 2:
+def cost_rows(rep: Replication, plan: CostPlan, i: int) -> list[KpiRow]:
+    """KPI rows of the economic layer for the window from snapshot i, at the scenario's `plan`."""
+    if len(rep.times) < 2:
         return []
     m = money(rep, plan, i)
     cur = plan.currency

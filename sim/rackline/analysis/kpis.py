@@ -15,6 +15,7 @@ import numpy as np
 import pandas as pd
 
 from rackline.analysis.bottleneck import constraining_periods, shares
+from rackline.analysis.cost_plan import CostPlan
 from rackline.engine.records import InventoryKey, Replication
 from rackline.states import STATES
 from rackline.units import WEEK
@@ -54,8 +55,9 @@ def _delta(series: np.ndarray | None, i: int) -> float:
     return 0.0 if series is None else float(series[-1] - series[i])
 
 
-def replication_kpis(rep: Replication, warmup: float) -> ReplicationKpis:
-    """KPI and station rows of one replication after `warmup` hours."""
+def replication_kpis(rep: Replication, warmup: float, plan: CostPlan | None = None) -> ReplicationKpis:
+    """KPI and station rows of one replication after `warmup` hours; with the scenario's
+    cost `plan` (`analysis.cost_plan.cost_plan`), the economic layer's rows too."""
     i = window_index(rep, warmup)
     a, b = float(rep.times[i]), float(rep.times[-1])
     span = max(b - a, 1e-12)
@@ -125,8 +127,9 @@ def replication_kpis(rep: Replication, warmup: float) -> ReplicationKpis:
         if size > 0:
             add("crew_utilization", key, "share of people-hours", _delta(rep.pools[key].busy_area, i) / size)
 
-    from rackline.analysis.costs import cost_rows  # the economic layer (it imports KpiRow from here)
-    rows += cost_rows(rep, i)
+    if plan is not None:
+        from rackline.analysis.costs import cost_rows  # the economic layer (it imports KpiRow from here)
+        rows += cost_rows(rep, plan, i)
     return ReplicationKpis(rep.replication, warmup, rows, station_metrics(rep, i, a, b))
 
 

@@ -45,7 +45,6 @@ from rackline.states import STATES
 from rackline.units import WEEK
 
 if TYPE_CHECKING:
-    from rackline.analysis.cost_plan import CostPlan
     from rackline.engine.disruption import Target
     from rackline.scenario.distributions import CountDist, DurationDist
     from rackline.scenario.stations import Station as StationSpec
@@ -308,16 +307,9 @@ class Network:
             inventories=inventories, demands=demands, suppliers=suppliers,
             lanes={name: LaneRecord(**series("lane", name), item=self.sc.lanes[name].item) for name in self.lanes},
             pools={name: PoolRecord(**series("pool", name)) for name in self.pools},
-            disruptions=[DisruptionEvent(*e) for e in self.disruptions.log], costs=self._cost_plan(times),
+            disruptions=[DisruptionEvent(*e) for e in self.disruptions.log],
             families={k: v.family if v else "other" for k, v in self.sc.items.items()},
             item_units={k: v.unit if v else "unit" for k, v in self.sc.items.items()}, made_items=tuple(sorted(self.made)))
-
-    def _cost_plan(self, times: np.ndarray) -> CostPlan | None:
-        """The scenario's prices as numbers, carried by the record for the economic layer."""
-        if self.sc.costs is None:
-            return None
-        from rackline.analysis.cost_plan import cost_plan  # here: analysis imports the engine's records
-        return cost_plan(self.sc, times)
 
 
 def snapshot_times(horizon: float, warmup: float | str) -> list[float]:

@@ -13,14 +13,11 @@ and nothing else from the engine.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, NamedTuple
+from typing import NamedTuple
 
 import numpy as np
 
 from rackline.states import State
-
-if TYPE_CHECKING:
-    from rackline.analysis.cost_plan import CostPlan
 
 
 class InventoryKey(NamedTuple):
@@ -154,7 +151,6 @@ class Replication:
     deadlocks: list[Deadlock] = field(default_factory=list)   # loops of stations stuck for good at the end
     events: int = 0
     wall: float = 0.0
-    costs: CostPlan | None = None          # the scenario's prices as numbers (rackline.analysis.costs)
     # product -> cumulative units made at each snapshot in this same replication run
     # without the scenario's disruptions (common random numbers); empty when not run
     undisrupted: dict[str, np.ndarray] = field(default_factory=dict)

@@ -102,7 +102,7 @@ def analyse(loaded: Loaded, outcomes: list[ReplicationOutcome], seed: int, warmu
             wall: float = 0.0) -> RunResults:
     """Tables from replications: KPIs with CIs, station metrics and ranking, weekly series."""
     sc = loaded.scenario
-    warmup, method, measured = measure(outcomes, sc.run.warmup, warmup)
+    warmup, method, measured = measure(outcomes, sc, warmup)
     per_rep = pd.DataFrame([(m.replication, *row) for m in measured for row in m.kpis],
                            columns=["replication", "kpi", "subject", "unit", "value"])
     station_reps = pd.DataFrame([(m.replication, *row) for m in measured for row in m.stations],

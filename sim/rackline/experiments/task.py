@@ -19,6 +19,7 @@ from typing import Any
 
 import pandas as pd
 
+from rackline.analysis.cost_plan import cost_plan
 from rackline.analysis.kpis import ReplicationKpis, products_made, replication_kpis, weekly_series
 from rackline.analysis.warmup import warmup_for
 from rackline.engine.network import run_replication
@@ -92,20 +93,26 @@ def replicate(data: dict[str, Any], overrides: dict[str, Any] | None, replicatio
     if sc.run.disruption_loss:    # without disruptions nothing is lost: the run is its own twin
         twin = run_replication(undisrupted(sc), replication, seed) if sc.disruptions else rec
         rec.undisrupted = products_made(twin)
-    kpis = replication_kpis(rec, float(sc.run.warmup)) if sc.run.warmup != "auto" else None
+    kpis = measured(rec, sc, float(sc.run.warmup)) if sc.run.warmup != "auto" else None
     return ReplicationOutcome(rec, weekly_series(rec) if weekly else None, kpis)
 
 
-def measure(outcomes: list[ReplicationOutcome], setting: float | str,
-            warmup: float | None = None) -> tuple[float, str, list[ReplicationKpis]]:
-    """(warm-up hours, method, KPI rows per replication) of one scenario's replications.
+def measured(rec: Replication, sc: Scenario, warmup: float) -> ReplicationKpis:
+    """The KPI rows of one replication of `sc` after `warmup`, money included: the cost
+    plan is compiled from the scenario here, outside the engine."""
+    return replication_kpis(rec, warmup, cost_plan(sc, rec.times))
 
-    The warm-up is `warmup` if given, else the scenario's `setting` by the one rule in
-    `rackline.analysis.warmup`; KPI rows the workers computed for that same warm-up
+
+def measure(outcomes: list[ReplicationOutcome], sc: Scenario,
+            warmup: float | None = None) -> tuple[float, str, list[ReplicationKpis]]:
+    """(warm-up hours, method, KPI rows per replication) of the replications of `sc`.
+
+    The warm-up is `warmup` if given, else the scenario's `run.warmup` by the one rule
+    in `rackline.analysis.warmup`; KPI rows the workers computed for that same warm-up
     are reused, the others are computed here."""
     method = "fixed"
     if warmup is None:
-        warmup, method = warmup_for(setting, [o.record for o in outcomes])
-    out = [o.kpis if o.kpis is not None and o.kpis.warmup == warmup else replication_kpis(o.record, warmup)
+        warmup, method = warmup_for(sc.run.warmup, [o.record for o in outcomes])
+    out = [o.kpis if o.kpis is not None and o.kpis.warmup == warmup else measured(o.record, sc, warmup)
            for o in outcomes]
     return warmup, method, out

@@ -25,7 +25,8 @@ from rackline.errors import RunInterrupted, ScenarioError
 from rackline.experiments.executors import process_pool
 from rackline.experiments.sweep.design import Design
 from rackline.experiments.sweep.store import Store
-from rackline.experiments.task import ReplicationOutcome, measure, replicate
+from rackline.experiments.task import ReplicationOutcome, measure, replicate, scenario_of
+from rackline.scenario.model import Scenario
 
 
 @dataclass(slots=True)
@@ -58,12 +59,14 @@ def sweep_task(data: dict, overrides: dict, replication: int, seed: int) -> Task
         return TaskResult(error=f"{type(exc).__name__}: {exc}")
 
 
-def point_rows(results: dict[int, TaskResult]) -> list[tuple[int, list | None, str | None]]:
+def point_rows(results: dict[int, TaskResult],
+               scenario: Callable[[], Scenario]) -> list[tuple[int, list | None, str | None]]:
     """(replication, store rows, error) of a point whose replications are all in. Under
-    `warmup: auto` the point is measured here: MSER-5 on the mean over the point's
-    replications, exactly as `rackline run` measures that point's scenario."""
+    `warmup: auto` the point is measured here (its `scenario()` asked for only then):
+    MSER-5 on the mean over the point's replications, exactly as `rackline run`
+    measures that point's scenario."""
     ok = [(r, t.outcome) for r, t in sorted(results.items()) if t.outcome is not None]
-    _, _, measured = measure([o for _, o in ok], "auto") if ok else (0.0, "", [])
+    _, _, measured = measure([o for _, o in ok], scenario()) if ok else (0.0, "", [])
     rows = {r: store_rows(m) for (r, _), m in zip(ok, measured)}
     return [(r, t.rows if t.rows is not None else rows.get(r), t.error) for r, t in sorted(results.items())]
 
@@ -128,7 +131,8 @@ def run_tasks(store: Store, data: dict, design: Design, reps: int, seed: int, ex
                     progress(1)
                 waiting.setdefault(p, {})[r] = result
                 if len(waiting[p]) == expected[p]:     # a point is stored whole, in one transaction
-                    store.commit_point(p, point_rows(waiting.pop(p)))
+                    store.commit_point(p, point_rows(waiting.pop(p),
+                                                     lambda ov=design.overrides[p]: scenario_of(data, ov)))
     except KeyboardInterrupt:
         for f in pending:
             f.cancel()
