@@ -23,6 +23,7 @@ MINIMAL = str(SCENARIOS / "minimal.yaml")
 @pytest.fixture
 def no_simulation(monkeypatch):
     """Fail the test if anything is simulated: the checks must come first."""
+    import rackline.api  # noqa: F401 - bound to the real functions before they are patched here
     import rackline.experiments.compare as compare
     import rackline.experiments.replications as replications
     import rackline.experiments.sweep as sweep

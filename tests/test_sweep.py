@@ -9,8 +9,9 @@ import pandas as pd
 import pytest
 
 from conftest import SCENARIOS, interrupt
+from rackline.api import sweep as run_sweep
 from rackline.cli import main
-from rackline.experiments.sweep import run_sweep, sweep_from_args
+from rackline.experiments.sweep import sweep_from_args
 from rackline.experiments.sweep.analysis import indices
 
 MINIMAL = str(SCENARIOS / "minimal.yaml")

@@ -6,8 +6,9 @@ import pandas as pd
 import pytest
 
 from conftest import SCENARIOS
+from rackline.api import sweep as run_sweep
 from rackline.cli import main
-from rackline.experiments.sweep import run_sweep, sweep_from_args
+from rackline.experiments.sweep import sweep_from_args
 from rackline.experiments.sweep.design import build
 from rackline.experiments.sweep.spec import load_sweep
 from rackline.experiments.task import scenario_of
@@ -110,7 +111,7 @@ def test_tariff_and_domestic_share_heatmap_moves_the_right_way(tmp_path):
     sw.spec.replications = 1
     outcome = run_sweep(sw, tmp_path / "g", jobs=2)
     from rackline.output.sweep_report import influence_lines
-    line = influence_lines(outcome.tables, ["tariffs_paid:all"])[0]
+    line = influence_lines(outcome.analysis, ["tariffs_paid:all"])[0]
     assert line.startswith("tariffs_paid:all over the grid: lowest $0 at overseas=0%, ")
     assert "highest" in line and "optics_us=0.1 (plots/heatmap_tariffs_paid_all.png)" in line
     grid = pd.read_csv(tmp_path / "g" / "grid_tariffs_paid_all.csv")

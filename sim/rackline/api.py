@@ -2,10 +2,12 @@
 
 Each takes what a person has at hand (a scenario file, or an already loaded
 scenario) and returns a typed result whose tables are DataFrames; nothing prints.
+A sweep lives in a folder (its resumable store), so `sweep` also writes the folder's
+tables and report, as `rackline sweep` does. This is the top layer, beside the CLI.
 """
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -38,7 +40,13 @@ def compare(scenarios: Sequence[ScenarioLike], reps: int | None = None, jobs: in
 
 
 def sweep(spec: str | Path | Sweep, out: str | Path, jobs: int = 1, scheduler: str | None = None,
-          resume: bool = False, plots: bool = True) -> SweepOutcome:
-    """Run a sweep file (or a built `Sweep`) into the folder `out`; returns its tables."""
+          resume: bool = False, plots: bool = True, progress: Callable[[int], None] | None = None,
+          command: list[str] | None = None) -> SweepOutcome:
+    """Run a sweep file (or a built `Sweep`) into the folder `out` (its store, tables, plots
+    and report); returns its tables. `rackline sweep` is this call."""
+    from rackline.output.sweep_report import check_sweep_folder, write_sweep
     sw = spec if isinstance(spec, Sweep) else load_sweep(spec)
-    return run_sweep(sw, out, jobs, scheduler, resume, plots=plots)
+    folder = check_sweep_folder(out, resume)
+    outcome = run_sweep(sw, folder, jobs, scheduler, resume, progress)
+    write_sweep(outcome, plots, command)
+    return outcome

@@ -204,7 +204,9 @@ def sweep(file, vary, method, reps, samples, kpis, seed, jobs, scheduler, out, r
     """
     from pathlib import Path
 
-    from rackline.experiments.sweep import build, check_folder, load_sweep, run_sweep, sweep_from_args
+    from rackline.api import sweep as run_and_write
+    from rackline.experiments.sweep import build, load_sweep, sweep_from_args
+    from rackline.output.sweep_report import check_sweep_folder
     if vary:
         sw = sweep_from_args(file, list(vary), method, reps, samples, seed, list(kpis))
     else:
@@ -212,7 +214,7 @@ def sweep(file, vary, method, reps, samples, kpis, seed, jobs, scheduler, out, r
     design = build(sw)
     n = len(design.overrides) * sw.spec.replications
     folder = Path(out) if out else Path("results") / "sweeps" / sw.name
-    check_folder(folder, resume)
+    check_sweep_folder(folder, resume)
     click.echo(f"Sweep {sw.name}: {design.method} design, {len(design.overrides)} points x "
                f"{sw.spec.replications} replications = {n} runs -> {folder}")
     if n > CONFIRM_ABOVE and not yes:
@@ -228,13 +230,13 @@ def sweep(file, vary, method, reps, samples, kpis, seed, jobs, scheduler, out, r
             st.close()
     bar = Progress(n, sw.name, "run", initial=done, jobs=jobs)
     try:
-        outcome = run_sweep(sw, folder, jobs, scheduler, resume, progress=bar.update, plots=not no_plots)
+        outcome = run_and_write(sw, folder, jobs, scheduler, resume, not no_plots, bar.update)
     finally:
         bar.close()
     failed = f"{outcome.failed} failed (see errors.csv)" if outcome.failed else "none failed"
     click.echo(f"Done: {outcome.ran} runs now, {failed}; results in {outcome.folder}")
     from rackline.output.sweep_report import influence_lines
-    for line in influence_lines(outcome.tables, list(sw.spec.kpis)):
+    for line in influence_lines(outcome.analysis, list(sw.spec.kpis)):
         click.echo(line)
     click.echo(FOOTER)
     return EXIT_OK

@@ -102,10 +102,11 @@ def optimize(file, jobs, trials, out, resume, no_plots):
                f"constraints, {n} trials x {problem.spec.replications} replications -> {folder}")
     bar = Progress(n, problem.name, "trial", jobs=jobs)
     try:
-        outcome = run_optimize(problem, folder, jobs, trials, resume, progress=bar.update, plots=not no_plots)
+        outcome = run_optimize(problem, folder, jobs, trials, resume, progress=bar.update)
     finally:
         bar.close()
-    from rackline.output.optimize_report import summary_lines
+    from rackline.output.optimize_report import summary_lines, write_optimize
+    write_optimize(outcome, plots=not no_plots)
     for line in summary_lines(outcome.selection):
         click.echo(line)
     click.echo(f"Search: {outcome.trials} trials, {outcome.simulated} candidates simulated now; "

@@ -4,49 +4,19 @@ and report.html (the shared page builder). The folder is written whole or not at
 (AtomicDir), its manifest last (the one `manifest`)."""
 from __future__ import annotations
 
-import math
 import os
 from pathlib import Path
 from typing import Any
 
-import numpy as np
-import optuna
 import pandas as pd
 import yaml
 
 from rackline import FOOTER
-from rackline.experiments.optimize.evaluate import candidate_key, overrides_of
-from rackline.experiments.optimize.search import finished_trials, stored_scores
+from rackline.experiments.optimize import OptimizeOutcome
 from rackline.experiments.optimize.select import Candidate, Selection, constraint_table, objective_table
 from rackline.experiments.optimize.spec import OptimizeProblem
 from rackline.output.folder import AtomicDir, manifest, scenario_hash, write_manifest
 from rackline.output.html import Section, esc, figure, figure_png, page, paragraphs, table
-
-
-def trials_table(problem: OptimizeProblem, study: optuna.Study) -> pd.DataFrame:
-    from rackline.experiments.optimize.evaluate import one_sided
-    rows, seen = [], set()
-    for t in finished_trials(study):
-        row: dict[str, Any] = {"number": t.number, "state": t.state.name}
-        ov = overrides_of(problem, t.params) if len(t.params) == len(problem.variables) else {}
-        row.update(ov)
-        key = candidate_key(ov)
-        row["simulated"] = bool(ov) and key not in seen
-        seen.add(key)
-        got = stored_scores(study, key) if ov else None
-        scores, error = got if got is not None else (None, None)
-        feasible = scores is not None
-        for i, o in enumerate(problem.objectives):
-            row[o.name] = float(np.mean(scores.objectives[i])) if scores is not None else math.nan
-        for c, vals in zip(problem.constraints, scores.constraints if scores is not None else []):
-            mean, bound = one_sided(vals, c.op, problem.spec.confidence)
-            ok = bool(np.isfinite(bound) and (bound >= c.target if c.op == ">=" else bound <= c.target))
-            row[f"{c.text} | mean"], row[f"{c.text} | bound"] = mean, bound
-            feasible = feasible and ok
-        row["feasible"] = feasible
-        row["error"] = error or ""
-        rows.append(row)
-    return pd.DataFrame(rows)
 
 
 def _nest(out: dict[Any, Any], parts: tuple[str | int, ...], value: Any) -> None:
@@ -112,72 +82,38 @@ def summary_lines(sel: Selection, folder: Path | None = None) -> list[str]:
     return lines + ([f"  {sel.start}"] if sel.start else [])
 
 
-def _finalists(sel: Selection) -> pd.DataFrame:
-    p = sel.problem
-    rows = []
-    for c in sel.finalists:
-        row: dict[str, Any] = {"trial": c.number, "chosen": c is sel.chosen, **c.overrides,
-                               "replications": c.scores.n if c.scores is not None else 0}
-        for i, o in enumerate(p.objectives):
-            row[o.name] = c.mean(i)
-        row["feasible"] = c.feasible
-        row["mcb_upper_bound"] = sel.mcb.get(c.number, math.nan)
-        rows.append(row)
-    return pd.DataFrame(rows)
-
-
-def _pareto(sel: Selection) -> pd.DataFrame:
-    p = sel.problem
-    rows = []
-    from rackline.analysis.stats import t_half_width
-    for c in sel.pareto:
-        if c.scores is None:
-            continue
-        row: dict[str, Any] = {"trial": c.number, **c.overrides}
-        for i, o in enumerate(p.objectives):
-            v = c.scores.objectives[i]
-            hw = t_half_width(v, p.spec.confidence)
-            row[o.name], row[f"{o.name} ci_low"], row[f"{o.name} ci_high"] = v.mean(), v.mean() - hw, v.mean() + hw
-        rows.append(row)
-    return pd.DataFrame(rows)
-
-
-def write_optimize(folder: Path, problem: OptimizeProblem, study: optuna.Study, sel: Selection, trials: int,
-                   plots: bool = True, wall_time_s: float = 0.0, command: list[str] | None = None) -> Path:
+def write_optimize(outcome: OptimizeOutcome, plots: bool = True, command: list[str] | None = None) -> Path:
     """Write the folder whole (AtomicDir): tables, plan.yaml, summary, plots, report.html, manifest."""
-    from rackline.experiments.task import scenario_of
-    trials_df = trials_table(problem, study)
+    problem, sel, folder = outcome.problem, outcome.selection, outcome.folder
     lines = summary_lines(sel)
-    finalists = _finalists(sel)
     with AtomicDir(folder) as tmp:
-        trials_df.to_csv(tmp / "trials.csv", index=False)
-        finalists.to_csv(tmp / "finalists.csv", index=False)
+        outcome.trials_table.to_csv(tmp / "trials.csv", index=False)
+        outcome.finalists.to_csv(tmp / "finalists.csv", index=False)
         images: dict[str, bytes] = {}
         tables: dict[str, pd.DataFrame] = {}
-        if sel.chosen is not None:
-            tables["plan"] = pd.concat([constraint_table(problem, sel.chosen),
-                                        objective_table(problem, sel.chosen, sel.base)], ignore_index=True)
+        if sel.chosen is not None and outcome.plan is not None:
+            tables["plan"] = outcome.plan
             tables["plan"].to_csv(tmp / "plan.csv", index=False)
             doc = plan_document(problem, sel.chosen, folder)
             (tmp / "plan.yaml").write_text(f"# {FOOTER}.\n# " + "\n# ".join(lines) + "\n"
                                            + yaml.safe_dump(doc, sort_keys=False))
-        if len(problem.objectives) > 1:
-            tables["pareto"] = _pareto(sel)
+        if outcome.pareto is not None:
+            tables["pareto"] = outcome.pareto
             tables["pareto"].to_csv(tmp / "pareto.csv", index=False)
-        tables["finalists"] = finalists
+        tables["finalists"] = outcome.finalists
         if plots:
             from rackline.output.plots.optimize import convergence_plot
             o = problem.objectives[0]
-            images["convergence"] = figure_png(convergence_plot(trials_df, o.name, o.direction, problem.name))
+            images["convergence"] = figure_png(convergence_plot(outcome.trials_table, o.name, o.direction,
+                                                                problem.name))
             (tmp / "plots").mkdir()
             (tmp / "plots" / "convergence.png").write_bytes(images["convergence"])
         (tmp / "summary.txt").write_text("\n".join(lines) + f"\n\n{FOOTER}\n")
         if plots:
             (tmp / "report.html").write_text(report_html(problem, lines, tables, images))
-        warmup = scenario_of(problem.data).run.warmup
         meta = manifest("optimize", scenario_hash=scenario_hash(problem.data), seed=problem.spec.seed,
-                        replications=problem.spec.replications, warmup_h=warmup, wall_time_s=wall_time_s,
-                        command=command, name=problem.name, source=problem.source, trials=trials,
+                        replications=problem.spec.replications, warmup_h=outcome.warmup, wall_time_s=outcome.wall,
+                        command=command, name=problem.name, source=problem.source, trials=outcome.trials,
                         final_replications=sel.n, guaranteed=sel.guaranteed, start=sel.start,
                         plan=sel.chosen.overrides if sel.chosen is not None else None)
         write_manifest(tmp, meta)

@@ -1,5 +1,5 @@
-"""Exports of a finished sweep: experiments and results tables, analysis, plots and
-a self-contained report.html."""
+"""The sweep folder: the tables a finished sweep gives, its plots, a self-contained
+report.html and the manifest (last); and the printed ranking of influences."""
 from __future__ import annotations
 
 from pathlib import Path
@@ -8,9 +8,18 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from rackline.experiments.sweep import analysis
-from rackline.kpi_names import SUMMARY_COLUMNS
-from rackline.output.folder import write_file
+from rackline.errors import RacklineError
+from rackline.experiments.sweep import SweepOutcome, analysis
+from rackline.experiments.sweep.analysis import experiments
+from rackline.experiments.sweep.store import STORE
+from rackline.output.folder import (
+    check_destination,
+    manifest,
+    remove_manifest,
+    scenario_hash,
+    write_file,
+    write_manifest,
+)
 from rackline.output.html import Section, esc, figure, figure_png, page, table
 from rackline.quantities import pair_text, param_text, value_text
 
@@ -19,72 +28,73 @@ def _csv(df: pd.DataFrame, path: Path) -> None:
     write_file(path, df.to_csv(index=False))
 
 
-def experiments(design) -> pd.DataFrame:
-    rows = []
-    for i, (x, ov) in enumerate(zip(design.X, design.overrides)):
-        row: dict[str, object] = {"point": i}
-        row.update({name: v for name, v in zip(design.names, x)})
-        row["overrides"] = "; ".join(f"{k}={v}" for k, v in ov.items()) or "(base scenario)"
-        rows.append(row)
-    return pd.DataFrame(rows)
+def check_sweep_folder(folder: str | Path, resume: bool) -> Path:
+    """Before anything runs: `folder` must be new or empty, or hold a sweep when resuming,
+    and be writable (RacklineError naming --out otherwise)."""
+    folder = Path(folder)
+    db = folder / STORE
+    if db.exists() and not resume:
+        raise RacklineError(f"--out {folder}: already holds a sweep; rerun with --resume to finish it, "
+                            "or choose another --out")
+    if resume and not db.exists():
+        raise RacklineError(f"--out {folder}: expected a sweep to resume ({STORE}), got none")
+    path = check_destination(folder, may_exist=resume)
+    remove_manifest(path)                        # it is being (re)completed
+    return path
 
 
-def export(sweep, design, store, folder: Path, plots: bool = True) -> dict[str, pd.DataFrame]:
-    res = store.results()
-    errors = store.errors()
-    _csv(experiments(design), folder / "experiments.csv")
-    _csv(res, folder / "results.csv")
-    _csv(errors, folder / "errors.csv")
-    summary = analysis.point_summary(res) if len(res) else pd.DataFrame(
-        columns=["point", "kpi", "subject", "unit", *SUMMARY_COLUMNS])
-    _csv(summary, folder / "summary.csv")
-    tables: dict[str, pd.DataFrame] = {}
-    images: dict[str, bytes] = {}
-    notes: list[str] = []
-    from rackline.output.plots import sweep as sp
-    title = f"sweep {sweep.name}"
-    for kpi in sweep.spec.kpis:
-        tag = kpi.replace(":", "_")
-        sel = analysis.select(summary, kpi)
-        if sel.empty:
-            notes.append(f"KPI {kpi!r}: no results (unknown KPI, or every point failed)")
-            continue
-        label = f"{kpi} ({sel.unit.iloc[0]})"
-        if design.method == "oat":
-            t = analysis.oat_table(design, summary, kpi)
-            tor = analysis.tornado(design, summary, kpi)
-            tables[f"oat_{tag}"], tables[f"tornado_{tag}"] = t, tor
-            if plots and len(t):
-                images[f"oat_{tag}"] = figure_png(sp.oat_plot(t, label, title, sel.unit.iloc[0], list(tor.parameter)))
-                images[f"tornado_{tag}"] = figure_png(sp.tornado_plot(tor, label, title))
-        elif design.method == "grid" and len(design.names) == 2:
-            g = pd.DataFrame(design.X, columns=["x", "y"]).assign(point=range(len(design.X)))
-            g = g.merge(sel[["point", "mean"]], on="point")
-            tables[f"grid_{tag}"] = g.rename(columns={"x": design.names[0], "y": design.names[1]})
-            tables[f"grid_{tag}"].attrs["unit"] = str(sel.unit.iloc[0])
-            tables[f"grid_{tag}"].attrs["units"] = list(design.units or ["", ""])
-            if plots:
-                units = design.units or ["", ""]
-                images[f"heatmap_{tag}"] = figure_png(sp.heatmap_plot(
-                    tables[f"grid_{tag}"], design.names[0], design.names[1], label, title, str(sel.unit.iloc[0]),
-                    (units[0], units[1])))
-        elif design.method in ("sobol", "morris"):
-            y = analysis.outcome(design, summary, kpi)
-            if np.isnan(y).any():
-                notes.append(f"KPI {kpi!r}: {int(np.isnan(y).sum())} point(s) failed; no {design.method} indices")
-                continue
-            ix = analysis.indices(design, y, sweep.spec.seed)
-            tables[f"{design.method}_{tag}"] = ix
-            if plots:
-                images[f"{design.method}_{tag}"] = figure_png(sp.indices_plot(ix, label, title))
-    for name, t in tables.items():
+def write_sweep(outcome: SweepOutcome, plots: bool = True, command: list[str] | None = None) -> Path:
+    """Write a finished sweep's tables, plots and report.html into its folder, the manifest last."""
+    sweep, design, tables, folder = outcome.sweep, outcome.design, outcome.tables, outcome.folder
+    _csv(tables.experiments, folder / "experiments.csv")
+    _csv(tables.results, folder / "results.csv")
+    _csv(tables.errors, folder / "errors.csv")
+    _csv(tables.summary, folder / "summary.csv")
+    for name, t in tables.analysis.items():
         _csv(t, folder / f"{name}.csv")
     if plots:
+        images = draw(outcome)
         (folder / "plots").mkdir(exist_ok=True)
         for name, data in images.items():
             write_file(folder / "plots" / f"{name}.png", data)
-        write_file(folder / "report.html", report_html(sweep, design, tables, images, errors, notes))
-    return tables
+        write_file(folder / "report.html", report_html(sweep, design, tables.analysis, images, tables.errors,
+                                                       tables.notes))
+    write_manifest(folder, manifest(
+        "sweep", scenario_hash=scenario_hash(sweep.base.data), seed=sweep.spec.seed,
+        replications=sweep.spec.replications, warmup_h=sweep.base.scenario.run.warmup,
+        wall_time_s=outcome.wall, command=command, name=sweep.name, method=design.method, tasks=outcome.tasks,
+        points=len(design.overrides), scheduler=outcome.scheduler, source=sweep.source, parameters=design.names,
+        kpis=sweep.spec.kpis, design_hash=outcome.design_hash))
+    return folder
+
+
+def draw(outcome: SweepOutcome) -> dict[str, bytes]:
+    """PNG bytes of each analysis table's plot: OAT lines and tornado, heatmap, index bars."""
+    from rackline.output.plots import sweep as sp
+    design, summary = outcome.design, outcome.tables.summary
+    title = f"sweep {outcome.sweep.name}"
+    images: dict[str, bytes] = {}
+    for kpi in outcome.sweep.spec.kpis:
+        tag = kpi.replace(":", "_")
+        sel = analysis.select(summary, kpi)
+        if sel.empty:
+            continue
+        unit = str(sel.unit.iloc[0])
+        label = f"{kpi} ({unit})"
+        t = outcome.analysis.get(f"oat_{tag}")
+        if t is not None and len(t):
+            tor = outcome.analysis[f"tornado_{tag}"]
+            images[f"oat_{tag}"] = figure_png(sp.oat_plot(t, label, title, unit, list(tor.parameter)))
+            images[f"tornado_{tag}"] = figure_png(sp.tornado_plot(tor, label, title))
+        grid = outcome.analysis.get(f"grid_{tag}")
+        if grid is not None:
+            units = design.units or ["", ""]
+            images[f"heatmap_{tag}"] = figure_png(sp.heatmap_plot(grid, design.names[0], design.names[1], label,
+                                                                  title, unit, (units[0], units[1])))
+        ix = outcome.analysis.get(f"{design.method}_{tag}")
+        if ix is not None and design.method in ("sobol", "morris"):
+            images[f"{design.method}_{tag}"] = figure_png(sp.indices_plot(ix, label, title))
+    return images
 
 
 def report_html(sweep: Any, design: Any, tables: dict[str, pd.DataFrame], images: dict[str, bytes],

@@ -1,7 +1,8 @@
 """Goal seeking: the cheapest plan that meets KPI targets with stated confidence.
 
 `run_optimize` opens (or resumes) an Optuna study stored beside the output folder,
-searches, re-runs the best few candidates and selects one (select.py), then writes
+searches, re-runs the best few candidates, selects one (select.py) and returns the
+tables as data (tables.py); `rackline.output.optimize_report.write_optimize` writes
 the folder at once (trials, plan, Pareto front, plots, report).
 """
 from __future__ import annotations
@@ -9,6 +10,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+
+import pandas as pd
 
 from rackline.errors import RacklineError, RunInterrupted
 from rackline.experiments.optimize.select import Selection, select
@@ -19,10 +22,19 @@ __all__ = ["OptimizeOutcome", "OptimizeProblem", "load_optimize", "run_optimize"
 
 @dataclass
 class OptimizeOutcome:
+    """A finished search: the selection and its tables, where its folder goes, and how it ran."""
+
+    problem: OptimizeProblem
     folder: Path
     selection: Selection
     trials: int
     simulated: int        # candidates simulated in this call (repeats and resumed ones are reused)
+    trials_table: pd.DataFrame
+    finalists: pd.DataFrame
+    pareto: pd.DataFrame | None
+    plan: pd.DataFrame | None
+    warmup: float | str
+    wall: float
 
 
 def study_db(folder: str | Path) -> Path:
@@ -32,13 +44,14 @@ def study_db(folder: str | Path) -> Path:
 
 
 def run_optimize(problem: OptimizeProblem, folder: str | Path, jobs: int = 1, trials: int | None = None,
-                 resume: bool = False, progress: Callable[[int], None] | None = None,
-                 plots: bool = True, command: list[str] | None = None) -> OptimizeOutcome:
+                 resume: bool = False, progress: Callable[[int], None] | None = None) -> OptimizeOutcome:
+    """Search (or resume searching) `problem` and select a plan; the study is kept beside `folder`."""
     import time
 
     from rackline.experiments.executors import process_pool
+    from rackline.experiments.optimize import tables
     from rackline.experiments.optimize.search import open_study, search
-    from rackline.output.optimize_report import write_optimize
+    from rackline.experiments.task import scenario_of
     folder = Path(folder)
     if folder.exists() and any(folder.iterdir()):
         raise RacklineError(f"{folder} already exists and is not empty; choose another --out")
@@ -56,6 +69,7 @@ def run_optimize(problem: OptimizeProblem, folder: str | Path, jobs: int = 1, tr
     finally:
         if ex is not None:
             ex.shutdown(wait=False, cancel_futures=True)
-    write_optimize(folder, problem, study, sel, n, plots=plots, wall_time_s=time.perf_counter() - t0,
-                   command=command)
-    return OptimizeOutcome(folder, sel, n, simulated)
+    return OptimizeOutcome(problem, folder, sel, n, simulated, tables.trials_table(problem, study),
+                           tables.finalists_table(sel),
+                           tables.pareto_table(sel) if len(problem.objectives) > 1 else None, tables.plan_table(sel),
+                           scenario_of(problem.data).run.warmup, time.perf_counter() - t0)

@@ -1,12 +1,16 @@
 """What a sweep's results say: KPI means per point, one-at-a-time effects, a
-tornado ranking, and global sensitivity indices (Sobol, Morris) from SALib."""
+tornado ranking, a 2-D grid, and global sensitivity indices (Sobol, Morris) from
+SALib, gathered in `SweepTables` for whoever writes or prints them."""
 from __future__ import annotations
+
+from dataclasses import dataclass, field
 
 import numpy as np
 import pandas as pd
 
 from rackline.analysis.stats import summarize
 from rackline.experiments.sweep.design import Design
+from rackline.kpi_names import SUMMARY_COLUMNS
 
 
 def point_summary(results: pd.DataFrame) -> pd.DataFrame:
@@ -77,3 +81,60 @@ def outcome(design: Design, summary: pd.DataFrame, kpi: str) -> np.ndarray:
     """The KPI's mean per point, in point order (NaN where a point failed)."""
     d = select(summary, kpi).set_index("point")["mean"]
     return d.reindex(range(len(design.overrides))).to_numpy(dtype=float)
+
+
+@dataclass
+class SweepTables:
+    """Everything a finished sweep's results give, as tables: the design (`experiments`),
+    the raw rows (`results`), failed tasks (`errors`), mean and CI per point (`summary`),
+    and per KPI of interest its analysis (`oat_<kpi>`, `tornado_<kpi>`, `grid_<kpi>`,
+    `sobol_<kpi>`, `morris_<kpi>`); `notes` say what could not be analysed."""
+
+    experiments: pd.DataFrame
+    results: pd.DataFrame
+    errors: pd.DataFrame
+    summary: pd.DataFrame
+    analysis: dict[str, pd.DataFrame] = field(default_factory=dict)
+    notes: list[str] = field(default_factory=list)
+
+
+def experiments(design: Design) -> pd.DataFrame:
+    """One row per point: its parameter values and the overrides that make it."""
+    rows = []
+    for i, (x, ov) in enumerate(zip(design.X, design.overrides)):
+        row: dict[str, object] = {"point": i}
+        row.update({name: v for name, v in zip(design.names, x)})
+        row["overrides"] = "; ".join(f"{k}={v}" for k, v in ov.items()) or "(base scenario)"
+        rows.append(row)
+    return pd.DataFrame(rows)
+
+
+def analyse(design: Design, kpis: list[str], results: pd.DataFrame, errors: pd.DataFrame,
+            seed: int = 1) -> SweepTables:
+    """The tables of a sweep whose tasks are all in (`results`, `errors` as the store keeps them)."""
+    summary = point_summary(results) if len(results) else pd.DataFrame(
+        columns=["point", "kpi", "subject", "unit", *SUMMARY_COLUMNS])
+    out = SweepTables(experiments(design), results, errors, summary)
+    for kpi in kpis:
+        tag = kpi.replace(":", "_")
+        sel = select(summary, kpi)
+        if sel.empty:
+            out.notes.append(f"KPI {kpi!r}: no results (unknown KPI, or every point failed)")
+            continue
+        if design.method == "oat":
+            out.analysis[f"oat_{tag}"] = oat_table(design, summary, kpi)
+            out.analysis[f"tornado_{tag}"] = tornado(design, summary, kpi)
+        elif design.method == "grid" and len(design.names) == 2:
+            g = pd.DataFrame(design.X, columns=["x", "y"]).assign(point=range(len(design.X)))
+            g = g.merge(sel[["point", "mean"]], on="point").rename(columns={"x": design.names[0],
+                                                                             "y": design.names[1]})
+            g.attrs["unit"] = str(sel.unit.iloc[0])
+            g.attrs["units"] = list(design.units or ["", ""])
+            out.analysis[f"grid_{tag}"] = g
+        elif design.method in ("sobol", "morris"):
+            y = outcome(design, summary, kpi)
+            if np.isnan(y).any():
+                out.notes.append(f"KPI {kpi!r}: {int(np.isnan(y).sum())} point(s) failed; no {design.method} indices")
+                continue
+            out.analysis[f"{design.method}_{tag}"] = indices(design, y, seed)
+    return out

@@ -19,6 +19,7 @@ from collections import Counter
 from collections.abc import Callable
 from concurrent.futures import FIRST_COMPLETED, Executor, wait
 from dataclasses import dataclass
+from functools import partial
 
 from rackline.analysis.kpis import ReplicationKpis
 from rackline.errors import RunInterrupted, ScenarioError
@@ -131,8 +132,7 @@ def run_tasks(store: Store, data: dict, design: Design, reps: int, seed: int, ex
                     progress(1)
                 waiting.setdefault(p, {})[r] = result
                 if len(waiting[p]) == expected[p]:     # a point is stored whole, in one transaction
-                    store.commit_point(p, point_rows(waiting.pop(p),
-                                                     lambda ov=design.overrides[p]: scenario_of(data, ov)))
+                    store.commit_point(p, point_rows(waiting.pop(p), partial(scenario_of, data, design.overrides[p])))
     except KeyboardInterrupt:
         for f in pending:
             f.cancel()

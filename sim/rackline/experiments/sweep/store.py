@@ -9,6 +9,8 @@ import json
 import sqlite3
 from pathlib import Path
 
+STORE = "sweep.db"      # the store's file name inside a sweep folder
+
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta(key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS points(point INTEGER PRIMARY KEY, overrides TEXT NOT NULL);
