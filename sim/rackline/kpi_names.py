@@ -32,7 +32,7 @@ SUMMARY_COLUMNS = ["mean", "ci_low", "ci_high", "half_width", "n", "ci_method", 
 NONNEGATIVE_UNITS = frozenset({"units", "h", "orders", "racks", "trays", "people", "d", "w"})
 SIGNED = "(net)"   # a unit that ends so is declared signed: margins, cash flows, NPV
 CURRENCY = re.compile(r"[a-z]{3}(/[a-z]+)?")   # money (`USD`, `USD/rack`): costs and values, >= 0
-NONNEGATIVE_STATION_METRICS = frozenset({"throughput_per_week", "wip", "time_in_station_h"})
+NONNEGATIVE_STATION_METRICS = frozenset({"throughput_per_week", "wip", "time_in_station_h", "window_start_h"})
 SHARE_STATION_METRICS = ("share_", "bottleneck_", "starved_on:")
 
 

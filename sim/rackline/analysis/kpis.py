@@ -50,6 +50,21 @@ def window_index(rep: Replication, warmup: float) -> int:
     return min(idx, len(rep.times) - 1)
 
 
+def product_window(rep: Replication, warmup: float, product: str) -> int:
+    """Index of the first snapshot of `product`'s own window: from its start (introduction or
+    first demand, `Replication.starts`) or the warm-up, whichever is later."""
+    return window_index(rep, max(warmup, rep.starts.get(product, 0.0)))
+
+
+def station_window(rep: Replication, warmup: float, key: str) -> int:
+    """Index of the first snapshot of a station's window: from the earliest start of the
+    products it serves, or the warm-up, whichever is later (a Gen-2 bay is not idle for
+    the weeks before Gen-2 exists)."""
+    serves = rep.stations[key].serves
+    start = min((rep.starts.get(p, 0.0) for p in serves), default=0.0)
+    return window_index(rep, max(warmup, start))
+
+
 def _delta(series: np.ndarray | None, i: int) -> float:
     """Growth of a cumulative counter from snapshot i to the end."""
     return 0.0 if series is None else float(series[-1] - series[i])
@@ -70,27 +85,31 @@ def replication_kpis(rep: Replication, warmup: float, plan: CostPlan | None = No
     made_by = products_made(rep)
     for product in rep.products:
         invs = [rep.inventories.get(InventoryKey(site, product)) for site in rep.product_sites(product)]
-        made = _delta(made_by[product], i)
-        add("throughput", product, "units/week", made / weeks)
+        ip = product_window(rep, warmup, product)
+        made = _delta(made_by[product], ip)
+        add("throughput", product, "units/week", made / (max(b - float(rep.times[ip]), 1e-12) / WEEK))
         if product in rep.undisrupted:     # over the whole run: the twin starts alike, no warm-up is needed
             add("disruption_loss", product, "units (net)",
                 _delta(rep.undisrupted[product], 0) - _delta(made_by[product], 0))
-        flow_n = sum(_delta(inv.flow_n if inv else None, i) for inv in invs)
-        flow = sum(_delta(inv.flow_sum if inv else None, i) for inv in invs)
+        flow_n = sum(_delta(inv.flow_n if inv else None, ip) for inv in invs)
+        flow = sum(_delta(inv.flow_sum if inv else None, ip) for inv in invs)
         if flow_n > 0:
             add("build_time", product, "h", flow / flow_n)
-    for name, d in rep.demands.items():
-        add("shipped", name, "units/week", _delta(d.units_shipped, i) / weeks)
+    for name, d in rep.demands.items():      # each demand over its product's window
+        idx = product_window(rep, warmup, d.item)
+        da = float(rep.times[idx])
+        dspan = max(b - da, 1e-12)
+        add("shipped", name, "units/week", _delta(d.units_shipped, idx) / (dspan / WEEK))
         if d.capacity:
             continue
-        add("demand", name, "units/week", _delta(d.units_ordered, i) / weeks)
-        add("backlog", name, "units", _delta(d.backlog_area, i) / span)
+        add("demand", name, "units/week", _delta(d.units_ordered, idx) / (dspan / WEEK))
+        add("backlog", name, "units", _delta(d.backlog_area, idx) / dspan)
         arr = d.arrivals
-        arr = arr[arr[:, 0] >= a] if len(arr) else arr
+        arr = arr[arr[:, 0] >= da] if len(arr) else arr
         if len(arr):
             add("fill_rate", name, "share of orders", arr[:, 1].mean())
         lt = d.lead_times
-        lt = lt[lt[:, 0] >= a] if len(lt) else lt
+        lt = lt[lt[:, 0] >= da] if len(lt) else lt
         if len(lt):
             add("order_lead_time", name, "h", lt[:, 2].mean())
             add("order_lead_time_p90", name, "h", np.quantile(lt[:, 2], 0.9))
@@ -130,7 +149,7 @@ def replication_kpis(rep: Replication, warmup: float, plan: CostPlan | None = No
     if plan is not None:
         from rackline.analysis.costs import cost_rows  # the economic layer (it imports KpiRow from here)
         rows += cost_rows(rep, plan, i)
-    return ReplicationKpis(rep.replication, warmup, rows, station_metrics(rep, i, a, b))
+    return ReplicationKpis(rep.replication, warmup, rows, station_metrics(rep, warmup))
 
 
 def wip_by_item(rep: Replication, i: int, span: float) -> dict[str, float]:
@@ -172,33 +191,39 @@ def wip_rows(rep: Replication, i: int, span: float) -> list[tuple[str, str, floa
     return rows
 
 
-def station_metrics(rep: Replication, i: int, a: float, b: float) -> list[StationRow]:
-    """Per-station shares of time in each state, throughput, Little's law check and
-    bottleneck shares over [a, b] (i: the snapshot index of a)."""
-    span = max(b - a, 1e-12)
+def station_metrics(rep: Replication, warmup: float) -> list[StationRow]:
+    """Per-station shares of time in each state, throughput and Little's law check over the
+    station's own window (`station_window`: from when the products it serves are active;
+    `window_start_h` says from when), and bottleneck shares over the common measured window
+    after `warmup` (the active-period method compares stations at the same moments)."""
+    i = window_index(rep, warmup)
+    a, b = float(rep.times[i]), float(rep.times[-1])
     bn = shares(constraining_periods(rep, i), a, b)
     rows: list[StationRow] = []
     for key, st in rep.stations.items():
+        own = station_window(rep, warmup, key)
+        span = max(b - float(rep.times[own]), 1e-12)
         cap = st.servers * span
 
         def m(metric: str, value: float, key: str = key) -> None:
             rows.append(StationRow(key, metric, float(value)))
 
         for s in STATES:
-            m(f"share_{s}", _delta(st.time_in_state[s], i) / cap)
-        done = _delta(st.completions, i)
+            m(f"share_{s}", _delta(st.time_in_state[s], own) / cap)
+        done = _delta(st.completions, own)
         m("throughput_per_week", done / span * WEEK)
-        L = _delta(st.wip_area, i) / span
-        W = _delta(st.sojourn, i) / done if done else np.nan
+        L = _delta(st.wip_area, own) / span
+        W = _delta(st.sojourn, own) / done if done else np.nan
         lam = done / span
         m("wip", L)
         m("time_in_station_h", W)
         m("little_gap", (L - lam * W) / L if L > 0 and done else np.nan)
         sole, shift = bn.get(key, (0.0, 0.0))
+        m("window_start_h", float(rep.times[own]))
         m("bottleneck_sole", sole)
         m("bottleneck_shifting", shift)
         for item in st.inputs:
-            t = _delta(st.starved_on.get(item), i)
+            t = _delta(st.starved_on.get(item), own)
             if t > 0:
                 m(f"starved_on:{item}", t / cap)
     return rows

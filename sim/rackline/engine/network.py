@@ -40,6 +40,7 @@ from rackline.engine.work import RecipeRun
 from rackline.engine.workforce import Pool
 from rackline.scenario.costs import sourcing_steps
 from rackline.scenario.distributions import Sampler
+from rackline.scenario.flows import product_starts, routes
 from rackline.scenario.model import Scenario
 from rackline.states import STATES
 from rackline.units import WEEK
@@ -273,6 +274,7 @@ class Network:
         def prefixed(ser: dict[str, np.ndarray], prefix: str) -> dict[str, np.ndarray]:
             return {m[len(prefix):]: v for m, v in ser.items() if m.startswith(prefix)}
 
+        serving = routes(self.sc)
         stations = {}
         for key, st in self.stations.items():
             ser = series("station", key)
@@ -285,7 +287,8 @@ class Network:
                 time_in_state={s: ser[f"time_{s}"] for s in STATES}, completions=ser["completions"],
                 wip_area=ser["wip_area"], sojourn=ser["sojourn"], scrapped=ser["scrapped"], wip=ser["wip"],
                 made=prefixed(ser, "made:"), good=prefixed(ser, "good:"), starved_on=prefixed(ser, "starved_on:"),
-                periods=np.asarray(p, dtype=float).reshape(-1, 2), wip_area_by_item=prefixed(ser, "wip_area:"))
+                periods=np.asarray(p, dtype=float).reshape(-1, 2), wip_area_by_item=prefixed(ser, "wip_area:"),
+                serves=tuple(product for product, used in serving.items() if key in used))
         inventories = {}
         for site, item in self.inventories:
             ser = series("inventory", (site, item))
@@ -309,7 +312,8 @@ class Network:
             pools={name: PoolRecord(**series("pool", name)) for name in self.pools},
             disruptions=[DisruptionEvent(*e) for e in self.disruptions.log],
             families={k: v.family if v else "other" for k, v in self.sc.items.items()},
-            item_units={k: v.unit if v else "unit" for k, v in self.sc.items.items()}, made_items=tuple(sorted(self.made)))
+            item_units={k: v.unit if v else "unit" for k, v in self.sc.items.items()}, made_items=tuple(sorted(self.made)),
+            starts=product_starts(self.sc))
 
 
 def snapshot_times(horizon: float, warmup: float | str) -> list[float]:

@@ -69,6 +69,7 @@ class StationRecord:
     starved_on: dict[str, np.ndarray]      # input item -> server-hours starved on it
     periods: np.ndarray                    # (n, 2) active periods [start, end) for the bottleneck method
     wip_area_by_item: dict[str, np.ndarray] = field(default_factory=dict)   # item -> integral of its units in it
+    serves: tuple[str, ...] = ()           # products whose bill of materials loads it (scenario.flows.routes)
 
 
 @dataclass(slots=True)
@@ -154,6 +155,8 @@ class Replication:
     # product -> cumulative units made at each snapshot in this same replication run
     # without the scenario's disruptions (common random numbers); empty when not run
     undisrupted: dict[str, np.ndarray] = field(default_factory=dict)
+    # product -> hours from which it is active (its introduction or first demand; scenario.flows.product_starts)
+    starts: dict[str, float] = field(default_factory=dict)
 
     @property
     def periods(self) -> dict[str, np.ndarray]:

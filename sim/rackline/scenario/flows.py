@@ -252,3 +252,47 @@ def bottleneck_rate(sc: Scenario, mix: dict[Node, float]) -> float:
     """Products per hour the tightest resource allows at `mix`'s proportions (inf if none binds)."""
     scales = [r.max_scale for r in resource_loads(sc, mix)]
     return min(scales, default=math.inf) * sum(mix.values())
+
+
+# ---- products: when each is active, and what serves it ----------------------------------------------
+def first_demand(sc: Scenario, product: str) -> float:
+    """Hours until some demand can first ask for `product`: 0 for a rate, inter-arrivals,
+    capacity mode or an initial backlog; a schedule's first period with a positive rate;
+    never (inf) when nothing asks for it."""
+    first = math.inf
+    for d in sc.demand.values():
+        if d.item != product:
+            continue
+        if d.schedule is not None and not d.initial_backlog:
+            first = min(first, min((p.start for p in d.schedule if p.rate > 0), default=math.inf))
+        else:
+            first = 0.0
+    return first
+
+
+def product_starts(sc: Scenario) -> dict[str, float]:
+    """Product -> hours from which it is active: the later of its generation's introduction
+    and its first demand (0 when neither says later). A product's KPIs and answer are
+    measured from there (after the warm-up), not over weeks before it exists."""
+    introduced = {item: float(gen.introduced) for gen in sc.generations.values() for item in gen.items}
+    out = {}
+    for product in sorted({d.item for d in sc.demand.values()}):
+        first = first_demand(sc, product)
+        out[product] = max(introduced.get(product, 0.0), first if math.isfinite(first) else 0.0)
+    return out
+
+
+def product_sites(sc: Scenario, product: str) -> list[str]:
+    """Sites where some demand takes `product`, sorted."""
+    return sorted({d.site for d in sc.demand.values() if d.item == product})
+
+
+def routes(sc: Scenario) -> dict[str, set[str]]:
+    """Product -> the resources its bill of materials loads: stations (`site.station`),
+    crew pools (`site.pool`), suppliers and lanes; from one unit of it per hour at each
+    site that ships it. A resource in several products' routes is shared."""
+    out: dict[str, set[str]] = {}
+    for product in sorted({d.item for d in sc.demand.values()}):
+        mix = {(site, product): 1.0 for site in product_sites(sc, product)}
+        out[product] = {r.resource for r in resource_loads(sc, mix) if r.load > 0}
+    return out
