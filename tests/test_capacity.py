@@ -161,3 +161,18 @@ def test_a_product_shipped_from_several_sites_sums_its_demand():
     assert b["resource"] == "wisconsin.integrate"
     assert 250 < b["max_rate"] < 300          # 9 cells x 144 open h / 10.67 h a rack, over WI's 44% share
     assert not ct.warnings
+
+
+@pytest.mark.parametrize("name", ["baseline", "gen2_ramp", "national", "localization", "workforce"])
+def test_routes_are_the_resources_one_product_loads(name):
+    """A product's route (walked through the bill of materials) is exactly the set of
+    resources that one unit of it per hour loads in the rough cut; in gen2_ramp the Gen-2
+    line is not in Gen-1's route."""
+    from rackline.scenario.flows import product_sites, resource_loads, routes
+    sc = load_scenario(SCENARIOS / f"{name}.yaml").scenario
+    walked = routes(sc)
+    for product, route in walked.items():
+        mix = {(site, product): 1.0 for site in product_sites(sc, product)}
+        assert route == {r.resource for r in resource_loads(sc, mix) if r.load > 0}, product
+    if name == "gen2_ramp":
+        assert walked["rack_gen2"] - walked["rack_gen1"]

@@ -7,7 +7,9 @@ scenario twice, once with every stock moving one unit at a time, and compares ev
 counter. The digests below pin every counter of deterministic scenarios (and short
 runs of the shipped baseline and national) as they were measured before the speed
 work of issue 20: a speed-up may change how many events or calls a run takes, never
-what it measures. Conservation checks say why the numbers are right.
+what it measures. Conservation checks say why the numbers are right. (Re-pinned when
+records lost the cost plan and gained the product windows; every engine counter was
+checked identical to the digests before, with those fields left out.)
 """
 from __future__ import annotations
 
@@ -88,6 +90,11 @@ demand:
 """
 
 
+# not counters: wall time and event count vary, the twin run is the task's, and the
+# windows (Replication.starts, StationRecord.serves) are read from the scenario
+SKIP = ("wall", "events", "undisrupted", "starts", "serves")
+
+
 def digest(rec) -> str:
     """A hash of every counter a replication recorded (not its wall time or event count)."""
     h = hashlib.sha256()
@@ -95,7 +102,7 @@ def digest(rec) -> str:
     def feed(x) -> None:
         if dataclasses.is_dataclass(x):
             for f in dataclasses.fields(x):
-                if f.name not in ("wall", "events", "undisrupted"):   # the twin run is the task's, not the engine's
+                if f.name not in SKIP:
                     h.update(f.name.encode())
                     feed(getattr(x, f.name))
         elif isinstance(x, dict):
@@ -141,10 +148,10 @@ def test_lots_move_as_quantities_and_arrive_whole(lots):
 
 PINNED = {
     # scenario text, overrides -> digest of every counter, taken unit by unit (before lots)
-    "lots": (LOTS, {}, "7668a21ebc6c3a5c"),
-    "lots_mto": (LOTS, {"release.policy": "make_to_order"}, "44b0691d8ed97f96"),
+    "lots": (LOTS, {}, "e5073ea8b49fd82c"),
+    "lots_mto": (LOTS, {"release.policy": "make_to_order"}, "5e41a98c2fcf2057"),
     "lots_poisson": (LOTS, {"demand.orders.arrivals": "poisson", "sites.fab.stations.test.batch": 1},
-                     "a019d22555dedcf7"),
+                     "2cfd8a2a4eee3685"),
 }
 
 
@@ -156,7 +163,7 @@ def test_every_counter_is_what_unit_by_unit_movement_measured(name):
     assert digest(run_replication(sc, 0)) == pinned
 
 
-@pytest.mark.parametrize("name,pinned", [("baseline", "b86674b67a1c3edf"), ("national", "a90bce52d96b9922")])
+@pytest.mark.parametrize("name,pinned", [("baseline", "e129973a279329b3"), ("national", "0e65dde6a602c6c7")])
 def test_shipped_scenarios_measure_the_same(name, pinned):
     from conftest import SCENARIOS
     from rackline.scenario import load_scenario

@@ -119,12 +119,22 @@ def _hours_per_unit(st: Station, item: str) -> float:
     return pt.mean() / st.batch
 
 
-def explode(sc: Scenario, mix: dict[Node, float]) -> Flows:
-    """Flows per hour that meet `mix` (units per hour at each (site, product)).
+@dataclass(frozen=True)
+class _Graph:
+    """The bill of materials as a graph: which station recipes make each node, which lanes
+    feed it, which inventories buy it, and which recipes are pushed by failed units only."""
 
-    Solved by fixed-point iteration: consumption at a node is met first by failed units
-    routed there (and what rework stations make of them), then by the node's own
-    stations (split by capacity), else by lanes into it, else by its suppliers."""
+    recipes: dict[RecipeKey, tuple[str, Station]]
+    makes: dict[Node, list[RecipeKey]]
+    lanes_in: dict[Node, list[str]]
+    bought: set[Node]
+    pushed: set[RecipeKey]
+
+    def primary(self, node: Node) -> list[RecipeKey]:
+        return [k for k in self.makes.get(node, []) if k not in self.pushed]
+
+
+def _graph(sc: Scenario) -> _Graph:
     recipes: dict[RecipeKey, tuple[str, Station]] = {}
     for site, name, st in sc.station_items():
         for item in st.recipes():
@@ -143,6 +153,17 @@ def explode(sc: Scenario, mix: dict[Node, float]) -> Flows:
     byproduct_only = {n for n in fails_into if not makes.get(n) and n not in lanes_in and n not in bought}
     pushed = {k for k, (site, st) in recipes.items()
               if st.recipes()[k[1]].inputs and all((site, i) in byproduct_only for i in st.recipes()[k[1]].inputs)}
+    return _Graph(recipes, dict(makes), dict(lanes_in), bought, pushed)
+
+
+def explode(sc: Scenario, mix: dict[Node, float]) -> Flows:
+    """Flows per hour that meet `mix` (units per hour at each (site, product)).
+
+    Solved by fixed-point iteration: consumption at a node is met first by failed units
+    routed there (and what rework stations make of them), then by the node's own
+    stations (split by capacity), else by lanes into it, else by its suppliers."""
+    g = _graph(sc)
+    recipes, lanes_in, bought, pushed = g.recipes, g.lanes_in, g.bought, g.pushed
     share = {k: _station_capacity_hours(sc, site, st) / _hours_per_unit(st, k[1]) for k, (site, st) in recipes.items()}
     lane_cap = {n: lane_capacity(sc, n) for n in sc.lanes}
 
@@ -171,7 +192,7 @@ def explode(sc: Scenario, mix: dict[Node, float]) -> Flows:
         buy: dict[Node, float] = {}
         for node, u in used.items():
             need = max(0.0, u - supply[node])
-            primary = [k for k in makes.get(node, []) if k not in pushed]
+            primary = g.primary(node)
             if primary:
                 total = sum(share[k] for k in primary)
                 for k in primary:
@@ -288,11 +309,43 @@ def product_sites(sc: Scenario, product: str) -> list[str]:
 
 
 def routes(sc: Scenario) -> dict[str, set[str]]:
-    """Product -> the resources its bill of materials loads: stations (`site.station`),
-    crew pools (`site.pool`), suppliers and lanes; from one unit of it per hour at each
-    site that ships it. A resource in several products' routes is shared."""
+    """Product -> the resources its bill of materials reaches: stations (`site.station`),
+    their crew pools (`site.pool`), suppliers and lanes, from each site that ships it. A
+    resource in several products' routes is shared. Structural, like `explode`'s order
+    (a node's own stations, else lanes into it, else its suppliers; failed units to the
+    rework that takes them), so it holds for any yield, also one that never settles."""
+    g = _graph(sc)
+    takes: dict[Node, list[RecipeKey]] = defaultdict(list)     # rework recipes fed by failed units
+    for k in g.pushed:
+        for n in _inputs(g.recipes[k], k):
+            takes[n].append(k)
     out: dict[str, set[str]] = {}
     for product in sorted({d.item for d in sc.demand.values()}):
-        mix = {(site, product): 1.0 for site in product_sites(sc, product)}
-        out[product] = {r.resource for r in resource_loads(sc, mix) if r.load > 0}
+        seen: set[Node] = set()
+        reached: set[str] = set()
+        todo: list[Node] = [(site, product) for site in product_sites(sc, product)]
+        while todo:
+            node = todo.pop()
+            if node in seen:
+                continue
+            seen.add(node)
+            site, item = node
+            primary = g.primary(node)
+            for k in primary + takes.get(node, []):
+                st = g.recipes[k][1]
+                reached.add(k[0])
+                if st.crew is not None:
+                    reached.add(f"{site}.{st.crew.pool}")
+                recipe = st.recipes()[k[1]]
+                todo.extend((site, i) for i in recipe.inputs)
+                if recipe.fail_to != "scrap":
+                    todo.append((site, recipe.fail_to))
+            if primary:
+                continue
+            if g.lanes_in.get(node):
+                reached.update(g.lanes_in[node])
+                todo.extend((sc.lanes[n].origin, item) for n in g.lanes_in[node])
+            elif node in g.bought:
+                reached.update(sc.sites[site].inventories[item].suppliers)
+        out[product] = reached
     return out
