@@ -24,7 +24,6 @@ demand:
 
 
 def test_tandem_with_unlimited_buffers_names_the_slow_station_and_warns_of_the_pile(load_text):
-    from rackline.output.headline import headline
     res = rackline.run(load_text(TANDEM))
     top = res.ranking.iloc[0]
     assert top.station == "s.s2"
@@ -32,7 +31,7 @@ def test_tandem_with_unlimited_buffers_names_the_slow_station_and_warns_of_the_p
     assert res.ranking.set_index("station").loc["s.s1", "bottleneck_sole"] == 0
     # closed form: output 1/1.2 per hour; the pile of a grows by 1 - 1/1.2 per hour = 28 a week
     assert res.kpi("throughput", "c")["mean"] == pytest.approx(168 / 1.2, rel=0.01)
-    lines = headline(res)
+    lines = res.answer.lines()
     pile = [ln for ln in lines if "s/a grows without limit" in ln]
     assert pile and "s.s1 makes more than is taken" in pile[0]
     assert float(pile[0].split("(+")[1].split(" ")[0]) == pytest.approx(168 * (1 - 1 / 1.2), rel=0.01)
@@ -123,10 +122,8 @@ def test_question_kpis_must_be_known(load_text):
 
 
 def test_interval_prints_low_high_or_the_note():
-    import pandas as pd
-
-    from rackline.output.headline import interval
-    row = pd.Series({"mean": 0.5, "ci_low": 0.4, "ci_high": 0.55, "ci_note": "", "unit": "share of orders"})
-    assert interval(row) == "50% (95% CI 40%–55%)"
-    row = pd.Series({"mean": 3.0, "ci_low": 0.0, "ci_high": 9.0, "ci_note": "run more replications", "unit": "units"})
-    assert interval(row, "units") == "3 units (run more replications)"
+    from rackline.analysis.answer import Estimate
+    from rackline.analysis.answer_text import interval
+    assert interval(Estimate(mean=0.5, low=0.4, high=0.55, unit="share of orders")) == "50% (95% CI 40%–55%)"
+    est = Estimate(mean=3.0, low=0.0, high=9.0, unit="units", note="run more replications")
+    assert interval(est, "units") == "3 units (run more replications)"

@@ -139,12 +139,12 @@ sites:
 demand:
   all: {item: rack, site: s, capacity: true}
 """
-    from rackline.output.headline import bottleneck_sentence
+    from rackline.analysis.answer_text import bottleneck_sentence
     res = rackline.run(load_text(text))
     table = res.ranking
     row = table[table.station == "s.assemble"].iloc[0]
     assert row.starved_on == "optics" and row.starved_on_source == "supplier optics_asia"
-    assert "it waits mostly on optics from supplier optics_asia" in bottleneck_sentence(res)
+    assert "it waits mostly on optics from supplier optics_asia" in bottleneck_sentence(res.answer)
     assert res.kpi("throughput", "rack")["mean"] == pytest.approx(5, rel=0.05)
 
 
@@ -169,7 +169,6 @@ def test_precision_adds_replications_until_the_ci_is_tight():
 
 
 def test_a_valid_scenario_that_cannot_work_says_so(load_text):
-    from rackline.output.headline import headline
     text = """
 name: stuck
 run: {horizon: 10 w}
@@ -185,7 +184,7 @@ sites:
 demand:
   d: {item: rack, site: s, rate: 10 per week}
 """
-    lines = headline(rackline.run(load_text(text)))
+    lines = rackline.run(load_text(text)).answer.lines()
     assert any(l.startswith("WARNING: no rack was made") for l in lines)
     assert any("demand d is far above what is shipped" in l for l in lines)
     assert any("station s.build never worked: starved on chip" in l for l in lines)

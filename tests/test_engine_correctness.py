@@ -321,7 +321,6 @@ def test_loop_with_room_is_not_a_deadlock(load_text):
 
 
 def test_deadlock_warning_names_the_loop(load_text):
-    from rackline.output.headline import warnings
     res = rackline.run(load_text(LOOP.format(cap=2)), reps=2)
-    text = "\n".join(warnings(res))
+    text = "\n".join(res.answer.warnings)
     assert "deadlock in 2 of 2 replication(s)" in text and "s.a -> s/ab (full: 2 of 2) -> s.b" in text

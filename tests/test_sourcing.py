@@ -152,9 +152,10 @@ def test_a_split_that_never_moves_is_pointed_out(capsys, tmp_path):
 
 
 def test_the_run_says_how_the_split_moves(load_text):
-    from rackline.output.headline import sourcing_lines
+    from rackline.analysis.answer_text import sourcing_lines
+    from rackline.analysis.answering import sourcing_moves
     loaded = load_text(SOURCED)
     (_, (at, shares)) = split_of(loaded)
-    assert sourcing_lines(loaded.scenario) == [
+    assert sourcing_lines(sourcing_moves(loaded.scenario)) == [
         f"Sourcing plant/tray follows landed cost: asia 50% → {shares[0]:.0%}, usa 50% → {shares[1]:.0%} "
         f"of new orders from week 6"]

@@ -73,14 +73,13 @@ def run(scenario, reps, seed, sets, out, jobs, precision, no_plots):
         res = run_replications(loaded, reps, jobs, seed, precision, progress=bar.update, on_total=bar.set_total)
     finally:
         bar.close()
-    from rackline.output.headline import headline
     with interruptible(f"after {len(res.reps)} replications, while writing {dest}"):
         folder = write_run(res, dest, plots=not no_plots)
     from rackline.scenario.paths import written
     for path, value in loaded.overrides.items():     # what the flags changed, so a mistyped value shows
         old = loaded.previous.get(path)
         click.echo(f"Set {path} = {written(value)} ({'new' if old is None else 'was ' + written(old)})")
-    for line in headline(res) + res.notes:
+    for line in res.answer.lines() + res.notes:
         click.echo(line)
     from rackline.scenario.resolve import reorder_warnings
     for line in reorder_warnings(loaded.as_written):

@@ -12,6 +12,7 @@ from __future__ import annotations
 import math
 import re
 from enum import Enum
+from typing import Any
 
 # the KPIs `analysis.kpis.replication_kpis` reports from the flow of units
 PHYSICAL_KPIS = ("throughput", "build_time", "shipped", "demand", "backlog", "fill_rate", "order_lead_time",
@@ -78,3 +79,11 @@ def range_of_station_metric(metric: str) -> Range:
     if metric.startswith(SHARE_STATION_METRICS):
         return Range.SHARE
     return Range.NONNEGATIVE if metric in NONNEGATIVE_STATION_METRICS else Range.UNBOUNDED
+
+
+def select_rows(table: Any, spec: str) -> Any:
+    """Rows of a table with `kpi` and `subject` columns that a spec names: `kpi` (every
+    subject) or `kpi:subject` (a question's, a compare's or a sweep's KPI of interest)."""
+    name, _, subject = spec.partition(":")
+    rows = table[table.kpi == name]
+    return rows[rows.subject == subject] if subject else rows

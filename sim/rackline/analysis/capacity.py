@@ -14,7 +14,8 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
-from rackline.scenario.flows import demand_mix, resource_loads
+from rackline.analysis.answer import Resource
+from rackline.scenario.flows import Node, demand_mix, product_sites, resource_loads
 from rackline.scenario.model import Scenario
 from rackline.units import WEEK
 
@@ -76,3 +77,32 @@ def capacity_table(sc: Scenario) -> CapacityTable:
     return CapacityTable(table, dict(per_product), capacity_mode, warnings)
 
 
+
+
+def product_resources(sc: Scenario, outputs: dict[str, float]) -> dict[str, list[Resource]]:
+    """Per product, the finite resources on its route at the simulated mix (`outputs`:
+    units/week of each product, e.g. what the run made), tightest first: the rate of that
+    product each allows when every product scales together, and whom it is shared with.
+    A product that made nothing counts at one unit a week, so its route still shows."""
+    weights = {p: (v if v > 0 else 1.0) / WEEK for p, v in outputs.items()}
+    mix: dict[Node, float] = {}
+    for product, rate in weights.items():
+        sites = product_sites(sc, product)
+        for site in sites:
+            mix[(site, product)] = rate / len(sites)
+    loads = resource_loads(sc, mix)
+    users: dict[str, set[str]] = {}
+    for product in weights:
+        own = {(site, product): 1.0 for site in product_sites(sc, product)}
+        for r in resource_loads(sc, own):
+            if r.load > 0:
+                users.setdefault(r.resource, set()).add(product)
+    out: dict[str, list[Resource]] = {p: [] for p in weights}
+    for r in loads:
+        if not math.isfinite(r.max_scale):
+            continue
+        for product in sorted(users.get(r.resource, ())):
+            out[product].append(Resource(kind=r.kind, resource=r.resource, capacity=r.max_scale * weights[product] * WEEK,
+                                         utilisation=r.utilisation,
+                                         shared_with=sorted(users[r.resource] - {product})))
+    return {p: sorted(rs, key=lambda x: (x.capacity, x.kind, x.resource)) for p, rs in out.items()}

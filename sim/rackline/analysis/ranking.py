@@ -13,6 +13,11 @@ from rackline.engine.records import StationRecord
 from rackline.scenario.model import Scenario
 from rackline.states import STATES
 
+RANKING_COLUMNS = ["rank", "station", "site", "servers", *(f"share_{s}" for s in STATES), "utilization",
+                   "throughput_per_week", "bottleneck_sole", "bottleneck_sole_hw", "bottleneck_shifting",
+                   "bottleneck_shifting_hw", "starved_on", "starved_on_source", "time_in_station_h", "little_gap",
+                   "window_start_h", "bottleneck_score"]
+
 
 def rank_bottlenecks(stations: pd.DataFrame, facts: Mapping[str, StationRecord], sc: Scenario) -> pd.DataFrame:
     """Rank stations from their summarised metrics (`station, metric, mean, half_width`)."""
@@ -36,14 +41,15 @@ def rank_bottlenecks(stations: pd.DataFrame, facts: Mapping[str, StationRecord],
         r["starved_on_source"] = source_of(sc, r["site"], top) if top else ""
         r["time_in_station_h"] = wide.loc[key].get("time_in_station_h", math.nan)
         r["little_gap"] = wide.loc[key].get("little_gap", math.nan)
+        r["window_start_h"] = wide.loc[key].get("window_start_h", 0.0)
         rows.append(r)
     df = pd.DataFrame(rows)
     if df.empty:
-        return df
+        return pd.DataFrame(columns=RANKING_COLUMNS)
     df["bottleneck_score"] = df.bottleneck_sole + df.bottleneck_shifting
     df = df.sort_values(["bottleneck_score", "utilization", "station"], ascending=[False, False, True])
     df.insert(0, "rank", range(1, len(df) + 1))
-    return df.reset_index(drop=True)
+    return df.reset_index(drop=True)[RANKING_COLUMNS]
 
 
 def source_of(sc: Scenario, site: str, item: str) -> str:

@@ -13,19 +13,33 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
+from rackline.analysis.answer import Answer
+from rackline.analysis.answering import answer_of
 from rackline.analysis.kpis import weekly_series
-from rackline.analysis.ranking import rank_bottlenecks
+from rackline.analysis.ranking import RANKING_COLUMNS, rank_bottlenecks
+from rackline.analysis.run_tables import (
+    COLUMNS,
+    bottleneck_timeline,
+    capacity_frame,
+    disruption_events,
+    lead_times,
+    weekly_bands,
+    welch_data,
+)
 from rackline.analysis.stats import replications_needed, summarize
 from rackline.engine.records import Replication
 from rackline.errors import RunInterrupted, interruptible
 from rackline.experiments.executors import process_pool
 from rackline.experiments.task import ReplicationOutcome, measure, remember, replicate
+from rackline.kpi_names import SUMMARY_COLUMNS
 from rackline.scenario.load import Loaded
+from rackline.scenario.model import Scenario
 
 
 @dataclass
 class RunResults:
-    """Everything a run produced: per-replication results and the tables built from them."""
+    """Everything a run produced: per-replication records, the tables built from them
+    (each with the columns `FRAMES` declares) and the typed `answer` every output formats."""
 
     loaded: Loaded
     reps: list[Replication]
@@ -38,11 +52,18 @@ class RunResults:
     station_reps: pd.DataFrame
     timeseries: pd.DataFrame
     ranking: pd.DataFrame        # stations ranked as bottlenecks (rackline.analysis.ranking)
+    answer: Answer
+    capacity: pd.DataFrame
+    welch: pd.DataFrame
+    lead_times: pd.DataFrame
+    bottleneck_timeline: pd.DataFrame
+    disruptions: pd.DataFrame
+    bands: pd.DataFrame
     wall: float = 0.0
     notes: list[str] = field(default_factory=list)
 
     @property
-    def scenario(self):
+    def scenario(self) -> Scenario:
         return self.loaded.scenario
 
     def kpi(self, kpi: str, subject: str | None = None) -> pd.Series:
@@ -53,6 +74,23 @@ class RunResults:
         if df.empty:
             raise KeyError(f"no KPI {kpi!r} for {subject!r}")
         return df.iloc[0]
+
+    def frames(self) -> dict[str, pd.DataFrame]:
+        """Every table of the run by name (the names of `FRAMES`)."""
+        return {name: getattr(self, name) for name in FRAMES}
+
+
+KPI_COLUMNS = ["kpi", "subject", "unit", *SUMMARY_COLUMNS]
+# the declared columns of each RunResults table (a test checks every run against them)
+FRAMES: dict[str, list[str]] = {
+    "kpis": KPI_COLUMNS,
+    "replications": ["replication", "kpi", "subject", "unit", "value"],
+    "stations": ["station", "metric", *SUMMARY_COLUMNS],
+    "station_reps": ["replication", "station", "metric", "value"],
+    "timeseries": ["replication", "week", "metric", "subject", "value"],
+    "ranking": RANKING_COLUMNS,
+    **COLUMNS,
+}
 
 
 def _executor(jobs: int) -> Executor | None:
@@ -100,22 +138,24 @@ def simulate(loaded: Loaded, reps: list[int], seed: int, jobs: int = 1,
 
 def analyse(loaded: Loaded, outcomes: list[ReplicationOutcome], seed: int, warmup: float | None = None,
             wall: float = 0.0) -> RunResults:
-    """Tables from replications: KPIs with CIs, station metrics and ranking, weekly series."""
+    """Tables from replications (KPIs with CIs, station metrics and ranking, weekly series,
+    lead times, timeline, capacity) and the answer computed from them, once."""
     sc = loaded.scenario
     warmup, method, measured = measure(outcomes, sc, warmup)
     per_rep = pd.DataFrame([(m.replication, *row) for m in measured for row in m.kpis],
-                           columns=["replication", "kpi", "subject", "unit", "value"])
+                           columns=FRAMES["replications"])
     station_reps = pd.DataFrame([(m.replication, *row) for m in measured for row in m.stations],
-                                columns=["replication", "station", "metric", "value"])
+                                columns=FRAMES["station_reps"])
     kpis = summarize(per_rep, ["kpi", "subject", "unit"])
     stations = summarize(station_reps, ["station", "metric"])
     ts_parts = [o.weekly if o.weekly is not None else weekly_series(o.record) for o in outcomes]
-    ts = pd.concat(ts_parts, ignore_index=True) if ts_parts else pd.DataFrame(
-        columns=["replication", "week", "metric", "subject", "value"])
+    ts = pd.concat(ts_parts, ignore_index=True) if ts_parts else pd.DataFrame(columns=FRAMES["timeseries"])
     records = [o.record for o in outcomes]
     ranking = rank_bottlenecks(stations, records[0].stations if records else {}, sc)
+    answer = answer_of(sc, records, warmup, kpis, per_rep, stations, ranking, ts)
     return RunResults(loaded, records, seed, warmup, method, kpis, per_rep, stations, station_reps, ts, ranking,
-                      wall)
+                      answer, capacity_frame(sc), welch_data(ts), lead_times(records, warmup),
+                      bottleneck_timeline(records, warmup), disruption_events(records), weekly_bands(ts), wall)
 
 
 def run_replications(loaded: Loaded, reps: int | None = None, jobs: int = 1, seed: int | None = None,

@@ -7,9 +7,8 @@ from typing import Any
 import pandas as pd
 
 from rackline import FOOTER
-from rackline.analysis.constraints import constraint_chain
+from rackline.kpi_names import select_rows as kpi_rows
 from rackline.output.folder import AtomicDir, manifest, scenario_hash, write_file, write_manifest, write_run
-from rackline.output.headline import kpi_rows
 from rackline.output.html import Section, figure, figure_png, manifest_block, page, table
 from rackline.quantities import is_money_unit, value_text
 
@@ -92,8 +91,12 @@ def summary_lines(cmp) -> list[str]:
     lines += [f"{name} asks: {res.scenario.question.text}" for name, res in zip(cmp.names, cmp.runs)
               if res.scenario.question is not None]
     for n, r in zip(cmp.names, cmp.runs):
-        chain = constraint_chain(r.scenario, r.ranking, r.stations, r.kpis)
-        lines.append(f"{n}: constraint: {chain if chain is not None else 'none (no stations)'}")
+        products = r.answer.products
+        if not products:
+            lines.append(f"{n}: constraint: none (no product is ordered)")
+        for p in products:
+            tag = f" ({p.product})" if len(products) > 1 else ""
+            lines.append(f"{n}: constraint{tag}: {p.constraint if p.constraint is not None else 'none (no stations)'}")
     return lines + cmp.notes
 
 

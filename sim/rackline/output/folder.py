@@ -36,10 +36,7 @@ from typing import Any
 import yaml
 
 from rackline import FOOTER, __version__
-from rackline.analysis.capacity import capacity_table
-from rackline.analysis.stats import welch
 from rackline.errors import RacklineError
-from rackline.output.headline import headline
 from rackline.scenario.assumptions import register
 
 PACKAGES = ("simpy", "numpy", "pandas", "matplotlib", "pydantic", "pyyaml", "scipy")
@@ -249,9 +246,9 @@ def manifest(kind: str, *, scenario_hash: str | dict[str, str], seed: int, repli
 
 WORKBOOK = "results.xlsx"
 # sheets in this order first (when the folder has them), then the folder's other small tables
-SHEETS = ("kpis", "differences", "stations", "capacity", "assumptions", "assumptions_diff", "summary",
+SHEETS = ("answer", "kpis", "differences", "stations", "capacity", "assumptions", "assumptions_diff", "summary",
           "experiments", "selection")
-NOT_SHEETS = {"timeseries", "replications", "station_metrics", "welch", "lead_times", "bottleneck_timeline",
+NOT_SHEETS = {"bands", "timeseries", "replications", "station_metrics", "welch", "lead_times", "bottleneck_timeline",
               "disruptions", "results", "errors", "trials"}
 MAX_SHEET_ROWS = 20_000
 
@@ -309,51 +306,31 @@ def run_manifest(res: Any, command: list[str] | None = None) -> dict[str, Any]:
         events=int(sum(r.events for r in res.reps)), notes=res.notes)
 
 
-def write_run(res, out: str | Path, command: list[str] | None = None, plots: bool = True) -> Path:
-    """Write a run's results folder atomically; returns the final path."""
+ANSWER = "answer.json"
+
+
+def write_run(res: Any, out: str | Path, command: list[str] | None = None, plots: bool = True) -> Path:
+    """Write a run's results folder atomically; returns the final path. Every table is one
+    of the run's (`RunResults.frames`); `answer.json` keeps the typed answer the report,
+    the plots and `rackline plot` read back."""
     out = Path(out)
     with AtomicDir(out) as tmp:
         (tmp / "scenario.yaml").write_text(
             f"# Resolved scenario ({FOOTER}).\n" + yaml.safe_dump(res.loaded.data, sort_keys=False))
         register(res.loaded).to_csv(tmp / "assumptions.csv", index=False)
-        res.kpis.to_csv(tmp / "kpis.csv", index=False)
-        res.replications.to_csv(tmp / "replications.csv", index=False)
-        res.ranking.to_csv(tmp / "stations.csv", index=False)
-        capacity_table(res.scenario).table.to_csv(tmp / "capacity.csv", index=False)
-        res.stations.to_csv(tmp / "station_metrics.csv", index=False)
-        res.timeseries.to_csv(tmp / "timeseries.csv", index=False)
-        welch(res.timeseries).to_csv(tmp / "welch.csv", index=False)
-        _events(res).to_csv(tmp / "disruptions.csv", index=False)
-        _lead_times(res).to_csv(tmp / "lead_times.csv", index=False)
-        _timeline(res).to_csv(tmp / "bottleneck_timeline.csv", index=False)
-        (tmp / "summary.txt").write_text("\n".join(headline(res) + res.notes) + f"\n\n{FOOTER}\n")
+        files = {"kpis": "kpis", "replications": "replications", "ranking": "stations", "capacity": "capacity",
+                 "stations": "station_metrics", "timeseries": "timeseries", "welch": "welch",
+                 "disruptions": "disruptions", "lead_times": "lead_times",
+                 "bottleneck_timeline": "bottleneck_timeline", "bands": "bands"}
+        frames = res.frames()
+        for name, stem in files.items():
+            frames[name].to_csv(tmp / f"{stem}.csv", index=False)
+        (tmp / ANSWER).write_text(res.answer.model_dump_json(indent=1))
+        (tmp / "answer.csv").write_text(res.answer.to_frame().to_csv(index=False))
+        (tmp / "summary.txt").write_text("\n".join(res.answer.lines() + res.notes) + f"\n\n{FOOTER}\n")
         meta = run_manifest(res, command)
         if plots:
             from rackline.output.report import render_folder
             render_folder(tmp, meta)
         write_manifest(tmp, meta)
     return out
-
-
-def _lead_times(res):
-    import pandas as pd
-    rows = [(r.replication, n, a, f, lt) for r in res.reps for n, d in r.demands.items()
-            for a, f, lt in d.lead_times if a >= res.warmup]
-    return pd.DataFrame(rows, columns=["replication", "demand", "arrival_h", "filled_h", "lead_h"])
-
-
-def _timeline(res):
-    """Momentary bottleneck segments of replication 0, for the timeline plot."""
-    import pandas as pd
-
-    from rackline.analysis.bottleneck import momentary
-    rep = res.reps[0]
-    segs = momentary(rep.periods, res.warmup, rep.horizon)
-    return pd.DataFrame([(s, e, n) for s, e, n, _ in segs], columns=["start_h", "end_h", "station"])
-
-
-def _events(res):
-    import pandas as pd
-    rows = [{"replication": r.replication, "disruption": n, "target": t, "start_h": s, "end_h": e, "capacity": c}
-            for r in res.reps for n, t, s, e, c in r.disruptions]
-    return pd.DataFrame(rows, columns=["replication", "disruption", "target", "start_h", "end_h", "capacity"])

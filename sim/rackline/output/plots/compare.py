@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 from matplotlib.ticker import FuncFormatter, MaxNLocator
 
-from rackline.output.headline import kpi_rows
+from rackline.kpi_names import select_rows as kpi_rows
 from rackline.output.plots.runs import week_band
 from rackline.output.plots.stations import station_states_plot
 from rackline.output.plots.style import ci_errors, color_for, footer, legend_outside, new_figure, styled

@@ -1,0 +1,79 @@
+"""The tables of a run beside its KPIs, built once from the replication records: weekly
+bands (mean and 95% interval across replications of each weekly series), the orders'
+lead times, the momentary bottleneck's timeline, the disruptions as they happened, the
+Welch data and the capacity table, each with declared columns (`COLUMNS`), so a
+results folder, a plot and a test read the same shape."""
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import pandas as pd
+
+from rackline.analysis.bottleneck import momentary
+from rackline.analysis.capacity import COLUMNS as CAPACITY_COLUMNS
+from rackline.analysis.capacity import capacity_table
+from rackline.analysis.intervals import interval
+from rackline.analysis.stats import welch
+from rackline.engine.records import Replication
+from rackline.kpi_names import Range
+from rackline.scenario.model import Scenario
+
+COLUMNS: dict[str, list[str]] = {
+    "lead_times": ["replication", "demand", "arrival_h", "filled_h", "lead_h"],
+    "bottleneck_timeline": ["start_h", "end_h", "station"],
+    "disruptions": ["replication", "disruption", "target", "start_h", "end_h", "capacity"],
+    "welch": ["week", "mean", "moving_avg_3", "moving_avg_7"],
+    "capacity": CAPACITY_COLUMNS,
+    "bands": ["metric", "subject", "week", "mean", "low", "high", "min", "max"],
+}
+BAND_METRICS = ("output", "output_undisrupted", "ordered", "shipped", "backlog", "inventory")
+
+
+def weekly_bands(ts: pd.DataFrame) -> pd.DataFrame:
+    """Per weekly series (output per product, and `output_total` over all of them; orders,
+    shipments and backlog per demand; stock per inventory) and week: the mean across
+    replications with its 95% interval (never below 0; the mean itself with one
+    replication) and the lowest and highest replication."""
+    d = ts[ts.metric.isin(BAND_METRICS)]
+    total = ts[ts.metric == "output"].groupby(["replication", "week"], as_index=False).value.sum()
+    d = pd.concat([d, total.assign(metric="output_total", subject="all")], ignore_index=True)
+    rows = []
+    for (metric, subject, week), g in d.groupby(["metric", "subject", "week"], sort=True):
+        v = g.value.to_numpy(dtype=float)
+        iv = interval(v, Range.NONNEGATIVE)
+        low = iv.low if pd.notna(iv.low) else iv.mean
+        high = iv.high if pd.notna(iv.high) else iv.mean
+        rows.append((metric, subject, week, iv.mean, low, high, float(v.min()), float(v.max())))
+    return pd.DataFrame(rows, columns=COLUMNS["bands"])
+
+
+def lead_times(reps: Sequence[Replication], warmup: float) -> pd.DataFrame:
+    """Every order filled after the warm-up: when it came, when it was filled, how long it took."""
+    rows = [(r.replication, n, a, f, lt) for r in reps for n, d in r.demands.items()
+            for a, f, lt in d.lead_times if a >= warmup]
+    return pd.DataFrame(rows, columns=COLUMNS["lead_times"])
+
+
+def bottleneck_timeline(reps: Sequence[Replication], warmup: float) -> pd.DataFrame:
+    """Momentary bottleneck segments of replication 0 after the warm-up."""
+    if not reps:
+        return pd.DataFrame(columns=COLUMNS["bottleneck_timeline"])
+    rep = reps[0]
+    segs = momentary(rep.periods, warmup, rep.horizon)
+    return pd.DataFrame([(s, e, n) for s, e, n, _ in segs], columns=COLUMNS["bottleneck_timeline"])
+
+
+def disruption_events(reps: Sequence[Replication]) -> pd.DataFrame:
+    """Each disruption of each replication as it happened."""
+    rows = [(r.replication, n, t, s, e, c) for r in reps for n, t, s, e, c in r.disruptions]
+    return pd.DataFrame(rows, columns=COLUMNS["disruptions"])
+
+
+def welch_data(ts: pd.DataFrame) -> pd.DataFrame:
+    """Welch's plot data of weekly output over all products."""
+    return welch(ts)[COLUMNS["welch"]]
+
+
+def capacity_frame(sc: Scenario) -> pd.DataFrame:
+    """The rough-cut capacity table, tightest first."""
+    return capacity_table(sc).table
