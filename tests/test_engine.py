@@ -144,7 +144,7 @@ demand:
     table = res.ranking
     row = table[table.station == "s.assemble"].iloc[0]
     assert row.starved_on == "optics" and row.starved_on_source == "supplier optics_asia"
-    assert "it waits mostly on optics from supplier optics_asia" in bottleneck_sentence(res.answer)
+    assert "it waits mostly on optics from supplier optics_asia" in bottleneck_sentence(res.answer.top_station, res.answer.sites)
     assert res.kpi("throughput", "rack")["mean"] == pytest.approx(5, rel=0.05)
 
 

@@ -43,6 +43,13 @@ def ts():
 
 
 @pytest.fixture
+def bands(ts):
+    """What a run's plots read: the weekly bands analysis computes from the series."""
+    from rackline.analysis.run_tables import weekly_bands
+    return weekly_bands(ts)
+
+
+@pytest.fixture
 def table():
     states = dict(share_busy=[0.9, 0.4], share_setup=[0, 0], share_starved=[0.05, 0.5], share_blocked=[0.05, 0.1],
                   share_idle=[0, 0], share_waiting_crew=[0, 0], share_down=[0, 0], share_off_shift=[0, 0])
@@ -51,8 +58,8 @@ def table():
                              bottleneck_shifting=[0.1, 0.1], bottleneck_shifting_hw=[0.02, 0.02], **states))
 
 
-def test_throughput_plot_has_band_demand_units_and_footer(ts):
-    fig = throughput_plot(ts, "demo", {"rack_a": ["orders_a"]}, warmup_weeks=2)
+def test_throughput_plot_has_band_demand_units_and_footer(bands):
+    fig = throughput_plot(bands, "demo", {"rack_a": ["orders_a"]}, warmup_weeks=2)
     ax = fig.axes[0]
     labels = [l.get_label() for l in ax.get_lines()]
     assert labels == ["rack_a made", "orders_a ordered", "rack_b made"]
@@ -63,29 +70,29 @@ def test_throughput_plot_has_band_demand_units_and_footer(ts):
     assert np.allclose(made, 11.0)           # mean of 10, 11, 12
 
 
-def test_colors_are_stable_per_name(ts):
-    fig = throughput_plot(ts, "demo")
+def test_colors_are_stable_per_name(bands):
+    fig = throughput_plot(bands, "demo")
     assert fig.axes[0].get_lines()[0].get_color() == color_for("rack_a")
 
 
-def test_other_time_plots(ts):
-    for fig, ylabel, n in [(cumulative_plot(ts, "d", {"rack_a": ["orders_a"]}), "units (cumulative)", 3),
-                           (backlog_plot(ts, "d"), "units", 1)]:
+def test_other_time_plots(bands):
+    for fig, ylabel, n in [(cumulative_plot(bands, "d", {"rack_a": ["orders_a"]}), "units (cumulative)", 3),
+                           (backlog_plot(bands, "d"), "units", 1)]:
         ax = fig.axes[0]
         assert ax.get_ylabel() == ylabel and len(ax.get_lines()) == n
         assert any(FOOTER in t for t in _texts(fig))
-    cum = cumulative_plot(ts, "d").axes[0].get_lines()[0].get_ydata()
+    cum = cumulative_plot(bands, "d").axes[0].get_lines()[0].get_ydata()
     assert cum[-1] == pytest.approx(110)
 
 
-def test_inventory_plot_one_panel_per_stock_in_its_own_unit_with_reorder_points(ts):
-    fig = inventory_plot(ts, "d", units={"optics": "transceiver", "trays": "tray"}, reorder={"wi/optics": 50.0})
+def test_inventory_plot_one_panel_per_stock_in_its_own_unit_with_reorder_points(bands):
+    fig = inventory_plot(bands, "d", units={"optics": "transceiver", "trays": "tray"}, reorder={"wi/optics": 50.0})
     axes = [ax for ax in fig.axes if ax.get_visible()]
     assert [ax.get_ylabel() for ax in axes] == ["transceivers on hand", "trays on hand"]
     assert all(len(ax.get_lines()) == (2 if i == 0 else 1) for i, ax in enumerate(axes))   # + reorder line
     assert axes[0].get_lines()[1].get_ydata()[0] == 50.0 and "reorder at 50" in axes[0].get_title()
     # finished products come first even when their stock hardly moves
-    fin = inventory_plot(ts, "d", top=1, finished=["wi/trays"])
+    fin = inventory_plot(bands, "d", top=1, finished=["wi/trays"])
     assert [ax.get_title() for ax in fin.axes if ax.get_visible()] == ["wi/trays  (finished)", "wi/optics"]
 
 
@@ -295,8 +302,9 @@ def _compare_inputs():
         for rep in range(3):
             rows += [(rep, w, "output", "rack", level + rep) for w in range(1, 21)]
     ts = pd.DataFrame(rows, columns=["replication", "week", "metric", "subject", "value"])
-    series = {n: ts[(ts.value >= lv) & (ts.value < lv + 3)] for n, lv in [("base", 20), ("same", 20), ("more", 25)]}
-    return series
+    from rackline.analysis.run_tables import weekly_bands
+    return {n: weekly_bands(ts[(ts.value >= lv) & (ts.value < lv + 3)])
+            for n, lv in [("base", 20), ("same", 20), ("more", 25)]}
 
 
 def test_compare_throughput_keeps_identical_lines_visible_with_bands_and_disruptions():

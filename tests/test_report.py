@@ -37,8 +37,8 @@ def _same_numbers(folder, sheets):
 
 
 def test_a_run_folder_has_a_workbook_with_the_csv_numbers(minimal_run):
-    book = _same_numbers(minimal_run, ["kpis", "stations", "capacity", "assumptions"])
-    assert list(book)[:4] == ["kpis", "stations", "capacity", "assumptions"]
+    book = _same_numbers(minimal_run, ["answer", "kpis", "stations", "capacity", "assumptions"])
+    assert list(book)[:5] == ["answer", "kpis", "stations", "capacity", "assumptions"]   # the answer opens it
     assert "timeseries" not in book            # raw per-week data stays in the CSV
 
 

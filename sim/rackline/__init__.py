@@ -15,9 +15,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
-__version__ = "0.2.0"
-
-FOOTER = "Illustrative model: all inputs are assumptions (no public volumes)"
+from rackline.about import FOOTER, __version__
 
 if TYPE_CHECKING:
     from rackline.api import compare, run, sweep

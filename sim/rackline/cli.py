@@ -14,7 +14,7 @@ import traceback
 
 import click
 
-from rackline import FOOTER, __version__
+from rackline.about import FOOTER, __version__
 from rackline.errors import EXIT_BAD_INPUT, EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK, EXIT_TERMINATED
 from rackline.output.progress import Progress
 
@@ -61,7 +61,8 @@ def run(scenario, reps, seed, sets, out, jobs, precision, no_plots):
     """
     from rackline.errors import interruptible
     from rackline.experiments.replications import run_replications
-    from rackline.output.folder import check_destination, default_out, write_run
+    from rackline.output.folder import check_destination, default_out
+    from rackline.output.run_folder import write_run
     from rackline.scenario import load_scenario
     from rackline.scenario.paths import overrides_of  # here: the scenario package is slow to import
     with interruptible("while loading the scenario, before any replication ran"):

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import click
 
-from rackline import FOOTER
+from rackline.about import FOOTER
 from rackline.errors import EXIT_BAD_INPUT, EXIT_OK
 
 

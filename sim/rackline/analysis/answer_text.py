@@ -7,7 +7,17 @@ from __future__ import annotations
 
 import math
 
-from rackline.analysis.answer import Answer, Estimate, KpiValue, ProductAnswer, SourcingMove, StationShare
+from rackline.analysis.answer_parts import (
+    DisruptionAnswer,
+    Estimate,
+    KpiValue,
+    MoneyAnswer,
+    ProductAnswer,
+    QuestionAnswer,
+    SiteAnswer,
+    SourcingMove,
+    StationShare,
+)
 from rackline.quantities import currency_of, currency_symbol, is_money_unit, money_text, value_text
 
 
@@ -42,39 +52,42 @@ def kpi_line(kv: KpiValue) -> str:
     return f"{label} {kv.subject}: {interval(kv.value, '' if _pct(kv.value.unit) else kv.value.unit)}"
 
 
-def question_lines(a: Answer) -> list[str]:
-    q = a.question
+def question_lines(q: QuestionAnswer | None) -> list[str]:
     if q is None:
         return []
     lines = [f"Question: {q.text}"] + [f"  {kpi_line(kv)}" for kv in q.values]
     return lines + [f"  {spec}: not measured in this run" for spec in q.missing]
 
 
-def _weeks(a: Answer, p: ProductAnswer) -> str:
+def _weeks(p: ProductAnswer, warmup_weeks: float) -> str:
     """`over weeks 20–52` when the product's window is not the whole measured run."""
-    if p.window_start_week > a.warmup_weeks + 1e-6:
+    if p.window_start_week > warmup_weeks + 1e-6:
         return f" over weeks {p.window_start_week:.3g}–{p.window_end_week:.3g}"
     return ""
 
 
-def gap_line(a: Answer, p: ProductAnswer) -> str:
+def gap_line(p: ProductAnswer, warmup_weeks: float) -> str:
     """Demand against output for one product over its own window."""
     units = f"{p.unit}s"
     what = p.demand_text
     peak = max((x.scheduled for x in p.periods), default=0.0)
-    over = _weeks(a, p)
+    over = _weeks(p, warmup_weeks)
     if p.verdict == "capacity mode":
         return f"Capacity mode: {p.product} output {p.output.mean:.3g}/week{over} (everything made is taken)"
     if p.verdict == "no demand":
         return f"No demand for {p.product} in the horizon; output {p.output.mean:.3g}/week{over}"
-    if p.verdict in ("short", "may be short") and p.exceeds_from_week is not None:
-        period = next(x for x in p.periods if x.start_week >= p.exceeds_from_week - 1e-9)
+    # every stretch from the first short one on where the schedule asks more than was made,
+    # each with the output of the same weeks (what the answer plot draws there)
+    short = [x for x in p.periods if p.exceeds_from_week is not None and x.start_week >= p.exceeds_from_week - 1e-9
+             and x.scheduled > x.output.mean + 1e-9]
+    if p.verdict in ("short", "may be short") and short:
         verb = "exceeds" if p.verdict == "short" else "may exceed"
-        text = (f"Demand {verb} output: {p.product} {what} reaches {period.scheduled:.3g}/week from week "
-                f"{p.exceeds_from_week:g}, output {period.output.mean:.3g}/week: short by "
-                f"{period.scheduled - period.output.mean:.3g} {units}/week")
+        text = f"Demand {verb} output: {p.product} {what} reaches " + "; ".join(
+            f"{x.scheduled:.3g}/week from week {x.start_week:g}, output {x.output.mean:.3g}/week in weeks "
+            f"{x.start_week:g}–{x.end_week:g}: short by {x.scheduled - x.output.mean:.3g} {units}/week"
+            for x in short)
         if p.verdict == "may be short":
-            text += f" (output's interval reaches {period.output.high:.3g}/week: run more replications)"
+            text += f" (output's interval reaches {short[0].output.high:.3g}/week: run more replications)"
     elif p.verdict == "short":
         text = (f"Demand exceeds output: {p.product} output {p.output.mean:.3g}/week{over} against "
                 f"{p.ordered.mean if p.ordered else 0:.3g}/week ordered")
@@ -94,8 +107,8 @@ def gap_line(a: Answer, p: ProductAnswer) -> str:
     return text
 
 
-def constraint_lines(a: Answer, p: ProductAnswer) -> list[str]:
-    tag = f" ({p.product})" if len(a.products) > 1 else ""
+def constraint_lines(p: ProductAnswer, several: bool) -> list[str]:
+    tag = f" ({p.product})" if several else ""
     if p.constraint is None:
         return [f"Constraint{tag}: none (no stations)"]
     lines = [f"Constraint{tag}: {p.constraint}"]
@@ -118,8 +131,7 @@ def busy_text(s: StationShare) -> str:
     return f"busy {s.busy_open:.0%} of open time, {s.busy_all:.0%} of all hours"
 
 
-def bottleneck_sentence(a: Answer) -> str:
-    top = a.top_station
+def bottleneck_sentence(top: StationShare | None, sites: list[SiteAnswer]) -> str:
     if top is None:
         return "Bottleneck: none (no stations)"
     text = (f"Bottleneck: {top.station} (active-period ranking: sole {top.bottleneck_sole:.0%}, "
@@ -127,7 +139,7 @@ def bottleneck_sentence(a: Answer) -> str:
     if top.starved_open * top.open_share > 0.05 and top.starved_on:
         text += f"; it waits mostly on {top.starved_on}" + (f" from {top.starved_on_source}"
                                                             if top.starved_on_source else "")
-    stations = [s for site in a.sites for s in site.stations]
+    stations = [s for site in sites for s in site.stations]
     # a final station starved by its own line is just spare capacity; say it only when it
     # waits on something from outside the site (a supplier or a lane)
     finals = [s for s in stations if s.final and s.station != top.station and s.starved_open * s.open_share > 0.05
@@ -143,12 +155,12 @@ def bottleneck_sentence(a: Answer) -> str:
     return text
 
 
-def product_lines(a: Answer) -> list[str]:
-    asked = {f"{kv.kpi}:{kv.subject}" for kv in a.question.values} if a.question is not None else set()
+def product_lines(products: list[ProductAnswer], question: QuestionAnswer | None, warmup_weeks: float) -> list[str]:
+    asked = {f"{kv.kpi}:{kv.subject}" for kv in question.values} if question is not None else set()
     lines: list[str] = []
-    for p in a.products:
+    for p in products:
         if f"throughput:{p.product}" not in asked:
-            lines.append(f"Throughput {p.product}: {interval(p.output, 'units/week')}{_weeks(a, p)}")
+            lines.append(f"Throughput {p.product}: {interval(p.output, 'units/week')}{_weeks(p, warmup_weeks)}")
         for name, e in p.fill_rates.items():
             if f"fill_rate:{name}" not in asked:
                 lines.append(f"Fill rate {name}: {interval(e, 'of orders from stock')}")
@@ -158,9 +170,9 @@ def product_lines(a: Answer) -> list[str]:
     return lines
 
 
-def disruption_lines(a: Answer) -> list[str]:
+def disruption_lines(disruptions: list[DisruptionAnswer]) -> list[str]:
     out = []
-    for d in a.disruptions:
+    for d in disruptions:
         head = f"Disruption {d.name} ({d.target.replace(':', ' ')}, weeks {d.start_week:.3g}–{d.end_week:.3g})"
         if not d.waits:
             out.append(f"{head}: no station waited for its inputs much more than otherwise in weeks "
@@ -178,8 +190,7 @@ def sourcing_lines(moves: list[SourcingMove]) -> list[str]:
             + f" of new orders from week {m.week:.3g}" for m in moves]
 
 
-def money_lines(a: Answer) -> list[str]:
-    m = a.money
+def money_lines(m: MoneyAnswer | None) -> list[str]:
     if m is None:
         return []
     cur = m.currency
@@ -199,20 +210,3 @@ def money_lines(a: Answer) -> list[str]:
         out.append(f"NPV over the horizon: {amount(r.mean)}{named} (10th percentile {p10}{ci})")
     out += [f"Unsold {product} at the end: {units:.3g} units" for product, units in m.unsold.items()]
     return out
-
-
-def answer_lines(a: Answer) -> list[str]:
-    """The lines `rackline run` prints first."""
-    lines = question_lines(a)
-    for p in a.products:
-        lines.append(gap_line(a, p))
-        lines += constraint_lines(a, p)
-    if not a.products:
-        lines.append(f"Constraint: {'none (no stations)' if a.top_station is None else 'no product is ordered'}")
-    lines += product_lines(a)
-    lines += disruption_lines(a)
-    lines += sourcing_lines(a.sourcing)
-    lines.append(bottleneck_sentence(a))
-    lines += a.warnings
-    lines += money_lines(a)
-    return lines

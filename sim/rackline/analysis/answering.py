@@ -142,8 +142,8 @@ def _verdict(capacity: bool, ordered: Estimate | None, periods: list[Period], ba
     clear = next((p.start_week for p in periods
                   if p.output.has_interval and p.scheduled > p.output.high + 1e-9), None)
     maybe = next((p.start_week for p in periods if p.scheduled > p.output.mean + 1e-9), None)
-    if backlog_from is not None:
-        return "short", clear if clear is not None else maybe
+    if backlog_from is not None:           # a growing backlog settles it: short from the first stretch asking more
+        return "short", maybe if maybe is not None else clear
     if clear is not None:
         return "short", clear
     if maybe is not None and (ordered.mean > output.mean + 1e-9 or not output.has_interval):
@@ -233,7 +233,7 @@ def station_share(row: pd.Series, final: bool = False) -> StationShare:
         return float(v) / open_ if open_ > 0 else 0.0
 
     return StationShare(
-        station=str(row.station), site=str(row.site), servers=int(row.servers),
+        station=str(row.station), site=str(row.site), rank=int(row["rank"]), servers=int(row.servers),
         window_start_week=float(row.get("window_start_h", 0.0)) / WEEK, busy_open=of_open(working),
         busy_all=working, open_share=open_, starved_open=of_open(row.share_starved),
         blocked_open=of_open(row.share_blocked), down_open=of_open(row.share_down),

@@ -236,6 +236,10 @@ class Discovery:
     def box(self) -> Box:
         return self.boxes[self.chosen]
 
+    def restrictions(self, box: Box | None = None) -> list[str]:
+        """The chosen box (or `box`) as readable limits in the sweep's units."""
+        return restrictions(self.box if box is None else box, self.cases.parameters)
+
 
 def prim_boxes(cases: Cases, min_mass: float) -> tuple[pd.DataFrame, list[pd.DataFrame], list[dict[str, Any]]]:
     """EMA Workbench PRIM: (trajectory, box limits per step, quasi-p values per step)."""

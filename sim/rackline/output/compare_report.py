@@ -6,10 +6,11 @@ from typing import Any
 
 import pandas as pd
 
-from rackline import FOOTER
+from rackline.about import FOOTER
 from rackline.kpi_names import select_rows as kpi_rows
-from rackline.output.folder import AtomicDir, manifest, scenario_hash, write_file, write_manifest, write_run
+from rackline.output.folder import AtomicDir, manifest, scenario_hash, write_file, write_manifest
 from rackline.output.html import Section, figure, figure_png, manifest_block, page, table
+from rackline.output.run_folder import write_run
 from rackline.quantities import is_money_unit, value_text
 
 
@@ -104,7 +105,7 @@ def draw(cmp) -> dict[str, bytes]:
     from rackline.output.plots import compare as cp
     title = " vs ".join(cmp.names)
     figs = {"kpis": cp.kpi_bars(cmp.kpis, cmp.names, title, _question_kpis(cmp)),
-            "throughput": cp.throughput_overlay({n: r.timeseries for n, r in zip(cmp.names, cmp.runs)}, title,
+            "throughput": cp.throughput_overlay({n: r.bands for n, r in zip(cmp.names, cmp.runs)}, title,
                                                 {n: cp.disruption_spans(r.reps)
                                                  for n, r in zip(cmp.names, cmp.runs)}),
             "stations": cp.states_side_by_side({n: r.ranking for n, r in zip(cmp.names, cmp.runs)}, title)}

@@ -11,8 +11,8 @@ from pathlib import Path
 
 import pandas as pd
 
-from rackline import FOOTER
-from rackline.analysis.discover import Discovery, restrictions
+from rackline.about import FOOTER
+from rackline.analysis.discover import Discovery
 from rackline.output.folder import AtomicDir, manifest, read_manifest, write_manifest
 from rackline.output.html import Section, esc, figure, figure_png, page, paragraphs, table
 
@@ -35,7 +35,7 @@ def default_folder(sweep: Path, where: str) -> Path:
 def box_sentence(d: Discovery) -> str:
     """'a > 1 w and b <= 2: 81% of the cases where ..., 74% of the cases in the box have it'."""
     b, cond = d.box, d.cases.condition.text
-    limits = " and ".join(restrictions(b, d.cases.parameters)) or "(no restriction: the whole sampled space)"
+    limits = " and ".join(d.restrictions(b)) or "(no restriction: the whole sampled space)"
     return (f"{limits}: {b.coverage:.0%} of the cases with {cond} lie in this box (coverage); "
             f"{b.density:.0%} of the cases in the box have it (density)")
 
@@ -48,7 +48,7 @@ def summary_lines(d: Discovery, notes: list[str]) -> list[str]:
     lines = [f"Cases: {n} {what}; {k} ({k / n:.0%}) with {c.condition.text} {c.kpi_unit}.",
              f"PRIM box {b.index} of {len(d.boxes) - 1} on the peeling trajectory (mass {b.mass:.0%}, "
              f"{b.n} cases; choose another with --box N):"]
-    lines += [f"  {r}" for r in restrictions(b, c.parameters)] or ["  (no restriction)"]
+    lines += [f"  {r}" for r in d.restrictions(b)] or ["  (no restriction)"]
     lines.append(f"  -> {b.coverage:.0%} of the cases with {c.condition.text} lie in the box (coverage); "
                  f"{b.density:.0%} of the cases in the box have it (density).")
     leaf = d.leaf
@@ -98,7 +98,7 @@ def write_discovery(d: Discovery, out: Path, sweep: Path, notes: list[str], comm
                         command=command, sweep=str(sweep), where=d.cases.condition.text, kpi_unit=d.cases.kpi_unit,
                         per_replication=d.cases.per_replication, min_mass=d.min_mass, box=d.chosen,
                         coverage=d.box.coverage, density=d.box.density, mass=d.box.mass,
-                        restrictions=restrictions(d.box, d.cases.parameters))
+                        restrictions=d.restrictions())
         write_manifest(tmp, meta)
     return out
 

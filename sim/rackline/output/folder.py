@@ -33,11 +33,8 @@ from pathlib import Path
 from types import TracebackType
 from typing import Any
 
-import yaml
-
-from rackline import FOOTER, __version__
+from rackline.about import FOOTER, __version__
 from rackline.errors import RacklineError
-from rackline.scenario.assumptions import register
 
 PACKAGES = ("simpy", "numpy", "pandas", "matplotlib", "pydantic", "pyyaml", "scipy")
 MANIFEST = "manifest.json"
@@ -294,43 +291,3 @@ def remove_manifest(folder: str | Path) -> None:
     """A folder being (re)completed must not look complete meanwhile."""
     with contextlib.suppress(FileNotFoundError):
         (Path(folder) / MANIFEST).unlink()
-
-
-def run_manifest(res: Any, command: list[str] | None = None) -> dict[str, Any]:
-    sc = res.scenario
-    return manifest(
-        "run", scenario_hash=scenario_hash(res.loaded.data), seed=res.seed, replications=len(res.reps),
-        warmup_h=res.warmup, wall_time_s=res.wall, command=command,
-        scenario=sc.name, source=res.loaded.source, overrides=dict(res.loaded.overrides),
-        horizon_h=sc.run.horizon, warmup_method=res.warmup_method,
-        events=int(sum(r.events for r in res.reps)), notes=res.notes)
-
-
-ANSWER = "answer.json"
-
-
-def write_run(res: Any, out: str | Path, command: list[str] | None = None, plots: bool = True) -> Path:
-    """Write a run's results folder atomically; returns the final path. Every table is one
-    of the run's (`RunResults.frames`); `answer.json` keeps the typed answer the report,
-    the plots and `rackline plot` read back."""
-    out = Path(out)
-    with AtomicDir(out) as tmp:
-        (tmp / "scenario.yaml").write_text(
-            f"# Resolved scenario ({FOOTER}).\n" + yaml.safe_dump(res.loaded.data, sort_keys=False))
-        register(res.loaded).to_csv(tmp / "assumptions.csv", index=False)
-        files = {"kpis": "kpis", "replications": "replications", "ranking": "stations", "capacity": "capacity",
-                 "stations": "station_metrics", "timeseries": "timeseries", "welch": "welch",
-                 "disruptions": "disruptions", "lead_times": "lead_times",
-                 "bottleneck_timeline": "bottleneck_timeline", "bands": "bands"}
-        frames = res.frames()
-        for name, stem in files.items():
-            frames[name].to_csv(tmp / f"{stem}.csv", index=False)
-        (tmp / ANSWER).write_text(res.answer.model_dump_json(indent=1))
-        (tmp / "answer.csv").write_text(res.answer.to_frame().to_csv(index=False))
-        (tmp / "summary.txt").write_text("\n".join(res.answer.lines() + res.notes) + f"\n\n{FOOTER}\n")
-        meta = run_manifest(res, command)
-        if plots:
-            from rackline.output.report import render_folder
-            render_folder(tmp, meta)
-        write_manifest(tmp, meta)
-    return out

@@ -18,7 +18,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from rackline import FOOTER
+from rackline.about import FOOTER
 from rackline.quantities import is_money_unit, value_text
 from rackline.units import WEEK, format_hours
 

@@ -11,7 +11,7 @@ from typing import Any
 import pandas as pd
 import yaml
 
-from rackline import FOOTER
+from rackline.about import FOOTER
 from rackline.experiments.optimize import OptimizeOutcome
 from rackline.experiments.optimize.select import Candidate, Selection, constraint_table, objective_table
 from rackline.experiments.optimize.spec import OptimizeProblem

@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
+from rackline.analysis.answer import Answer
 from rackline.output.folder import read_manifest, write_file
 from rackline.output.html import (
     MISSING,
@@ -29,6 +30,7 @@ from rackline.units import WEEK
 if TYPE_CHECKING:
     from rackline.scenario.model import Scenario
 
+ANSWER = "answer.json"         # the run's typed answer in its folder
 PLOTS = ["answer", "flow", "throughput", "cumulative", "station_states", "bottleneck_share",
          "bottleneck_timeline",
          "inventory", "backlog", "lead_time", "welch"]
@@ -49,7 +51,8 @@ def figures(folder: str | Path, manifest: dict[str, Any] | None = None) -> dict[
     manifest = read_manifest(folder) if manifest is None else manifest
     sc = _scenario(folder)
     name = sc.name
-    ts = pd.read_csv(folder / "timeseries.csv")
+    bands = pd.read_csv(folder / "bands.csv")
+    answer = Answer.model_validate_json((folder / ANSWER).read_text())
     kpis = pd.read_csv(folder / "kpis.csv")
     table = pd.read_csv(folder / "stations.csv")
     warmup_w = float(manifest.get("warmup_h", 0.0)) / WEEK
@@ -58,23 +61,23 @@ def figures(folder: str | Path, manifest: dict[str, Any] | None = None) -> dict[
         demand_of.setdefault(d.item, []).append(dname)
     from rackline.output.plots.answer import demand_output_plot
     figs = {
-        "answer": demand_output_plot(ts, name, demand_of, warmup_w),
+        "answer": demand_output_plot(answer, name, warmup_w),
         "flow": plots.flow_picture(sc, kpis, table, name),
-        "throughput": plots.throughput_plot(ts, name, demand_of, warmup_w),
-        "cumulative": plots.cumulative_plot(ts, name, demand_of),
+        "throughput": plots.throughput_plot(bands, name, demand_of, warmup_w),
+        "cumulative": plots.cumulative_plot(bands, name, demand_of),
         "station_states": plots.station_states_plot(table, name),
         "bottleneck_share": plots.bottleneck_share_plot(table, name),
     }
     seg = folder / "bottleneck_timeline.csv"
     if seg.exists():
         figs["bottleneck_timeline"] = plots.bottleneck_timeline_plot(pd.read_csv(seg), name)
-    if (ts.metric == "inventory").any():
+    if (bands.metric == "inventory").any():
         from rackline.scenario.resolve import reorder_points
         figs["inventory"] = plots.inventory_plot(
-            ts, name, units={k: v.unit if v else "unit" for k, v in sc.items.items()}, reorder=reorder_points(sc),
+            bands, name, units={k: v.unit if v else "unit" for k, v in sc.items.items()}, reorder=reorder_points(sc),
             finished=sorted({f"{d.site}/{d.item}" for d in sc.demand.values()}))
-    if (ts.metric == "backlog").any():
-        figs["backlog"] = plots.backlog_plot(ts, name)
+    if (bands.metric == "backlog").any():
+        figs["backlog"] = plots.backlog_plot(bands, name)
     lead = folder / "lead_times.csv"
     if lead.exists():
         lt = pd.read_csv(lead)
@@ -127,8 +130,6 @@ CAPTIONS = {
 }
 FIRST_SCREEN_ROWS = 5          # capacity rows shown next to the answer plot
 DEFAULT_INTEREST = ("throughput", "fill_rate", "backlog")
-SHARE_COLUMNS = ["utilization", "share_busy", "share_setup", "share_starved", "share_blocked", "share_idle",
-                 "share_waiting_crew", "share_down", "share_off_shift", "bottleneck_sole", "bottleneck_shifting"]
 
 
 def kpis_of_interest(scenario: Any) -> list[str]:
@@ -210,18 +211,35 @@ def answer_block(images: dict[str, bytes], cap: pd.DataFrame | None) -> str:
     return f'<div class="answer" id="answer">{left}{right}</div>'
 
 
+STATION_COLUMNS = {"rank": "rank", "station": "station", "servers": "servers",
+                   "busy_open": "busy, of open time", "busy_all": "busy, of all hours",
+                   "starved_open": "starved, of open time", "blocked_open": "blocked, of open time",
+                   "down_open": "down, of open time", "waiting_crew_open": "waiting for crew, of open time",
+                   "bottleneck_sole": "sole bottleneck", "bottleneck_shifting": "shifting bottleneck",
+                   "window_start_week": "measured from week", "starved_on": "starved on",
+                   "starved_on_source": "from"}
+
+
+def station_html(answer: Answer) -> str:
+    """The answer's stations, bottleneck first, each share with its denominator in its name
+    (the same numbers as the printed answer's, by construction)."""
+    rows = pd.DataFrame([s.model_dump() for site in answer.sites for s in site.stations])
+    if rows.empty:
+        return "<p>No stations.</p>"
+    rows = rows.sort_values("rank")[list(STATION_COLUMNS)].rename(columns=STATION_COLUMNS)
+    shares = [v for k, v in STATION_COLUMNS.items() if k.endswith(("_open", "_all")) or k.startswith("bottleneck")]
+    return table(rows, {"rank", "servers", "measured from week"}, percent_cols=shares)
+
+
 def report_html(folder: Path, images: dict[str, bytes], manifest: dict[str, Any]) -> str:
     summary = (folder / "summary.txt").read_text().strip().split("\n\n")[0].splitlines()
     kpis = pd.read_csv(folder / "kpis.csv")
     reg = pd.read_csv(folder / "assumptions.csv").fillna({"note": ""})
-    stations = pd.read_csv(folder / "stations.csv")
+    answer = Answer.model_validate_json((folder / ANSWER).read_text())
     cap_file = folder / "capacity.csv"
     cap = pd.read_csv(cap_file) if cap_file.exists() else None
     name = manifest.get("scenario", folder.name)
     missing = int((~reg.has_note.astype(bool)).sum())
-    st_cols = ["rank", "station", "servers", "utilization", "share_starved", "share_blocked", "share_down",
-               "share_off_shift", "bottleneck_sole", "bottleneck_shifting", "starved_on", "starved_on_source",
-               "time_in_station_h"]
     plots = "".join(figure(n, images[n], CAPTIONS.get(n, ""), alt=f"{n.replace('_', ' ')} plot")
                     for n in PLOTS if n in images and n != "answer")     # the answer plot is on the first screen
     warmup = manifest.get("warmup_h", 0)
@@ -236,12 +254,9 @@ def report_html(folder: Path, images: dict[str, bytes], manifest: dict[str, Any]
     rows = kpi_rows(kpis)
     kpi_body = (table(rows[first], {"n"}) if first.any() else "")
     kpi_body += details(f"All {len(rows)} KPIs", table(rows, {"n"}), open_=not first.any())
-    shown_st = stations[[c for c in st_cols if c in stations.columns]]
     sections = [
         Section("KPIs", kpi_body),
-        Section("Stations, ranked as bottlenecks", table(
-            shown_st, {"rank", "servers"}, percent_cols=[c for c in SHARE_COLUMNS if c in shown_st.columns],
-            hour_cols=[c for c in ("time_in_station_h",) if c in shown_st.columns])),
+        Section("Stations, ranked as bottlenecks", station_html(answer)),
     ]
     if cap is not None:
         sections.append(Section("Rough-cut capacity", capacity_html(cap)))

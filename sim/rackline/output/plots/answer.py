@@ -1,74 +1,65 @@
 """The plot on a report's first screen: is the plan feasible, and since when not?
 
-Weekly output per product (mean, 95% CI band across replications) against the
-weekly demand for it, with the weeks where demand exceeds output shaded; below,
-the backlog that gap builds up. One glance answers "do we make what is ordered".
+Each product's weekly output (mean, 95% band across replications) against the weekly
+orders for it, over the product's own window, exactly the series the printed answer
+averages (`ProductAnswer.weekly`); the answer's mean over the window is drawn as a
+level line with its value, so the number printed and the line drawn are one. Weeks
+where orders exceed the band are shaded; below, the backlog that gap builds.
 """
 from __future__ import annotations
 
 import numpy as np
-import pandas as pd
 from matplotlib.figure import Figure
 
-from rackline.output.plots.runs import week_band
+from rackline.analysis.answer import Answer
 from rackline.output.plots.style import color_for, footer, new_figure, styled
 
 
-def _weekly(ts: pd.DataFrame, metric: str, subjects: list[str]) -> pd.DataFrame:
-    """Mean and 95% CI (`low`, `high`, never below 0) per week of `metric` summed over
-    `subjects` within each replication."""
-    d = ts[(ts.metric == metric) & ts.subject.isin(subjects)]
-    return week_band(d.groupby(["week", "replication"]).value.sum().unstack("replication"))
-
-
-def demand_output_plot(ts: pd.DataFrame, scenario: str, demand_of: dict[str, list[str]] | None = None,
-                       warmup_weeks: float = 0.0, width: float = 8.0, height: float = 4.0) -> Figure:
-    """Weekly output vs weekly demand per product, the shortfall shaded, and the backlog below."""
-    demand_of = demand_of or {}
-    products = sorted(ts[ts.metric == "output"].subject.unique())
-    has_backlog = bool((ts.metric == "backlog").any())
+def demand_output_plot(answer: Answer, scenario: str, warmup_weeks: float = 0.0, width: float = 8.0,
+                       height: float = 4.0) -> Figure:
+    """Weekly output vs weekly orders per product, the shortfall shaded, and the backlog below."""
+    has_backlog = any(p.weekly.backlog for p in answer.products)
     with styled():
         if has_backlog:
             fig, (ax, bx) = new_figure(width, height, nrows=2, sharex=True, height_ratios=[2.2, 1])
         else:
             fig, ax = new_figure(width, height * 0.7)
             bx = None
-        for product in products:
-            c = color_for(product)
-            made = _weekly(ts, "output", [product])
-            ax.plot(made.index, made["mean"], color=c, lw=2, label=f"{product} made")
-            ax.fill_between(made.index, made.low, made.high, color=c, alpha=0.2, lw=0)
-            names = demand_of.get(product, [])
-            if not names:
+        for p in answer.products:
+            w, c = p.weekly, color_for(p.product)
+            if not w.weeks:
                 continue
-            asked = _weekly(ts, "ordered", names)
-            if asked.empty:
-                continue
-            ax.plot(asked.index, asked["mean"], color="#222222", ls="--", lw=1.4, label=f"{product} ordered")
-            both = made.merge(asked, left_index=True, right_index=True, suffixes=("", "_asked"))
-            short = (both["mean_asked"] > both["high"]).to_numpy()
-            if short.any():
-                ax.fill_between(both.index, both["mean"], both["mean_asked"], where=short, color="#d62728",
-                                alpha=0.18, lw=0, label="demand above output")
+            weeks, made = np.asarray(w.weeks), np.asarray(w.made)
+            ax.plot(weeks, made, color=c, lw=2, label=f"{p.product} made")
+            ax.fill_between(weeks, w.made_low, w.made_high, color=c, alpha=0.2, lw=0)
+            ax.hlines(p.output.mean, p.window_start_week, p.window_end_week, color=c, ls=":", lw=1.3,
+                      label=f"{p.product} mean over weeks {p.window_start_week:.3g}–{p.window_end_week:.3g}: "
+                            f"{p.output.mean:.3g}/week")
+            if w.ordered:
+                ordered = np.asarray(w.ordered)
+                ax.plot(weeks, ordered, color=c, ls="--", lw=1.4, label=f"{p.product} ordered")
+                short = ordered > np.asarray(w.made_high)
+                if short.any():
+                    ax.fill_between(weeks, made, ordered, where=short, color="#d62728", alpha=0.18, lw=0,
+                                    label=f"{p.product}: orders above output")
+            if bx is not None and w.backlog:
+                bx.plot(weeks, w.backlog, color=c, lw=1.8, label=f"{p.product} backlog")
+        if not answer.products:
+            ax.text(0.5, 0.5, "no product is ordered in this scenario", transform=ax.transAxes, ha="center",
+                    va="center", color="#555555")
         if warmup_weeks > 0:
             for a in (ax, bx) if bx is not None else (ax,):
                 a.axvspan(0, warmup_weeks, color="#999999", alpha=0.12, lw=0)
             ax.text(warmup_weeks / 2, 0.02, "warm-up", transform=ax.get_xaxis_transform(), ha="center",
                     va="bottom", fontsize=8, color="#555555")
-        ax.set(title="Output vs demand per week (mean, 95% CI)", ylabel="units per week")
+        ax.set(title="Output vs orders per week (mean, 95% CI)",
+               ylabel="units per week", xlim=(0, answer.horizon_weeks))
         ax.set_ylim(bottom=0)
-        ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=8, frameon=False)   # beside, never over data
+        if ax.get_legend_handles_labels()[0]:
+            ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=8, frameon=False)  # beside the data
         if bx is not None:
-            for name in sorted(ts[ts.metric == "backlog"].subject.unique()):
-                b = _weekly(ts, "backlog", [name])
-                c = color_for(name)
-                bx.plot(b.index, b["mean"], color=c, lw=1.8, label=f"{name} backlog")
-                bx.fill_between(b.index, b.low, b.high, color=c, alpha=0.2, lw=0)
             bx.set(xlabel="week", ylabel="backlog (units)")
-            bx.set_ylim(bottom=0)
-            top = float(np.nanmax(bx.get_ylim()))
-            if top <= 1:
-                bx.set_ylim(0, 1)
+            bx.set_ylim(bottom=0, top=max(1.0, float(np.nanmax(bx.get_ylim()))))
             bx.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=8, frameon=False)
         else:
             ax.set_xlabel("week")

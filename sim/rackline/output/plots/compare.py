@@ -7,7 +7,6 @@ import pandas as pd
 from matplotlib.ticker import FuncFormatter, MaxNLocator
 
 from rackline.kpi_names import select_rows as kpi_rows
-from rackline.output.plots.runs import week_band
 from rackline.output.plots.stations import station_states_plot
 from rackline.output.plots.style import ci_errors, color_for, footer, legend_outside, new_figure, styled
 from rackline.quantities import is_money_unit, money_text
@@ -92,18 +91,17 @@ LINESTYLES = ["-", "--", "-.", ":"]
 HATCHES = ["//", "\\\\", "xx", "..", "++", "--"]
 
 
-def throughput_overlay(series: dict[str, pd.DataFrame], title: str,
+def throughput_overlay(bands: dict[str, pd.DataFrame], title: str,
                        disruptions: dict[str, list[tuple[str, float, float]]] | None = None):
     """Weekly output of all products per scenario, mean and 95% CI band across
     replications; each scenario has its own colour and line style (identical lines stay
-    visible). Its disruption windows (name, start h, end h) are hatched in its colour with
+    visible), from each run's weekly bands. Its disruption windows (name, start h, end h) are hatched in its colour with
     its own hatch, never filled, so they read apart from the CI bands and from each other."""
     with styled():
         fig, ax = new_figure()
-        for k, (name, ts) in enumerate(series.items()):
+        for k, (name, b) in enumerate(bands.items()):
             c = color_for(name)
-            per_rep = ts[ts.metric == "output"].groupby(["week", "replication"]).value.sum().unstack("replication")
-            band = week_band(per_rep)
+            band = b[b.metric == "output_total"].set_index("week").sort_index()
             ax.plot(band.index, band["mean"].to_numpy(), lw=2.2 - 0.3 * (k % 4), ls=LINESTYLES[k % len(LINESTYLES)],
                     color=c, label=name, zorder=3 + k)
             ax.fill_between(band.index, band.low.to_numpy(), band.high.to_numpy(), color=c, alpha=0.15, lw=0)

@@ -17,7 +17,7 @@ from matplotlib.figure import Figure
 from matplotlib.patches import FancyArrowPatch, FancyBboxPatch, Patch
 from matplotlib.text import Text
 
-from rackline import FOOTER
+from rackline.about import FOOTER
 from rackline.output.html import num
 from rackline.output.plots.style import REGION_COLORS, footer, styled
 from rackline.scenario.model import Scenario

@@ -4,42 +4,37 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+from matplotlib.axes import Axes
+from matplotlib.figure import Figure
 from matplotlib.lines import Line2D
 from matplotlib.ticker import MaxNLocator
 
-from rackline.analysis.intervals import Range, interval
 from rackline.output.html import num
 from rackline.output.plots.style import color_for, footer, legend_outside, new_figure, styled
 
 
-def week_band(per_rep: pd.DataFrame, rng: Range = Range.NONNEGATIVE) -> pd.DataFrame:
-    """Mean and 95% CI (`low`, `high`) per week of a table indexed by week with one column
-    per replication; the interval respects `rng` (output and backlog never go below 0), and
-    a week with one replication gets the mean as its band."""
-    rows = [interval(row.dropna().to_numpy(), rng) for _, row in per_rep.iterrows()]
-    out = pd.DataFrame({"mean": [iv.mean for iv in rows], "low": [iv.low for iv in rows],
-                        "high": [iv.high for iv in rows]}, index=per_rep.index)
-    return out.assign(low=out.low.fillna(out["mean"]), high=out.high.fillna(out["mean"]))
+def _band(bands: pd.DataFrame, metric: str, subject: str) -> pd.DataFrame:
+    """One weekly series of the run's bands (mean, low, high, min, max), indexed by week."""
+    return bands[(bands.metric == metric) & (bands.subject == subject)].set_index("week").sort_index()
 
 
-def _band(ts: pd.DataFrame, metric: str, subject: str) -> pd.DataFrame:
-    d = ts[(ts.metric == metric) & (ts.subject == subject)]
-    return week_band(d.pivot_table(index="week", columns="replication", values="value"))
+def _subjects(bands: pd.DataFrame, metric: str) -> list[str]:
+    return sorted(bands[bands.metric == metric].subject.unique())
 
 
-def throughput_plot(ts: pd.DataFrame, scenario: str, demand_of: dict[str, list[str]] | None = None,
-                    warmup_weeks: float = 0.0):
+def throughput_plot(bands: pd.DataFrame, scenario: str, demand_of: dict[str, list[str]] | None = None,
+                    warmup_weeks: float = 0.0) -> Figure:
     """Weekly output per product, mean with a 95% CI band across replications, and demand."""
     with styled():
         fig, ax = new_figure()
-        for product in sorted(ts[ts.metric == "output"].subject.unique()):
-            b = _band(ts, "output", product)
+        for product in _subjects(bands, "output"):
+            b = _band(bands, "output", product)
             c = color_for(product)
             ax.plot(b.index, b["mean"], color=c, lw=2, label=f"{product} made")
             ax.fill_between(b.index, b.low, b.high, color=c, alpha=0.2, lw=0)
-            _undisrupted(ax, ts, product, b["mean"], c)
+            _undisrupted(ax, bands, product, b["mean"], c)
             for name in (demand_of or {}).get(product, []):
-                d = _band(ts, "ordered", name)
+                d = _band(bands, "ordered", name)
                 if len(d):
                     ax.plot(d.index, d["mean"], color=c, ls="--", lw=1.2, label=f"{name} ordered")
         if warmup_weeks > 0:
@@ -51,10 +46,10 @@ def throughput_plot(ts: pd.DataFrame, scenario: str, demand_of: dict[str, list[s
         return footer(fig, scenario)
 
 
-def _undisrupted(ax, ts: pd.DataFrame, product: str, made: pd.Series, color: str) -> None:
+def _undisrupted(ax: Axes, bands: pd.DataFrame, product: str, made: pd.Series, color: str) -> None:
     """The same replications without the disruptions (dotted), and what they cost between
     the two lines; nothing when the scenario has no disruptions (the lines coincide)."""
-    u = ts[(ts.metric == "output_undisrupted") & (ts.subject == product)].groupby("week").value.mean()
+    u = _band(bands, "output_undisrupted", product)["mean"]
     m, u = made.align(u, join="inner")
     if not len(u) or np.allclose(m.to_numpy(), u.to_numpy()):
         return
@@ -63,18 +58,18 @@ def _undisrupted(ax, ts: pd.DataFrame, product: str, made: pd.Series, color: str
                     alpha=0.18, lw=0, label=f"{product} lost to disruptions")
 
 
-def cumulative_plot(ts: pd.DataFrame, scenario: str, demand_of: dict[str, list[str]] | None = None):
+def cumulative_plot(bands: pd.DataFrame, scenario: str, demand_of: dict[str, list[str]] | None = None) -> Figure:
     """Cumulative units ordered, shipped and made (mean across replications): ordered
     minus shipped is the backlog (shaded red), made minus shipped the finished stock
     (shaded green)."""
     with styled():
         fig, ax = new_figure()
-        for product in sorted(ts[ts.metric == "output"].subject.unique()):
+        for product in _subjects(bands, "output"):
             c = color_for(product)
-            made = _cumulative(ts, "output", product)
+            made = _cumulative(bands, "output", product)
             ax.plot(made.index, made.to_numpy(), color=c, lw=2.2, label=f"{product} made")
             for name in (demand_of or {}).get(product, []):
-                ordered, shipped = _cumulative(ts, "ordered", name), _cumulative(ts, "shipped", name)
+                ordered, shipped = _cumulative(bands, "ordered", name), _cumulative(bands, "shipped", name)
                 if len(ordered):
                     ax.plot(ordered.index, ordered.to_numpy(), color="#222222", ls="--", lw=1.2,
                             label=f"{name} ordered")
@@ -94,14 +89,14 @@ def cumulative_plot(ts: pd.DataFrame, scenario: str, demand_of: dict[str, list[s
         return footer(fig, scenario)
 
 
-def _cumulative(ts: pd.DataFrame, metric: str, subject: str) -> pd.Series:
-    """Cumulative weekly sums of a rate series (units per week x weeks), mean over replications."""
-    d = ts[(ts.metric == metric) & (ts.subject == subject)]
-    if not len(d):
+def _cumulative(bands: pd.DataFrame, metric: str, subject: str) -> pd.Series:
+    """Cumulative weekly sums of a rate series (units per week x weeks); the mean of the
+    cumulative sums is the cumulative sum of the weekly means."""
+    mean = _band(bands, metric, subject)["mean"]
+    if not len(mean):
         return pd.Series(dtype=float)
-    piv = d.pivot(index="week", columns="replication", values="value")
-    span = np.diff(np.concatenate([[0.0], piv.index.to_numpy(dtype=float)]))
-    return piv.mul(span, axis=0).cumsum().mean(axis=1)
+    span = np.diff(np.concatenate([[0.0], mean.index.to_numpy(dtype=float)]))
+    return (mean * span).cumsum()
 
 
 def plural(unit: str) -> str:
@@ -115,16 +110,16 @@ def plural(unit: str) -> str:
     return unit + "s"
 
 
-def inventory_plot(ts: pd.DataFrame, scenario: str, keys: list[str] | None = None, top: int = 8,
+def inventory_plot(bands: pd.DataFrame, scenario: str, keys: list[str] | None = None, top: int = 8,
                    units: dict[str, str] | None = None, reorder: dict[str, float] | None = None,
-                   finished: list[str] | None = None):
+                   finished: list[str] | None = None) -> Figure:
     """Stock at week end, one panel per site/item in its own unit (mean, and the range
     across replications), with its reorder point; `finished` stocks (products ready to ship)
     come first, then the `top` stocks that move most (or the given `keys`)."""
-    inv = ts[ts.metric == "inventory"]
+    inv = bands[bands.metric == "inventory"]
     finished = [k for k in (finished or []) if k in set(inv.subject)]
     if keys is None:
-        spread = inv.groupby("subject").value.agg(lambda v: v.max() - v.min())
+        spread = inv.groupby("subject")["max"].max() - inv.groupby("subject")["min"].min()
         keys = [k for k in spread.sort_values(ascending=False).index if k not in finished][:top]
     keys = finished + sorted(k for k in keys if k not in finished)
     with styled():
@@ -132,8 +127,8 @@ def inventory_plot(ts: pd.DataFrame, scenario: str, keys: list[str] | None = Non
         nrows = max(1, int(np.ceil(len(keys) / ncols)))
         fig, axes = new_figure(4 * ncols, 1.2 + 2.4 * nrows, nrows, ncols, squeeze=False)
         for ax, key in zip(axes.flat, keys):
-            g = inv[inv.subject == key].groupby("week").value
-            mean, low, high = g.mean(), g.min(), g.max()
+            g = _band(inv, "inventory", key)
+            mean, low, high = g["mean"], g["min"], g["max"]
             c = color_for(key)
             ax.plot(mean.index, mean.to_numpy(), color=c, lw=1.6)
             ax.fill_between(mean.index, low.to_numpy(), high.to_numpy(), color=c, alpha=0.2, lw=0)
@@ -157,12 +152,12 @@ def inventory_plot(ts: pd.DataFrame, scenario: str, keys: list[str] | None = Non
         return footer(fig, scenario)
 
 
-def backlog_plot(ts: pd.DataFrame, scenario: str):
+def backlog_plot(bands: pd.DataFrame, scenario: str) -> Figure:
     """Units on backorder at each week end, per demand stream."""
     with styled():
         fig, ax = new_figure(height=4)
-        for name in sorted(ts[ts.metric == "backlog"].subject.unique()):
-            b = _band(ts, "backlog", name)
+        for name in _subjects(bands, "backlog"):
+            b = _band(bands, "backlog", name)
             c = color_for(name)
             ax.plot(b.index, b["mean"], color=c, lw=2, label=name)
             ax.fill_between(b.index, b.low, b.high, color=c, alpha=0.2, lw=0)

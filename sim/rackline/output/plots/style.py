@@ -19,7 +19,7 @@ matplotlib.use("Agg", force=False)
 from matplotlib.figure import Figure  # noqa: E402
 from matplotlib.transforms import ScaledTranslation  # noqa: E402
 
-from rackline import FOOTER  # noqa: E402
+from rackline.about import FOOTER  # noqa: E402
 
 RC: dict[str, Any] = {
     "font.size": 10, "axes.titlesize": 12, "axes.titleweight": "bold", "axes.labelsize": 10,
