@@ -127,3 +127,18 @@ def test_interval_prints_low_high_or_the_note():
     assert interval(Estimate(mean=0.5, low=0.4, high=0.55, unit="share of orders")) == "50% (95% CI 40%–55%)"
     est = Estimate(mean=3.0, low=0.0, high=9.0, unit="units", note="run more replications")
     assert interval(est, "units") == "3 units (run more replications)"
+
+
+def test_every_table_of_a_run_has_its_declared_columns_and_the_answer_round_trips(load_text):
+    from rackline.analysis.answer import Answer
+    from rackline.experiments.replications import FRAMES
+    res = rackline.run(load_text(TANDEM), reps=2)
+    frames = res.frames()
+    assert set(frames) == set(FRAMES)
+    for name, columns in FRAMES.items():
+        assert list(frames[name].columns) == columns, name
+    assert Answer.model_validate_json(res.answer.model_dump_json()) == res.answer     # answer.json reads back
+    assert str(res.answer).splitlines() == res.answer.lines()
+    table = res.answer.to_frame()
+    out = table[(table.section == "product") & (table.quantity == "output")].iloc[0]
+    assert out["mean"] == res.kpi("throughput", "c")["mean"]

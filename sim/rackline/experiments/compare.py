@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
+from rackline.analysis.answer import Answer
 from rackline.analysis.stats import SUMMARY_COLUMNS, t_quantile
 from rackline.errors import Problem, ScenarioError
 from rackline.experiments.replications import RunResults, run_replications
@@ -34,6 +35,11 @@ class Comparison:
     differences: pd.DataFrame   # kpi, subject, unit, scenario, diff, ci_low, ci_high, clear, variance_reduction
     assumptions: pd.DataFrame   # path, unit, <one value column per scenario>
     notes: list[str] = field(default_factory=list)
+
+    @property
+    def answers(self) -> dict[str, Answer]:
+        """Each scenario's own answer, by name (computed once per run, as `RunResults.answer`)."""
+        return {n: r.answer for n, r in zip(self.names, self.runs)}
 
 
 def variants(base: Loaded, specs: list[str]) -> list[tuple[str, dict]]:
