@@ -261,6 +261,12 @@ class Answer(Model):
         lines: list[str] = answer_lines(self)
         return lines
 
+    def sourcing_lines(self) -> list[str]:
+        """How each cost-aware split moves, as `lines()` words it (compare prints them per scenario)."""
+        from rackline.analysis.answer_text import sourcing_lines
+        lines: list[str] = sourcing_lines(self.sourcing)
+        return lines
+
     def __str__(self) -> str:
         return "\n".join(self.lines())
 

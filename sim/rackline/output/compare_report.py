@@ -7,7 +7,6 @@ from typing import Any
 import pandas as pd
 
 from rackline import FOOTER
-from rackline.analysis.answer_text import sourcing_lines
 from rackline.kpi_names import select_rows as kpi_rows
 from rackline.output.folder import AtomicDir, manifest, scenario_hash, write_file, write_manifest, write_run
 from rackline.output.html import Section, figure, figure_png, manifest_block, page, table
@@ -100,7 +99,7 @@ def summary_lines(cmp) -> list[str]:
             tag = f" ({p.product})" if len(products) > 1 else ""
             lines.append(f"{n}: constraint{tag}: {p.constraint if p.constraint is not None else 'none (no stations)'}")
     for n, r in zip(cmp.names, cmp.runs):
-        lines += [f"{n}: {line}" for line in sourcing_lines(r.answer.sourcing)]
+        lines += [f"{n}: {line}" for line in r.answer.sourcing_lines()]
     return lines + cmp.notes
 
 
