@@ -91,3 +91,19 @@ def test_optics_at_50_percent_lowers_the_overseas_share_and_says_by_how_much(tmp
     assert (f"optics50: Sourcing texas/optics follows landed cost: optics_asia 80% → {asia:.0%}, optics_us 20% → "
             f"{1 - asia:.0%} of new orders from week 0 (landed cost optics_asia $1.2k = {r:.3g}× its reference $880)"
             ) in out
+
+
+def test_a_what_if_on_a_fixed_split_says_orders_do_not_follow():
+    """The baseline keeps its written shares: a tariff what-if moves its cost, never its
+    orders, and says so instead of moving silently."""
+    from rackline.scenario.costs import fixed_splits_touched
+    base = load_scenario(SCENARIOS / "baseline.yaml").scenario
+    (line,) = fixed_splits_touched(base, ["costs.tariffs.optics_asia"])
+    assert line.startswith("costs.tariffs.optics_asia changes the landed cost of optics_asia, but "
+                           "sites.texas.inventories.optics keeps its written shares (no 'sourcing:'")
+    region = fixed_splits_touched(base, ["costs.tariffs.overseas"])     # psu and optics split; boards are sole-sourced
+    assert [x.split(" keeps")[0].split("but ")[1] for x in region] == ["sites.ohio.inventories.psu",
+                                                                      "sites.texas.inventories.optics"]
+    assert fixed_splits_touched(base, ["costs.prices.trays_us", "run.horizon"]) == []
+    shock = load_scenario(SCENARIOS / "tariff_shock.yaml").scenario                     # its splits follow cost
+    assert fixed_splits_touched(shock, ["costs.tariffs.optics_asia", "costs.tariffs.overseas"]) == []

@@ -300,3 +300,24 @@ def revenue_problems(sc: Scenario, notes: Mapping[tuple, str] | None) -> list[tu
                         f"expected a note saying why product {item!r} earns nothing (demand {name} asks for it): "
                         f"write `{item}: {{value: none, note: \"...\"}}`, got 'none' without a note"))
     return out
+
+
+def fixed_splits_touched(sc: Scenario, paths: list[str]) -> list[str]:
+    """Overridden tariffs or prices (`--set`, `--variant` paths) that change the landed
+    cost of a supplier whose inventory keeps its written shares (two or more suppliers,
+    no `sourcing:`): the what-if moves cost, never orders, and says so."""
+    from rackline.scenario.paths import split_path
+    out = []
+    for path in paths:
+        key = split_path(path)
+        if len(key) < 3 or key[:2] not in (("costs", "tariffs"), ("costs", "prices")):
+            continue
+        hit = {n for n, sp in sc.suppliers.items() if key[2] in (n, sp.region)}
+        for site_name, site in sc.sites.items():
+            for item, inv in site.inventories.items():
+                names = sorted(hit & set(inv.suppliers))
+                if names and len(inv.suppliers) > 1 and inv.sourcing is None:
+                    out.append(f"{path} changes the landed cost of {', '.join(names)}, but "
+                               f"sites.{site_name}.inventories.{item} keeps its written shares (no 'sourcing:'; "
+                               "add one to let orders follow landed cost): cost moves, orders do not")
+    return out
