@@ -142,13 +142,30 @@ def test_an_extreme_elasticity_still_gives_shares(load_text, elasticity, tariffs
         assert len(steps) == 1                          # both rose alike: the split is unchanged
 
 
-def test_a_split_that_never_moves_is_pointed_out(capsys, tmp_path):
+@pytest.mark.parametrize("sourcing, why", [
+    ("sourcing: {elasticity: 4, lag: 1 w}",
+     "its landed costs stay at the start's throughout, and with no sourcing.reference the start's are the reference: "
+     "a tariff set from week 0 cannot move it (state the landed costs at which the written shares hold as "
+     "sourcing.reference)"),
+    ('sourcing: {elasticity: 4, reference: {asia: "$1,100", usa: "$1,500"}}',
+     "its landed costs stay at the stated reference (sourcing.reference) throughout"),
+    ('sourcing: {elasticity: 0, reference: {asia: "$1,000", usa: "$1,500"}}', "its elasticity is 0"),
+    ("sourcing: {elasticity: 4, lag: 20 w}", None),
+])
+def test_a_split_that_never_moves_says_why(capsys, tmp_path, sourcing, why):
     from rackline.cli import main
     f = tmp_path / "flat.yaml"
-    f.write_text(SOURCED.replace("{from: 5 w, rate: 30%}", "{from: 5 w, rate: 10%}"))
+    text = DETERMINISTIC.replace("suppliers: {asia: 0.5, usa: 0.5}", "suppliers: {asia: 0.5, usa: 0.5}\n        " + sourcing)
+    if why is None:       # a real move, but after the horizon (week 5 + 20 w of lag > 10 w)
+        why = "its first move, at week 25 (a tariff step plus the lag), falls after the horizon (week 10)"
+    else:                 # a flat 10% overseas tariff throughout
+        text = text.replace("{from: 5 w, rate: 30%}", "{from: 5 w, rate: 10%}")
+    f.write_text(text)
     assert main(["run", str(f), "--no-plots", "--out", str(tmp_path / "o")]) == 0
-    assert ("WARNING: sites.plant.inventories.tray.sourcing follows landed cost, but no tariff step in this "
-            "scenario changes it: the written shares hold throughout") in capsys.readouterr().out
+    out = capsys.readouterr().out
+    assert (f"WARNING: sites.plant.inventories.tray.sourcing follows landed cost, but {why}: the written shares "
+            "hold throughout") in out
+    assert "Sourcing plant/tray" not in out
 
 
 def test_the_run_says_how_the_split_moves(load_text):
@@ -158,4 +175,4 @@ def test_the_run_says_how_the_split_moves(load_text):
     (_, (at, shares)) = split_of(loaded)
     assert sourcing_lines(sourcing_moves(loaded.scenario)) == [
         f"Sourcing plant/tray follows landed cost: asia 50% → {shares[0]:.0%}, usa 50% → {shares[1]:.0%} "
-        f"of new orders from week 6"]
+        f"of new orders from week 6 (landed cost asia $1.3k = 1.18× its reference $1.1k)"]   # 1,000 x 1.3 vs x 1.1

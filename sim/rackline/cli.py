@@ -85,6 +85,9 @@ def run(scenario, reps, seed, sets, out, jobs, precision, no_plots):
     from rackline.scenario.resolve import reorder_warnings
     for line in reorder_warnings(loaded.as_written):
         click.echo(f"Warning: {line}")
+    from rackline.scenario.costs import fixed_splits_touched
+    for line in fixed_splits_touched(loaded.scenario, list(loaded.overrides)):
+        click.echo(f"Warning: {line}")
     from rackline.output.html import hours
     click.echo(f"Results: {folder}  ({len(res.reps)} replications, warm-up {hours(res.warmup)}, "
                f"{res.wall:.1f} s)")

@@ -93,6 +93,11 @@ class Answer(Model):
         lines += money_lines(self.money)
         return lines
 
+    def sourcing_lines(self) -> list[str]:
+        """How each cost-aware split moves, as `lines()` words it (compare prints them per scenario)."""
+        lines: list[str] = sourcing_lines(self.sourcing)
+        return lines
+
     def __str__(self) -> str:
         return "\n".join(self.lines())
 

@@ -205,12 +205,15 @@ class DisruptionAnswer(Model):
 
 
 class SourcingMove(Model):
-    """A cost-aware split moving its shares of new orders at a tariff step."""
+    """A cost-aware split moving its shares of new orders: from week 0 when the landed
+    costs at the start differ from the reference, later after a tariff step (and the lag)."""
 
     site: str
     item: str
     week: float
     shares: dict[str, tuple[float, float]]   # supplier -> (before, after)
+    landed: dict[str, tuple[float, float]] = {}   # supplier away from its reference -> (reference, landed cost)
+    currency: str = "USD"
 
 
 class MoneyAnswer(Model):

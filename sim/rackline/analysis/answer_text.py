@@ -185,9 +185,14 @@ def disruption_lines(disruptions: list[DisruptionAnswer]) -> list[str]:
 
 
 def sourcing_lines(moves: list[SourcingMove]) -> list[str]:
+    def why(m: SourcingMove) -> str:
+        costs = ", ".join(f"{name} {money_text(x, currency=m.currency)} = {x / r:.3g}× its reference "
+                          f"{money_text(r, currency=m.currency)}" for name, (r, x) in m.landed.items())
+        return f" (landed cost {costs})" if costs else ""
+
     return [f"Sourcing {m.site}/{m.item} follows landed cost: "
             + ", ".join(f"{name} {x:.0%} → {y:.0%}" for name, (x, y) in m.shares.items())
-            + f" of new orders from week {m.week:.3g}" for m in moves]
+            + f" of new orders from week {m.week:.3g}{why(m)}" for m in moves]
 
 
 def money_lines(m: MoneyAnswer | None) -> list[str]:

@@ -291,18 +291,25 @@ def money_answer(sc: Scenario, kpis: pd.DataFrame, per_rep: pd.DataFrame) -> Mon
 
 
 def sourcing_moves(sc: Scenario) -> list[SourcingMove]:
-    """Each cost-aware split as it moves: the new shares of orders and from when."""
-    from rackline.scenario.costs import sourcing_steps
+    """Each cost-aware split as it moves: the new shares of orders, from when, and the
+    landed costs away from their reference that moved it (a move at week 0 is a level
+    at the start unlike the reference; a later one follows a tariff step by the lag)."""
+    from rackline.scenario.costs import landed_costs, reference_costs, sourcing_steps
     out = []
     for site_name, site in sc.sites.items():
         for item, inv in site.inventories.items():
-            if inv.sourcing is None:
+            if inv.sourcing is None or sc.costs is None:
                 continue
-            steps = sourcing_steps(sc, inv)
-            for (_, before), (at, after) in zip(steps, steps[1:]):
-                if at < sc.run.horizon:
-                    out.append(SourcingMove(site=site_name, item=item, week=at / WEEK,
-                                            shares={n: (a, b) for n, a, b in zip(inv.suppliers, before, after)}))
+            steps = [(0.0, tuple(inv.suppliers.values()))] + sourcing_steps(sc, inv)
+            ref = reference_costs(sc, inv)
+            for k, ((_, before), (at, after)) in enumerate(zip(steps, steps[1:])):
+                if at >= sc.run.horizon or before == after:
+                    continue
+                landed = landed_costs(sc, inv, at - inv.sourcing.lag if k else 0.0)
+                out.append(SourcingMove(site=site_name, item=item, week=at / WEEK,
+                                        shares={n: (a, b) for n, a, b in zip(inv.suppliers, before, after)},
+                                        landed={n: (r, x) for n, r, x in zip(inv.suppliers, ref, landed) if r != x},
+                                        currency=sc.costs.currency.strip()))
     return out
 
 
@@ -312,6 +319,7 @@ def answer_of(sc: Scenario, reps: Sequence[Replication], warmup: float, kpis: pd
     products = product_answers(sc, reps, warmup, kpis, per_rep, stations, ranking, ts) if reps else []
     windows = disruption_windows(reps, sc, warmup)
     sites = site_answers(sc, reps, warmup, ranking)
+    moves = sourcing_moves(sc)
     return Answer(
         scenario=sc.name, replications=len(reps), warmup_weeks=warmup / WEEK, horizon_weeks=sc.run.horizon / WEEK,
         question=question_answer(sc, kpis), products=products, sites=sites,
@@ -322,5 +330,5 @@ def answer_of(sc: Scenario, reps: Sequence[Replication], warmup: float, kpis: pd
                                       waits=[DisruptionWait(station=x.station, item=x.item, share=x.share,
                                                             otherwise=x.otherwise) for x in w.waits])
                      for w in windows],
-        sourcing=sourcing_moves(sc), money=money_answer(sc, kpis, per_rep),
-        warnings=run_warnings(sc, reps, warmup, kpis, ranking))
+        sourcing=moves, money=money_answer(sc, kpis, per_rep),
+        warnings=run_warnings(sc, reps, warmup, kpis, ranking, moves))

@@ -167,6 +167,6 @@ def cost_plan(sc: Scenario, times: np.ndarray) -> CostPlan | None:
         price=price, bom={item: roll(item, frozenset()) for item in sc.items}, families=families,
         lanes={name: (lc.per_departure, lc.per_unit, sc.lanes[name].item) for name, lc in c.lanes.items()},
         pools=pools, stations=stations, site_fixed=sum(s.fixed for s in c.sites.values()),
-        revenue={item: (r.price, r.salvage) for item, r in c.revenue.items()},
+        revenue={item: (r.price, r.salvage) for item, r in c.priced().items()},
         energy_price=c.energy_price, carrying_rate=c.carrying_rate, capital_charge=c.capital_charge,
         discount_rate=c.discount_rate, rework=rework)

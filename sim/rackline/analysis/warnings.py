@@ -7,13 +7,16 @@ from collections.abc import Sequence
 
 import pandas as pd
 
+from rackline.analysis.answer import SourcingMove
 from rackline.analysis.constraints import growing_buffers
 from rackline.engine.records import Replication
 from rackline.scenario.model import Scenario
+from rackline.units import WEEK
 
 
 def run_warnings(sc: Scenario, reps: Sequence[Replication], warmup: float, kpis: pd.DataFrame,
-                 ranking: pd.DataFrame) -> list[str]:
+                 ranking: pd.DataFrame, moved: Sequence[SourcingMove] = ()) -> list[str]:
+    """`moved`: the run's sourcing moves, to say why a cost-aware split never moves."""
     out = []
     for _, r in kpis[kpis.kpi == "throughput"].iterrows():
         if r["mean"] == 0:
@@ -27,15 +30,36 @@ def run_warnings(sc: Scenario, reps: Sequence[Replication], warmup: float, kpis:
     if reps:
         out += _piles(reps, warmup)
         out += _deadlocks(reps)
-    from rackline.scenario.costs import sourcing_steps
-    for site_name, site in sc.sites.items():
-        for item, inv in site.inventories.items():
-            if inv.sourcing is not None and len(sourcing_steps(sc, inv)) == 1:
-                out.append(f"WARNING: sites.{site_name}.inventories.{item}.sourcing follows landed cost, but no "
-                           "tariff step in this scenario changes it: the written shares hold throughout")
+    out += still_splits(sc, moved)
     for _, r in ranking.iterrows():
         if r.throughput_per_week == 0 and r.share_starved > 0.99:
             out.append(f"WARNING: station {r.station} never worked: starved on {r.starved_on or 'its inputs'}")
+    return out
+
+
+def still_splits(sc: Scenario, moved: Sequence[SourcingMove]) -> list[str]:
+    """Why each cost-aware split that never moves in the run holds its written shares."""
+    from rackline.scenario.costs import sourcing_steps
+    out = []
+    for site_name, site in sc.sites.items():
+        for item, inv in site.inventories.items():
+            src = inv.sourcing
+            if src is None or any(m.site == site_name and m.item == item for m in moved):
+                continue
+            head = f"WARNING: sites.{site_name}.inventories.{item}.sourcing follows landed cost, but"
+            later = [at for at, _ in sourcing_steps(sc, inv)[1:]]
+            if src.elasticity == 0:
+                why = "its elasticity is 0"
+            elif later:
+                why = (f"its first move, at week {later[0] / WEEK:.3g} (a tariff step plus the lag), falls after "
+                       f"the horizon (week {sc.run.horizon / WEEK:.3g})")
+            elif src.reference:
+                why = "its landed costs stay at the stated reference (sourcing.reference) throughout"
+            else:
+                why = ("its landed costs stay at the start's throughout, and with no sourcing.reference the start's "
+                       "are the reference: a tariff set from week 0 cannot move it (state the landed costs at which "
+                       "the written shares hold as sourcing.reference)")
+            out.append(f"{head} {why}: the written shares hold throughout")
     return out
 
 

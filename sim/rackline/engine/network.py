@@ -123,9 +123,10 @@ class Network:
                 if ispec.policy is not None:
                     inv = self.inventory(site_name, item)
                     policy = resolved_policy(ispec.policy, f"sites.{site_name}.inventories.{item}.policy")
+                    (_, first), *later = sourcing_steps(sc, ispec)   # the split in force from time 0, then its moves
                     rep = Replenishment(clock, policy, [(self.suppliers[s], share)
-                                                        for s, share in ispec.suppliers.items()])
-                    for at, shares in sourcing_steps(sc, ispec)[1:]:
+                                                        for s, share in zip(ispec.suppliers, first)])
+                    for at, shares in later:
                         clock.call_at(at, rep.set_shares, shares)
                     inv.policy = rep
                     self.replenish.append((rep, inv))

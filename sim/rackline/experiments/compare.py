@@ -100,6 +100,8 @@ def compare(loaded: list[tuple[str, Loaded]], reps: int | None = None, jobs: int
                                                "half_width", "clear", "variance_reduction"])
     notes = [f"{len(runs)} scenarios x {reps} replications, seed {seed}, common random numbers; "
              f"difference CIs at {level:.2%} each (Bonferroni for {k} comparison(s))"]
+    from rackline.scenario.costs import fixed_splits_touched
+    notes += [f"{name}: {line}" for name, ld in loaded for line in fixed_splits_touched(ld.scenario, list(ld.overrides))]
     return Comparison(names, runs, seed, reps, kpis, differences, assumption_diff(names, [ld for _, ld in loaded]),
                       notes)
 

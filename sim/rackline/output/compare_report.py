@@ -86,7 +86,8 @@ def difference_line(r: pd.Series, base: str) -> str:
 
 def summary_lines(cmp) -> list[str]:
     """The questions' KPIs first, as paired differences from the first scenario (clear
-    or not), then the questions and each scenario's constraint chain."""
+    or not), then the questions, each scenario's constraint chain and how its
+    cost-aware splits move."""
     d = cmp.differences
     lines = [difference_line(r, cmp.names[0]) for spec in _question_kpis(cmp) for _, r in kpi_rows(d, spec).iterrows()]
     lines += [f"{name} asks: {res.scenario.question.text}" for name, res in zip(cmp.names, cmp.runs)
@@ -98,6 +99,8 @@ def summary_lines(cmp) -> list[str]:
         for p in products:
             tag = f" ({p.product})" if len(products) > 1 else ""
             lines.append(f"{n}: constraint{tag}: {p.constraint if p.constraint is not None else 'none (no stations)'}")
+    for n, r in zip(cmp.names, cmp.runs):
+        lines += [f"{n}: {line}" for line in r.answer.sourcing_lines()]
     return lines + cmp.notes
 
 

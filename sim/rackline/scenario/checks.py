@@ -5,6 +5,7 @@ Each returns `(path tuple, message)` pairs so the loader can locate them in the 
 from __future__ import annotations
 
 from collections import defaultdict
+from collections.abc import Mapping
 from typing import Any
 
 from rackline.scenario.costs import cost_problems
@@ -34,7 +35,8 @@ def _sources(sc: Scenario):
     return src
 
 
-def check_scenario(sc: Scenario) -> list[tuple[tuple, str]]:
+def check_scenario(sc: Scenario, notes: Mapping[tuple, str] | None = None) -> list[tuple[tuple, str]]:
+    """Every whole-scenario problem; `notes` (path -> note) when the file's notes are at hand."""
     problems: list[tuple[tuple, str]] = []
     src = _sources(sc)
     where = "made by a station, bought from a supplier, shipped in by a lane or stocked initially"
@@ -94,7 +96,7 @@ def check_scenario(sc: Scenario) -> list[tuple[tuple, str]]:
     problems.extend(_closed_cycles(sc, src))
     problems.extend(_floods(sc))
     problems.extend(_silent_changes(sc))
-    problems.extend(cost_problems(sc))
+    problems.extend(cost_problems(sc, notes))
     return problems
 
 

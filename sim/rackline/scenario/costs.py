@@ -8,9 +8,10 @@ from __future__ import annotations
 
 import math
 from bisect import bisect_right
-from typing import TYPE_CHECKING
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Annotated, Literal
 
-from pydantic import Field, model_validator
+from pydantic import Discriminator, Field, Tag, model_validator
 
 from rackline.scenario.base import REGIONS, Spec
 from rackline.scenario.values import (
@@ -35,11 +36,12 @@ if TYPE_CHECKING:
 
 class Sourcing(Spec):
     """How an inventory's split across suppliers follows landed cost (price x (1 +
-    tariff)): the Armington form of trade models, calibrated to the written shares.
-    A supplier whose landed cost has risen by a factor r since the start gets its
-    share x r^-elasticity, the shares are scaled back to 1, and none exceeds its
-    `max_share`. Shares change only when a tariff step changes a landed cost; a
-    supplier written with share 0 stays at 0."""
+    tariff)): the Armington form of trade models, calibrated to the written shares at
+    a reference landed cost. A supplier whose landed cost is r times its reference
+    gets its share x r^-elasticity, the shares are scaled back to 1, and none exceeds
+    its `max_share`. A level away from the reference at the start moves the split
+    from week 0; a later tariff step moves it after `lag`. A supplier written with
+    share 0 stays at 0."""
 
     elasticity: NonNegativeNumber = Field(
         description="how strongly orders follow landed cost: 0 keeps the shares; 3 turns a 10% rise "
@@ -48,6 +50,11 @@ class Sourcing(Spec):
         default_factory=dict, description="supplier: the most share it can take (capacity, qualification); 1 if absent")
     lag: Duration = Field("0 h",  # type: ignore[assignment]  # a written default, parsed like the user's
                           description="orders follow a cost change this long after it (contracts, qualifying)")
+    reference: dict[SupplierRef, Money] = Field(
+        default_factory=dict,
+        description="supplier: the landed cost (price x (1 + tariff)) at which the written shares hold, one for "
+                    "each supplier; if absent, the landed costs in force at the start (so a tariff set from week 0 "
+                    "never moves the split)")
 
 
 class TariffStep(Spec):
@@ -83,6 +90,12 @@ class Revenue(Spec):
     salvage: Money = Field(0, description="value of each unsold unit in stock at the horizon")
 
 
+# a product's revenue: a price (a mapping), or the word `none` for a product that earns nothing;
+# the tag picks the branch, so a typo in a mapping is reported once, not against `none` too
+ProductRevenue = Annotated[Annotated[Revenue, Tag("priced")] | Annotated[Literal["none"], Tag("none")],
+                           Discriminator(lambda v: "none" if isinstance(v, str) else "priced")]
+
+
 class Costs(Spec):
     """Prices, rates and costs: every one an assumption. Purchased items are valued at
     the average price of the units received; made items at the cost of their inputs
@@ -97,7 +110,9 @@ class Costs(Spec):
     labour: dict[str, PoolCost] = Field(default_factory=dict, description="site.pool: wage and hiring cost")
     stations: dict[StationRef, StationCost] = Field(default_factory=dict)
     sites: dict[SiteRef, SiteCost] = Field(default_factory=dict)
-    revenue: dict[ItemRef, Revenue] = Field(default_factory=dict, description="product: price and salvage")
+    revenue: dict[ItemRef, ProductRevenue] = Field(
+        default_factory=dict, description="product: price and salvage, one for each product with demand; or "
+                                          "`{value: none, note: ...}` for a product that earns nothing, with why")
     energy_price: Money = Field(0, description="per kWh")
     carrying_rate: Percent = Field(0, description="a year's holding cost as a share of stock, WIP and transit value")
     capital_charge: Percent = Field(0, description="a year's charge on station capital (depreciation and return)")
@@ -111,6 +126,10 @@ class Costs(Spec):
         if not self.currency.strip():
             raise expected("a currency name like 'USD'")
         return self
+
+    def priced(self) -> dict[str, Revenue]:
+        """Products with a price (those declared `none` earn nothing)."""
+        return {item: r for item, r in self.revenue.items() if isinstance(r, Revenue)}
 
     def tariff_steps(self, supplier: str, region: str) -> list[tuple[float, float]]:
         """[(from hours, rate)] sorted, for a supplier (its own entry, else its region's); rate 0 before."""
@@ -126,27 +145,51 @@ def rate_at(steps: list[tuple[float, float]] | tuple[tuple[float, float], ...], 
     return steps[k - 1][1] if k else 0.0
 
 
+def landed_costs(sc: Scenario, inv: Inventory, t: float) -> list[float]:
+    """Price x (1 + tariff) of each of `inv`'s suppliers (in its order) at time t."""
+    c = sc.costs
+    assert c is not None
+    return [c.prices[n] * (1 + rate_at(c.tariff_steps(n, sc.suppliers[n].region), t)) for n in inv.suppliers]
+
+
+def reference_costs(sc: Scenario, inv: Inventory) -> list[float]:
+    """The landed costs at which `inv`'s written shares hold: its `sourcing.reference`,
+    else those in force at the start. A stated reference within rounding of the
+    start's landed cost is that cost, so stating it moves nothing by itself."""
+    assert inv.sourcing is not None
+    start = landed_costs(sc, inv, 0.0)
+    ref = inv.sourcing.reference
+    if not ref:
+        return start
+    return [s if math.isclose(ref[n], s, rel_tol=1e-9) else ref[n] for n, s in zip(inv.suppliers, start)]
+
+
 def sourcing_steps(sc: Scenario, inv: Inventory) -> list[tuple[float, tuple[float, ...]]]:
-    """[(from hours, shares in the order of `inv.suppliers`)]: the written shares from
-    time 0, then a new split (`Sourcing`) after each tariff step that changes it."""
+    """[(from hours, shares in the order of `inv.suppliers`)]: the split in force from
+    time 0 (the written shares, unless the landed costs at the start differ from the
+    reference), then a new split (`Sourcing`) after each tariff step that changes it."""
     names = list(inv.suppliers)
-    start = [inv.suppliers[n] for n in names]
-    steps: list[tuple[float, tuple[float, ...]]] = [(0.0, tuple(start))]
+    written = tuple(inv.suppliers[n] for n in names)
     src, c = inv.sourcing, sc.costs
     if src is None or c is None:
-        return steps
-    tariffs = {n: c.tariff_steps(n, sc.suppliers[n].region) for n in names}
+        return [(0.0, written)]
     caps = [src.max_share.get(n, 1.0) for n in names]
-    base = [c.prices[n] * (1 + rate_at(tariffs[n], 0.0)) for n in names]
-    for t in sorted({t for n in names for t, _ in tariffs[n] if t > 0}):
-        landed = [c.prices[n] * (1 + rate_at(tariffs[n], t)) for n in names]
-        # s x (now/then)^-e in logs, scaled by the largest: no overflow, whatever the elasticity
+    ref = reference_costs(sc, inv)
+
+    def split(landed: list[float]) -> tuple[float, ...]:
+        if landed == ref:
+            return written
+        # s x (now/reference)^-e in logs, scaled by the largest: no overflow, whatever the elasticity
         logs = [math.log(s) - src.elasticity * math.log(now / then) if s > 0 else -math.inf
-                for s, now, then in zip(start, landed, base)]
+                for s, now, then in zip(written, landed, ref)]
         top = max(logs)
         raw = [math.exp(x - top) for x in logs]
         total = sum(raw)
-        shares = tuple(_capped([r / total for r in raw], caps))
+        return tuple(_capped([r / total for r in raw], caps))
+
+    steps: list[tuple[float, tuple[float, ...]]] = [(0.0, split(landed_costs(sc, inv, 0.0)))]
+    for t in sorted({t for n in names for t, _ in c.tariff_steps(n, sc.suppliers[n].region) if t > 0}):
+        shares = split(landed_costs(sc, inv, t))
         if shares != steps[-1][1]:
             steps.append((t + src.lag, shares))
     return steps
@@ -171,8 +214,9 @@ def _capped(shares: list[float], caps: list[float]) -> list[float]:
 
 
 def sourcing_problems(sc: Scenario) -> list[tuple[tuple, str]]:
-    """A cost-aware split needs a price for each of its suppliers, and caps no lower than
-    the written shares (so that together they can always take every order)."""
+    """A cost-aware split needs a price for each of its suppliers, a reference landed
+    cost for each or for none, and caps no lower than the written shares (so that
+    together they can always take every order)."""
     out: list[tuple[tuple, str]] = []
     for site_name, site in sc.sites.items():
         for item, inv in site.inventories.items():
@@ -185,6 +229,18 @@ def sourcing_problems(sc: Scenario) -> list[tuple[tuple, str]]:
             if missing:
                 out.append((path, f"expected a price above $0 in costs.prices for each supplier of a cost-aware "
                                   f"split, got none (or $0) for {', '.join(map(repr, missing))}"))
+            if src.reference:
+                unknown = [n for n in src.reference if n not in inv.suppliers]
+                for name in unknown:
+                    out.append((path + ("reference", name), f"expected one of this inventory's suppliers "
+                                                            f"({', '.join(inv.suppliers)}), got {name!r}"))
+                absent = [n for n in inv.suppliers if n not in src.reference]
+                if absent and not unknown:
+                    out.append((path + ("reference",), f"expected a reference landed cost for each supplier of the "
+                                                       f"split, got none for {', '.join(map(repr, absent))}"))
+                for name, cost in src.reference.items():
+                    if cost <= 0:
+                        out.append((path + ("reference", name), f"expected a landed cost above $0, got ${cost:g}"))
             for name, cap in src.max_share.items():
                 if name not in inv.suppliers:
                     out.append((path + ("max_share", name), f"expected one of this inventory's suppliers "
@@ -195,12 +251,15 @@ def sourcing_problems(sc: Scenario) -> list[tuple[tuple, str]]:
     return out
 
 
-def cost_problems(sc: Scenario) -> list[tuple[tuple, str]]:
+def cost_problems(sc: Scenario, notes: Mapping[tuple, str] | None = None) -> list[tuple[tuple, str]]:
     """Cost keys that name nothing declared (pools, tariff regions or suppliers, products),
-    and cost-aware splits that cannot be priced."""
+    cost-aware splits that cannot be priced, and products with demand but no revenue.
+    `notes` (path -> note, when the file's notes are at hand) lets a `none` revenue be
+    checked for its note."""
     out = sourcing_problems(sc)
     if sc.costs is None:
         return out
+    out += revenue_problems(sc, notes)
     pools = {f"{s}.{p}" for s, site in sc.sites.items() for p in site.workforce}
     for key in sc.costs.labour:
         if key not in pools:
@@ -215,4 +274,50 @@ def cost_problems(sc: Scenario) -> list[tuple[tuple, str]]:
         if key not in products:
             out.append((("costs", "revenue", key), f"expected a product some demand asks for "
                                                    f"({', '.join(sorted(products)) or 'none'}), got {key!r}"))
+    return out
+
+
+def revenue_problems(sc: Scenario, notes: Mapping[tuple, str] | None) -> list[tuple[tuple, str]]:
+    """With `costs:`, a product some demand asks for earns its price or is declared to
+    earn nothing, with a note that says why: a forgotten price would count every unit
+    shipped at $0 and NPV would fall without a word. Located at the demand that asks
+    for it (the line the planner wrote), naming the key to add."""
+    assert sc.costs is not None
+    out: list[tuple[tuple, str]] = []
+    seen: set[str] = set()
+    for name, d in sc.demand.items():
+        item, rev = d.item, sc.costs.revenue.get(d.item)
+        if item in seen:
+            continue
+        seen.add(item)
+        if rev is None:
+            out.append((("demand", name, "item"),
+                        f"expected a price in costs.revenue for product {item!r} (without one each unit shipped "
+                        f"earns $0 and NPV counts its costs only): add costs.revenue.{item}.price, or "
+                        f"`costs.revenue.{item}: {{value: none, note: \"why it earns nothing\"}}`, got no price"))
+        elif not isinstance(rev, Revenue) and notes is not None and not notes.get(("costs", "revenue", item)):
+            out.append((("costs", "revenue", item),
+                        f"expected a note saying why product {item!r} earns nothing (demand {name} asks for it): "
+                        f"write `{item}: {{value: none, note: \"...\"}}`, got 'none' without a note"))
+    return out
+
+
+def fixed_splits_touched(sc: Scenario, paths: list[str]) -> list[str]:
+    """Overridden tariffs or prices (`--set`, `--variant` paths) that change the landed
+    cost of a supplier whose inventory keeps its written shares (two or more suppliers,
+    no `sourcing:`): the what-if moves cost, never orders, and says so."""
+    from rackline.scenario.paths import split_path
+    out = []
+    for path in paths:
+        key = split_path(path)
+        if len(key) < 3 or key[:2] not in (("costs", "tariffs"), ("costs", "prices")):
+            continue
+        hit = {n for n, sp in sc.suppliers.items() if key[2] in (n, sp.region)}
+        for site_name, site in sc.sites.items():
+            for item, inv in site.inventories.items():
+                names = sorted(hit & set(inv.suppliers))
+                if names and len(inv.suppliers) > 1 and inv.sourcing is None:
+                    out.append(f"{path} changes the landed cost of {', '.join(names)}, but "
+                               f"sites.{site_name}.inventories.{item} keeps its written shares (no 'sourcing:'; "
+                               "add one to let orders follow landed cost): cost moves, orders do not")
     return out

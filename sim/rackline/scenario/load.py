@@ -98,7 +98,9 @@ def validate_model(model, data: Any, doc: Document, context: dict | None = None)
         raise ScenarioError(to_problems(exc.errors(), doc, data, model)) from None
 
 
-def validate_data(data: Any, doc: Document) -> Scenario:
+def validate_data(data: Any, doc: Document, notes: dict[tuple, str] | None = None) -> Scenario:
+    """Schema, then whole-scenario checks; `notes` (path -> note) when known, for the
+    checks that need one (a product declared to earn nothing)."""
     if data is None:
         raise ScenarioError([Problem(doc.file, None, "", "expected a scenario (name, items, sites, ...), got an empty file")])
     if not isinstance(data, dict):
@@ -109,7 +111,7 @@ def validate_data(data: Any, doc: Document) -> Scenario:
                                                       "and 'parameters'); run it with `rackline sweep`")])
     scenario = validate_model(Scenario, data, doc, _context(data))
     problems = [Problem(doc.file_of(path), doc.line_of(path), dotted(path), msg)
-                for path, msg in check_scenario(scenario)]
+                for path, msg in check_scenario(scenario, notes)]
     if problems:
         raise ScenarioError(problems)
     return scenario
@@ -148,7 +150,7 @@ def load_document(doc: Document, overrides: dict[str, Any] | None = None, source
             key = split_path(path)
             was = notes.get(key, "")
             notes[key] = f"OVERRIDE: set to {value!r} (was {previous[path]!r})" + (f"; {was}" if was else "")
-    declared = validate_data(data, doc)
+    declared = validate_data(data, doc, notes)
     return Loaded(resolve(declared), data, notes, doc.file, dict(overrides or {}), previous, declared)
 
 
