@@ -142,3 +142,16 @@ def test_every_table_of_a_run_has_its_declared_columns_and_the_answer_round_trip
     table = res.answer.to_frame()
     out = table[(table.section == "product") & (table.quantity == "output")].iloc[0]
     assert out["mean"] == res.kpi("throughput", "c")["mean"]
+
+
+@pytest.mark.parametrize("demand,first", [
+    ("{rate: 0 per week}", "No demand for rack in the horizon"),
+    ("{rate: null, schedule: [{from: 30 w, rate: 14 per week}]}", "rack starts at week 26, at or after the end"),
+])
+def test_a_plan_with_nothing_to_make_says_so_and_blames_nothing(tmp_path, capsys, demand, first):
+    f = tmp_path / "idle.yaml"
+    f.write_text(f"extends: {SCENARIOS / 'minimal.yaml'}\nname: idle\ndemand:\n  racks: {demand}\n")
+    lines = _run([str(f), "--reps", "2"], tmp_path, capsys)
+    assert any(ln.startswith(first) for ln in lines), lines
+    assert "Constraint: none (no demand for rack in the horizon)" in lines
+    assert not any("never worked" in ln or "no rack was made" in ln or "Next constraint" in ln for ln in lines)

@@ -133,6 +133,9 @@ demand:
     item: rack_gen2
     site: ohio
     schedule: [{{start: 20 w, rate: 4 per week}}, {{start: 32 w, rate: 8 per week}}]
+costs:
+  revenue:
+    rack_gen2: {{price: "$4.5M"}}
 """
 
 

@@ -44,6 +44,7 @@ from rackline.analysis.answer_text import (
     money_lines,
     product_lines,
     question_lines,
+    shared_lines,
     sourcing_lines,
 )
 
@@ -71,24 +72,34 @@ class Answer(Model):
     warnings: list[str] = []
 
     def product(self, name: str) -> ProductAnswer:
-        return next(p for p in self.products if p.product == name)
+        for p in self.products:
+            if p.product == name:
+                return p
+        raise KeyError(f"no product {name!r} in this answer (products: {', '.join(p.product for p in self.products)})")
 
     def site(self, name: str) -> SiteAnswer:
-        return next(s for s in self.sites if s.site == name)
+        for s in self.sites:
+            if s.site == name:
+                return s
+        raise KeyError(f"no site {name!r} in this answer (sites: {', '.join(s.site for s in self.sites)})")
 
     def lines(self) -> list[str]:
         """The text `rackline run` prints first, in the order a planner asks."""
-        lines = question_lines(self.question)
+        lines = question_lines(self.question, self.products, self.warmup_weeks)
         several = len(self.products) > 1
         for p in self.products:
             lines.append(gap_line(p, self.warmup_weeks))
             lines += constraint_lines(p, several)
+        lines += shared_lines(self.products)
         if not self.products:
             lines.append(f"Constraint: {'none (no stations)' if self.top_station is None else 'no product is ordered'}")
         lines += product_lines(self.products, self.question, self.warmup_weeks)
         lines += disruption_lines(self.disruptions)
         lines += sourcing_lines(self.sourcing)
-        lines.append(bottleneck_sentence(self.top_station, self.sites))
+        if self.products and all(p.verdict == "no demand" for p in self.products):
+            lines.append("Bottleneck: none (nothing is ordered in the horizon, so no station is asked to work)")
+        else:
+            lines.append(bottleneck_sentence(self.top_station, self.sites))
         lines += self.warnings
         lines += money_lines(self.money)
         return lines

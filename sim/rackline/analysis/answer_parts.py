@@ -137,10 +137,12 @@ class ProductAnswer(Model):
     backlog_from_week: float | None   # week from which the mean backlog keeps growing
     short_at_end: float            # mean backlog at the horizon, units
     stock_at_end: float            # mean finished stock at the horizon, units
-    spare: float | None            # units/week it could rise (rough cut) when demand binds
+    spare: float | None            # units/week demand could rise above its peak before the first resource binds
+                                   # (rough cut; only when demand binds)
     piles_up: dict[str, float] = {}   # site -> units/week finished stock grows
     constraint: Chain | None
     next: Resource | None          # what binds after the constraint (or first, if demand rose)
+    route: list[Resource] = []     # the finite resources on its route at the simulated mix, tightest first
     fill_rates: dict[str, Estimate] = {}     # per demand stream
     disruption_loss: Estimate | None = None
     weekly: WeeklyBand

@@ -6,6 +6,7 @@ typed `Answer` (`print(res.answer)` is this)."""
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 
 from rackline.analysis.answer_parts import (
     DisruptionAnswer,
@@ -52,10 +53,14 @@ def kpi_line(kv: KpiValue) -> str:
     return f"{label} {kv.subject}: {interval(kv.value, '' if _pct(kv.value.unit) else kv.value.unit)}"
 
 
-def question_lines(q: QuestionAnswer | None) -> list[str]:
+def question_lines(q: QuestionAnswer | None, products: Sequence[ProductAnswer] = (),
+                   warmup_weeks: float = 0.0) -> list[str]:
+    """The question and its KPIs; a product's throughput says the weeks it is measured over."""
     if q is None:
         return []
-    lines = [f"Question: {q.text}"] + [f"  {kpi_line(kv)}" for kv in q.values]
+    own = {p.product: _weeks(p, warmup_weeks) for p in products}
+    lines = [f"Question: {q.text}"] + [f"  {kpi_line(kv)}{own.get(kv.subject, '') if kv.kpi == 'throughput' else ''}"
+                                       for kv in q.values]
     return lines + [f"  {spec}: not measured in this run" for spec in q.missing]
 
 
@@ -74,6 +79,9 @@ def gap_line(p: ProductAnswer, warmup_weeks: float) -> str:
     over = _weeks(p, warmup_weeks)
     if p.verdict == "capacity mode":
         return f"Capacity mode: {p.product} output {p.output.mean:.3g}/week{over} (everything made is taken)"
+    if p.window_end_week - p.window_start_week < 1.0:
+        return (f"{p.product} starts at week {p.window_start_week:.3g}, at or after the end of the measured run "
+                f"(week {p.window_end_week:.3g}): nothing to measure")
     if p.verdict == "no demand":
         return f"No demand for {p.product} in the horizon; output {p.output.mean:.3g}/week{over}"
     # every stretch from the first short one on where the schedule asks more than was made,
@@ -93,9 +101,9 @@ def gap_line(p: ProductAnswer, warmup_weeks: float) -> str:
                 f"{p.ordered.mean if p.ordered else 0:.3g}/week ordered")
     else:
         text = f"Output meets demand: {p.product} output {p.output.mean:.3g}/week{over}, {what} at most {peak:.3g}/week"
-        spare = peak - p.output.mean
-        if spare < 0:
-            text += f" ({-spare:.3g} {units}/week to spare)"
+        ahead = p.output.mean - (p.ordered.mean if p.ordered is not None else peak)
+        if ahead > 0.05 * max(peak, 1.0) and p.stock_at_end > 0:
+            text += f" (output runs {ahead:.3g} {units}/week ahead of orders: it builds to stock)"
     if p.backlog_from_week is not None:
         text += (f"; backlog grows from week {p.backlog_from_week:g}; {p.short_at_end:.3g} {units} short "
                  f"by week {p.window_end_week:g}")
@@ -110,7 +118,8 @@ def gap_line(p: ProductAnswer, warmup_weeks: float) -> str:
 def constraint_lines(p: ProductAnswer, several: bool) -> list[str]:
     tag = f" ({p.product})" if several else ""
     if p.constraint is None:
-        return [f"Constraint{tag}: none (no stations)"]
+        why = f"no demand for {p.product} in the horizon" if p.verdict == "no demand" else "no stations"
+        return [f"Constraint{tag}: none ({why})"]
     lines = [f"Constraint{tag}: {p.constraint}"]
     nxt = p.next
     if nxt is not None and not p.demand_binds:
@@ -122,6 +131,26 @@ def constraint_lines(p: ProductAnswer, several: bool) -> list[str]:
                      f"{nxt.capacity - p.output.mean:.3g}/week (from {p.output.mean:.3g})")
         lines.append(text)
     return lines
+
+
+def shared_lines(products: Sequence[ProductAnswer]) -> list[str]:
+    """A station that holds one product back while it builds another ahead of its orders:
+    the planner's cheapest lever is which product the shared time goes to."""
+    out = []
+    for p in products:
+        if p.verdict != "short" or p.constraint is None or p.constraint.binding.kind != "station":
+            continue
+        station = p.constraint.binding.name
+        for q in products:
+            if q is p or q.verdict != "meets" or q.ordered is None or q.stock_at_end <= 0 \
+                    or not any(r.resource == station for r in q.route):
+                continue
+            ahead = q.output.mean - q.ordered.mean
+            if ahead > 0.05 * max(q.ordered.mean, 1.0):
+                out.append(f"Shared: {station} builds {q.product} {ahead:.3g} {q.unit}s/week ahead of its orders "
+                           f"while {p.product} is short: holding {q.product} to its orders (a release rule or "
+                           f"priority) frees that time for {p.product}")
+    return out
 
 
 def busy_text(s: StationShare) -> str:

@@ -36,6 +36,7 @@ from rackline.analysis.answer import (
     Verdict,
     WeeklyBand,
 )
+from rackline.analysis.bottleneck import Growth
 from rackline.analysis.capacity import product_resources
 from rackline.analysis.constraints import constraint_chain, demand_text, growing_buffers, scheduled_rate
 from rackline.analysis.disruptions import disruption_windows
@@ -74,21 +75,34 @@ def _window_start(reps: Sequence[Replication], warmup: float, product: str) -> f
     return float(rep.times[product_window(rep, warmup, product)])
 
 
-def _weekly(ts: pd.DataFrame, product: str, demands: list[str], start_week: float) -> WeeklyBand:
-    """The weekly series the answer plot draws, from the first whole week inside the window."""
-    def per_week(metric: str, subjects: list[str]) -> pd.DataFrame:
-        d = ts[(ts.metric == metric) & ts.subject.isin(subjects) & (ts.week > start_week + 1e-9)]
-        return d.groupby(["week", "replication"]).value.sum().unstack("replication").sort_index()
+def _weekly(bands: pd.DataFrame, product: str, demands: list[str], start_week: float) -> WeeklyBand:
+    """The weekly series the answer plot draws (the run's weekly bands, `run_tables.weekly_bands`),
+    from the first whole week inside the window; orders and backlog summed over the
+    product's demand streams (the mean of sums is the sum of means)."""
+    inside = bands[bands.week > start_week + 1e-9]
+    made = inside[(inside.metric == "output") & (inside.subject == product)].set_index("week").sort_index()
 
-    made = per_week("output", [product])
-    bands = [interval(row.dropna().to_numpy(), Range.NONNEGATIVE) for _, row in made.iterrows()]
-    ordered = per_week("ordered", demands).mean(axis=1) if demands else pd.Series(dtype=float)
-    backlog = per_week("backlog", demands).mean(axis=1) if demands else pd.Series(dtype=float)
-    return WeeklyBand(weeks=[float(w) for w in made.index], made=[b.mean for b in bands],
-                      made_low=[b.low if math.isfinite(b.low) else b.mean for b in bands],
-                      made_high=[b.high if math.isfinite(b.high) else b.mean for b in bands],
-                      ordered=[float(v) for v in ordered.reindex(made.index).fillna(0.0)] if demands else [],
-                      backlog=[float(v) for v in backlog.reindex(made.index).fillna(0.0)] if demands else [])
+    def summed(metric: str) -> list[float]:
+        d = inside[(inside.metric == metric) & inside.subject.isin(demands)].groupby("week")["mean"].sum()
+        return [float(v) for v in d.reindex(made.index).fillna(0.0)]
+
+    return WeeklyBand(weeks=[float(w) for w in made.index], made=[float(v) for v in made["mean"]],
+                      made_low=[float(v) for v in made["low"]], made_high=[float(v) for v in made["high"]],
+                      ordered=summed("ordered") if demands else [], backlog=summed("backlog") if demands else [])
+
+
+def _mix(reps: Sequence[Replication], starts: dict[str, float], outputs: dict[str, float]) -> dict[str, float]:
+    """Units/week of each product over the weeks all of them are active (from the latest
+    window start to the horizon): the mix the shared resources actually served. Each
+    product's own-window rate (`outputs`) when that common stretch is under a week."""
+    rep0 = reps[0]
+    common = max(starts.values(), default=0.0)
+    i = window_index(rep0, common)
+    weeks = (float(rep0.times[-1]) - float(rep0.times[i])) / WEEK
+    if weeks < 1.0 - 1e-9:
+        return outputs
+    made = [products_made(r) for r in reps]
+    return {p: float(np.mean([(m[p][-1] - m[p][i]) / weeks for m in made])) for p in outputs}
 
 
 def _periods(sc: Scenario, reps: Sequence[Replication], product: str, start: float) -> list[Period]:
@@ -151,14 +165,19 @@ def _verdict(capacity: bool, ordered: Estimate | None, periods: list[Period], ba
     return "meets", None
 
 
-def _demand_chain(p: str, output: Estimate, ordered: Estimate, spare: float | None, first: Resource | None,
+def resource_text(r: Resource, product: str, unit: str) -> str:
+    """`station ohio.l11_g2 at 8.89 racks/week of rack_gen2 (shared with rack_gen1 at the simulated mix)`."""
+    shared = f", shared with {', '.join(r.shared_with)} at the simulated mix" if r.shared_with else ""
+    return f"{r.kind} {r.resource} at {r.capacity:.3g} {unit}s/week of {product} (rough cut{shared})"
+
+
+def _demand_chain(p: str, output: Estimate, ordered: Estimate, peak: float, first: Resource | None,
                   unit: str) -> Chain:
-    text = f"demand for {p} ({ordered.mean:.3g} {unit}s/week ordered, {output.mean:.3g} made"
-    if spare is not None and spare > 0:
-        text += f"; {spare:.3g}/week to spare"
-    text += ")"
+    text = f"demand for {p} ({ordered.mean:.3g} {unit}s/week ordered, {output.mean:.3g} made)"
     if first is not None:
-        text += f"; first to bind if demand rose: {first.kind} {first.resource} at {first.capacity:.3g}/week"
+        room = first.capacity - peak
+        text += (f"; demand could rise {room:.3g} {unit}s/week above its peak of {peak:.3g} before "
+                 if room > 0 else "; no room above the peak demand: ") + resource_text(first, p, unit) + " binds"
     return Chain(links=[Link(kind="demand", name=p, text=text)])
 
 
@@ -176,16 +195,16 @@ def _next(route: list[Resource], chain: Chain | None) -> Resource | None:
 
 def product_answers(sc: Scenario, reps: Sequence[Replication], warmup: float, kpis: pd.DataFrame,
                     per_rep: pd.DataFrame, stations: pd.DataFrame, ranking: pd.DataFrame,
-                    ts: pd.DataFrame) -> list[ProductAnswer]:
+                    ts: pd.DataFrame, bands: pd.DataFrame, piles: Sequence[Growth]) -> list[ProductAnswer]:
     outputs = {p: (kpi_estimate(kpis, "throughput", p) or Estimate(mean=0.0)).mean for p in reps[0].products}
-    routes = product_resources(sc, outputs)
-    piles = growing_buffers(reps, warmup)
+    starts = {p: _window_start(reps, warmup, p) for p in reps[0].products}
+    routes = product_resources(sc, _mix(reps, starts, outputs))
     out = []
     for product in reps[0].products:
         spec = sc.items.get(product)
         unit = spec.unit if spec is not None else "unit"
         sites = product_sites(sc, product)
-        start = _window_start(reps, warmup, product)
+        start = starts[product]
         names = [n for n, d in sc.demand.items() if d.item == product]
         ordered_names = [n for n in names if not sc.demand[n].capacity]
         capacity = not ordered_names
@@ -206,9 +225,11 @@ def product_answers(sc: Scenario, reps: Sequence[Replication], warmup: float, kp
         spare = None
         nxt = _next(route, chain)
         if verdict == "meets" and ordered is not None:
-            spare = (route[0].capacity - output.mean) if route else None
-            chain = _demand_chain(product, output, ordered, spare, route[0] if route else None, unit)
+            spare = (route[0].capacity - peak) if route else None
+            chain = _demand_chain(product, output, ordered, peak, route[0] if route else None, unit)
             nxt = route[0] if route else None
+        elif verdict == "no demand":
+            chain, nxt = None, None          # nothing asks for it: nothing binds it
         fills = {n: e for n in ordered_names if (e := kpi_estimate(kpis, "fill_rate", n)) is not None}
         out.append(ProductAnswer(
             product=product, unit=unit, sites=sites, window_start_week=start / WEEK,
@@ -217,9 +238,9 @@ def product_answers(sc: Scenario, reps: Sequence[Replication], warmup: float, kp
             exceeds_from_week=exceeds, backlog_from_week=backlog_from, short_at_end=short_at_end,
             stock_at_end=_stock_at_end(ts, sites, product), spare=spare,
             piles_up={g.key.site: g.per_week for g in piles if g.key.item == product and g.key.site in sites},
-            constraint=chain, next=nxt,
+            constraint=chain, next=nxt, route=route,
             fill_rates=fills, disruption_loss=kpi_estimate(kpis, "disruption_loss", product) if sc.disruptions else None,
-            weekly=_weekly(ts, product, ordered_names, start / WEEK)))
+            weekly=_weekly(bands, product, ordered_names, start / WEEK)))
     return out
 
 
@@ -242,8 +263,8 @@ def station_share(row: pd.Series, final: bool = False) -> StationShare:
         starved_on=str(row.starved_on or ""), starved_on_source=str(row.starved_on_source or ""), final=final)
 
 
-def site_answers(sc: Scenario, reps: Sequence[Replication], warmup: float, ranking: pd.DataFrame) -> list[SiteAnswer]:
-    piles = growing_buffers(reps, warmup)
+def site_answers(sc: Scenario, reps: Sequence[Replication], ranking: pd.DataFrame,
+                 piles: Sequence[Growth]) -> list[SiteAnswer]:
     products = set(reps[0].products) if reps else set()
     shares = [station_share(r, bool(products & set(reps[0].stations[str(r.station)].items)))
               for _, r in ranking.iterrows()]
@@ -314,11 +335,13 @@ def sourcing_moves(sc: Scenario) -> list[SourcingMove]:
 
 
 def answer_of(sc: Scenario, reps: Sequence[Replication], warmup: float, kpis: pd.DataFrame,
-              per_rep: pd.DataFrame, stations: pd.DataFrame, ranking: pd.DataFrame, ts: pd.DataFrame) -> Answer:
+              per_rep: pd.DataFrame, stations: pd.DataFrame, ranking: pd.DataFrame, ts: pd.DataFrame,
+              bands: pd.DataFrame) -> Answer:
     """The run's answer (see the module docstring)."""
-    products = product_answers(sc, reps, warmup, kpis, per_rep, stations, ranking, ts) if reps else []
+    piles = growing_buffers(reps, warmup) if reps else []
+    products = product_answers(sc, reps, warmup, kpis, per_rep, stations, ranking, ts, bands, piles) if reps else []
     windows = disruption_windows(reps, sc, warmup)
-    sites = site_answers(sc, reps, warmup, ranking)
+    sites = site_answers(sc, reps, ranking, piles)
     moves = sourcing_moves(sc)
     return Answer(
         scenario=sc.name, replications=len(reps), warmup_weeks=warmup / WEEK, horizon_weeks=sc.run.horizon / WEEK,
@@ -331,4 +354,4 @@ def answer_of(sc: Scenario, reps: Sequence[Replication], warmup: float, kpis: pd
                                                             otherwise=x.otherwise) for x in w.waits])
                      for w in windows],
         sourcing=moves, money=money_answer(sc, kpis, per_rep),
-        warnings=run_warnings(sc, reps, warmup, kpis, ranking, moves))
+        warnings=run_warnings(sc, reps, kpis, ranking, piles, products, moves))

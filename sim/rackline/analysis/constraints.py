@@ -52,7 +52,7 @@ def _weeks(hours: float) -> str:
 
 def _station_text(key: str, row: pd.Series, sc: Scenario) -> str:
     open_, busy = _open_shares(row)
-    text = f"{key} busy {busy:.0%} of open time"
+    text = f"{key} busy {busy:.0%} of {'all hours' if open_ >= 1 - 1e-9 else 'open time'}"   # as answer_text.busy_text
     down = float(row.share_down) / open_
     if down >= FOLLOW:
         text += f", down {down:.0%}"

@@ -7,19 +7,24 @@ from collections.abc import Sequence
 
 import pandas as pd
 
-from rackline.analysis.answer import SourcingMove
-from rackline.analysis.constraints import growing_buffers
+from rackline.analysis.answer_parts import ProductAnswer, SourcingMove
+from rackline.analysis.bottleneck import Growth
 from rackline.engine.records import Replication
 from rackline.scenario.model import Scenario
 from rackline.units import WEEK
 
 
-def run_warnings(sc: Scenario, reps: Sequence[Replication], warmup: float, kpis: pd.DataFrame,
-                 ranking: pd.DataFrame, moved: Sequence[SourcingMove] = ()) -> list[str]:
-    """`moved`: the run's sourcing moves, to say why a cost-aware split never moves."""
+def run_warnings(sc: Scenario, reps: Sequence[Replication], kpis: pd.DataFrame, ranking: pd.DataFrame,
+                 piles: Sequence[Growth], products: Sequence[ProductAnswer],
+                 moved: Sequence[SourcingMove] = ()) -> list[str]:
+    """`piles`: the stocks that grow without limit; `products`: the answer's, to leave out
+    what has no demand or starts after the horizon; `moved`: the run's sourcing moves, to
+    say why a cost-aware split never moves."""
     out = []
+    quiet = {p.product for p in products
+             if p.verdict == "no demand" or p.window_end_week - p.window_start_week < 1.0}
     for _, r in kpis[kpis.kpi == "throughput"].iterrows():
-        if r["mean"] == 0:
+        if r["mean"] == 0 and r.subject not in quiet:
             out.append(f"WARNING: no {r.subject} was made after the warm-up; check that its inputs are supplied "
                        "and its stations can start (see stations.csv, starved_on)")
     for _, r in kpis[kpis.kpi == "demand"].iterrows():
@@ -28,11 +33,12 @@ def run_warnings(sc: Scenario, reps: Sequence[Replication], warmup: float, kpis:
             out.append(f"WARNING: demand {r.subject} is far above what is shipped "
                        f"({shipped.iloc[0]['mean']:.3g} of {r['mean']:.3g} units/week): backlog grows without bound")
     if reps:
-        out += _piles(reps, warmup)
+        out += _piles(reps, piles)
         out += _deadlocks(reps)
     out += still_splits(sc, moved)
+    idle = bool(products) and all(p.product in quiet for p in products)   # nothing asks any station to work
     for _, r in ranking.iterrows():
-        if r.throughput_per_week == 0 and r.share_starved > 0.99:
+        if not idle and r.throughput_per_week == 0 and r.share_starved > 0.99:
             out.append(f"WARNING: station {r.station} never worked: starved on {r.starved_on or 'its inputs'}")
     return out
 
@@ -63,10 +69,10 @@ def still_splits(sc: Scenario, moved: Sequence[SourcingMove]) -> list[str]:
     return out
 
 
-def _piles(reps: Sequence[Replication], warmup: float) -> list[str]:
+def _piles(reps: Sequence[Replication], piles: Sequence[Growth]) -> list[str]:
     out = []
     first = reps[0]
-    for g in growing_buffers(reps, warmup):
+    for g in piles:
         feeders = [key for key, st in first.stations.items() if st.site == g.key.site and g.key.item in st.items]
         if g.key.item in first.products and g.key.site in first.product_sites(g.key.item):
             out.append(f"WARNING: finished {g.key.item} piles up at {g.key.site} (+{g.per_week:.3g} units/week over "

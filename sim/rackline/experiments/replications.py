@@ -152,10 +152,11 @@ def analyse(loaded: Loaded, outcomes: list[ReplicationOutcome], seed: int, warmu
     ts = pd.concat(ts_parts, ignore_index=True) if ts_parts else pd.DataFrame(columns=FRAMES["timeseries"])
     records = [o.record for o in outcomes]
     ranking = rank_bottlenecks(stations, records[0].stations if records else {}, sc)
-    answer = answer_of(sc, records, warmup, kpis, per_rep, stations, ranking, ts)
+    bands = weekly_bands(ts)
+    answer = answer_of(sc, records, warmup, kpis, per_rep, stations, ranking, ts, bands)
     return RunResults(loaded, records, seed, warmup, method, kpis, per_rep, stations, station_reps, ts, ranking,
                       answer, capacity_frame(sc), welch_data(ts), lead_times(records, warmup),
-                      bottleneck_timeline(records, warmup), disruption_events(records), weekly_bands(ts), wall)
+                      bottleneck_timeline(records, warmup), disruption_events(records), bands, wall)
 
 
 def run_replications(loaded: Loaded, reps: int | None = None, jobs: int = 1, seed: int | None = None,

@@ -112,8 +112,9 @@ def render_folder(folder: str | Path, manifest: dict[str, Any] | None = None) ->
 
 
 CAPTIONS = {
-    "answer": "Weekly output against weekly demand (95% CI band across replications); red: weeks where demand "
-              "exceeds output. Below: the backlog that gap builds.",
+    "answer": "Weekly output against weekly orders, each product from its introduction or first demand (95% CI band "
+              "across replications); dotted: the mean the answer prints; red: the stretches where the schedule asks "
+              "more than was made (the answer's 'short by'). Below: the backlog that gap builds.",
     "flow": "The network with average flows. Suppliers are colored by region; the starred station is the bottleneck.",
     "throughput": "Weekly output per product with a 95% confidence band across replications; dashed: orders.",
     "cumulative": "Cumulative units ordered, shipped and made; ordered − shipped (shaded) is the backlog, "
@@ -128,7 +129,7 @@ CAPTIONS = {
                  "the mean and p90 are the KPI table's.",
     "welch": "Welch's plot: where weekly output settles (the warm-up is cut before it).",
 }
-FIRST_SCREEN_ROWS = 5          # capacity rows shown next to the answer plot
+FIRST_SCREEN_ROWS = 5          # route rows shown next to the answer plot (at least 3 per product)
 DEFAULT_INTEREST = ("throughput", "fill_rate", "backlog")
 
 
@@ -198,16 +199,32 @@ def capacity_html(cap: pd.DataFrame, rows: int | None = None) -> str:
                  row_class=lambda r: "over" if float(r.get("utilisation", 0) or 0) > 1 else "")
 
 
-def answer_block(images: dict[str, bytes], cap: pd.DataFrame | None) -> str:
-    """The first screen under the headline: output vs demand (and backlog) beside the capacity table's top rows."""
+def route_html(answer: Answer) -> str:
+    """Per product, the tightest finite resources on its route, each in that product's units
+    at the simulated mix and marked when shared: the numbers the printed answer quotes."""
+    rows = max(3, FIRST_SCREEN_ROWS // max(1, len(answer.products)))
+    table_rows = [{"resource": r.resource, "product": p.product, "kind": r.kind,
+                   "allows/week": f"{r.capacity:,.3g} {p.unit}s", "utilisation": r.utilisation,
+                   "shared with": ", ".join(r.shared_with) or "-"}
+                  for p in answer.products for r in p.route[:rows]]
+    if not table_rows:
+        return ""
+    return table(pd.DataFrame(table_rows), (), percent_cols={"utilisation"},
+                 row_class=lambda r: "over" if float(r.get("utilisation", 0) or 0) > 1 else "")
+
+
+def answer_block(images: dict[str, bytes], answer: Answer) -> str:
+    """The first screen under the headline: output vs demand (and backlog) beside what binds
+    each product first, in its own units."""
     left = figure("answer", images["answer"], CAPTIONS["answer"], alt="output vs demand plot") \
         if "answer" in images else ""
     right = ""
-    if cap is not None and len(cap):
-        right = (f'<div id="capacity-top"><h3>Rough-cut capacity: what binds first</h3>'
-                 f"{capacity_html(cap, FIRST_SCREEN_ROWS)}"
-                 f'<p class="small">Capacity per week of each resource against the load demand puts on it, tightest '
-                 f'first; no queues or breakdowns (the simulation adds them). Full table below.</p></div>')
+    routes = route_html(answer)
+    if routes:
+        right = (f'<div id="capacity-top"><h3>Rough-cut capacity: what binds each product first</h3>{routes}'
+                 f'<p class="small">The rate of each product a resource allows at the mix the run made (products '
+                 f'sharing it scale together), tightest first; no queues or breakdowns (the simulation adds them). '
+                 f'Full table below.</p></div>')
     return f'<div class="answer" id="answer">{left}{right}</div>'
 
 
@@ -271,4 +288,4 @@ def report_html(folder: Path, images: dict[str, bytes], manifest: dict[str, Any]
     return page(f"rackline report: {name}",
                 "The public sources name the partners, sites and component families but give no volumes; "
                 "every number below follows from the assumptions listed at the end.",
-                summary, sections, intro=answer_block(images, cap) + intro, footer=f"scenario: {name}")
+                summary, sections, intro=answer_block(images, answer) + intro, footer=f"scenario: {name}")

@@ -3,8 +3,9 @@
 Each product's weekly output (mean, 95% band across replications) against the weekly
 orders for it, over the product's own window, exactly the series the printed answer
 averages (`ProductAnswer.weekly`); the answer's mean over the window is drawn as a
-level line with its value, so the number printed and the line drawn are one. Weeks
-where orders exceed the band are shaded; below, the backlog that gap builds.
+level line with its value, so the number printed and the line drawn are one. The
+stretches the answer calls short are shaded between that stretch's output and its
+schedule; below, the backlog that gap builds.
 """
 from __future__ import annotations
 
@@ -36,12 +37,11 @@ def demand_output_plot(answer: Answer, scenario: str, warmup_weeks: float = 0.0,
                       label=f"{p.product} mean over weeks {p.window_start_week:.3g}–{p.window_end_week:.3g}: "
                             f"{p.output.mean:.3g}/week")
             if w.ordered:
-                ordered = np.asarray(w.ordered)
-                ax.plot(weeks, ordered, color=c, ls="--", lw=1.4, label=f"{p.product} ordered")
-                short = ordered > np.asarray(w.made_high)
-                if short.any():
-                    ax.fill_between(weeks, made, ordered, where=short, color="#d62728", alpha=0.18, lw=0,
-                                    label=f"{p.product}: orders above output")
+                ax.plot(weeks, w.ordered, color=c, ls="--", lw=1.4, label=f"{p.product} ordered")
+            short = [x for x in p.periods if x.scheduled > x.output.mean + 1e-9] if p.verdict != "meets" else []
+            for k, x in enumerate(short):          # the stretches the printed answer calls short, as it says them
+                ax.fill_between([x.start_week, x.end_week], x.output.mean, x.scheduled, color="#d62728", alpha=0.18,
+                                lw=0, label=f"{p.product}: schedule above output" if k == 0 else None)
             if bx is not None and w.backlog:
                 bx.plot(weeks, w.backlog, color=c, lw=1.8, label=f"{p.product} backlog")
         if not answer.products:
