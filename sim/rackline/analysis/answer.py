@@ -120,23 +120,34 @@ class Answer(Model):
             if e is not None:
                 rows.append((section, subject, quantity, e.mean, e.low, e.high, e.unit, e.note))
 
-        def num(section: str, subject: str, quantity: str, v: float | None, unit: str = "") -> None:
+        def num(section: str, subject: str, quantity: str, v: float | None, unit: str = "", note: str = "") -> None:
             if v is not None:
-                rows.append((section, subject, quantity, v, math.nan, math.nan, unit, ""))
+                rows.append((section, subject, quantity, v, math.nan, math.nan, unit, note))
 
         if self.question is not None:
             for kv in self.question.values:
                 est("question", kv.subject, kv.kpi, kv.value)
         for p in self.products:
+            per_week = f"{p.unit}s/week of {p.product}"
             est("product", p.product, "output", p.output)
             est("product", p.product, "ordered", p.ordered)
-            num("product", p.product, "window_start_week", p.window_start_week, "week")
+            num("product", p.product, "window_start_week", p.window_start_week, "week", p.verdict)
             num("product", p.product, "exceeds_from_week", p.exceeds_from_week, "week")
             num("product", p.product, "backlog_from_week", p.backlog_from_week, "week")
             num("product", p.product, "short_at_end", p.short_at_end, p.unit)
-            num("product", p.product, "spare", p.spare, "units/week")
+            num("product", p.product, "stock_at_end", p.stock_at_end, p.unit)
+            num("product", p.product, "spare", p.spare, per_week)
+            for x in p.periods:
+                est("period", p.product, f"output weeks {x.start_week:g}-{x.end_week:g}", x.output)
+                num("period", p.product, f"scheduled weeks {x.start_week:g}-{x.end_week:g}", x.scheduled, per_week)
+            if p.constraint is not None:
+                num("constraint", p.product, p.constraint.binding.kind, math.nan, "", str(p.constraint))
+            for r in p.route:
+                num("route", p.product, r.resource, r.capacity, per_week,
+                    f"{r.kind}, utilisation {r.utilisation:.0%}" + (f", shared with {', '.join(r.shared_with)}"
+                                                                   if r.shared_with else ""))
             if p.next is not None:
-                num("product", p.product, f"next:{p.next.resource}", p.next.capacity, "units/week")
+                num("next", p.product, p.next.resource, p.next.capacity, per_week, p.next.kind)
             for name, e in p.fill_rates.items():
                 est("product", name, "fill_rate", e)
             est("product", p.product, "disruption_loss", p.disruption_loss)
