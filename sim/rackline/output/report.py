@@ -10,6 +10,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import pandas as pd
+from matplotlib.figure import Figure
 
 from rackline.analysis.answer import Answer
 from rackline.output.folder import read_manifest, write_file
@@ -44,7 +45,7 @@ def _scenario(folder: Path) -> Scenario:
     return validated(doc.data) or scenario_from(doc.data, doc)   # a run just validated it: once per process
 
 
-def figures(folder: str | Path, manifest: dict[str, Any] | None = None) -> dict[str, object]:
+def figures(folder: str | Path, manifest: dict[str, Any] | None = None) -> dict[str, Figure]:
     """name -> Figure for every plot a run folder supports."""
     from rackline.output import plots
     folder = Path(folder)

@@ -2,10 +2,15 @@
 zero, weekly throughput overlaid, and station states per scenario."""
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 import numpy as np
 import pandas as pd
+from matplotlib.axis import Axis
+from matplotlib.figure import Figure
 from matplotlib.ticker import FuncFormatter, MaxNLocator
 
+from rackline.engine.records import Replication
 from rackline.kpi_names import select_rows as kpi_rows
 from rackline.output.plots.stations import station_states_plot
 from rackline.output.plots.style import ci_errors, color_for, footer, legend_outside, new_figure, styled
@@ -26,12 +31,12 @@ def panel_groups(table: pd.DataFrame, specs: list[str] | None = None) -> list[tu
     return groups[:MAX_PANELS]
 
 
-def _axis_format(axis, unit: str) -> None:
+def _axis_format(axis: Axis, unit: str) -> None:
     """Money as $k/$M; other quantities with three significant digits (no offset)."""
     axis.set_major_formatter(FuncFormatter(lambda x, _: money_text(x) if is_money_unit(unit) else f"{x:.3g}"))
 
 
-def kpi_bars(kpis: pd.DataFrame, names: list[str], title: str, specs: list[str] | None = None):
+def kpi_bars(kpis: pd.DataFrame, names: list[str], title: str, specs: list[str] | None = None) -> Figure:
     """One panel per KPI (the compare's question KPIs first): each scenario's mean with its
     95% CI from `ci_low` to `ci_high`."""
     groups = panel_groups(kpis, specs)
@@ -53,7 +58,7 @@ def kpi_bars(kpis: pd.DataFrame, names: list[str], title: str, specs: list[str] 
         return footer(fig, title)
 
 
-def difference_plot(diffs: pd.DataFrame, title: str, specs: list[str] | None = None):
+def difference_plot(diffs: pd.DataFrame, title: str, specs: list[str] | None = None) -> Figure:
     """Paired differences from the first scenario, one panel per KPI (the compare's
     question KPIs first; its own unit and zero line); filled markers are statistically
     clear. Scenario names label the first column only (every row of panels lists the
@@ -92,7 +97,7 @@ HATCHES = ["//", "\\\\", "xx", "..", "++", "--"]
 
 
 def throughput_overlay(bands: dict[str, pd.DataFrame], title: str,
-                       disruptions: dict[str, list[tuple[str, float, float]]] | None = None):
+                       disruptions: dict[str, list[tuple[str, float, float]]] | None = None) -> Figure:
     """Weekly output of all products per scenario, mean and 95% CI band across
     replications; each scenario has its own colour and line style (identical lines stay
     visible), from each run's weekly bands. Its disruption windows (name, start h, end h) are hatched in its colour with
@@ -117,12 +122,12 @@ def throughput_overlay(bands: dict[str, pd.DataFrame], title: str,
         return footer(fig, title)
 
 
-def disruption_spans(reps) -> list[tuple[str, float, float]]:
+def disruption_spans(reps: Sequence[Replication]) -> list[tuple[str, float, float]]:
     """(name, start h, end h) of every disruption in some replication, each once."""
     return sorted({(e.name, e.start, e.end) for r in reps for e in r.disruptions})
 
 
-def states_side_by_side(tables: dict[str, pd.DataFrame], title: str):
+def states_side_by_side(tables: dict[str, pd.DataFrame], title: str) -> Figure:
     """Station states per scenario, stations in the first scenario's ranking order in
     every panel (so rows line up); each panel stars its own bottleneck."""
     with styled():

@@ -5,13 +5,15 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+from matplotlib.figure import Figure
+from matplotlib.patches import Rectangle
 
 from rackline.output.plots.style import footer, new_figure, styled
 
 INTEREST, OTHER = "#d62728", "#9e9e9e"
 
 
-def trajectory_plot(traj: pd.DataFrame, chosen: int, where: str, title: str):
+def trajectory_plot(traj: pd.DataFrame, chosen: int, where: str, title: str) -> Figure:
     """traj: box, coverage, density, res_dim (one row per box on the trajectory)."""
     with styled():
         fig, ax = new_figure(7.5, 5.2)
@@ -29,7 +31,7 @@ def trajectory_plot(traj: pd.DataFrame, chosen: int, where: str, title: str):
         return footer(fig, title)
 
 
-def limits_plot(limits: pd.DataFrame, title: str):
+def limits_plot(limits: pd.DataFrame, title: str) -> Figure:
     """limits: parameter, unit, low, high, sampled_low, sampled_high, restricted."""
     with styled():
         fig, ax = new_figure(9, max(2.6, 0.55 * len(limits) + 1.6))
@@ -51,7 +53,7 @@ def limits_plot(limits: pd.DataFrame, title: str):
 
 
 def pairs_plot(cases: pd.DataFrame, x: str, y: str, limits: pd.DataFrame, units: dict[str, str],
-               where: str, title: str):
+               where: str, title: str) -> Figure:
     """Cases over two parameters, cases of interest in red, the chosen box as a rectangle."""
     with styled():
         fig, ax = new_figure(7.5, 5.8)
@@ -68,6 +70,5 @@ def pairs_plot(cases: pd.DataFrame, x: str, y: str, limits: pd.DataFrame, units:
         return footer(fig, title)
 
 
-def _rect(x: float, y: float, w: float, h: float):
-    from matplotlib.patches import Rectangle
+def _rect(x: float, y: float, w: float, h: float) -> Rectangle:
     return Rectangle((x, y), w, h, fill=False, edgecolor="black", lw=1.8, ls="--", label="box")

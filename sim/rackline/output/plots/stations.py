@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+from matplotlib.axes import Axes
+from matplotlib.figure import Figure
 
 from rackline.output.plots.style import (
     HATCH_COLOR,
@@ -19,15 +21,15 @@ from rackline.states import STATES
 from rackline.units import WEEK
 
 
-def station_states_plot(table: pd.DataFrame, scenario: str, ax=None):
+def station_states_plot(table: pd.DataFrame, scenario: str, ax: Axes | None = None) -> Figure:
     """Stacked bars of time-in-state shares per station, ranked; the bottleneck starred."""
     t = table.iloc[::-1]
     with styled():
         standalone = ax is None
-        if standalone:
+        if ax is None:
             fig, ax = new_figure(height=max(3.0, 0.45 * len(t) + 1.5))
         else:
-            fig = ax.figure
+            fig = ax.get_figure()
         left = np.zeros(len(t))
         for s in STATES:
             v = t[f"share_{s}"].to_numpy(dtype=float)
@@ -43,7 +45,7 @@ def station_states_plot(table: pd.DataFrame, scenario: str, ax=None):
         return fig if standalone is False else footer(fig, scenario)
 
 
-def bottleneck_share_plot(table: pd.DataFrame, scenario: str):
+def bottleneck_share_plot(table: pd.DataFrame, scenario: str) -> Figure:
     """Sole and shifting bottleneck shares per station with 95% CIs (active-period
     method); error bars stop at 0% and 100%, the legend sits under the axes."""
     t = table[(table.bottleneck_sole + table.bottleneck_shifting) > 0.001].iloc[::-1]
@@ -69,7 +71,7 @@ def _within_share(end: np.ndarray, hw: np.ndarray) -> np.ndarray:
     return np.vstack([np.minimum(hw, np.clip(end, 0, 1)), np.minimum(hw, np.clip(1 - end, 0, 1))])
 
 
-def bottleneck_timeline_plot(segments: pd.DataFrame, scenario: str):
+def bottleneck_timeline_plot(segments: pd.DataFrame, scenario: str) -> Figure:
     """Which station is the momentary bottleneck, week by week, in one replication."""
     stations = sorted(segments.station.unique()) if len(segments) else []
     with styled():

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+from matplotlib.figure import Figure
 from matplotlib.ticker import FuncFormatter, MaxNLocator
 
 from rackline.kpi_names import Range, range_of_unit
@@ -44,7 +45,7 @@ def _data_limits(low: float, high: float, bounds: tuple[float | None, float | No
     return bottom, top
 
 
-def oat_plot(table: pd.DataFrame, kpi_label: str, title: str, kpi_unit: str = "", order: list[str] | None = None):
+def oat_plot(table: pd.DataFrame, kpi_label: str, title: str, kpi_unit: str = "", order: list[str] | None = None) -> Figure:
     """One panel per parameter: the KPI (mean and 95% CI) against the parameter's
     values, the base scenario marked; panels in `order` (the tornado's: largest swing
     first). The shared y axis spans the data with a margin, inside the KPI's range
@@ -88,7 +89,7 @@ def oat_plot(table: pd.DataFrame, kpi_label: str, title: str, kpi_unit: str = ""
         return footer(fig, title)
 
 
-def tornado_plot(t: pd.DataFrame, kpi_label: str, title: str):
+def tornado_plot(t: pd.DataFrame, kpi_label: str, title: str) -> Figure:
     t = t.iloc[::-1]
     with styled():
         fig, ax = new_figure(9, max(2.8, 0.5 * len(t) + 1.6))
@@ -119,7 +120,7 @@ def digits_to_tell_apart(values: np.ndarray) -> int:
 
 
 def heatmap_plot(grid: pd.DataFrame, x: str, y: str, kpi_label: str, title: str, unit: str = "",
-                 axis_units: tuple[str, str] = ("", "")):
+                 axis_units: tuple[str, str] = ("", "")) -> Figure:
     """grid: columns x, y, mean (one row per grid point); axes labelled with their units.
     Cell labels and colour bar ticks carry as many digits as the colour range needs, so
     cells that differ in colour differ in their numbers too."""
@@ -144,7 +145,7 @@ def heatmap_plot(grid: pd.DataFrame, x: str, y: str, kpi_label: str, title: str,
         return footer(fig, title)
 
 
-def indices_plot(ix: pd.DataFrame, kpi_label: str, title: str):
+def indices_plot(ix: pd.DataFrame, kpi_label: str, title: str) -> Figure:
     with styled():
         fig, ax = new_figure(9, max(2.8, 0.5 * len(ix) + 1.6))
         y = np.arange(len(ix))
