@@ -62,6 +62,22 @@ def parse_rate(value: object) -> float:
     return per_hour
 
 
+KW_PER = {"w": 1e-3, "kw": 1.0, "mw": 1e3}
+_POWER = re.compile(rf"^\s*({_NUMBER})\s*([A-Za-z]+)\s*$")
+POWER_PATTERN = rf"^\s*{_NUMBER}\s*(?:[kKmM]?[wW])\s*$"
+
+
+def parse_power(value: object) -> float:
+    """Return kW for `'130 kW'`, `'2 MW'`, `'500 W'` (a test hall's cap, a rack's draw)."""
+    m = _POWER.match(value) if isinstance(value, str) else None
+    if not m or m.group(2).lower() not in KW_PER:
+        raise UnitError("a power with a unit, like '130 kW' or '2 MW'")
+    kw = float(m.group(1)) * KW_PER[m.group(2).lower()]
+    if not math.isfinite(kw) or abs(kw) > 1e12:
+        raise UnitError("a finite power")
+    return kw
+
+
 _SCALE = {"": 1.0, "k": 1e3, "K": 1e3, "M": 1e6, "B": 1e9}
 _MONEY = re.compile(r"^\s*(-)?\s*\$?\s*(\d{1,3}(?:,\d{3})+(?:\.\d*)?|\d+\.?\d*|\.\d+)\s*([kKMB]?)"
                     r"(?:\s*(?:per|/)\s*([A-Za-z]+))?\s*$")

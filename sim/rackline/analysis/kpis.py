@@ -209,7 +209,8 @@ def station_metrics(rep: Replication, warmup: float) -> list[StationRow]:
             rows.append(StationRow(key, metric, float(value)))
 
         for s in STATES:
-            m(f"share_{s}", _delta(st.time_in_state[s], own) / cap)
+            if s in st.time_in_state:      # waiting_power only at stations testing in a hall
+                m(f"share_{s}", _delta(st.time_in_state[s], own) / cap)
         done = _delta(st.completions, own)
         m("throughput_per_week", done / span * WEEK)
         L = _delta(st.wip_area, own) / span

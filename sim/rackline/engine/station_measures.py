@@ -13,8 +13,8 @@ if TYPE_CHECKING:
     from rackline.engine.clock import Clock
     from rackline.engine.work import RecipeRun, Server
 
-STATES = ("busy", "setup", "starved", "blocked", "idle", "waiting_crew", "down", "off_shift")
-BUSY, SETUP, STARVED, BLOCKED, IDLE, CREW, DOWN, OFF = range(8)
+STATES = ("busy", "setup", "starved", "blocked", "idle", "waiting_crew", "down", "off_shift", "waiting_power")
+BUSY, SETUP, STARVED, BLOCKED, IDLE, CREW, DOWN, OFF, POWER = range(9)
 
 
 class StationMeasures:

@@ -116,7 +116,7 @@ def unit_of(sc: Scenario, item: str) -> str:
 def _hours_per_unit(st: Station, item: str) -> float:
     pt = st.recipes()[item].process_time
     assert pt is not None, "recipes() fills the station's process time"
-    return pt.mean() / st.batch
+    return pt.mean() / st.units_per_start
 
 
 @dataclass(frozen=True)
