@@ -136,7 +136,8 @@ class Station(Breakdowns, StationMeasures):
                     self._fill()
             finally:
                 self._trying = False
-        if self.open and (not self.free or self.factor <= 0.0) != self.active:   # _mark, inlined
+        # _mark, inlined: servers waiting for hall power count as active (the hall holds them back, as work does)
+        if self.open and (not self.free or self.factor <= 0.0 or self.reason == POWER) != self.active:
             self.active = not self.active
             self.periods.append(self.clock.now)
 

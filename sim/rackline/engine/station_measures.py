@@ -75,10 +75,11 @@ class StationMeasures:
             st[DOWN] += self.n_down * dt
 
     def _mark(self) -> None:
-        """Roser's active-period method: a station is active when no server waits."""
+        """Roser's active-period method: a station is active when no server waits (for
+        work, room or crew; servers waiting for test hall power count as active)."""
         if not self.open:
             return
-        active = not self.free or self.factor <= 0.0
+        active = not self.free or self.factor <= 0.0 or self.reason == POWER
         if active != self.active:
             self.active = active
             self.periods.append(self.clock.now)

@@ -13,7 +13,7 @@ from typing import Literal
 from pydantic import Field
 
 from rackline.scenario.base import Spec
-from rackline.scenario.values import Duration, Power, PositiveCount, PositiveDuration
+from rackline.scenario.values import Duration, PositiveCount, PositiveDuration, Power
 
 
 class TestHall(Spec):
