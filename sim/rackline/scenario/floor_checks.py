@@ -39,7 +39,7 @@ def floor_problems(sc: Scenario) -> list[tuple[tuple, str]]:
                     problems.append((path, f"expected at most the {hall.binding} of hall {st.hall!r} "
                                            f"({_kw(hall.cap_kw)}) per start, got {what}"))
         if st.cluster is not None:
-            for item, recipe in st.recipes().items():
+            for recipe in st.recipes().values():
                 for need, q in recipe.inputs.items():
                     inv = sc.sites[site_name].inventories.get(need)
                     if inv is not None and math.isfinite(inv.capacity) and inv.capacity < st.cluster * q:
