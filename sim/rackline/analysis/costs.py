@@ -173,9 +173,9 @@ def money(rep: Replication, plan: CostPlan, i: int) -> Money:
         m.cash_out += energy
         cat["energy"] += float(energy[win].sum())
     if plan.ended:                               # stock of an ended generation: written off at its salvage
-        left = written_off(rep)
-        cat["obsolescence"] = sum(units * (value.get(item, 0.0) - plan.ended[item]) for item, units in left.items())
-        m.salvage += sum(units * plan.ended[item] for item, units in left.items())
+        leftover = written_off(rep)
+        cat["obsolescence"] = sum(units * (value.get(item, 0.0) - plan.ended[item]) for item, units in leftover.items())
+        m.salvage += sum(units * plan.ended[item] for item, units in leftover.items())
     for name, lane in rep.lanes.items():
         item = plan.lanes[name][2] if name in plan.lanes else None
         if item is not None:

@@ -287,8 +287,8 @@ class Network:
         stations = {}
         for key, st in self.stations.items():
             ser = series("station", key)
-            spec = self.sc.sites[st.site].stations[key.split(".", 1)[1]]
-            states = STATES if spec.hall is not None else tuple(s for s in STATES if s not in HALL_STATES)
+            st_spec = self.sc.sites[st.site].stations[key.split(".", 1)[1]]
+            states = STATES if st_spec.hall is not None else tuple(s for s in STATES if s not in HALL_STATES)
             p = list(st.periods)
             if len(p) % 2:
                 p.append(horizon)
@@ -300,7 +300,7 @@ class Network:
                 made=prefixed(ser, "made:"), good=prefixed(ser, "good:"), starved_on=prefixed(ser, "starved_on:"),
                 periods=np.asarray(p, dtype=float).reshape(-1, 2), wip_area_by_item=prefixed(ser, "wip_area:"),
                 serves=tuple(product for product, used in serving.items() if key in used),
-                hall=f"{st.site}.{spec.hall}" if spec.hall is not None else "", cluster=spec.cluster or 0)
+                hall=f"{st.site}.{st_spec.hall}" if st_spec.hall is not None else "", cluster=st_spec.cluster or 0)
         inventories = {}
         for site, item in self.inventories:
             ser = series("inventory", (site, item))
@@ -316,7 +316,7 @@ class Network:
         suppliers = {}
         for name, sp in self.suppliers.items():
             ser = series("supplier", name)
-            alloc = {k: ser.pop(k) for k in ("granted", "used", "lost", "short") if k in ser}
+            alloc: dict[str, np.ndarray] = {k: ser.pop(k) for k in ("granted", "used", "lost", "short") if k in ser}
             suppliers[name] = SupplierRecord(region=self.sc.suppliers[name].region, **ser,
                                              lead_times=np.asarray(sp.lead_times, dtype=float).reshape(-1, 2),
                                              allocation=alloc, allocation_per=float(sp.allocation.per)

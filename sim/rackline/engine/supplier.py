@@ -167,7 +167,7 @@ class Supplier:
         self._next()
 
     def snapshot(self) -> dict[str, float]:
-        out = {"ordered": self.ordered, "delivered": self.delivered, "orders": self.orders}
+        out: dict[str, float] = {"ordered": self.ordered, "delivered": self.delivered, "orders": self.orders}
         if self.allocation is not None:
             out.update({"granted": self.granted, "used": self.used, "lost": self.lost,
                         "short": sum(o[0] for o in self.queue)})

@@ -55,7 +55,8 @@ def allocation_loads(sc: Scenario, supplier_load: Callable[[str], float]) -> lis
     rows = []
     for name, sp in sc.suppliers.items():
         if sp.allocation is not None:
-            unit = sc.items[sp.item].unit if sc.items.get(sp.item) is not None else "unit"
+            spec = sc.items.get(sp.item)
+            unit = spec.unit if spec is not None else "unit"
             rows.append((name, "allocation", sp.allocation.units / sp.allocation.per * WEEK, supplier_load(name),
-                         unit))   # type: ignore[union-attr]
+                         unit))
     return rows
