@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from rackline.analysis.kpis import KpiRow
+from rackline.analysis.kpis import KpiRow, station_window
 from rackline.engine.records import Replication
 from rackline.units import WEEK
 
@@ -27,38 +27,40 @@ def written_off(rep: Replication) -> dict[str, float]:
     return dict(sorted(out.items()))
 
 
-def floor_rows(rep: Replication, i: int) -> list[KpiRow]:
+def _delta(series: np.ndarray, i: int) -> float:
+    return float(series[-1] - series[i])
+
+
+def floor_rows(rep: Replication, i: int, warmup: float) -> list[KpiRow]:
     """Rows for the window from snapshot i (none for a scenario without halls,
-    clusters, allocations or generation ends)."""
+    clusters, allocations or generation ends). A hall and a cluster test are measured
+    over their stations' own windows (`kpis.station_window`): a Gen-2 hall is not averaged
+    over the weeks before Gen-2 exists."""
     rows: list[KpiRow] = []
-
-    def add(kpi: str, subject: str, unit: str, value: float) -> None:
-        rows.append(KpiRow(kpi, subject, unit, float(value)))
-
-    span = float(rep.times[-1] - rep.times[i])
-    if span <= 0:
+    end = float(rep.times[-1])
+    if end - float(rep.times[i]) <= 0:
         return rows
-    weeks = span / WEEK
     for key, hall in rep.halls.items():
-        kwh = float(hall.kwh[-1] - hall.kwh[i])
-        add("hall_utilization", key, "share of MW-hours", kwh / (hall.cap_kw * span))
-        add("hall_energy", key, "MWh", kwh / 1000)
-        add("hall_peak", key, "MW", float(np.max(hall.peak_kw[i + 1:])) / 1000 if len(hall.peak_kw) > i + 1 else 0.0)
+        h = min((station_window(rep, warmup, s) for s in hall.stations), default=i)
+        span = max(end - float(rep.times[h]), 1e-12)
+        kwh = _delta(hall.kwh, h)
         server_h = sum(rep.stations[s].servers for s in hall.stations) * span
-        waited = sum(float(rep.stations[s].time_in_state["waiting_power"][-1]
-                           - rep.stations[s].time_in_state["waiting_power"][i]) for s in hall.stations)
-        add("hall_wait", key, "share of server time", waited / server_h if server_h > 0 else 0.0)
+        waited = sum(_delta(rep.stations[s].time_in_state["waiting_power"], h) for s in hall.stations)
+        rows += [KpiRow("hall_utilization", key, "share of MW-hours", kwh / (hall.cap_kw * span)),
+                 KpiRow("hall_energy", key, "MWh", kwh / 1000),
+                 KpiRow("hall_peak", key, "MW", float(np.max(hall.peak_kw[h + 1:], initial=0.0)) / 1000),
+                 KpiRow("hall_wait", key, "share of server time", waited / server_h if server_h > 0 else 0.0)]
     for key, st in rep.stations.items():
         if st.cluster:
-            starved = st.time_in_state["starved"]
-            add("cluster_wait", key, "share of server time",
-                float(starved[-1] - starved[i]) / (st.servers * span))
+            c = station_window(rep, warmup, key)
+            span = max(end - float(rep.times[c]), 1e-12)
+            rows.append(KpiRow("cluster_wait", key, "share of server time",
+                               _delta(st.time_in_state["starved"], c) / (st.servers * span)))
+    weeks = (end - float(rep.times[i])) / WEEK
     for name, sp in rep.suppliers.items():
         if sp.allocation:
-            for what in ("granted", "used", "lost"):
-                add(f"allocation_{what}", name, "units/week", float(sp.allocation[what][-1] - sp.allocation[what][i])
-                    / weeks)
-            add("allocation_short", name, "units", float(sp.allocation["short"][-1]))
-    for item, units in written_off(rep).items():
-        add("written_off", item, "units", units)
+            rows += [KpiRow(f"allocation_{what}", name, "units/week", _delta(sp.allocation[what], i) / weeks)
+                     for what in ("granted", "used", "lost")]
+            rows.append(KpiRow("allocation_short", name, "units", float(sp.allocation["short"][-1])))
+    rows += [KpiRow("written_off", item, "units", units) for item, units in written_off(rep).items()]
     return rows

@@ -147,7 +147,7 @@ def replication_kpis(rep: Replication, warmup: float, plan: CostPlan | None = No
             add("crew_utilization", key, "share of people-hours", _delta(rep.pools[key].busy_area, i) / size)
 
     from rackline.analysis.floor_kpis import floor_rows  # test floor, allocations (it imports KpiRow from here)
-    rows += floor_rows(rep, i)
+    rows += floor_rows(rep, i, warmup)
     if plan is not None:
         from rackline.analysis.costs import cost_rows  # the economic layer (it imports KpiRow from here)
         rows += cost_rows(rep, plan, i)

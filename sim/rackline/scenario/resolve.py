@@ -109,7 +109,8 @@ def has_cover(sc: Scenario) -> bool:
 def moved_demand(sc: Scenario) -> dict[str, Demand]:
     """Demand with each ended generation's orders stopped at its `ends`; with a `next`,
     the same rates from then on order `next`'s item in the same place of `items`
-    (a new stream named `<demand>_to_<next>`). Unchanged when no generation ends."""
+    (a new stream named `<demand>_to_<next>`), at the site that already ships that item
+    (else the same site). Unchanged when no generation ends."""
     out = dict(sc.demand)
     for gen in sc.generations.values():
         if gen.ends is None:
@@ -126,8 +127,10 @@ def moved_demand(sc: Scenario) -> dict[str, Demand]:
             if nxt is not None:
                 at_end = next((r for t, r in reversed(periods) if t <= end), 0.0)
                 after = [RatePeriod.model_construct(start=t, rate=r) for t, r in periods if t > end]
+                item = nxt.items[gen.items.index(d.item)]
+                sites = sorted({o.site for o in sc.demand.values() if o.item == item})
                 out[f"{name}_to_{gen.next}"] = d.model_copy(update={
-                    "item": nxt.items[gen.items.index(d.item)], "rate": None, "initial_backlog": 0,
+                    "item": item, "site": sites[0] if sites else d.site, "rate": None, "initial_backlog": 0,
                     "schedule": [RatePeriod.model_construct(start=0.0, rate=0.0),
                                  RatePeriod.model_construct(start=end, rate=at_end), *after]})
     return out
