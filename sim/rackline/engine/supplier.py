@@ -81,7 +81,7 @@ class Supplier:
         self.used = 0
         self.lost = 0
         if spec.allocation is not None:
-            clock.call_at(spec.allocation.start, self._period)
+            clock.call_at(spec.allocation.start or 0.0, self._period)
 
     def who(self, args: tuple[Any, ...]) -> str:
         return f"supplier {self.name}"

@@ -42,4 +42,4 @@ class Allocation(Spec):
     per: PositiveDuration = Field(description="length of a period, e.g. '13 w' (a quarter)")
     undelivered: Literal["lost", "carried"] = Field(
         "lost", description="what happens to a period's grant not delivered in it: lost, or carried to the next")
-    start: Duration = Field(0.0, description="when the first period begins (default: the run's start)")
+    start: Duration | None = Field(None, description="when the first period begins (default: the run's start)")

@@ -48,7 +48,7 @@ def floor_problems(sc: Scenario) -> list[tuple[tuple, str]]:
                                                               f"{inv.capacity:g} units), got {st.cluster}"))
     for name, sp in sc.suppliers.items():
         a = sp.allocation
-        if a is not None and a.start >= sc.run.horizon:
+        if a is not None and a.start is not None and a.start >= sc.run.horizon:
             problems.append((("suppliers", name, "allocation", "start"),
                              f"expected a start within the horizon ({format_hours(sc.run.horizon)}), "
                              f"got {format_hours(a.start)}"))
