@@ -241,3 +241,16 @@ def test_an_end_before_the_introduction_is_refused():
     p = _problem(GENERATIONS.replace("gen1: {items: [rack1, part1]", "gen1: {introduced: 12 w, items: [rack1, part1]"))
     assert p.path == "generations.gen1.ends"
     assert p.message == "expected an end after the introduction (12 w), got 10 w"
+
+
+def test_three_sites_answers_per_generation_and_ends_gen2_at_the_hall():
+    res = rackline.run("scenarios/three_sites.yaml", reps=2)
+    answers = {p.product: p for p in res.answer.products}
+    assert set(answers) == {"rack_gen1", "rack_gen2"}
+    assert answers["rack_gen2"].window_start_week == pytest.approx(16)       # Gen-2 from its introduction
+    assert answers["rack_gen2"].constraint.binding.kind == "hall"
+    assert answers["rack_gen2"].constraint.binding.name == "ohio.gen2_floor"
+    kinds = set(res.capacity.kind)
+    assert {"hall_power", "allocation"} <= kinds
+    assert res.kpi("obsolescence", "all")["mean"] > 0
+    assert "gen1_orders_to_gen2" in res.loaded.scenario.demand

@@ -30,6 +30,9 @@ KPI_NAMES: tuple[str, ...] = (*PHYSICAL_KPIS, *FLOOR_KPIS, *COST_KPIS)
 # what a good rack's cost splits into (the `subject` of cost_per_rack rows, besides `total`)
 CATEGORIES = ("materials", "tariffs", "freight", "labour", "capital_charge", "fixed", "carrying", "scrap", "rework",
               "energy")
+# categories only a scenario that has them reports (so the others' tables keep their rows): a
+# generation's stock written off at its end (`generations.G.ends`)
+OCCASIONAL_CATEGORIES = ("obsolescence",)
 # the columns `analysis.stats.summarize` adds to a group's key columns
 SUMMARY_COLUMNS = ["mean", "ci_low", "ci_high", "half_width", "n", "ci_method", "ci_note"]
 

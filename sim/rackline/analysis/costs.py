@@ -172,7 +172,7 @@ def money(rep: Replication, plan: CostPlan, i: int) -> Money:
         energy = _diff(hall.kwh, n) * plan.energy_price
         m.cash_out += energy
         cat["energy"] += float(energy[win].sum())
-    if plan.ended:                               # stock of an ended generation: written off at its salvage
+    if plan.ended:      # stock of an ended generation, written off at its salvage (an OCCASIONAL_CATEGORIES one)
         leftover = written_off(rep)
         cat["obsolescence"] = sum(units * (value.get(item, 0.0) - plan.ended[item]) for item, units in leftover.items())
         m.salvage += sum(units * plan.ended[item] for item, units in leftover.items())
