@@ -254,3 +254,13 @@ def test_three_sites_answers_per_generation_and_ends_gen2_at_the_hall():
     assert {"hall_power", "allocation"} <= kinds
     assert res.kpi("obsolescence", "all")["mean"] > 0
     assert "gen1_orders_to_gen2" in res.loaded.scenario.demand
+
+
+def test_a_halls_energy_is_its_kwh_at_the_price(load_text):
+    res = rackline.run(load_text(HALL + "costs:\n  energy_price: $0.10\n"))
+    weeks = (5000 - 100) / WEEK
+    racks = res.kpi("throughput", "rack")["mean"] * weeks
+    mwh = res.kpi("hall_energy", "s.floor")["mean"]
+    assert res.kpi("cost_per_rack", "energy")["mean"] * racks == pytest.approx(mwh * 1000 * 0.10, rel=1e-6)
+    # a test of 24 h at 130 kW is 3.12 MWh a rack; racks still under test at the end add their hours so far
+    assert mwh / racks == pytest.approx(130 * 24 / 1000, rel=0.05)

@@ -164,7 +164,7 @@ def money(rep: Replication, plan: CostPlan, i: int) -> Money:
         held["wip"] += float(st.wip_area[-1] - st.wip_area[i]) * unit
         cat["scrap"] += float(st.scrapped[-1] - st.scrapped[i]) * unit
         sc_ = plan.stations.get(key)
-        if sc_ is not None and sc_.power_kw:
+        if sc_ is not None and sc_.power_kw and not st.hall:   # a hall's racks: counted by the hall below
             energy = _diff(st.time_in_state["busy"], n) * sc_.power_kw * plan.energy_price
             m.cash_out += energy
             cat["energy"] += float(energy[win].sum())
