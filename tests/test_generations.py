@@ -252,6 +252,14 @@ def test_three_sites_answers_per_generation_and_ends_gen2_at_the_hall():
     assert answers["rack_gen2"].constraint.binding.name == "ohio.gen2_floor"
     kinds = set(res.capacity.kind)
     assert {"hall_power", "allocation"} <= kinds
+    from rackline.analysis.capacity import capacity_table
+    ct = capacity_table(res.loaded.scenario)      # per generation: the hall allows Gen-2 only
+    gen2 = {r.resource: r for r in ct.per_product["rack_gen2"]}
+    assert "ohio.gen2_floor" in gen2 and all(r.resource != "ohio.gen2_floor" for r in ct.per_product["rack_gen1"])
+    # the hall's MWh over a good Gen-2 rack's: L11 (200 kW x 48 h) and L12 (200 kW x 36 h) tests, with
+    # L11 yield 0.95 and L12 yield 0.98 sending failures back through L11 (1 / (0.95 x 0.98) L11 starts)
+    per_rack = 200 * 48 / (0.95 * 0.98) + 200 * 36 / 0.98
+    assert gen2["ohio.gen2_floor"].capacity == pytest.approx(1600 * WEEK / per_rack)
     assert res.kpi("obsolescence", "all")["mean"] > 0
     assert "gen1_orders_to_gen2" in res.loaded.scenario.demand
 
