@@ -272,3 +272,15 @@ def test_a_halls_energy_is_its_kwh_at_the_price(load_text):
     assert res.kpi("cost_per_rack", "energy")["mean"] * racks == pytest.approx(mwh * 1000 * 0.10, rel=1e-6)
     # a test of 24 h at 130 kW is 3.12 MWh a rack; racks still under test at the end add their hours so far
     assert mwh / racks == pytest.approx(130 * 24 / 1000, rel=0.05)
+
+
+def test_power_values_are_registered_and_swept_in_their_unit():
+    from rackline.experiments.sweep.spec import _kind, _to_number
+    from rackline.scenario import load_scenario
+    from rackline.scenario.assumptions import register
+    reg = register(load_scenario("scenarios/three_sites.yaml")).set_index("path")
+    hall = reg.loc["sites.ohio.test_halls.gen2_floor.power"]
+    assert (hall.unit, hall.base_value, hall.base_unit) == ("MW", 1600.0, "kW")
+    assert reg.loc["sites.ohio.stations.l12_test.test_power"].base_value == 200.0
+    assert _kind("1.6 MW") == ("power", "MW")
+    assert _to_number("2400 kW", "power", "MW") == pytest.approx(2.4)

@@ -142,12 +142,16 @@ def is_percent(value: object) -> bool:
 
 
 def unit_of(value: object) -> tuple[str, str] | None:
-    """`("duration", "w")` for `'12 w'`, `("rate", "week")` for `'40 per week'`; None for anything else."""
+    """`("duration", "w")` for `'12 w'`, `("rate", "week")` for `'40 per week'`, `("power", "MW")` for
+    `'1.6 MW'`; None for anything else."""
     if isinstance(value, str):
         for kind, pattern in (("rate", _RATE), ("duration", _DURATION)):
             m = pattern.match(value)
             if m and m.group(2).lower() in HOURS_PER:
                 return kind, m.group(2).lower()
+        m = _POWER.match(value)
+        if m and m.group(2).lower() in KW_PER:
+            return "power", m.group(2)
     return None
 
 
@@ -162,6 +166,14 @@ def is_duration(value: object) -> bool:
 def is_rate(value: object) -> bool:
     try:
         parse_rate(value)
+    except UnitError:
+        return False
+    return True
+
+
+def is_power(value: object) -> bool:
+    try:
+        parse_power(value)
     except UnitError:
         return False
     return True
