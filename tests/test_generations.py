@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import math
 
+import numpy as np
 import pytest
 
 import rackline
@@ -262,6 +263,12 @@ def test_three_sites_answers_per_generation_and_ends_gen2_at_the_hall():
     assert gen2["ohio.gen2_floor"].capacity == pytest.approx(1600 * WEEK / per_rack)
     assert res.kpi("obsolescence", "all")["mean"] > 0
     assert "gen1_orders_to_gen2" in res.loaded.scenario.demand
+    # the hall never gives more than its cap, though L11 and L12 racks compete for it (a stock freed as
+    # L12 takes its cluster wakes L11, which must not start on power L12 is about to draw)
+    for rep in res.reps:
+        hall = rep.halls["ohio.gen2_floor"]
+        assert hall.peak_kw.max() <= hall.cap_kw + 1e-9
+        assert (np.diff(hall.kwh) <= hall.cap_kw * np.diff(rep.times) + 1e-6).all()
 
 
 def test_a_halls_energy_is_its_kwh_at_the_price(load_text):

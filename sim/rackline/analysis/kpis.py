@@ -272,6 +272,9 @@ def weekly_series(rep: Replication) -> pd.DataFrame:
     for key, st in rep.stations.items():
         busy = np.diff(st.time_in_state["busy"])
         blocks.append(("utilization", key, busy / (dt * st.servers)))
+    for key, hall in rep.halls.items():       # a test hall: its average and peak draw each week, in MW
+        blocks.append(("hall_mw", key, np.diff(hall.kwh) / dt / 1000))
+        blocks.append(("hall_peak_mw", key, hall.peak_kw[1:] / 1000))
     n = len(weeks)
     return pd.DataFrame({
         "replication": np.full(n * len(blocks), rep.replication),

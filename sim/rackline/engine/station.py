@@ -195,6 +195,8 @@ class Station(Breakdowns, StationMeasures):
                             server = self.free.pop()
                             if not single and server.last_item != r.item:
                                 server = self._set_up_server(server, r.item)
+                            if r.kw:    # before taking inputs: a stock freed by the take may start another rack
+                                self.hall.take(r.kw * units)
                             # the unit's build start: the path input's (see work.path_input), or now
                             birth = now
                             path = r.path_input
@@ -234,8 +236,6 @@ class Station(Breakdowns, StationMeasures):
             r.loop_start.cards -= units
         if self.crew:
             self.pool.take(self.crew)
-        if r.kw:
-            self.hall.take(r.kw * units)
         n = r.started + 1
         r.started += units
         work = r.sample()
@@ -359,5 +359,7 @@ class Station(Breakdowns, StationMeasures):
         r = self.recipes[0]
         while units > 0 and self.free:
             n = min(units, self.batch)
+            if r.kw:
+                self.hall.take(r.kw * n)
             self._begin(self.free.pop(), r, n, 0.0)
             units -= n
