@@ -2,8 +2,9 @@
 
 A rack of k kW holds k kW of the hall from the start of its test to its end, so a
 hall of P kW holds at most floor(P / k) such racks at once; a station whose next
-rack does not fit waits (`waiting_power`) and is woken, first come first served,
-when a test ends. The hall keeps the kWh drawn (energy) and the peak kW of each
+rack does not fit waits (`waiting_power`) and is woken, in the order it began to wait,
+when a test ends. Power is not reserved: a station whose next start needs less (one L11
+rack) can take what frees while a cluster waits for the whole hall. The hall keeps the kWh drawn (energy) and the peak kW of each
 interval between snapshots.
 """
 from __future__ import annotations
