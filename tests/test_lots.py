@@ -93,6 +93,8 @@ demand:
 # not counters: wall time and event count vary, the twin run is the task's, and the
 # windows (Replication.starts, StationRecord.serves) are read from the scenario
 SKIP = ("wall", "events", "undisrupted", "starts", "serves")
+# test floor and generation-end fields, hashed only when set (at their defaults they hash as before they existed)
+AT_DEFAULT = {"hall": "", "cluster": 0, "allocation": {}, "allocation_per": 0.0, "halls": {}, "ended": {}}
 
 
 def digest(rec) -> str:
@@ -102,7 +104,8 @@ def digest(rec) -> str:
     def feed(x) -> None:
         if dataclasses.is_dataclass(x):
             for f in dataclasses.fields(x):
-                if f.name not in SKIP:
+                value = getattr(x, f.name)
+                if f.name not in SKIP and not (f.name in AT_DEFAULT and value == AT_DEFAULT[f.name]):
                     h.update(f.name.encode())
                     feed(getattr(x, f.name))
         elif isinstance(x, dict):

@@ -402,10 +402,10 @@ def test_a_legend_of_long_names_below_the_plot_wraps_instead_of_leaving_the_figu
 
 
 def test_every_cost_category_has_its_own_colour():
-    from rackline.kpi_names import CATEGORIES
+    from rackline.kpi_names import CATEGORIES, OCCASIONAL_CATEGORIES
     from rackline.output.plots.costs import CATEGORY_COLORS
-    assert set(CATEGORY_COLORS) == set(CATEGORIES)
-    assert len(set(CATEGORY_COLORS.values())) == len(CATEGORIES)
+    assert set(CATEGORY_COLORS) == set(CATEGORIES) | set(OCCASIONAL_CATEGORIES)
+    assert len(set(CATEGORY_COLORS.values())) == len(CATEGORIES) + len(OCCASIONAL_CATEGORIES)
 
 
 def _wide_numbers(sc) -> tuple[pd.DataFrame, pd.DataFrame]:

@@ -95,6 +95,9 @@ def capacity(scenario, sets, as_csv):
     crew:     people x open hours a week, in crew-hours
     supplier: its capacity rate (unlimited if none is given)
     lane:     load_limit x departures a week (unlimited when either is open)
+    hall:     a test hall's MW over the week, in MWh; a rack of k kW tested for
+              t h takes k x t (its share of power too small for one more rack too)
+    allocation: units granted per period, per week
 
     The first line is the static bottleneck and the rate at which it binds.
     Queueing, variability, buffers, disruptions and ramps are left out: the
@@ -123,6 +126,10 @@ def capacity(scenario, sets, as_csv):
     click.echo(shown.to_string(index=False))
     for line in ct.summary():
         click.echo(line)
+    if len(ct.per_product) > 1:
+        click.echo("Per product at this mix (units/week each resource allows):")
+        for line in ct.product_lines():
+            click.echo(f"  {line}")
     for line in ct.warnings:
         click.echo(f"Warning: {line}")
     click.echo(FOOTER)

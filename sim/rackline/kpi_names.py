@@ -19,18 +19,24 @@ PHYSICAL_KPIS = ("throughput", "build_time", "shipped", "demand", "backlog", "fi
                  "order_lead_time_p90", "on_time", "open_orders_at_end", "inventory", "stockout", "lane_shipped",
                  "wip", "wip_family", "supplier_delivered", "supplier_lead_time", "region_share",
                  "crew_utilization", "disruption_loss")
+# the KPIs of test halls, L12 clusters, allocations and ended generations (`analysis.floor_kpis`)
+FLOOR_KPIS = ("hall_utilization", "hall_energy", "hall_peak", "hall_wait", "cluster_wait", "allocation_granted",
+              "allocation_used", "allocation_lost", "allocation_short", "written_off")
 # the KPIs the economic layer (`analysis.costs`) adds when a scenario has `costs:`
 COST_KPIS = ("cost_per_rack", "cost_per_rack_family", "cost_total", "tariffs_paid", "value_share", "working_capital",
              "capital_employed", "revenue", "margin", "unsold_at_end", "cash_per_week", "npv", "payback_week",
-             "cumulative_cash")
-KPI_NAMES: tuple[str, ...] = (*PHYSICAL_KPIS, *COST_KPIS)
+             "cumulative_cash", "obsolescence")
+KPI_NAMES: tuple[str, ...] = (*PHYSICAL_KPIS, *FLOOR_KPIS, *COST_KPIS)
 # what a good rack's cost splits into (the `subject` of cost_per_rack rows, besides `total`)
 CATEGORIES = ("materials", "tariffs", "freight", "labour", "capital_charge", "fixed", "carrying", "scrap", "rework",
               "energy")
+# categories only a scenario that has them reports (so the others' tables keep their rows): a
+# generation's stock written off at its end (`generations.G.ends`)
+OCCASIONAL_CATEGORIES = ("obsolescence",)
 # the columns `analysis.stats.summarize` adds to a group's key columns
 SUMMARY_COLUMNS = ["mean", "ci_low", "ci_high", "half_width", "n", "ci_method", "ci_note"]
 
-NONNEGATIVE_UNITS = frozenset({"units", "h", "orders", "racks", "trays", "people", "d", "w"})
+NONNEGATIVE_UNITS = frozenset({"units", "h", "orders", "racks", "trays", "people", "d", "w", "mwh", "mw"})
 SIGNED = "(net)"   # a unit that ends so is declared signed: margins, cash flows, NPV
 CURRENCY = re.compile(r"[a-z]{3}(/[a-z]+)?")   # money (`USD`, `USD/rack`): costs and values, >= 0
 NONNEGATIVE_STATION_METRICS = frozenset({"throughput_per_week", "wip", "time_in_station_h", "window_start_h"})

@@ -62,6 +62,22 @@ def parse_rate(value: object) -> float:
     return per_hour
 
 
+KW_PER = {"w": 1e-3, "kw": 1.0, "mw": 1e3}
+_POWER = re.compile(rf"^\s*({_NUMBER})\s*([A-Za-z]+)\s*$")
+POWER_PATTERN = rf"^\s*{_NUMBER}\s*(?:[kKmM]?[wW])\s*$"
+
+
+def parse_power(value: object) -> float:
+    """Return kW for `'130 kW'`, `'2 MW'`, `'500 W'` (a test hall's cap, a rack's draw)."""
+    m = _POWER.match(value) if isinstance(value, str) else None
+    if not m or m.group(2).lower() not in KW_PER:
+        raise UnitError("a power with a unit, like '130 kW' or '2 MW'")
+    kw = float(m.group(1)) * KW_PER[m.group(2).lower()]
+    if not math.isfinite(kw) or abs(kw) > 1e12:
+        raise UnitError("a finite power")
+    return kw
+
+
 _SCALE = {"": 1.0, "k": 1e3, "K": 1e3, "M": 1e6, "B": 1e9}
 _MONEY = re.compile(r"^\s*(-)?\s*\$?\s*(\d{1,3}(?:,\d{3})+(?:\.\d*)?|\d+\.?\d*|\.\d+)\s*([kKMB]?)"
                     r"(?:\s*(?:per|/)\s*([A-Za-z]+))?\s*$")
@@ -126,12 +142,16 @@ def is_percent(value: object) -> bool:
 
 
 def unit_of(value: object) -> tuple[str, str] | None:
-    """`("duration", "w")` for `'12 w'`, `("rate", "week")` for `'40 per week'`; None for anything else."""
+    """`("duration", "w")` for `'12 w'`, `("rate", "week")` for `'40 per week'`, `("power", "MW")` for
+    `'1.6 MW'`; None for anything else."""
     if isinstance(value, str):
         for kind, pattern in (("rate", _RATE), ("duration", _DURATION)):
             m = pattern.match(value)
             if m and m.group(2).lower() in HOURS_PER:
                 return kind, m.group(2).lower()
+        m = _POWER.match(value)
+        if m and m.group(2).lower() in KW_PER:
+            return "power", m.group(2)
     return None
 
 
@@ -146,6 +166,14 @@ def is_duration(value: object) -> bool:
 def is_rate(value: object) -> bool:
     try:
         parse_rate(value)
+    except UnitError:
+        return False
+    return True
+
+
+def is_power(value: object) -> bool:
+    try:
+        parse_power(value)
     except UnitError:
         return False
     return True

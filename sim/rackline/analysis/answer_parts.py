@@ -10,7 +10,7 @@ from typing import Literal
 from pydantic import BaseModel, ConfigDict
 
 Verdict = Literal["short", "may be short", "meets", "capacity mode", "no demand"]
-LinkKind = Literal["station", "supply", "lane", "crew", "demand"]
+LinkKind = Literal["station", "supply", "lane", "crew", "demand", "hall", "allocation"]
 
 
 class Model(BaseModel):
@@ -59,7 +59,8 @@ class Link(Model):
     """One step of a constraint chain: a resource and what it does to output, in words."""
 
     kind: LinkKind
-    name: str          # station key, lane, `site.pool`, `site/item` (a supply), or the product (demand)
+    name: str          # station key, lane, `site.pool`, `site/item` (a supply), `site.hall`, a supplier
+                       # (its allocation), or the product (demand)
     text: str
 
     @property
@@ -70,6 +71,11 @@ class Link(Model):
             return f"{item} supply at {site}"
         if self.kind == "demand":
             return f"demand for {self.name}"
+        if self.kind == "hall":
+            site, hall = self.name.split(".", 1)
+            return f"{site} test hall {hall}"
+        if self.kind == "allocation":
+            return f"{self.name} allocation"
         return f"lane {self.name}" if self.kind == "lane" else self.name
 
 
@@ -90,7 +96,7 @@ class Resource(Model):
     """A finite resource on a product's route, at the simulated mix of products: the rate of
     this product it allows (rough cut) and whom it is shared with."""
 
-    kind: str                      # station, crew, supplier, lane
+    kind: str                      # station, crew, supplier, lane, hall_power, hall_cooling, allocation
     resource: str
     capacity: float                # units/week of this product at the simulated mix
     utilisation: float             # load at the simulated mix over capacity

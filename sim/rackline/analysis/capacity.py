@@ -30,6 +30,9 @@ class CapacityTable:
     mix: dict[str, float]               # product -> units per week in the demand mix
     capacity_mode: bool                 # no finite demand rate: the mix is one unit of each product
     warnings: list[str] = field(default_factory=list)
+    # product -> its finite resources, tightest first, with the units/week of that product each
+    # allows at the mix (`product_resources`): what a test hall or an allocation allows each generation
+    per_product: dict[str, list[Resource]] = field(default_factory=dict)
 
     @property
     def demand_rate(self) -> float:
@@ -54,6 +57,12 @@ class CapacityTable:
         gap = "short of" if b["max_rate"] < self.demand_rate else "above"
         return [line + f", {gap} demand of {self.demand_rate:.3g}/week (utilisation {b['utilisation']:.0%})."]
 
+    def product_lines(self, shown: int = 3) -> list[str]:
+        """Per product, the `shown` tightest resources and the units/week of it each allows at
+        the mix: `rack_gen2: hall_power ohio.gen2_floor 15.2/week, allocation gpu_alloc 19.2/week, ...`."""
+        return [f"{product}: " + ", ".join(f"{r.kind} {r.resource} {r.capacity:.3g}/week" for r in rs[:shown])
+                for product, rs in self.per_product.items() if rs]
+
 
 def capacity_table(sc: Scenario) -> CapacityTable:
     """Every station, crew pool, supplier and lane: capacity, load and max rate per week."""
@@ -74,7 +83,7 @@ def capacity_table(sc: Scenario) -> CapacityTable:
     per_product: dict[str, float] = defaultdict(float)   # a product shipped from several sites: the sum
     for (_, item), rate in mix.items():
         per_product[item] += rate * WEEK
-    return CapacityTable(table, dict(per_product), capacity_mode, warnings)
+    return CapacityTable(table, dict(per_product), capacity_mode, warnings, product_resources(sc, dict(per_product)))
 
 
 

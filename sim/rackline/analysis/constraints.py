@@ -52,15 +52,39 @@ def _weeks(hours: float) -> str:
 
 def _station_text(key: str, row: pd.Series, sc: Scenario) -> str:
     open_, busy = _open_shares(row)
-    text = f"{key} busy {busy:.0%} of {'all hours' if open_ >= 1 - 1e-9 else 'open time'}"   # as answer_text.busy_text
+    site, name = key.split(".", 1)
+    cluster = sc.sites[site].stations[name].cluster
+    text = (f"{key} busy {busy:.0%} of {'all hours' if open_ >= 1 - 1e-9 else 'open time'}"   # as answer_text.busy_text
+            + (f" (L12 clusters of {cluster})" if cluster else ""))
     down = float(row.share_down) / open_
     if down >= FOLLOW:
         text += f", down {down:.0%}"
     if open_ < 0.75:
-        site, name = key.split(".", 1)
         cal = sc.sites[site].stations[name].calendar or sc.sites[site].calendar
         text += f" (open {open_:.0%} of all hours" + (f": calendar {cal})" if cal else ")")
     return text
+
+
+def _hall_link(sc: Scenario, kpis: pd.DataFrame, station: str) -> Link:
+    """The test hall a station waits on: `ohio test hall gen_floor power, 96% of MW-hours`."""
+    site, name = station.split(".", 1)
+    hall = str(sc.sites[site].stations[name].hall)
+    spec = sc.sites[site].test_halls[hall]
+    util = _kpi(kpis, "hall_utilization", f"{site}.{hall}")
+    used = f", {util:.0%} of MW-hours" if math.isfinite(util) else ""
+    return Link(kind="hall", name=f"{site}.{hall}",
+                text=f"{site} test hall {hall} {spec.binding} ({spec.cap_kw / 1000:g} MW{used})")
+
+
+def _allocation_link(sc: Scenario, kpis: pd.DataFrame, name: str) -> Link | None:
+    """A supplier's allocation when it binds: it used (nearly) all it was granted."""
+    a = sc.suppliers[name].allocation
+    granted, used = _kpi(kpis, "allocation_granted", name), _kpi(kpis, "allocation_used", name)
+    if a is None or not (math.isfinite(granted) and granted > 0 and used >= AT_LIMIT * granted):
+        return None
+    item = sc.suppliers[name].item
+    return Link(kind="allocation", name=name, text=f"{item} allocation of {name} ({a.units:,} per {_weeks(a.per)}, "
+                                                   f"{used / granted:.0%} used)")
 
 
 def _supply_link(sc: Scenario, kpis: pd.DataFrame, site: str, item: str) -> Link:
@@ -68,6 +92,9 @@ def _supply_link(sc: Scenario, kpis: pd.DataFrame, site: str, item: str) -> Link
     parts = []
     at_limit = []
     for name in sorted(inv.suppliers, key=lambda n: -inv.suppliers[n]):
+        allocated = _allocation_link(sc, kpis, name)
+        if allocated is not None:
+            return allocated
         sp = sc.suppliers[name]
         lead = _kpi(kpis, "supplier_lead_time", name)
         parts.append(f"{name} lead time {_weeks(lead if math.isfinite(lead) else sp.lead_time.mean())}")
@@ -114,6 +141,11 @@ def constraint_chain(sc: Scenario, ranking: pd.DataFrame, stations: pd.DataFrame
         waits = starved.get(item, 0.0)
         crew = float(row.share_waiting_crew) / open_
         down = float(row.share_down) / open_
+        power = float(row.get("share_waiting_power", 0.0)) / open_
+        if power >= FOLLOW and power >= max(waits, down, crew):
+            held.append(Link(kind="station", name=key, text=f"{key} waiting for test hall power {power:.0%} of open time"))
+            held.append(_hall_link(sc, kpis, key))
+            break
         if crew >= FOLLOW and crew >= max(waits, down):
             st = sc.sites[site].stations[key.split(".", 1)[1]]
             pool = f"{site}.{st.crew.pool}" if st.crew is not None else "crew"
@@ -154,7 +186,8 @@ def _follow(sc: Scenario, kpis: pd.DataFrame, rows: pd.DataFrame, stations: pd.D
             row = rows.loc[name]
             open_, busy = _open_shares(row)
             short = busy >= BUSY or any(v / open_ >= FOLLOW for v in _starved_on(stations, name).values()) \
-                or float(row.share_waiting_crew) / open_ >= FOLLOW
+                or float(row.share_waiting_crew) / open_ >= FOLLOW \
+                or float(row.get("share_waiting_power", 0.0)) / open_ >= FOLLOW
             return (via, name) if short else None
         lane = sc.lanes[name]
         seen.add(name)

@@ -68,6 +68,7 @@ class CostPlan:
     capital_charge: float
     discount_rate: float
     rework: dict[str, tuple[str | None, int]] = field(default_factory=dict)  # station -> (paid crew pool, crew size)
+    ended: dict[str, float] = field(default_factory=dict)   # item of a generation ended in the run -> salvage per unit
 
     @property
     def capital(self) -> float:
@@ -169,4 +170,6 @@ def cost_plan(sc: Scenario, times: np.ndarray) -> CostPlan | None:
         pools=pools, stations=stations, site_fixed=sum(s.fixed for s in c.sites.values()),
         revenue={item: (r.price, r.salvage) for item, r in c.priced().items()},
         energy_price=c.energy_price, carrying_rate=c.carrying_rate, capital_charge=c.capital_charge,
-        discount_rate=c.discount_rate, rework=rework)
+        discount_rate=c.discount_rate, rework=rework,
+        ended={item: gen.salvage.get(item, 0.0) for gen in sc.generations.values()
+               if gen.ends is not None and gen.ends < sc.run.horizon for item in gen.items})

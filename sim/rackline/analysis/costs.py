@@ -24,7 +24,9 @@ The cost model (every figure is an assumption of the scenario):
   *fixed* (per station and site, over time), *carrying* (yearly rate x the
   time-average value of stock, WIP in stations and units on lanes; supplier
   shipments belong to the supplier until received), *energy* (kW of a busy server x
-  busy hours x the price of a kWh). A station's own `labour` rate is paid per working
+  busy hours x the price of a kWh; a test hall's kWh drawn x the price), *obsolescence*
+  (only with a generation that ends in the run: its stock left at the horizon x (value -
+  its salvage); the salvage is cash at the horizon). A station's own `labour` rate is paid per working
   (busy or setup) server-hour, to *labour*; at a *rework* station (one that consumes
   a failed item) it goes to *rework*, and so does the wage of its pool crew's working
   hours, moved out of *labour* (the pool is paid anyway; the total is unchanged).
@@ -43,6 +45,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from rackline.analysis.cost_plan import CostPlan
+from rackline.analysis.floor_kpis import written_off
 from rackline.analysis.kpis import KpiRow
 from rackline.engine.records import InventoryKey, Replication
 from rackline.kpi_names import CATEGORIES
@@ -161,10 +164,18 @@ def money(rep: Replication, plan: CostPlan, i: int) -> Money:
         held["wip"] += float(st.wip_area[-1] - st.wip_area[i]) * unit
         cat["scrap"] += float(st.scrapped[-1] - st.scrapped[i]) * unit
         sc_ = plan.stations.get(key)
-        if sc_ is not None and sc_.power_kw:
+        if sc_ is not None and sc_.power_kw and not st.hall:   # a hall's racks: counted by the hall below
             energy = _diff(st.time_in_state["busy"], n) * sc_.power_kw * plan.energy_price
             m.cash_out += energy
             cat["energy"] += float(energy[win].sum())
+    for hall in rep.halls.values():              # racks under test in a hall: the kWh they drew
+        energy = _diff(hall.kwh, n) * plan.energy_price
+        m.cash_out += energy
+        cat["energy"] += float(energy[win].sum())
+    if plan.ended:      # stock of an ended generation, written off at its salvage (an OCCASIONAL_CATEGORIES one)
+        leftover = written_off(rep)
+        cat["obsolescence"] = sum(units * (value.get(item, 0.0) - plan.ended[item]) for item, units in leftover.items())
+        m.salvage += sum(units * plan.ended[item] for item, units in leftover.items())
     for name, lane in rep.lanes.items():
         item = plan.lanes[name][2] if name in plan.lanes else None
         if item is not None:
@@ -179,7 +190,7 @@ def money(rep: Replication, plan: CostPlan, i: int) -> Money:
         cat["materials"] += good * value.get(product, 0.0)
         for family, v in family_value.get(product, {}).items():
             fams[family] += good * v
-        salvage = plan.revenue.get(product, (0.0, 0.0))[1]
+        salvage = plan.revenue.get(product, (0.0, 0.0))[1] if product not in plan.ended else 0.0
         left = sum(float(inv.level[-1]) for inv in (rep.inventories.get(InventoryKey(s, product))
                                                      for s in rep.product_sites(product)) if inv is not None)
         m.unsold[product] = left
@@ -231,12 +242,14 @@ def cost_rows(rep: Replication, plan: CostPlan, i: int) -> list[KpiRow]:
     total = sum(m.categories.values())
     if m.good > 0:
         add("cost_per_rack", "total", f"{cur}/rack", total / m.good)
-        for c in CATEGORIES:
+        for c in m.categories:
             add("cost_per_rack", c, f"{cur}/rack", m.categories[c] / m.good)
         for f, v in sorted(m.families.items()):
             add("cost_per_rack_family", f, f"{cur}/rack", v / m.good)
     add("cost_total", "all", cur, total)
     add("tariffs_paid", "all", cur, m.categories["tariffs"])
+    if "obsolescence" in m.categories:
+        add("obsolescence", "all", cur, m.categories["obsolescence"])
     received = sum(m.received.values())
     if received > 0:
         for region, v in sorted(m.received.items()):

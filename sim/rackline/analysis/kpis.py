@@ -146,6 +146,8 @@ def replication_kpis(rep: Replication, warmup: float, plan: CostPlan | None = No
         if size > 0:
             add("crew_utilization", key, "share of people-hours", _delta(rep.pools[key].busy_area, i) / size)
 
+    from rackline.analysis.floor_kpis import floor_rows  # test floor, allocations (it imports KpiRow from here)
+    rows += floor_rows(rep, i, warmup)
     if plan is not None:
         from rackline.analysis.costs import cost_rows  # the economic layer (it imports KpiRow from here)
         rows += cost_rows(rep, plan, i)
@@ -209,7 +211,8 @@ def station_metrics(rep: Replication, warmup: float) -> list[StationRow]:
             rows.append(StationRow(key, metric, float(value)))
 
         for s in STATES:
-            m(f"share_{s}", _delta(st.time_in_state[s], own) / cap)
+            if s in st.time_in_state:      # waiting_power only at stations testing in a hall
+                m(f"share_{s}", _delta(st.time_in_state[s], own) / cap)
         done = _delta(st.completions, own)
         m("throughput_per_week", done / span * WEEK)
         L = _delta(st.wip_area, own) / span
@@ -269,6 +272,9 @@ def weekly_series(rep: Replication) -> pd.DataFrame:
     for key, st in rep.stations.items():
         busy = np.diff(st.time_in_state["busy"])
         blocks.append(("utilization", key, busy / (dt * st.servers)))
+    for key, hall in rep.halls.items():       # a test hall: its average and peak draw each week, in MW
+        blocks.append(("hall_mw", key, np.diff(hall.kwh) / dt / 1000))
+        blocks.append(("hall_peak_mw", key, hall.peak_kw[1:] / 1000))
     n = len(weeks)
     return pd.DataFrame({
         "replication": np.full(n * len(blocks), rep.replication),

@@ -25,6 +25,7 @@ from rackline.engine.lane import Lane
 from rackline.engine.records import (
     DemandRecord,
     DisruptionEvent,
+    HallRecord,
     InventoryKey,
     InventoryRecord,
     LaneRecord,
@@ -36,13 +37,14 @@ from rackline.engine.records import (
 from rackline.engine.release import Authorization, Loop, requirements
 from rackline.engine.station import Station
 from rackline.engine.supplier import Replenishment, Supplier, resolved_policy
+from rackline.engine.test_hall import Hall
 from rackline.engine.work import RecipeRun
 from rackline.engine.workforce import Pool
 from rackline.scenario.costs import sourcing_steps
 from rackline.scenario.distributions import Sampler
 from rackline.scenario.flows import product_starts, routes
 from rackline.scenario.model import Scenario
-from rackline.states import STATES
+from rackline.states import HALL_STATES, STATES
 from rackline.units import WEEK
 
 if TYPE_CHECKING:
@@ -84,6 +86,7 @@ class Network:
         self.demands: dict[str, Demand] = {}
         self.pools: dict[str, Pool] = {}
         self.calendars: dict[str, ShiftCalendar] = {}
+        self.halls: dict[str, Hall] = {}
         self.replenish: list[tuple[Replenishment, Inventory]] = []
         self.disruptions = Disruptions(clock)
         self._build()
@@ -114,6 +117,8 @@ class Network:
                 self.pools[f"{site_name}.{pname}"] = Pool(clock, f"{site_name}.{pname}", pspec)
             for item in site.inventories:
                 self.inventory(site_name, item)
+            for hname, hall in site.test_halls.items():
+                self.halls[f"{site_name}.{hname}"] = Hall(clock, f"{site_name}.{hname}", hall.cap_kw)
         for name, sp in sc.suppliers.items():
             self.suppliers[name] = Supplier(clock, name, sp, self.sampler(sp.lead_time, f"supplier:{name}:lead"),
                                             self.sampler(sp.late_by, f"supplier:{name}:late"),
@@ -131,6 +136,8 @@ class Network:
                     inv.policy = rep
                     self.replenish.append((rep, inv))
         introduced = {item: gen.introduced for gen in sc.generations.values() for item in gen.items}
+        self.ended = {item: float(gen.ends) for gen in sc.generations.values() if gen.ends is not None
+                      for item in gen.items}
         for site_name, st_name, spec in sc.station_items():
             self._build_station(site_name, st_name, spec, introduced)
         for name, lspec in sc.lanes.items():
@@ -163,7 +170,8 @@ class Network:
                            self.inventory(site_name, item),
                            self.inventory(site_name, r.fail_to) if r.fail_to != "scrap" else None,
                            self.sampler(process_time, f"station:{key}:time:{item}"), r.yield_, ramp,
-                           introduced.get(item, 0.0), spec.learning)
+                           introduced.get(item, 0.0), spec.learning, self.ended.get(item, math.inf),
+                           (r.test_power or 0.0) if spec.hall is not None else 0.0)
             recipes.append(rr)
         site = self.sc.sites[site_name]
         failures = None
@@ -178,7 +186,8 @@ class Network:
             setup = self.sampler(spec.setup, f"station:{key}:setup")
         st = self._station_cls(clock, key, spec, recipes, yield_rng=clock.stream(f"station:{key}:yield"), setup_sample=setup,
                      pool=self.pools[f"{site_name}.{spec.crew.pool}"] if spec.crew else None, failures=failures,
-                     dispatch=spec.dispatch, backlog_of=self._backlog_of)
+                     dispatch=spec.dispatch, backlog_of=self._backlog_of,
+                     hall=self.halls[f"{site_name}.{spec.hall}"] if spec.hall is not None else None)
         for rr in recipes:
             for inv, _ in rr.inputs:
                 if st not in inv.consumers:
@@ -261,7 +270,7 @@ class Network:
         return {kind: {key: obj.snapshot() for key, obj in objs.items()}
                 for kind, objs in (("station", self.stations), ("supplier", self.suppliers), ("lane", self.lanes),
                                    ("demand", self.demands), ("pool", self.pools),
-                                   ("inventory", self.inventories))}
+                                   ("inventory", self.inventories), ("hall", self.halls))}
 
     def record(self, snaps: list[dict[str, dict[object, dict[str, float]]]], times: np.ndarray, replication: int,
                horizon: float) -> Replication:
@@ -279,17 +288,20 @@ class Network:
         stations = {}
         for key, st in self.stations.items():
             ser = series("station", key)
+            st_spec = self.sc.sites[st.site].stations[key.split(".", 1)[1]]
+            states = STATES if st_spec.hall is not None else tuple(s for s in STATES if s not in HALL_STATES)
             p = list(st.periods)
             if len(p) % 2:
                 p.append(horizon)
             stations[key] = StationRecord(
                 site=st.site, servers=st.n_servers, items=tuple(r.item for r in st.recipes),
                 inputs=tuple(sorted({inv.item for r in st.recipes for inv, _ in r.inputs})),
-                time_in_state={s: ser[f"time_{s}"] for s in STATES}, completions=ser["completions"],
+                time_in_state={s: ser[f"time_{s}"] for s in states}, completions=ser["completions"],
                 wip_area=ser["wip_area"], sojourn=ser["sojourn"], scrapped=ser["scrapped"], wip=ser["wip"],
                 made=prefixed(ser, "made:"), good=prefixed(ser, "good:"), starved_on=prefixed(ser, "starved_on:"),
                 periods=np.asarray(p, dtype=float).reshape(-1, 2), wip_area_by_item=prefixed(ser, "wip_area:"),
-                serves=tuple(product for product, used in serving.items() if key in used))
+                serves=tuple(product for product, used in serving.items() if key in used),
+                hall=f"{st.site}.{st_spec.hall}" if st_spec.hall is not None else "", cluster=st_spec.cluster or 0)
         inventories = {}
         for site, item in self.inventories:
             ser = series("inventory", (site, item))
@@ -302,9 +314,22 @@ class Network:
                 **series("demand", name),
                 arrivals=np.asarray(d.arrivals, dtype=float).reshape(-1, 2),
                 lead_times=np.asarray(d.lead_times, dtype=float).reshape(-1, 3))
-        suppliers = {name: SupplierRecord(region=self.sc.suppliers[name].region, **series("supplier", name),
-                                          lead_times=np.asarray(sp.lead_times, dtype=float).reshape(-1, 2))
-                     for name, sp in self.suppliers.items()}
+        suppliers = {}
+        for name, sp in self.suppliers.items():
+            ser = series("supplier", name)
+            alloc: dict[str, np.ndarray] = {k: ser.pop(k) for k in ("granted", "used", "lost", "short") if k in ser}
+            suppliers[name] = SupplierRecord(region=self.sc.suppliers[name].region, **ser,
+                                             lead_times=np.asarray(sp.lead_times, dtype=float).reshape(-1, 2),
+                                             allocation=alloc, allocation_per=float(sp.allocation.per)
+                                             if sp.allocation is not None else 0.0)
+        halls = {}
+        for key, hall in self.halls.items():
+            site, hname = key.split(".", 1)
+            ser = series("hall", key)
+            spec_hall = self.sc.sites[site].test_halls[hname]
+            halls[key] = HallRecord(site=site, cap_kw=hall.cap, binding=spec_hall.binding, kwh=ser["kwh"],
+                                    peak_kw=ser["peak_kw"],
+                                    stations=tuple(k for k, st in self.stations.items() if st.hall is hall))
         return Replication(
             replication=replication, horizon=horizon, times=times,
             products=tuple(sorted({d.item for d in self.sc.demand.values()})), stations=stations,
@@ -314,7 +339,7 @@ class Network:
             disruptions=[DisruptionEvent(*e) for e in self.disruptions.log],
             families={k: v.family if v else "other" for k, v in self.sc.items.items()},
             item_units={k: v.unit if v else "unit" for k, v in self.sc.items.items()}, made_items=tuple(sorted(self.made)),
-            starts=product_starts(self.sc))
+            starts=product_starts(self.sc), halls=halls, ended=dict(self.ended))
 
 
 def snapshot_times(horizon: float, warmup: float | str) -> list[float]:

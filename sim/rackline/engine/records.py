@@ -70,6 +70,8 @@ class StationRecord:
     periods: np.ndarray                    # (n, 2) active periods [start, end) for the bottleneck method
     wip_area_by_item: dict[str, np.ndarray] = field(default_factory=dict)   # item -> integral of its units in it
     serves: tuple[str, ...] = ()           # products whose bill of materials loads it (scenario.flows.routes)
+    hall: str = ""                         # `site.hall` whose power its units draw ("" when none)
+    cluster: int = 0                       # units an L12 cluster test starts together (0: not a cluster)
 
 
 @dataclass(slots=True)
@@ -113,6 +115,21 @@ class SupplierRecord:
     delivered: np.ndarray
     orders: np.ndarray
     lead_times: np.ndarray                 # (n, 2): delivered at, placed -> delivered
+    # under an allocation: cumulative granted, used and lost units, and units waiting for a grant (short)
+    allocation: dict[str, np.ndarray] = field(default_factory=dict)
+    allocation_per: float = 0.0            # hours in one allocation period (0: no allocation)
+
+
+@dataclass(slots=True)
+class HallRecord:
+    """A test hall: its cap, the energy drawn (cumulative kWh) and each interval's peak kW."""
+
+    site: str
+    cap_kw: float
+    binding: str                           # power or cooling: which sets the cap
+    kwh: np.ndarray
+    peak_kw: np.ndarray                    # the most drawn since the previous snapshot
+    stations: tuple[str, ...]              # stations testing in it
 
 
 @dataclass(slots=True)
@@ -157,6 +174,8 @@ class Replication:
     undisrupted: dict[str, np.ndarray] = field(default_factory=dict)
     # product -> hours from which it is active (its introduction or first demand; scenario.flows.product_starts)
     starts: dict[str, float] = field(default_factory=dict)
+    halls: dict[str, HallRecord] = field(default_factory=dict)   # `site.hall` -> what it measured
+    ended: dict[str, float] = field(default_factory=dict)        # item of an ended generation -> its end, hours
 
     @property
     def periods(self) -> dict[str, np.ndarray]:

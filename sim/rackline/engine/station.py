@@ -16,13 +16,14 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from rackline.engine.breakdowns import Breakdowns
-from rackline.engine.station_measures import BLOCKED, CREW, IDLE, STARVED, STATES, StationMeasures  # noqa: F401 (STATES re-exported)
+from rackline.engine.station_measures import BLOCKED, CREW, IDLE, POWER, STARVED, STATES, StationMeasures  # noqa: F401 (STATES re-exported)
 from rackline.engine.work import SETUP_PHASE, WORK_PHASE, Job, RecipeRun, Server  # noqa: F401 (RecipeRun re-exported)
 
 if TYPE_CHECKING:
     import numpy as np
 
     from rackline.engine.clock import Clock
+    from rackline.engine.test_hall import Hall
     from rackline.engine.workforce import Pool
     from rackline.scenario.distributions import Sampler
     from rackline.scenario.stations import Station as StationSpec
@@ -37,18 +38,21 @@ class Station(Breakdowns, StationMeasures):
                  "n_down", "reason", "starved_item", "open", "factor", "pool", "crew", "failures", "operating_failures",
                  "repair_waiting", "setup_sample", "dispatch", "backlog_of", "_rr", "_last_item", "_yield_random",
                  "_trying", "_again", "t_last", "state_time", "starved_on", "wip", "wip_area", "completions", "sojourn",
-                 "scrapped", "last_done", "active", "periods")
+                 "scrapped", "last_done", "active", "periods", "whole", "hall")
 
     def __init__(self, clock: Clock, key: str, spec: StationSpec, recipes: list[RecipeRun], *,
                  yield_rng: np.random.Generator, setup_sample: Sampler | None = None, pool: Pool | None = None,
                  failures: dict[str, Any] | None = None, dispatch: str = "largest_backlog",
-                 backlog_of: Callable[[str], int] | None = None) -> None:
+                 backlog_of: Callable[[str], int] | None = None, hall: Hall | None = None) -> None:
         self.clock = clock
         self.env = clock.env
         self.key = key
         self.site = key.split(".")[0]
         self.recipes = recipes
-        self.batch = spec.batch
+        self.batch = spec.units_per_start
+        self.whole = spec.cluster is not None   # a cluster starts with all its units or waits
+        # the test hall whose power its units draw (recipes with `kw` > 0); None when it tests in none
+        self.hall: Hall = hall  # type: ignore[assignment]
         self.servers = [Server(i) for i in range(spec.servers)]
         self.n_servers = spec.servers
         self.free = list(reversed(self.servers))
@@ -132,7 +136,8 @@ class Station(Breakdowns, StationMeasures):
                     self._fill()
             finally:
                 self._trying = False
-        if self.open and (not self.free or self.factor <= 0.0) != self.active:   # _mark, inlined
+        # _mark, inlined: servers waiting for hall power count as active (the hall holds them back, as work does)
+        if self.open and (not self.free or self.factor <= 0.0 or self.reason == POWER) != self.active:
             self.active = not self.active
             self.periods.append(self.clock.now)
 
@@ -157,7 +162,7 @@ class Station(Breakdowns, StationMeasures):
             starved = None
             for r in (self.recipes if single else self._order()):
                 units = self.batch
-                if now < r.available_from:
+                if now < r.available_from or now >= r.available_until:
                     why = IDLE
                 elif r.auth is not None and r.auth.count <= 0:
                     why = IDLE
@@ -168,7 +173,9 @@ class Station(Breakdowns, StationMeasures):
                         units = r.auth.count
                     if r.loop_start is not None and r.loop_start.cards < units:
                         units = r.loop_start.cards
-                    if r.bounded and not r.has_room(units):
+                    if self.whole and units < self.batch:
+                        why = IDLE
+                    elif r.bounded and not r.has_room(units):
                         why = BLOCKED
                     else:
                         why = None
@@ -179,12 +186,17 @@ class Station(Breakdowns, StationMeasures):
                         if why is None and self.crew and self.pool.available < self.crew:
                             why = CREW
                             self.pool.wait(self)
+                        if why is None and r.kw and not self.hall.fits(r.kw * units):
+                            why = POWER
+                            self.hall.wait(self)
                         if why is None:
                             # start: take inputs, then begin the job
                             self._flush()
                             server = self.free.pop()
                             if not single and server.last_item != r.item:
                                 server = self._set_up_server(server, r.item)
+                            if r.kw:    # before taking inputs: a stock freed by the take may start another rack
+                                self.hall.take(r.kw * units)
                             # the unit's build start: the path input's (see work.path_input), or now
                             birth = now
                             path = r.path_input
@@ -318,6 +330,8 @@ class Station(Breakdowns, StationMeasures):
             self.free.append(server)
         if self.crew:
             self.pool.give(self.crew)
+        if r.kw:
+            self.hall.give(r.kw * units)
         if failed and r.auth is not None:
             r.auth.count += failed
         r.out.reserved -= units
@@ -345,5 +359,7 @@ class Station(Breakdowns, StationMeasures):
         r = self.recipes[0]
         while units > 0 and self.free:
             n = min(units, self.batch)
+            if r.kw:
+                self.hall.take(r.kw * n)
             self._begin(self.free.pop(), r, n, 0.0)
             units -= n

@@ -13,8 +13,8 @@ if TYPE_CHECKING:
     from rackline.engine.clock import Clock
     from rackline.engine.work import RecipeRun, Server
 
-STATES = ("busy", "setup", "starved", "blocked", "idle", "waiting_crew", "down", "off_shift")
-BUSY, SETUP, STARVED, BLOCKED, IDLE, CREW, DOWN, OFF = range(8)
+STATES = ("busy", "setup", "starved", "blocked", "idle", "waiting_crew", "down", "off_shift", "waiting_power")
+BUSY, SETUP, STARVED, BLOCKED, IDLE, CREW, DOWN, OFF, POWER = range(9)
 
 
 class StationMeasures:
@@ -75,10 +75,11 @@ class StationMeasures:
             st[DOWN] += self.n_down * dt
 
     def _mark(self) -> None:
-        """Roser's active-period method: a station is active when no server waits."""
+        """Roser's active-period method: a station is active when no server waits (for
+        work, room or crew; servers waiting for test hall power count as active)."""
         if not self.open:
             return
-        active = not self.free or self.factor <= 0.0
+        active = not self.free or self.factor <= 0.0 or self.reason == POWER
         if active != self.active:
             self.active = active
             self.periods.append(self.clock.now)

@@ -75,9 +75,31 @@ class Supplier:
         self.delivered = 0
         self.orders = 0
         self.lead_times: list[tuple[float, float]] = []   # (delivered at, placed -> delivered)
+        self.allocation = spec.allocation       # units granted per period (None: no allocation)
+        self.grant = math.inf if spec.allocation is None else 0   # units it may still make this period
+        self.granted = 0
+        self.used = 0
+        self.lost = 0
+        if spec.allocation is not None:
+            clock.call_at(spec.allocation.start or 0.0, self._period)
 
     def who(self, args: tuple[Any, ...]) -> str:
         return f"supplier {self.name}"
+
+    def _period(self) -> None:
+        """A new allocation period: its grant (cut by a disruption in force), plus what is
+        carried from the last one or less what is lost."""
+        a = self.allocation
+        assert a is not None, "only a supplier under an allocation has periods"
+        grant = int(math.floor(a.units * min(1.0, self.factor) + 1e-9))
+        if a.undelivered == "lost":
+            self.lost += int(self.grant)
+            self.grant = grant
+        else:
+            self.grant += grant
+        self.granted += grant
+        self.clock.call_in(a.per, self._period)
+        self._next()
 
     def order(self, qty: int, inv: Inventory) -> None:
         self.ordered += qty
@@ -89,10 +111,14 @@ class Supplier:
     def _next(self) -> None:
         """Start the next lot: at most a week of capacity cut from the oldest order
         (lots are cut as they start, so an order of any size is one queue entry)."""
-        if self.making is not None or not self.queue or self.factor <= 0.0:
+        if self.making is not None or not self.queue or self.factor <= 0.0 or self.grant < 1:
             return
         order = self.queue[0]
         n = min(order[0], self.lot) if self.capacity else order[0]
+        if self.allocation is not None:
+            n = min(n, int(self.grant))
+            self.grant -= n
+            self.used += n
         order[0] -= n
         if order[0] <= 0:
             self.queue.popleft()
@@ -141,7 +167,11 @@ class Supplier:
         self._next()
 
     def snapshot(self) -> dict[str, float]:
-        return {"ordered": self.ordered, "delivered": self.delivered, "orders": self.orders}
+        out: dict[str, float] = {"ordered": self.ordered, "delivered": self.delivered, "orders": self.orders}
+        if self.allocation is not None:
+            out.update({"granted": self.granted, "used": self.used, "lost": self.lost,
+                        "short": sum(o[0] for o in self.queue)})
+        return out
 
 
 class Replenishment:

@@ -21,11 +21,12 @@ class RecipeRun:
 
     __slots__ = ("item", "inputs", "out", "fail", "bounded", "perfect", "sample", "yield_", "ramp", "available_from", "auth",
                  "loop_start", "loop_end", "learn_first", "learn_b", "started", "completed", "good", "fail_reserve",
-                 "room_needs", "path_input", "sojourn")
+                 "room_needs", "path_input", "sojourn", "available_until", "kw")
 
     def __init__(self, item: str, inputs: list[tuple[Inventory, int]], out: Inventory, fail: Inventory | None,
                  sample: Sampler, yield_: float, ramp: tuple[float, int | None, float | None] | None = None,
-                 available_from: float = 0.0, learning: Learning | None = None) -> None:
+                 available_from: float = 0.0, learning: Learning | None = None, available_until: float = math.inf,
+                 kw: float = 0.0) -> None:
         self.item = item
         self.inputs = inputs        # [(Inventory, qty per unit)]
         self.out = out
@@ -39,6 +40,8 @@ class RecipeRun:
         self.ramp = ramp            # (start yield, units or None, over hours or None)
         self.perfect = yield_ >= 1.0 and ramp is None
         self.available_from = available_from
+        self.available_until = available_until   # its generation's end of production
+        self.kw = kw                # power one unit draws from the station's test hall while in process
         self.auth: Authorization | None = None   # make-to-order authorizations (sim.engine.release.Authorization)
         self.loop_start: Loop | None = None      # CONWIP loop whose cards gate this recipe
         self.loop_end: Loop | None = None        # CONWIP loop whose cards this recipe returns

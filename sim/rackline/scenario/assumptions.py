@@ -19,10 +19,12 @@ from rackline.units import (
     is_duration,
     is_money,
     is_percent,
+    is_power,
     is_rate,
     parse_duration,
     parse_money,
     parse_percent,
+    parse_power,
     parse_rate,
     unit_of,
 )
@@ -35,7 +37,7 @@ NUMBER_UNITS = {
     "cv": "ratio", "rate": "ratio", "first_unit": "ratio", "shape": "shape", "hours_per_day": "h/day",
     "days_per_week": "days/week", "replications": "count", "seed": "seed", "units": "units",
     "order_size": "units", "value": "", "weights": "weight", "values": "", "power_kw": "kW",
-    "probability": "fraction", "prices": "money",
+    "probability": "fraction", "prices": "money", "cluster": "units",
 }
 
 
@@ -56,6 +58,8 @@ def _unit_for(path: tuple[Any, ...], value: Any) -> tuple[str, float]:
         return ("money per h" if per_time else "money"), parse_money(value, per_time)
     if is_percent(value):
         return "fraction", parse_percent(value)
+    if is_power(value):
+        return "kW", parse_power(value)
     if value in ("inf", "infinite", "unlimited"):
         return "units", float("inf")
     key = _parent_key(path)
@@ -101,7 +105,7 @@ def register(loaded: Loaded) -> pd.DataFrame:
         elif isinstance(node, bool) or node is None:
             return
         elif isinstance(node, (int, float)) or (isinstance(node, str) and (
-                is_duration(node) or is_rate(node) or is_money(node) or is_percent(node) or node in ("inf", "infinite", "unlimited"))):
+                is_duration(node) or is_rate(node) or is_money(node) or is_percent(node) or is_power(node) or node in ("inf", "infinite", "unlimited"))):
             if path and path[0] in ("name", "description"):
                 return
             base_unit, base = _unit_for(path, node)

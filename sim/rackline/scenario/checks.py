@@ -10,7 +10,9 @@ from typing import Any
 
 from rackline.scenario.costs import cost_problems
 from rackline.scenario.distributions import Fixed
+from rackline.scenario.floor_checks import floor_problems
 from rackline.scenario.model import Scenario
+from rackline.scenario.resolve import moved_demand
 from rackline.units import format_hours
 
 SECOND = 1 / 3600  # hours: the shortest interval between events that repeat
@@ -96,7 +98,8 @@ def check_scenario(sc: Scenario, notes: Mapping[tuple, str] | None = None) -> li
     problems.extend(_closed_cycles(sc, src))
     problems.extend(_floods(sc))
     problems.extend(_silent_changes(sc))
-    problems.extend(cost_problems(sc, notes))
+    problems.extend(cost_problems(sc, notes, moved_demand(sc)))
+    problems.extend(floor_problems(sc))
     return problems
 
 
@@ -183,7 +186,7 @@ def _silent_changes(sc: Scenario) -> list[tuple[tuple, str]]:
                                  f"also in period {starts[period.start]}"))
             starts.setdefault(period.start, i)
     for site_name, st_name, st in sc.station_items():
-        room = st.servers * st.batch
+        room = st.servers * st.units_per_start
         if st.initial_wip > room:
             problems.append((("sites", site_name, "stations", st_name, "initial_wip"),
                              f"expected at most servers x batch = {room} units in process, got {st.initial_wip}"))

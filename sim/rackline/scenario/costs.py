@@ -31,7 +31,7 @@ from rackline.scenario.values import (
 )
 
 if TYPE_CHECKING:
-    from rackline.scenario.model import Inventory, Scenario
+    from rackline.scenario.model import Demand, Inventory, Scenario
 
 
 class Sourcing(Spec):
@@ -251,15 +251,19 @@ def sourcing_problems(sc: Scenario) -> list[tuple[tuple, str]]:
     return out
 
 
-def cost_problems(sc: Scenario, notes: Mapping[tuple, str] | None = None) -> list[tuple[tuple, str]]:
+def cost_problems(sc: Scenario, notes: Mapping[tuple, str] | None = None,
+                  streams: Mapping[str, Demand] | None = None) -> list[tuple[tuple, str]]:
     """Cost keys that name nothing declared (pools, tariff regions or suppliers, products),
     cost-aware splits that cannot be priced, and products with demand but no revenue.
+    `streams`: the demand as it will run (an ended generation's orders moved to the next;
+    `resolve.moved_demand`), so a product that only inherits orders needs its price too.
     `notes` (path -> note, when the file's notes are at hand) lets a `none` revenue be
     checked for its note."""
     out = sourcing_problems(sc)
     if sc.costs is None:
         return out
-    out += revenue_problems(sc, notes)
+    streams = dict(sc.demand) if streams is None else streams
+    out += revenue_problems(sc, notes, streams)
     pools = {f"{s}.{p}" for s, site in sc.sites.items() for p in site.workforce}
     for key in sc.costs.labour:
         if key not in pools:
@@ -269,7 +273,7 @@ def cost_problems(sc: Scenario, notes: Mapping[tuple, str] | None = None) -> lis
         if key not in REGIONS and key not in sc.suppliers:
             out.append((("costs", "tariffs", key), f"expected a region ({', '.join(REGIONS)}) or a declared "
                                                    f"supplier, got {key!r}"))
-    products = {d.item for d in sc.demand.values()}
+    products = {d.item for d in streams.values()}
     for key in sc.costs.revenue:
         if key not in products:
             out.append((("costs", "revenue", key), f"expected a product some demand asks for "
@@ -277,7 +281,8 @@ def cost_problems(sc: Scenario, notes: Mapping[tuple, str] | None = None) -> lis
     return out
 
 
-def revenue_problems(sc: Scenario, notes: Mapping[tuple, str] | None) -> list[tuple[tuple, str]]:
+def revenue_problems(sc: Scenario, notes: Mapping[tuple, str] | None,
+                     streams: Mapping[str, Demand]) -> list[tuple[tuple, str]]:
     """With `costs:`, a product some demand asks for earns its price or is declared to
     earn nothing, with a note that says why: a forgotten price would count every unit
     shipped at $0 and NPV would fall without a word. Located at the demand that asks
@@ -285,11 +290,12 @@ def revenue_problems(sc: Scenario, notes: Mapping[tuple, str] | None) -> list[tu
     assert sc.costs is not None
     out: list[tuple[tuple, str]] = []
     seen: set[str] = set()
-    for name, d in sc.demand.items():
+    for stream, d in streams.items():
         item, rev = d.item, sc.costs.revenue.get(d.item)
         if item in seen:
             continue
         seen.add(item)
+        name = stream if stream in sc.demand else stream.split("_to_", 1)[0]   # a moved stream: where it came from
         if rev is None:
             out.append((("demand", name, "item"),
                         f"expected a price in costs.revenue for product {item!r} (without one each unit shipped "

@@ -16,6 +16,7 @@ from collections import defaultdict
 from dataclasses import dataclass
 
 from rackline.calendars import open_hours
+from rackline.scenario.floor_loads import allocation_loads, hall_loads
 from rackline.scenario.model import Scenario
 from rackline.scenario.stations import Station
 from rackline.units import WEEK
@@ -40,7 +41,7 @@ class ResourceLoad:
     of the mix it allows (`max_scale` x the mix's total is the products/week it allows)."""
 
     resource: str
-    kind: str           # station, crew, supplier, lane
+    kind: str           # station, crew, supplier, lane, hall_power, hall_cooling, allocation
     capacity: float     # per week, in `unit`
     load: float         # per week, in `unit`
     unit: str
@@ -116,7 +117,7 @@ def unit_of(sc: Scenario, item: str) -> str:
 def _hours_per_unit(st: Station, item: str) -> float:
     pt = st.recipes()[item].process_time
     assert pt is not None, "recipes() fills the station's process time"
-    return pt.mean() / st.batch
+    return pt.mean() / st.units_per_start
 
 
 @dataclass(frozen=True)
@@ -233,8 +234,9 @@ def _pool_people(sc: Scenario, site: str, pool: str) -> float:
 
 # ---- resources ------------------------------------------------------------------------------------
 def resource_loads(sc: Scenario, mix: dict[Node, float]) -> list[ResourceLoad]:
-    """Every station, crew pool, supplier and lane: capacity and load per week at `mix`
-    (units per hour at each (site, product)), in the scenario's order."""
+    """Every station, crew pool, supplier and lane, then test halls and allocations
+    (`scenario.floor_loads`): capacity and load per week at `mix` (units per hour at each
+    (site, product)), in the scenario's order."""
     flows = explode(sc, mix)
     rows: list[ResourceLoad] = []
     pool_load: dict[tuple[str, str], float] = defaultdict(float)
@@ -266,6 +268,8 @@ def resource_loads(sc: Scenario, mix: dict[Node, float]) -> list[ResourceLoad]:
     for name, lane in sc.lanes.items():
         rows.append(ResourceLoad(name, "lane", lane_capacity(sc, name) * WEEK, flows.lanes[name] * WEEK,
                                  unit_of(sc, lane.item)))
+    rows += [ResourceLoad(*r) for r in hall_loads(sc, flows.starts)]
+    rows += [ResourceLoad(*r) for r in allocation_loads(sc, supplier_load.__getitem__)]
     return rows
 
 

@@ -16,6 +16,7 @@ from pydantic import AfterValidator, Field, WithJsonSchema, model_validator
 from rackline.scenario.base import REGIONS, Spec
 from rackline.scenario.costs import Costs, Sourcing
 from rackline.scenario.distributions import CountDist, DurationDist
+from rackline.scenario.floor import Allocation, TestHall
 from rackline.scenario.stations import Station
 from rackline.scenario.values import (
     NAME_PATTERN,
@@ -28,6 +29,7 @@ from rackline.scenario.values import (
     Fraction,
     ItemRef,
     LaneRef,
+    Money,
     Name,
     PositiveCount,
     PositiveCountOrCover,
@@ -167,6 +169,7 @@ class Site(Spec):
     stations: dict[Name, Station] = Field(default_factory=dict)
     inventories: dict[ItemRef, Inventory] = Field(default_factory=dict)
     workforce: dict[Name, Pool] = Field(default_factory=dict)
+    test_halls: dict[Name, TestHall] = Field(default_factory=dict, description="test floors with a power cap")
 
 
 class Supplier(Spec):
@@ -178,6 +181,7 @@ class Supplier(Spec):
     capacity: PositiveRate | None = Field(None, description="most units it can make, e.g. '500 per week'")
     reliability: Fraction = Field(1.0, description="share of orders delivered on time")
     late_by: DurationDist = Field("1 w", description="extra delay of a late order")
+    allocation: Allocation | None = Field(None, description="units granted per period (GPUs): delivers no more")
 
 
 class Lane(Spec):
@@ -270,10 +274,15 @@ class Disruption(Spec):
 
 
 class Generation(Spec):
-    """A rack generation: its items can't be made before `introduced`."""
+    """A rack generation: its items can't be made before `introduced` nor after `ends`;
+    at its end, its demand moves to `next`'s product and its stock left is written off."""
 
     introduced: Duration = "0 h"
     items: list[ItemRef]
+    ends: Duration | None = Field(None, description="end of production: no orders or starts of its items after")
+    next: Name | None = Field(None, description="the generation its demand moves to at `ends`")
+    salvage: dict[ItemRef, Money] = Field(default_factory=dict,
+                                          description="item: value of each unit written off at the end (default 0)")
 
 
 class Loop(Spec):

@@ -8,6 +8,7 @@ from pydantic import BaseModel
 from pydantic_core import PydanticUndefined
 
 from rackline.scenario import costs as c
+from rackline.scenario import floor as fl
 from rackline.scenario import model as m
 from rackline.scenario import stations as st
 
@@ -20,7 +21,8 @@ SECTIONS: list[tuple[str, type[BaseModel]]] = [
     ("sites.<site>.inventories.<item>", m.Inventory), ("sites.<site>.inventories.<item>.policy", m.Policy),
     ("sites.<site>.inventories.<item>.sourcing", c.Sourcing),
     ("sites.<site>.workforce.<name>", m.Pool), ("sites.<site>.workforce.<name>.hiring[]", m.Hire),
-    ("suppliers.<name>", m.Supplier), ("lanes.<name>", m.Lane), ("demand.<name>", m.Demand),
+    ("sites.<site>.test_halls.<name>", fl.TestHall),
+    ("suppliers.<name>", m.Supplier), ("suppliers.<name>.allocation", fl.Allocation), ("lanes.<name>", m.Lane), ("demand.<name>", m.Demand),
     ("demand.<name>.schedule[]", m.RatePeriod), ("disruptions.<name>", m.Disruption),
     ("generations.<name>", m.Generation), ("release", m.Release), ("release.loops.<name>", m.Loop),
     ("demand.<name>.option", m.OptionToBuy), ("costs", c.Costs), ("costs.tariffs.<key>[]", c.TariffStep),
@@ -35,7 +37,7 @@ END = "<!-- END KEY REFERENCE -->"
 
 def _type_name(prop: dict) -> str:
     """A reader's name for a property's JSON Schema."""
-    from rackline.units import DURATION_PATTERN, MONEY_PATTERN, PERCENT_PATTERN, RATE_PATTERN
+    from rackline.units import DURATION_PATTERN, MONEY_PATTERN, PERCENT_PATTERN, POWER_PATTERN, RATE_PATTERN
     if "anyOf" in prop or "oneOf" in prop:
         options = [o for o in prop.get("anyOf", prop.get("oneOf")) or [] if o.get("type") != "null"]
         if any("Fixed" in o.get("$ref", "") for o in options) or any("discriminator" in o for o in options):
@@ -51,7 +53,7 @@ def _type_name(prop: dict) -> str:
     t = prop.get("type")
     if t == "string":
         return {DURATION_PATTERN: "duration", RATE_PATTERN: "rate", MONEY_PATTERN: "money",
-                PERCENT_PATTERN: "percentage"}.get(prop.get("pattern") or "", "text")
+                PERCENT_PATTERN: "percentage", POWER_PATTERN: "power"}.get(prop.get("pattern") or "", "text")
     if t == "integer":
         return "whole number" + (" >= 1" if prop.get("minimum") == 1 else "")
     if t == "number":

@@ -13,7 +13,7 @@ import math
 from collections import defaultdict
 
 from rackline.scenario.flows import Node, bottleneck_rate, demand_mixes, explode
-from rackline.scenario.model import Policy, Scenario
+from rackline.scenario.model import Demand, Policy, RatePeriod, Scenario
 from rackline.scenario.values import Cover
 from rackline.units import WEEK
 
@@ -106,8 +106,41 @@ def has_cover(sc: Scenario) -> bool:
                for inv in s.inventories.values() if inv.policy is not None for k in LEVELS)
 
 
+def moved_demand(sc: Scenario) -> dict[str, Demand]:
+    """Demand with each ended generation's orders stopped at its `ends`; with a `next`,
+    the same rates from then on order `next`'s item in the same place of `items`
+    (a new stream named `<demand>_to_<next>`), at the site that already ships that item
+    (else the same site). Unchanged when no generation ends."""
+    out = dict(sc.demand)
+    for gen in sc.generations.values():
+        if gen.ends is None:
+            continue
+        end = gen.ends
+        for name, d in sc.demand.items():
+            if d.item not in gen.items or (d.rate is None and d.schedule is None):
+                continue
+            periods = [(0.0, d.rate)] if d.rate is not None else [(p.start, p.rate) for p in d.schedule or []]
+            before = [RatePeriod.model_construct(start=t, rate=r) for t, r in periods if t < end]
+            out[name] = d.model_copy(update={"rate": None, "schedule": before + [
+                RatePeriod.model_construct(start=end, rate=0.0)]})
+            nxt = sc.generations.get(gen.next) if gen.next else None
+            if nxt is not None:
+                at_end = next((r for t, r in reversed(periods) if t <= end), 0.0)
+                after = [RatePeriod.model_construct(start=t, rate=r) for t, r in periods if t > end]
+                item = nxt.items[gen.items.index(d.item)]
+                sites = sorted({o.site for o in sc.demand.values() if o.item == item})
+                out[f"{name}_to_{gen.next}"] = d.model_copy(update={
+                    "item": item, "site": sites[0] if sites else d.site, "rate": None, "initial_backlog": 0,
+                    "schedule": [RatePeriod.model_construct(start=0.0, rate=0.0),
+                                 RatePeriod.model_construct(start=end, rate=at_end), *after]})
+    return out
+
+
 def resolve(sc: Scenario) -> Scenario:
-    """The scenario with every replenishment level in units; `sc` itself if none is cover."""
+    """The scenario with every replenishment level in units and each ended generation's
+    demand moved (`moved_demand`); `sc` itself if there is nothing to resolve."""
+    if any(g.ends is not None for g in sc.generations.values()):
+        sc = sc.model_copy(update={"demand": moved_demand(sc)})
     if not has_cover(sc):
         return sc
     policies = resolved_policies(sc)

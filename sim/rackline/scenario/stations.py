@@ -19,6 +19,7 @@ from rackline.scenario.values import (
     PositiveDuration,
     PositiveFraction,
     PositiveNumber,
+    Power,
     expected,
 )
 
@@ -67,6 +68,7 @@ class Recipe(Spec):
     yield_: Fraction = Field(1.0, alias="yield", description="share of units that pass")
     yield_ramp: YieldRamp | None = None
     fail_to: ItemRef | Literal["scrap"] = Field("scrap", description="what a failed unit becomes")
+    test_power: Power | None = Field(None, description="kW one unit draws from the station's hall while in process")
 
 
 class Station(Spec):
@@ -89,6 +91,9 @@ class Station(Spec):
     dispatch: Literal["largest_backlog", "round_robin"] = Field(
         "largest_backlog", description="which item next, when the station makes several")
     initial_wip: Count = Field(0, description="units already in process at time 0")
+    hall: Name | None = Field(None, description="test hall at the station's site whose power its units draw")
+    test_power: Power | None = Field(None, description="kW a unit draws from the hall while in process, e.g. '130 kW'")
+    cluster: PositiveCount | None = Field(None, description="L12: test this many units together, never fewer")
 
     @model_validator(mode="after")
     def _one_form(self):
@@ -96,6 +101,11 @@ class Station(Spec):
             raise expected("exactly one of 'output' or 'makes'")
         if self.makes is None and self.process_time is None:
             raise expected("a 'process_time'")
+        if self.cluster is not None and self.batch != 1:
+            raise expected("one of 'cluster' (never fewer) or 'batch' (up to), not both")
+        if (self.hall is None) != (self.test_power is None and not any(
+                r.test_power is not None for r in (self.makes or {}).values())):
+            raise expected("'hall' together with 'test_power' (on the station or each item in 'makes')")
         if self.makes is not None:
             for recipe in self.makes.values():
                 if recipe.process_time is None and self.process_time is None:
@@ -107,6 +117,15 @@ class Station(Spec):
         if self.makes is None:
             return {self.output: Recipe.model_construct(inputs=self.inputs, process_time=self.process_time,
                                                         yield_=self.yield_, yield_ramp=self.yield_ramp,
-                                                        fail_to=self.fail_to)}
-        return {item: r if r.process_time is not None else r.model_copy(update={"process_time": self.process_time})
-                for item, r in self.makes.items()}
+                                                        fail_to=self.fail_to, test_power=self.test_power)}
+        out = {}
+        for item, r in self.makes.items():
+            update = {k: getattr(self, k) for k in ("process_time", "test_power")
+                      if getattr(r, k) is None and getattr(self, k) is not None}
+            out[item] = r.model_copy(update=update) if update else r
+        return out
+
+    @property
+    def units_per_start(self) -> int:
+        """Units started together: a cluster's N, else the batch."""
+        return self.cluster or self.batch

@@ -17,11 +17,13 @@ from rackline.units import (
     DURATION_PATTERN,
     MONEY_PATTERN,
     PERCENT_PATTERN,
+    POWER_PATTERN,
     RATE_PATTERN,
     UnitError,
     parse_duration,
     parse_money,
     parse_percent,
+    parse_power,
     parse_rate,
 )
 
@@ -104,6 +106,17 @@ Count = Annotated[int, BeforeValidator(_count), AfterValidator(_check(lambda v: 
                   WithJsonSchema({"type": "integer", "minimum": 0})]
 PositiveCount = Annotated[int, BeforeValidator(_count), AfterValidator(_check(lambda v: v >= 1, "a whole number >= 1")),
                           WithJsonSchema({"type": "integer", "minimum": 1})]
+
+
+def _power(v: Any) -> float:
+    kw = _non_negative(parse_power, "power", v)
+    if kw <= 0:
+        raise expected("a power > 0")
+    return kw
+
+
+Power = Annotated[float, BeforeValidator(_power),     # kW
+                  WithJsonSchema({"type": "string", "pattern": POWER_PATTERN, "description": "e.g. '130 kW', '2 MW'"})]
 
 
 def _money(v: Any) -> float:

@@ -26,6 +26,7 @@ from rackline.scenario.values import Count, PositiveCount, expected
 from rackline.scenario.yamlfile import Document, load_yaml_file
 from rackline.units import (
     HOURS_PER,
+    KW_PER,
     UnitError,
     is_money,
     is_percent,
@@ -33,6 +34,7 @@ from rackline.units import (
     parse_duration,
     parse_money,
     parse_percent,
+    parse_power,
     parse_rate,
     unit_of,
 )
@@ -118,7 +120,7 @@ class Axis:
     def label(self) -> str:
         """The unit as written: 'w', 'per week', '%', '$', '$ per h', or '' for a plain number."""
         return {"duration": self.unit, "rate": f"per {self.unit}", "percent": "%", "money": "$",
-                "money_rate": f"$ per {self.unit}"}.get(self.kind, "")
+                "money_rate": f"$ per {self.unit}", "power": self.unit}.get(self.kind, "")
 
     def overrides(self, x: float) -> dict[str, Any]:
         """The scenario values one point sets: this path, and its complement if any."""
@@ -142,7 +144,7 @@ class Axis:
         if self.kind in ("money", "money_rate"):     # every digit: a price of $0.065 stays $0.065
             return f"${_plain(x)}" + (f" per {self.unit}" if self.kind == "money_rate" else "")
         text = f"{x:.6g} {self.unit}"
-        return text if self.kind == "duration" else f"{x:.6g} per {self.unit}"
+        return text if self.kind in ("duration", "power") else f"{x:.6g} per {self.unit}"
 
 
 def _plain(x: float) -> str:
@@ -152,7 +154,7 @@ def _plain(x: float) -> str:
 
 
 def _kind(v: Any) -> tuple[str, str]:
-    """(kind, unit) of a value as written: number, duration, rate, percent, money or money per time."""
+    """(kind, unit) of a value as written: number, duration, rate, percent, money, money per time or power."""
     if is_percent(v):
         return "percent", "%"
     if is_money(v):
@@ -177,6 +179,8 @@ def _to_number(v: Any, kind: str, unit: str) -> float:
             raise ValueError(f"expected an amount like the other values ({like}), got {v!r}")
         return parse_money(v, per_time=per_time) * (HOURS_PER[unit] if per_time else 1.0)   # in the axis' unit
     try:
+        if kind == "power":
+            return parse_power(v) / KW_PER[unit.lower()]   # in the axis' unit (kW, MW)
         if kind == "duration":
             return parse_duration(v) / HOURS_PER[unit]
         return parse_rate(v) * HOURS_PER[unit]

@@ -10,11 +10,11 @@ import pandas as pd
 from matplotlib.figure import Figure
 from matplotlib.ticker import FuncFormatter, MaxNLocator
 
-from rackline.kpi_names import CATEGORIES
+from rackline.kpi_names import CATEGORIES, OCCASIONAL_CATEGORIES
 from rackline.output.plots.style import PALETTE, REGION_COLORS, ci_errors, footer, legend_outside, new_figure, styled
 from rackline.quantities import money_text
 
-CATEGORY_COLORS = dict(zip(CATEGORIES, PALETTE))   # one fixed, distinct colour per cost category
+CATEGORY_COLORS = dict(zip((*CATEGORIES, *OCCASIONAL_CATEGORIES), PALETTE))   # one fixed, distinct colour per cost category
 
 
 def _currency(kpis: pd.DataFrame) -> str:

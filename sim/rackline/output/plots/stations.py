@@ -17,7 +17,7 @@ from rackline.output.plots.style import (
     new_figure,
     styled,
 )
-from rackline.states import STATES
+from rackline.states import HALL_STATES, STATES
 from rackline.units import WEEK
 
 
@@ -32,6 +32,8 @@ def station_states_plot(table: pd.DataFrame, scenario: str, ax: Axes | None = No
             fig = ax.get_figure()
         left = np.zeros(len(t))
         for s in STATES:
+            if s in HALL_STATES and not (f"share_{s}" in t and t[f"share_{s}"].fillna(0).any()):
+                continue            # no station tests in a hall: no legend entry for waiting on its power
             v = t[f"share_{s}"].to_numpy(dtype=float)
             ax.barh(t.station, v, left=left, color=STATE_COLORS[s], label=s.replace("_", " "),
                     edgecolor="white", lw=0.5, hatch=STATE_HATCHES.get(s), hatchcolor=HATCH_COLOR)

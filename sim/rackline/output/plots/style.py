@@ -34,6 +34,7 @@ PALETTE = ["#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e
 STATE_COLORS = {
     "busy": "#2ca02c", "setup": "#98df8a", "starved": "#ff7f0e", "blocked": "#d62728", "idle": "#8c8c8c",
     "waiting_crew": "#9467bd", "down": "#8c564b", "off_shift": "#f4f4f4",
+    "waiting_power": "#e377c2",
 }
 # off shift is near-white and hatched, idle a solid mid grey: a station closed half the
 # hours (a bottleneck on two shifts) must not look as free as one waiting for work
