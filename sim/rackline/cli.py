@@ -50,8 +50,10 @@ def cli():
 @click.option("--precision", type=click.FloatRange(min=0.001, max=1), default=None,
               help="Start from --reps or run.replications (at least 3) and add replications until "
                    "throughput CIs are within this share of the mean (e.g. 0.05).")
+@click.option("--assumptions", "workbook", type=click.Path(dir_okay=False), default=None,
+              help="Apply the edited cells of a register workbook (rackline assumptions --xlsx) as overrides.")
 @click.option("--no-plots", is_flag=True, help="Skip plots and report.html (faster).")
-def run(scenario, reps, seed, sets, out, jobs, precision, no_plots):
+def run(scenario, reps, seed, sets, out, jobs, precision, no_plots, workbook):
     """Simulate SCENARIO and write a results folder.
 
     The folder holds manifest.json, the resolved scenario.yaml, assumptions.csv,
@@ -62,10 +64,9 @@ def run(scenario, reps, seed, sets, out, jobs, precision, no_plots):
     from rackline.errors import interruptible
     from rackline.experiments.replications import run_replications
     from rackline.output.folder import check_destination, default_out, write_run
-    from rackline.scenario import load_scenario
-    from rackline.scenario.paths import overrides_of  # here: the scenario package is slow to import
+    from rackline.scenario.register_xlsx import load_with_workbook  # here: the scenario package is slow to import
     with interruptible("while loading the scenario, before any replication ran"):
-        loaded = load_scenario(scenario, overrides_of(sets))
+        loaded, set_lines = load_with_workbook(scenario, sets, workbook)
         dest = check_destination(out or default_out(loaded.scenario.name))
     n, _ = loaded.scenario.run.resolve(reps, seed)
     bar = Progress(n, f"{loaded.scenario.name}", "rep", jobs=jobs)
@@ -75,10 +76,8 @@ def run(scenario, reps, seed, sets, out, jobs, precision, no_plots):
         bar.close()
     with interruptible(f"after {len(res.reps)} replications, while writing {dest}"):
         folder = write_run(res, dest, plots=not no_plots)
-    from rackline.scenario.paths import written
-    for path, value in loaded.overrides.items():     # what the flags changed, so a mistyped value shows
-        old = loaded.previous.get(path)
-        click.echo(f"Set {path} = {written(value)} ({'new' if old is None else 'was ' + written(old)})")
+    for line in set_lines:     # what the flags and the workbook changed, so a mistyped value shows
+        click.echo(line)
     for line in res.answer.lines() + res.notes:
         click.echo(line)
     from rackline.scenario.resolve import reorder_warnings
@@ -101,8 +100,10 @@ def run(scenario, reps, seed, sets, out, jobs, precision, no_plots):
 @click.option("--seed", type=click.IntRange(min=0), default=None, help="Root seed shared by all scenarios.")
 @click.option("--jobs", type=click.IntRange(min=1), default=1, help="Worker processes.")
 @click.option("--out", type=click.Path(file_okay=False), default=None, help="Folder (default results/compare/...).")
+@click.option("--assumptions", "workbook", type=click.Path(dir_okay=False), default=None,
+              help="Apply the edited cells of a register workbook (rackline assumptions --xlsx) to every scenario.")
 @click.option("--no-plots", is_flag=True, help="Skip plots and report.html.")
-def compare(scenarios, variant_specs, sets, reps, seed, jobs, out, no_plots):
+def compare(scenarios, variant_specs, sets, reps, seed, jobs, out, no_plots, workbook):
     """Compare scenarios with common random numbers and paired differences.
 
     \b
@@ -130,12 +131,15 @@ def compare(scenarios, variant_specs, sets, reps, seed, jobs, out, no_plots):
         path, value = parse_assignment(spec)  # the flag's whole text names it in messages
         path = path.partition(":")[2]
         by_name.setdefault(name, {})[path] = value
-    loaded = []
+    from rackline.scenario.register_xlsx import apply_edits, override_lines, read_edits
+    edits = read_edits(workbook) if workbook else []
+    loaded, set_lines = [], []
     for path in scenarios:
         base = load_scenario(path)
         key = next((k for k in (base.scenario.name, Path(path).stem) if k in by_name), None)
-        ld = load_scenario(path, by_name.pop(key)) if key else base
+        ld, applied = apply_edits(path, edits, by_name.pop(key) if key else {})
         loaded.append((ld.scenario.name, ld))
+        set_lines += [f"{ld.scenario.name}: {line}" for line in override_lines(ld, applied) if applied]
     if by_name:
         raise ScenarioError([Problem("--set", None, "", f"expected a scenario name among "
                                                          f"{[n for n, _ in loaded]}, got {sorted(by_name)}")])
@@ -155,6 +159,8 @@ def compare(scenarios, variant_specs, sets, reps, seed, jobs, out, no_plots):
     finally:
         bar.close()
     folder = write_compare(cmp, dest, plots=not no_plots)
+    for line in set_lines:
+        click.echo(line)
     for line in summary_lines(cmp):
         click.echo(line)
     click.echo(f"Results: {folder}")
