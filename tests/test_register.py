@@ -125,3 +125,30 @@ def test_a_path_that_no_longer_exists_is_refused_with_its_cell(tmp_path, capsys)
     err = capsys.readouterr().err
     assert f"cell {target[1].coordinate} (row {target[1].row}, column B)" in err
     assert "expected a path in the scenario" in err and "did you mean 'l11_test'?" in err
+
+
+def test_sweep_reads_the_workbook_into_its_base_scenario(tmp_path, capsys):
+    book = _export(tmp_path, capsys)
+    cell = _edit(book, {SERVERS: 1})[SERVERS]
+    vary = ["--vary", "sites.wisconsin.stations.integrate.servers=1:2:2", "--reps", "1", "--jobs", "1", "--no-plots"]
+    assert main(["sweep", MINIMAL, *vary, "--out", str(tmp_path / "plain")]) == 0
+    assert main(["sweep", MINIMAL, *vary, "--out", str(tmp_path / "edited"), "--assumptions", str(book)]) == 0
+    assert f"Set {SERVERS} = 1 (was 3) from reg.xlsx, sheet assumptions, cell {cell}" in capsys.readouterr().out
+    plain, edited = (pd.read_csv(tmp_path / d / "summary.csv").set_index(["point", "kpi", "subject"])["mean"]
+                     for d in ("plain", "edited"))
+    # one L11 bay instead of three: the edited base makes fewer racks at every point
+    assert (edited.xs("throughput", level="kpi") < plain.xs("throughput", level="kpi")).all()
+
+
+def test_optimize_refuses_a_bad_cell_before_searching(tmp_path, capsys):
+    book = tmp_path / "reg.xlsx"
+    base = SCENARIOS / "optimize" / "test_bays_and_technicians.yaml"
+    from rackline.experiments.optimize.spec import load_optimize
+    source = load_optimize(base).base.source
+    assert main(["assumptions", source, "--xlsx", str(book)]) == 0
+    capsys.readouterr()
+    cell = _edit(book, {"sites.wisconsin.stations.l11_test.process_time.mean": 36})
+    assert main(["optimize", str(base), "--assumptions", str(book), "--out", str(tmp_path / "o")]) == 2
+    err = capsys.readouterr().err
+    coord = cell["sites.wisconsin.stations.l11_test.process_time.mean"]
+    assert f"cell {coord} (row {coord[1:]}, column B)" in err and "expected a value with its unit" in err

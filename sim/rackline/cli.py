@@ -190,8 +190,10 @@ CONFIRM_ABOVE = 2000
               help="Sweep folder (default results/sweeps/<name>); the store that --resume reads.")
 @click.option("--resume", is_flag=True, help="Finish an interrupted sweep: run only the missing tasks.")
 @click.option("--yes", is_flag=True, help=f"Do not ask before designs of more than {CONFIRM_ABOVE} runs.")
+@click.option("--assumptions", "workbook", type=click.Path(dir_okay=False), default=None,
+              help="Apply the edited cells of a register workbook (rackline assumptions --xlsx) to the base scenario.")
 @click.option("--no-plots", is_flag=True, help="Skip plots and report.html.")
-def sweep(file, vary, method, reps, samples, kpis, seed, jobs, scheduler, out, resume, yes, no_plots):
+def sweep(file, vary, method, reps, samples, kpis, seed, jobs, scheduler, out, resume, yes, no_plots, workbook):
     """Vary assumptions and see which ones matter.
 
     \b
@@ -212,10 +214,14 @@ def sweep(file, vary, method, reps, samples, kpis, seed, jobs, scheduler, out, r
     from rackline.api import sweep as run_and_write
     from rackline.experiments.sweep import build, load_sweep, sweep_from_args
     from rackline.output.sweep_report import check_sweep_folder
+    from rackline.scenario.register_xlsx import workbook_loader
+    load, set_lines = workbook_loader(workbook)
     if vary:
-        sw = sweep_from_args(file, list(vary), method, reps, samples, seed, list(kpis))
+        sw = sweep_from_args(file, list(vary), method, reps, samples, seed, list(kpis), load)
     else:
-        sw = load_sweep(file)
+        sw = load_sweep(file, load)
+    for line in set_lines:
+        click.echo(line)
     design = build(sw)
     n = len(design.overrides) * sw.spec.replications
     folder = Path(out) if out else Path("results") / "sweeps" / sw.name

@@ -11,6 +11,7 @@ unit, a share outside 0-1, or anything the scenario's own checks refuse.
 """
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -175,3 +176,16 @@ def load_with_workbook(scenario: str | Path, sets: tuple[str, ...] | list[str],
         return loaded, override_lines(loaded, [])
     loaded, applied = apply_edits(scenario, read_edits(workbook), overrides_of(sets))
     return loaded, override_lines(loaded, applied)
+
+
+def workbook_loader(workbook: str | Path | None) -> tuple[Callable[[Path], Loaded], list[str]]:
+    """A scenario loader for commands that read their base scenario themselves (sweep,
+    optimize), applying the workbook's edits; the list fills with the echo lines once the
+    loader has run."""
+    lines: list[str] = []
+
+    def load(path: Path) -> Loaded:
+        loaded, echo = load_with_workbook(path, (), workbook)
+        lines.extend(echo)
+        return loaded
+    return load, lines
