@@ -65,8 +65,8 @@ def screen(scenario, everything, trajectories, reps, kpis, seed, jobs, scheduler
         st = Store(folder / STORE)
         done = len(st.done())
         st.close()
-    per_run = seconds_per_run(sc)
     left = sc.runs - done
+    per_run = seconds_per_run(sc) if left else 0.0
     click.echo(f"Screen {loaded.scenario.name}: {len(sc.ranges)} assumptions ({len(sc.skipped)} not varied), "
                f"{trajectories} trajectories x {len(sc.design.names) + 1} points x {reps} replication"
                f"{'s' if reps > 1 else ''} = {sc.runs} runs -> {folder}")

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+from matplotlib.ticker import FuncFormatter
 
 from rackline.experiments.screen import ScreenOutcome, label
 from rackline.experiments.sweep.analysis import experiments
@@ -34,8 +35,9 @@ def summary_lines(out: ScreenOutcome, top: int = TOP) -> list[str]:
     lines = [f"Which guesses matter (Morris, {len(out.screen.ranges)} assumptions, "
              f"{out.screen.sweep.spec.samples} trajectories; effect = change across the whole range):"]
     for r in out.ranking.head(top).itertuples():
+        unit = "" if str(r.unit).startswith("share") else f" {r.unit}"    # a share reads as a percentage
         lines.append(f"{r.rank:>3}. {r.label} ({r.value}; {r.low} to {r.high}): {r.kpi} "
-                     f"{_effect(r.mu, r.mu_star, r.unit)} {r.unit} (σ {value_text(r.sigma, r.unit)})")
+                     f"{_effect(r.mu, r.mu_star, r.unit)}{unit} (σ {value_text(r.sigma, r.unit)})")
     for kpi, t in out.per_kpi.items():
         lead = t.iloc[0] if len(t) else None
         if lead is not None:
@@ -52,9 +54,11 @@ def mu_sigma_plot(t: pd.DataFrame, kpi: str, unit: str, title: str, top: int = T
     with styled():
         fig, ax = new_figure(9, 6)
         ax.scatter(t.mu_star, t.sigma, s=18, color="#1f77b4", alpha=0.7)
-        for r in t.head(top).itertuples():
-            ax.annotate(label(r.parameter), (r.mu_star, r.sigma), fontsize=7.5, xytext=(4, 3),
+        for i, r in enumerate(t.head(top).itertuples()):    # alternate above and below: close points stay legible
+            ax.annotate(label(r.parameter), (r.mu_star, r.sigma), fontsize=7.5, xytext=(4, 4 if i % 2 else -10),
                         textcoords="offset points")
+        for axis in (ax.xaxis, ax.yaxis):
+            axis.set_major_formatter(FuncFormatter(lambda x, _: value_text(x, unit)))
         hi = float(np.nanmax([t.mu_star.max(), t.sigma.max(), 0.0])) if len(t) else 1.0
         ax.plot([0, hi], [0, hi], ls="--", color="#999999", lw=1, label="σ = μ*")
         ax.set(xlabel=f"μ*: mean absolute effect on {kpi} ({unit})", ylabel=f"σ ({unit})")
@@ -68,10 +72,12 @@ def tornado_plot(t: pd.DataFrame, kpi: str, unit: str, title: str, top: int = 15
     t = t.head(top).iloc[::-1]
     with styled():
         fig, ax = new_figure(9.5, max(3.0, 0.38 * len(t) + 1.6))
-        err = t.mu_star_conf.fillna(0).to_numpy(dtype=float)
+        conf = t.mu_star_conf.fillna(0).to_numpy(dtype=float)
+        err = np.vstack([np.minimum(conf, t.mu_star.to_numpy(dtype=float)), conf])   # mu* is never below 0
         ax.barh(range(len(t)), t.mu_star, xerr=err, color="#d62728", alpha=0.8, capsize=2)
         ax.set_yticks(range(len(t)), [label(p) for p in t.parameter], fontsize=8)
         ax.set(xlabel=f"μ*: change of {kpi} across the assumption's range ({unit})")
+        ax.xaxis.set_major_formatter(FuncFormatter(lambda x, _: value_text(x, unit)))
         fig.suptitle(f"Which guesses move {kpi}", fontweight="bold")
         return footer(fig, title)
 
