@@ -152,3 +152,26 @@ def test_optimize_refuses_a_bad_cell_before_searching(tmp_path, capsys):
     err = capsys.readouterr().err
     coord = cell["sites.wisconsin.stations.l11_test.process_time.mean"]
     assert f"cell {coord} (row {coord[1:]}, column B)" in err and "expected a value with its unit" in err
+
+
+def test_a_declared_range_is_kept_and_a_malformed_one_is_located(load_text):
+    from rackline.errors import ScenarioError
+    text = (SCENARIOS / "minimal.yaml").read_text()
+    declared = text.replace('servers: {value: 3, note: "GUESS: three L11 test bays"}',
+                            'servers: {value: 3, note: "GUESS: three L11 test bays", range: [2, 5]}')
+    assert declared != text
+    assert load_text(declared).ranges == {tuple(SERVERS.split(".")): [2, 5]}
+    with pytest.raises(ScenarioError) as exc:
+        load_text(declared.replace("range: [2, 5]", "range: 5"))
+    line = next(i for i, ln in enumerate(declared.splitlines(), 1) if "range: [2, 5]" in ln)
+    assert f"test.yaml:{line}: at {SERVERS}.range: expected [low, high] written like the value, got 5" in str(exc.value)
+
+
+def test_the_json_schema_accepts_a_declared_range():
+    import jsonschema
+    import yaml
+
+    from rackline.scenario.jsonschema import scenario_json_schema
+    text = (SCENARIOS / "minimal.yaml").read_text().replace(
+        'servers: {value: 3, note: "GUESS: three L11 test bays"}', 'servers: {value: 3, note: "GUESS", range: [2, 5]}')
+    jsonschema.validate(yaml.safe_load(text), scenario_json_schema())

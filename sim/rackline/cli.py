@@ -133,11 +133,12 @@ def compare(scenarios, variant_specs, sets, reps, seed, jobs, out, no_plots, wor
         by_name.setdefault(name, {})[path] = value
     from rackline.scenario.register_xlsx import apply_edits, override_lines, read_edits
     edits = read_edits(workbook) if workbook else []
-    loaded, set_lines = [], []
+    loaded, set_lines, first_edits = [], [], None
     for path in scenarios:
         base = load_scenario(path)
         key = next((k for k in (base.scenario.name, Path(path).stem) if k in by_name), None)
         ld, applied = apply_edits(path, edits, by_name.pop(key) if key else {})
+        first_edits = {e.path: e.value for e in applied} if first_edits is None else first_edits
         loaded.append((ld.scenario.name, ld))
         set_lines += [f"{ld.scenario.name}: {line}" for line in override_lines(ld, applied) if applied]
     if by_name:
@@ -148,7 +149,7 @@ def compare(scenarios, variant_specs, sets, reps, seed, jobs, out, no_plots, wor
             raise ScenarioError([Problem("--variant", None, "", "expected one base scenario with --variant")])
         base = loaded[0][1]
         for name, overrides in variants(base, list(variant_specs)):
-            loaded.append((name, load_scenario(scenarios[0], overrides, source="--variant")))
+            loaded.append((name, load_scenario(scenarios[0], {**(first_edits or {}), **overrides}, source="--variant")))
     if len(loaded) < 2:
         raise ScenarioError([Problem("compare", None, "", "expected two or more scenarios (or --variant)")])
     dest = check_destination(out or default_out("compare"))

@@ -70,8 +70,9 @@ def screen(scenario, everything, trajectories, reps, kpis, seed, jobs, scheduler
     click.echo(f"Screen {loaded.scenario.name}: {len(sc.ranges)} assumptions ({len(sc.skipped)} not varied), "
                f"{trajectories} trajectories x {len(sc.design.names) + 1} points x {reps} replication"
                f"{'s' if reps > 1 else ''} = {sc.runs} runs -> {folder}")
-    click.echo(f"Estimate: {_duration(per_run * left / jobs)} for {left} runs with --jobs {jobs} "
-               f"({per_run:.2f} s a run)" + (f"; resuming, {done} runs already done" if done else ""))
+    click.echo(f"Estimate: at least {_duration(per_run * left / jobs)} for {left} runs with --jobs {jobs} "
+               f"({per_run:.2f} s a run here; more if other work shares the cores)"
+               + (f"; resuming, {done} runs already done" if done else ""))
     if left > CONFIRM_ABOVE and not yes:
         if not sys.stdin.isatty():
             raise click.UsageError(f"{left} runs is a large screen; add --yes to run it without a prompt "

@@ -131,9 +131,13 @@ def changed_from_base(loaded: Loaded) -> set[str]:
     ref = raw.get("extends") if isinstance(raw, dict) else None
     changed = set(loaded.overrides)
     if isinstance(ref, str):
-        mine = register(loaded).set_index("path")["value"]
-        theirs = register(load_scenario(Path(loaded.source).parent / ref)).set_index("path")["value"]
-        changed |= {p for p, v in mine.items() if p not in theirs.index or theirs[p] != v}
+        mine = register(loaded).set_index("path")
+        theirs = register(load_scenario(Path(loaded.source).parent / ref)).set_index("path")
+
+        def same(p: str) -> bool:    # in model units: '3 w' and '21 d' are the same value
+            a, b = mine.at[p, "base_value"], theirs.at[p, "base_value"]
+            return bool(a == b or (a != a and b != b)) and mine.at[p, "base_unit"] == theirs.at[p, "base_unit"]
+        changed |= {p for p in mine.index if p not in theirs.index or not same(p)}
     elif not changed:
         raise ScenarioError([Problem("--changed", None, "", f"expected a scenario with `extends:` (or --set), "
                                                            f"got {loaded.source}, which extends none")])
