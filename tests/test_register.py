@@ -175,3 +175,20 @@ def test_the_json_schema_accepts_a_declared_range():
     text = (SCENARIOS / "minimal.yaml").read_text().replace(
         'servers: {value: 3, note: "GUESS: three L11 test bays"}', 'servers: {value: 3, note: "GUESS", range: [2, 5]}')
     jsonschema.validate(yaml.safe_load(text), scenario_json_schema())
+
+
+def test_a_baseline_register_applied_to_a_scenario_that_extends_it_keeps_that_scenarios_changes(tmp_path, capsys):
+    from rackline.scenario import load_scenario
+    from rackline.scenario.register_xlsx import apply_edits, read_edits
+    book = tmp_path / "reg.xlsx"
+    assert main(["assumptions", str(SCENARIOS / "baseline.yaml"), "--xlsx", str(book)]) == 0
+    capsys.readouterr()
+    integrate = "sites.wisconsin.stations.integrate.servers"
+    _edit(book, {integrate: 4})
+    local = SCENARIOS / "localization.yaml"
+    loaded, applied = apply_edits(local, read_edits(book))
+    assert [e.path for e in applied] == [integrate] and loaded.overrides == {integrate: 4}
+    plain = load_scenario(local).data
+    share = "sites.texas.inventories.optics.suppliers.optics_us"
+    from rackline.scenario.paths import get_path
+    assert get_path(loaded.data, share) == get_path(plain, share) == 0.6     # localization's own split stays
