@@ -49,9 +49,9 @@ def screen(scenario, everything, trajectories, reps, kpis, seed, jobs, scheduler
     """
     from rackline.experiments.screen import default_folder, plan, run_screen, seconds_per_run
     from rackline.output.folder import check_destination, remove_manifest
-    from rackline.output.progress import _duration
     from rackline.output.screen_report import summary_lines, write_screen
     from rackline.scenario.register_xlsx import load_with_workbook
+    from rackline.units import format_hours
     loaded, set_lines = load_with_workbook(scenario, sets, workbook)
     for line in set_lines:
         click.echo(line)
@@ -70,7 +70,7 @@ def screen(scenario, everything, trajectories, reps, kpis, seed, jobs, scheduler
     click.echo(f"Screen {loaded.scenario.name}: {len(sc.ranges)} assumptions ({len(sc.skipped)} not varied), "
                f"{trajectories} trajectories x {len(sc.design.names) + 1} points x {reps} replication"
                f"{'s' if reps > 1 else ''} = {sc.runs} runs -> {folder}")
-    click.echo(f"Estimate: at least {_duration(per_run * left / jobs)} for {left} runs with --jobs {jobs} "
+    click.echo(f"Estimate: at least {format_hours(round(per_run * left / jobs) / 3600)} for {left} runs with --jobs {jobs} "
                f"({per_run:.2f} s a run here; more if other work shares the cores)"
                + (f"; resuming, {done} runs already done" if done else ""))
     if left > CONFIRM_ABOVE and not yes:
