@@ -192,3 +192,19 @@ def test_a_baseline_register_applied_to_a_scenario_that_extends_it_keeps_that_sc
     share = "sites.texas.inventories.optics.suppliers.optics_us"
     from rackline.scenario.paths import get_path
     assert get_path(loaded.data, share) == get_path(plain, share) == 0.6     # localization's own split stays
+
+
+def test_a_percentage_or_amount_excel_stored_as_a_number_reads_as_typed(tmp_path, capsys):
+    from rackline.scenario.register_xlsx import read_edits
+    book = tmp_path / "reg.xlsx"
+    assert main(["assumptions", str(SCENARIOS / "baseline.yaml"), "--xlsx", str(book)]) == 0
+    capsys.readouterr()
+    wb = openpyxl.load_workbook(book)
+    for row in wb["assumptions"].iter_rows(min_row=2):
+        if row[0].value == "costs.tariffs.overseas":       # typed `25%`: Excel keeps 0.25 shown as 25%
+            row[1].value, row[1].number_format = 0.25, "0%"
+        if row[0].value == "costs.prices.trays_us":        # typed `$120,000`: kept as 120000 in currency
+            row[1].value, row[1].number_format = 120000, '"$"#,##0'
+    wb.save(book)
+    assert {e.path: e.value for e in read_edits(book)} == {"costs.tariffs.overseas": "25%",
+                                                           "costs.prices.trays_us": "$120000"}

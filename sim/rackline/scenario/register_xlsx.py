@@ -59,8 +59,20 @@ def write_register(loaded: Loaded, reg, dest: str | Path) -> Path:
     return dest
 
 
-def _cell_value(v: Any) -> Any:
-    """A cell as --set would read it: text as YAML ('4 h', '12%'), numbers as they are."""
+def _plain(x: float) -> str:
+    """A number in full, without exponent or trailing zeros: 25, 120000, 0.065."""
+    return f"{x:.10f}".rstrip("0").rstrip(".")
+
+
+def _cell_value(v: Any, number_format: str = "General") -> Any:
+    """A cell as --set would read it: text as YAML ('4 h', '12%'), numbers as they are.
+    Excel turns a typed `12%` into 0.12 shown as a percentage, and `$150,000` into 150000
+    shown as currency: those come back as the text typed."""
+    if isinstance(v, (int, float)) and not isinstance(v, bool):
+        if "%" in number_format:
+            return f"{_plain(v * 100)}%"
+        if "$" in number_format:
+            return f"${_plain(v)}"
     if isinstance(v, str):
         return parse_value(v, "cell")
     if isinstance(v, float) and v.is_integer():
@@ -107,7 +119,7 @@ def read_edits(workbook: str | Path) -> list[Edit]:
             problems.append(Problem(where, None, path, "expected a value, got an empty cell"))
             continue
         try:
-            edits.append(Edit(path, _cell_value(vcell.value), where))
+            edits.append(Edit(path, _cell_value(vcell.value, str(vcell.number_format)), where))
         except ScenarioError as exc:
             problems += [Problem(where, None, path, p.message) for p in exc.problems]
     if problems:
