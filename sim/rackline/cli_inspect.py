@@ -54,7 +54,7 @@ def validate(scenarios):
 @click.command()
 @click.argument("scenario", type=click.Path(dir_okay=False))
 @click.option("--csv", "as_csv", is_flag=True, help="Print CSV (every column) instead of a table.")
-@click.option("--wide", is_flag=True, help="Every column (unit, model units), notes uncut.")
+@click.option("--wide", is_flag=True, help="Every column (unit, model units, screening range), notes uncut.")
 @click.option("--site", default=None, metavar="NAME", help="Only what belongs to this site (stations, stocks, crews, costs).")
 @click.option("--guess", is_flag=True, help="Only values whose note says GUESS.")
 @click.option("--grep", default=None, metavar="REGEX", help="Only rows whose path, value or note match (any case).")
@@ -83,7 +83,11 @@ def assumptions(scenario, as_csv, wide, site, guess, grep, changed, xlsx, sets, 
     full = register(loaded)
     reg = select(full, loaded, site=site, guess=guess, grep=grep, changed=changed)
     for line in applied:
-        click.echo(line)
+        click.echo(line, err=as_csv)      # the CSV on stdout stays CSV
+    if wide:      # the range rackline screen would vary each value over (declared or default)
+        from rackline.scenario.ranges import screening_ranges
+        ranges = {r.path: r.text() for r in screening_ranges(loaded, full)[0]}
+        reg = reg.assign(range=reg.path.map(lambda p: ranges.get(p, "")))
     if xlsx:
         from rackline.scenario.register_xlsx import write_register
         write_register(loaded, reg, xlsx)

@@ -17,7 +17,7 @@ def table_lines(reg: pd.DataFrame, wide: bool = False, width: int = WIDTH) -> li
     """One line per row, with a header; no column that is empty in every row."""
     shown = reg.assign(note=reg.note.where(reg.note.astype(bool), "NO NOTE"))
     if wide:
-        cols = [c for c in ("path", "value", "unit", "base_value", "base_unit", "range", "note") if c in shown]
+        cols = [c for c in ("path", "value", "unit", "base_value", "base_unit", "note", "range") if c in shown]
         text = shown[cols].astype(str)
         cols = [c for c in cols if text[c].str.strip().astype(bool).any()]
         widths = [max(len(c), int(text[c].str.len().max() or 0)) for c in cols]
