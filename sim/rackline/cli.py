@@ -30,9 +30,10 @@ def cli():
     \b
     Typical session:
       rackline validate scenarios/*.yaml
-      rackline assumptions scenarios/baseline.yaml
+      rackline assumptions scenarios/baseline.yaml --guess
       rackline run scenarios/baseline.yaml --reps 5 --jobs 2
       rackline run scenarios/baseline.yaml --set sites.wisconsin.stations.l11_test.servers=10
+      rackline screen scenarios/baseline.yaml --jobs 2      # which guesses move the answer
 
     Exit codes: 0 ok, 1 run failed, 2 bad input, 130 interrupted (Ctrl-C), 143 terminated (SIGTERM).
     """
