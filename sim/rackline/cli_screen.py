@@ -70,7 +70,10 @@ def screen(scenario, everything, trajectories, reps, kpis, seed, jobs, scheduler
     click.echo(f"Screen {loaded.scenario.name}: {len(sc.ranges)} assumptions ({len(sc.skipped)} not varied), "
                f"{trajectories} trajectories x {len(sc.design.names) + 1} points x {reps} replication"
                f"{'s' if reps > 1 else ''} = {sc.runs} runs -> {folder}")
-    click.echo(f"Estimate: at least {format_hours(round(per_run * left / jobs) / 3600)} for {left} runs with --jobs {jobs} "
+    secs = per_run * left / jobs
+    rounded = (round(secs) / 3600 if secs < 90 else round(secs / 60) / 60 if secs < 5400
+               else round(secs / 360) / 10)     # '45 s', '8 min', '2.5 h'
+    click.echo(f"Estimate: at least {format_hours(rounded)} for {left} runs with --jobs {jobs} "
                f"({per_run:.2f} s a run here; more if other work shares the cores)"
                + (f"; resuming, {done} runs already done" if done else ""))
     if left > CONFIRM_ABOVE and not yes:
