@@ -208,3 +208,18 @@ def test_a_percentage_or_amount_excel_stored_as_a_number_reads_as_typed(tmp_path
     wb.save(book)
     assert {e.path: e.value for e in read_edits(book)} == {"costs.tariffs.overseas": "25%",
                                                            "costs.prices.trays_us": "$120000"}
+
+
+def test_a_problem_at_what_holds_the_edited_cell_still_names_the_cell(tmp_path, capsys):
+    # one supplier's share edited alone: the check is on the inventory (shares sum to 1), above the cell
+    from rackline.errors import ScenarioError
+    from rackline.scenario.register_xlsx import apply_edits, read_edits
+    book = tmp_path / "reg.xlsx"
+    assert main(["assumptions", str(SCENARIOS / "baseline.yaml"), "--xlsx", str(book)]) == 0
+    capsys.readouterr()
+    cell = _edit(book, {"sites.ohio.inventories.psu.suppliers.psu_asia": 0.5})
+    with pytest.raises(ScenarioError) as exc:
+        apply_edits(SCENARIOS / "baseline.yaml", read_edits(book))
+    coord = cell["sites.ohio.inventories.psu.suppliers.psu_asia"]
+    assert str(exc.value).startswith(f"reg.xlsx, sheet assumptions, cell {coord} (row {coord[1:]}, column B): "
+                                     "at sites.ohio.inventories.psu: expected supplier shares summing to 1")

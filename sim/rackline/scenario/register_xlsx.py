@@ -162,9 +162,10 @@ def apply_edits(scenario: str | Path, edits: list[Edit], sets: dict[str, Any] | 
     except ScenarioError as exc:
         cells = {e.path: e.cell for e in applied}
 
-        def blame(p: Problem) -> Problem:
-            hit = next((path for path in cells if p.path == path or p.path.startswith(path + ".")), None)
-            return Problem(cells[hit], None, p.path, p.message) if hit else p
+        def blame(p: Problem) -> Problem:     # at the edited value, inside it, or at what holds it
+            hits = [c for path, c in cells.items() if p.path == path or p.path.startswith(path + ".")
+                    or (p.path and path.startswith(p.path + "."))]
+            return Problem("; ".join(hits), None, p.path, p.message) if hits else p
         raise ScenarioError([blame(p) for p in exc.problems]) from None
 
 
