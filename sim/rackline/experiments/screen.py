@@ -32,7 +32,7 @@ from rackline.experiments.sweep.spec import Axis, Parameter, Sweep, SweepSpec
 from rackline.experiments.task import scenario_of
 from rackline.scenario.assumptions import register
 from rackline.scenario.load import Loaded
-from rackline.scenario.ranges import Range, screening_ranges
+from rackline.scenario.ranges import AssumptionRange, screening_ranges
 
 PARTS_DROPPED = {"sites", "stations", "inventories", "workforce", "suppliers"}
 
@@ -48,7 +48,7 @@ class Screen:
     the Morris sweep and its design, and the KPIs it ranks on."""
 
     loaded: Loaded
-    ranges: list[Range]
+    ranges: list[AssumptionRange]
     skipped: dict[str, str]
     sweep: Sweep
     design: Design
@@ -59,7 +59,7 @@ class Screen:
         return len(self.design.overrides) * self.sweep.spec.replications
 
 
-def _checked(loaded: Loaded, ranges: list[Range], skipped: dict[str, str]) -> list[Range]:
+def _checked(loaded: Loaded, ranges: list[AssumptionRange], skipped: dict[str, str]) -> list[AssumptionRange]:
     """The ranges at whose ends, one at a time, the scenario is valid; the others go to
     `skipped` with the scenario's own words (a point that fails costs its effects)."""
     out = []

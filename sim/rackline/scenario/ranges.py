@@ -33,7 +33,7 @@ _NUMBER = re.compile(r"(\d[\d,]*\.?\d*(?:[eE][-+]?\d+)?)")
 
 
 @dataclass(frozen=True)
-class Range:
+class AssumptionRange:
     """What one assumption is varied over, written as the scenario writes it."""
 
     path: str
@@ -131,14 +131,14 @@ def default_range(loaded: Loaded, row: pd.Series, factor: dict[str, float]) -> t
     return _with_magnitude(value, lo, whole), _with_magnitude(value, hi, whole), how
 
 
-def screening_ranges(loaded: Loaded, reg: pd.DataFrame) -> tuple[list[Range], dict[str, str]]:
-    """A Range for every register row that has one, and why each other row has none."""
+def screening_ranges(loaded: Loaded, reg: pd.DataFrame) -> tuple[list[AssumptionRange], dict[str, str]]:
+    """A AssumptionRange for every register row that has one, and why each other row has none."""
     factor = {}     # model units per written unit, for comparing neighbours written in other units
     for r in reg.itertuples():
         x = _magnitude(get_path(loaded.data, r.path))
         if x and isinstance(r.base_value, float) and math.isfinite(r.base_value):
             factor[r.path] = r.base_value / x
-    out: list[Range] = []
+    out: list[AssumptionRange] = []
     skipped: dict[str, str] = {}
     partner_of: dict[str, str] = {}
     for _, row in reg.iterrows():
@@ -160,11 +160,11 @@ def screening_ranges(loaded: Loaded, reg: pd.DataFrame) -> tuple[list[Range], di
             partner_of[complement] = row.path
         if key in loaded.ranges:
             low, high = loaded.ranges[key]
-            out.append(Range(row.path, value, low, high, "declared", complement))
+            out.append(AssumptionRange(row.path, value, low, high, "declared", complement))
             continue
         found = default_range(loaded, row, factor)
         if isinstance(found, str):
             skipped[row.path] = found
         else:
-            out.append(Range(row.path, value, *found, complement=complement))
+            out.append(AssumptionRange(row.path, value, *found, complement=complement))
     return out, skipped
