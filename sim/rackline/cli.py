@@ -30,9 +30,10 @@ def cli():
     \b
     Typical session:
       rackline validate scenarios/*.yaml
-      rackline assumptions scenarios/baseline.yaml
+      rackline assumptions scenarios/baseline.yaml --guess
       rackline run scenarios/baseline.yaml --reps 5 --jobs 2
       rackline run scenarios/baseline.yaml --set sites.wisconsin.stations.l11_test.servers=10
+      rackline screen scenarios/baseline.yaml --jobs 2      # which guesses move the answer
 
     Exit codes: 0 ok, 1 run failed, 2 bad input, 130 interrupted (Ctrl-C), 143 terminated (SIGTERM).
     """
@@ -50,8 +51,10 @@ def cli():
 @click.option("--precision", type=click.FloatRange(min=0.001, max=1), default=None,
               help="Start from --reps or run.replications (at least 3) and add replications until "
                    "throughput CIs are within this share of the mean (e.g. 0.05).")
+@click.option("--assumptions", "workbook", type=click.Path(dir_okay=False), default=None,
+              help="Apply the edited cells of a register workbook (rackline assumptions --xlsx) as overrides.")
 @click.option("--no-plots", is_flag=True, help="Skip plots and report.html (faster).")
-def run(scenario, reps, seed, sets, out, jobs, precision, no_plots):
+def run(scenario, reps, seed, sets, out, jobs, precision, no_plots, workbook):
     """Simulate SCENARIO and write a results folder.
 
     The folder holds manifest.json, the resolved scenario.yaml, assumptions.csv,
@@ -63,10 +66,9 @@ def run(scenario, reps, seed, sets, out, jobs, precision, no_plots):
     from rackline.experiments.replications import run_replications
     from rackline.output.folder import check_destination, default_out
     from rackline.output.run_folder import write_run
-    from rackline.scenario import load_scenario
-    from rackline.scenario.paths import overrides_of  # here: the scenario package is slow to import
+    from rackline.scenario.register_xlsx import load_with_workbook  # here: the scenario package is slow to import
     with interruptible("while loading the scenario, before any replication ran"):
-        loaded = load_scenario(scenario, overrides_of(sets))
+        loaded, set_lines = load_with_workbook(scenario, sets, workbook)
         dest = check_destination(out or default_out(loaded.scenario.name))
     n, _ = loaded.scenario.run.resolve(reps, seed)
     bar = Progress(n, f"{loaded.scenario.name}", "rep", jobs=jobs)
@@ -76,10 +78,8 @@ def run(scenario, reps, seed, sets, out, jobs, precision, no_plots):
         bar.close()
     with interruptible(f"after {len(res.reps)} replications, while writing {dest}"):
         folder = write_run(res, dest, plots=not no_plots)
-    from rackline.scenario.paths import written
-    for path, value in loaded.overrides.items():     # what the flags changed, so a mistyped value shows
-        old = loaded.previous.get(path)
-        click.echo(f"Set {path} = {written(value)} ({'new' if old is None else 'was ' + written(old)})")
+    for line in set_lines:     # what the flags and the workbook changed, so a mistyped value shows
+        click.echo(line)
     for line in res.answer.lines() + res.notes:
         click.echo(line)
     from rackline.scenario.resolve import reorder_warnings
@@ -105,8 +105,10 @@ def run(scenario, reps, seed, sets, out, jobs, precision, no_plots):
 @click.option("--seed", type=click.IntRange(min=0), default=None, help="Root seed shared by all scenarios.")
 @click.option("--jobs", type=click.IntRange(min=1), default=1, help="Worker processes.")
 @click.option("--out", type=click.Path(file_okay=False), default=None, help="Folder (default results/compare/...).")
+@click.option("--assumptions", "workbook", type=click.Path(dir_okay=False), default=None,
+              help="Apply the edited cells of a register workbook (rackline assumptions --xlsx) to every scenario.")
 @click.option("--no-plots", is_flag=True, help="Skip plots and report.html.")
-def compare(scenarios, variant_specs, sets, reps, seed, jobs, out, no_plots):
+def compare(scenarios, variant_specs, sets, reps, seed, jobs, out, no_plots, workbook):
     """Compare scenarios with common random numbers and paired differences.
 
     \b
@@ -134,12 +136,16 @@ def compare(scenarios, variant_specs, sets, reps, seed, jobs, out, no_plots):
         path, value = parse_assignment(spec)  # the flag's whole text names it in messages
         path = path.partition(":")[2]
         by_name.setdefault(name, {})[path] = value
-    loaded = []
+    from rackline.scenario.register_xlsx import apply_edits, override_lines, read_edits
+    edits = read_edits(workbook) if workbook else []
+    loaded, set_lines, first_edits = [], [], None
     for path in scenarios:
         base = load_scenario(path)
         key = next((k for k in (base.scenario.name, Path(path).stem) if k in by_name), None)
-        ld = load_scenario(path, by_name.pop(key)) if key else base
+        ld, applied = apply_edits(path, edits, by_name.pop(key) if key else {})
+        first_edits = {e.path: e.value for e in applied} if first_edits is None else first_edits
         loaded.append((ld.scenario.name, ld))
+        set_lines += [f"{ld.scenario.name}: {line}" for line in override_lines(ld, applied) if applied]
     if by_name:
         raise ScenarioError([Problem("--set", None, "", f"expected a scenario name among "
                                                          f"{[n for n, _ in loaded]}, got {sorted(by_name)}")])
@@ -148,7 +154,7 @@ def compare(scenarios, variant_specs, sets, reps, seed, jobs, out, no_plots):
             raise ScenarioError([Problem("--variant", None, "", "expected one base scenario with --variant")])
         base = loaded[0][1]
         for name, overrides in variants(base, list(variant_specs)):
-            loaded.append((name, load_scenario(scenarios[0], overrides, source="--variant")))
+            loaded.append((name, load_scenario(scenarios[0], {**(first_edits or {}), **overrides}, source="--variant")))
     if len(loaded) < 2:
         raise ScenarioError([Problem("compare", None, "", "expected two or more scenarios (or --variant)")])
     dest = check_destination(out or default_out("compare"))
@@ -159,6 +165,8 @@ def compare(scenarios, variant_specs, sets, reps, seed, jobs, out, no_plots):
     finally:
         bar.close()
     folder = write_compare(cmp, dest, plots=not no_plots)
+    for line in set_lines:
+        click.echo(line)
     for line in summary_lines(cmp):
         click.echo(line)
     click.echo(f"Results: {folder}")
@@ -188,8 +196,10 @@ CONFIRM_ABOVE = 2000
               help="Sweep folder (default results/sweeps/<name>); the store that --resume reads.")
 @click.option("--resume", is_flag=True, help="Finish an interrupted sweep: run only the missing tasks.")
 @click.option("--yes", is_flag=True, help=f"Do not ask before designs of more than {CONFIRM_ABOVE} runs.")
+@click.option("--assumptions", "workbook", type=click.Path(dir_okay=False), default=None,
+              help="Apply the edited cells of a register workbook (rackline assumptions --xlsx) to the base scenario.")
 @click.option("--no-plots", is_flag=True, help="Skip plots and report.html.")
-def sweep(file, vary, method, reps, samples, kpis, seed, jobs, scheduler, out, resume, yes, no_plots):
+def sweep(file, vary, method, reps, samples, kpis, seed, jobs, scheduler, out, resume, yes, no_plots, workbook):
     """Vary assumptions and see which ones matter.
 
     \b
@@ -210,10 +220,14 @@ def sweep(file, vary, method, reps, samples, kpis, seed, jobs, scheduler, out, r
     from rackline.api import sweep as run_and_write
     from rackline.experiments.sweep import build, load_sweep, sweep_from_args
     from rackline.output.sweep_report import check_sweep_folder
+    from rackline.scenario.register_xlsx import workbook_loader
+    load, set_lines = workbook_loader(workbook)
     if vary:
-        sw = sweep_from_args(file, list(vary), method, reps, samples, seed, list(kpis))
+        sw = sweep_from_args(file, list(vary), method, reps, samples, seed, list(kpis), load)
     else:
-        sw = load_sweep(file)
+        sw = load_sweep(file, load)
+    for line in set_lines:
+        click.echo(line)
     design = build(sw)
     n = len(design.overrides) * sw.spec.replications
     folder = Path(out) if out else Path("results") / "sweeps" / sw.name
@@ -264,10 +278,12 @@ def plot(results_dir):
 
 from rackline.cli_inspect import assumptions, capacity, schema, validate  # noqa: E402 - defined apart
 from rackline.cli_planning import discover, optimize  # noqa: E402 - defined apart, registered here
+from rackline.cli_screen import screen  # noqa: E402 - defined apart, registered here
 
 for command in (validate, assumptions, capacity, schema, discover):
     cli.add_command(command)
 cli.add_command(optimize)
+cli.add_command(screen)
 
 
 def _save_traceback() -> str:

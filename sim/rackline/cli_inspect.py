@@ -53,26 +53,55 @@ def validate(scenarios):
 
 @click.command()
 @click.argument("scenario", type=click.Path(dir_okay=False))
-@click.option("--csv", "as_csv", is_flag=True, help="Print CSV instead of a table.")
+@click.option("--csv", "as_csv", is_flag=True, help="Print CSV (every column) instead of a table.")
+@click.option("--wide", is_flag=True, help="Every column (unit, model units, screening range), notes uncut.")
+@click.option("--site", default=None, metavar="NAME", help="Only what belongs to this site (stations, stocks, crews, costs).")
+@click.option("--guess", is_flag=True, help="Only values whose note says GUESS.")
+@click.option("--grep", default=None, metavar="REGEX", help="Only rows whose path, value or note match (any case).")
+@click.option("--changed", is_flag=True, help="Only values that differ from the scenario this one extends (or --set).")
+@click.option("--xlsx", type=click.Path(dir_okay=False), default=None,
+              help="Also write the register as a workbook to edit (read back with --assumptions).")
 @click.option("--set", "sets", multiple=True, metavar="PATH=VALUE", help="Override a value first.")
-def assumptions(scenario, as_csv, sets):
-    """List every parameter of SCENARIO: path, value, unit and note.
+@click.option("--assumptions", "workbook", type=click.Path(dir_okay=False), default=None,
+              help="Apply the edited cells of a register workbook first.")
+def assumptions(scenario, as_csv, wide, site, guess, grep, changed, xlsx, sets, workbook):
+    """List the parameters of SCENARIO: path, value as written and note.
 
-    Rows without a note are flagged: they are assumptions nobody has justified yet.
+    \b
+    rackline assumptions scenarios/baseline.yaml --guess --site wisconsin
+    rackline assumptions scenarios/localization.yaml --changed
+    rackline assumptions scenarios/baseline.yaml --grep lead_time --wide
+    rackline assumptions scenarios/baseline.yaml --xlsx register.xlsx
+
+    The table fits 100 columns; a value without a note reads NO NOTE: an assumption
+    nobody has justified yet.
     """
-    from rackline.scenario import load_scenario
-    from rackline.scenario.assumptions import register
-    from rackline.scenario.paths import overrides_of  # here: the scenario package is slow to import
-    reg = register(load_scenario(scenario, overrides_of(sets)))
+    from rackline.output.register_table import table_lines
+    from rackline.scenario.assumptions import register, select
+    from rackline.scenario.register_xlsx import load_with_workbook
+    loaded, applied = load_with_workbook(scenario, sets, workbook)
+    full = register(loaded)
+    reg = select(full, loaded, site=site, guess=guess, grep=grep, changed=changed)
+    for line in applied:
+        click.echo(line, err=as_csv)      # the CSV on stdout stays CSV
+    if wide:      # the range rackline screen would vary each value over (declared or default)
+        from rackline.scenario.ranges import screening_ranges
+        ranges = {r.path: r.text() for r in screening_ranges(loaded, full)[0]}
+        reg = reg.assign(range=reg.path.map(lambda p: ranges.get(p, "")))
+    if xlsx:
+        from rackline.scenario.register_xlsx import write_register
+        write_register(loaded, reg, xlsx)
     if as_csv:
         click.echo(reg.to_csv(index=False), nl=False)
         return EXIT_OK
-    import pandas as pd
-    with pd.option_context("display.max_rows", None, "display.max_colwidth", 60, "display.width", 200):
-        shown = reg.assign(flag=reg.has_note.map({True: "", False: "NO NOTE"}))
-        click.echo(shown[["path", "value", "unit", "note", "flag"]].to_string(index=False))
-    missing = int((~reg.has_note).sum())
-    click.echo(f"\n{len(reg)} parameters, {missing} without a note. {FOOTER}.")
+    for line in table_lines(reg, wide=wide):
+        click.echo(line)
+    missing = int((~full.has_note).sum())
+    shown = f"{len(reg)} of {len(full)} parameters shown" if len(reg) != len(full) else f"{len(full)} parameters"
+    click.echo(f"\n{shown}, {missing} without a note.")
+    if xlsx:
+        click.echo(f"Register written to {xlsx}: edit values, then run with --assumptions {xlsx}")
+    click.echo(FOOTER)
     return EXIT_OK
 
 

@@ -71,8 +71,10 @@ def discover(sweep_dir, where, box, min_mass, per_replication, out, no_plots):
 @click.option("--out", type=click.Path(file_okay=False), default=None,
               help="Results folder (default results/optimize/<name>); the study sits beside it as <out>.study.db.")
 @click.option("--resume", is_flag=True, help="Finish an interrupted search from its study database.")
+@click.option("--assumptions", "workbook", type=click.Path(dir_okay=False), default=None,
+              help="Apply the edited cells of a register workbook (rackline assumptions --xlsx) to the base scenario.")
 @click.option("--no-plots", is_flag=True, help="Skip the convergence plot and report.html.")
-def optimize(file, jobs, trials, out, resume, no_plots):
+def optimize(file, jobs, trials, out, resume, no_plots, workbook):
     """Find the cheapest plan that meets KPI targets with stated confidence.
 
     \b
@@ -95,7 +97,11 @@ def optimize(file, jobs, trials, out, resume, no_plots):
     from pathlib import Path
 
     from rackline.experiments.optimize import load_optimize, run_optimize, study_db
-    problem = load_optimize(file)
+    from rackline.scenario.register_xlsx import workbook_loader
+    load, set_lines = workbook_loader(workbook)
+    problem = load_optimize(file, load)
+    for line in set_lines:
+        click.echo(line)
     folder = Path(out) if out else Path("results") / "optimize" / problem.name
     n = trials or problem.spec.trials
     click.echo(f"Optimize {problem.name}: {len(problem.variables)} variables, {len(problem.constraints)} "

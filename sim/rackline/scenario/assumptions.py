@@ -121,3 +121,57 @@ def register(loaded: Loaded) -> pd.DataFrame:
         row["unit"] = str(row["unit"]).replace("money", currency)
         row["base_unit"] = str(row["base_unit"]).replace("money", currency)
     return pd.DataFrame(rows, columns=COLUMNS)
+
+
+def changed_from_base(loaded: Loaded) -> set[str]:
+    """Paths whose value differs from the scenario it `extends:` (or that it adds), and
+    those set by flags; raises ScenarioError when there is neither a base nor a flag."""
+    from pathlib import Path
+
+    from rackline.errors import Problem, ScenarioError
+    from rackline.scenario.load import load_scenario
+    from rackline.scenario.yamlfile import load_yaml_file
+    raw = load_yaml_file(loaded.source).data
+    ref = raw.get("extends") if isinstance(raw, dict) else None
+    changed = set(loaded.overrides)
+    if isinstance(ref, str):
+        mine = register(loaded).set_index("path")
+        theirs = register(load_scenario(Path(loaded.source).parent / ref)).set_index("path")
+
+        def same(p: str) -> bool:    # in model units: '3 w' and '21 d' are the same value
+            a, b = mine.at[p, "base_value"], theirs.at[p, "base_value"]
+            return bool(a == b or (a != a and b != b)) and mine.at[p, "base_unit"] == theirs.at[p, "base_unit"]
+        changed |= {p for p in mine.index if p not in theirs.index or not same(p)}
+    elif not changed:
+        raise ScenarioError([Problem("--changed", None, "", f"expected a scenario with `extends:` (or --set), "
+                                                           f"got {loaded.source}, which extends none")])
+    return changed
+
+
+def select(reg: pd.DataFrame, loaded: Loaded, *, site: str | None = None, guess: bool = False,
+           grep: str | None = None, changed: bool = False) -> pd.DataFrame:
+    """The register's rows that pass every filter: under a site (its stations, stocks,
+    crews and their costs), noted GUESS, matching a regular expression (path, value or
+    note, any case), or changed from the `extends:` base."""
+    from rackline.errors import Problem, ScenarioError
+    from rackline.scenario.paths import split_path
+    keep = pd.Series(True, index=reg.index)
+    if site is not None:
+        sites = list(loaded.data.get("sites") or {})
+        if site not in sites:
+            raise ScenarioError([Problem("--site", None, "", f"expected one of the scenario's sites "
+                                                            f"({', '.join(sites)}), got {site!r}")])
+        keep &= reg.path.map(lambda p: any(str(k) == site or str(k).startswith(site + ".")
+                                           for k in split_path(p)[:3]))
+    if guess:
+        keep &= reg.note.str.contains("GUESS", case=True)
+    if grep is not None:
+        try:
+            rx = re.compile(grep, re.IGNORECASE)
+        except re.error as exc:
+            raise ScenarioError([Problem("--grep", None, "", f"expected a regular expression, got {grep!r} "
+                                                            f"({exc})")]) from None
+        keep &= reg.apply(lambda r: bool(rx.search(f"{r.path} {r.value} {r.note}")), axis=1)
+    if changed:
+        keep &= reg.path.isin(changed_from_base(loaded))
+    return reg[keep]

@@ -1,6 +1,6 @@
 """JSON Schema of the scenario format, for editors (YAML language servers).
 
-Every value may also be written annotated, `{value: ..., note: "..."}`, so each
+Every value may also be written annotated, `{value: ..., note: "...", range: [low, high]}`, so each
 leaf schema is widened to accept that form.
 """
 from __future__ import annotations
@@ -11,7 +11,8 @@ from rackline.scenario.model import Scenario
 
 
 def _annotated(leaf: dict) -> dict:
-    return {"anyOf": [leaf, {"type": "object", "properties": {"value": leaf, "note": {"type": "string"}},
+    return {"anyOf": [leaf, {"type": "object", "properties": {"value": leaf, "note": {"type": "string"},
+                                                            "range": {"type": "array", "minItems": 2, "maxItems": 2}},
                              "required": ["value"], "additionalProperties": False}]}
 
 

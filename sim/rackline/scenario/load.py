@@ -20,7 +20,7 @@ from rackline.scenario.pydantic_errors import to_problems
 from rackline.scenario.resolve import resolve
 from rackline.scenario.yamlfile import Document, dotted, load_yaml_file, load_yaml_text
 
-ANNOTATION_KEYS = {"value", "note"}
+ANNOTATION_KEYS = {"value", "note", "range"}
 
 
 @dataclass
@@ -34,6 +34,7 @@ class Loaded:
     overrides: dict[str, Any] = field(default_factory=dict)
     previous: dict[str, Any] = field(default_factory=dict)  # value before each override
     declared: Scenario | None = None     # as validated, before the resolve step (cover not yet in units)
+    ranges: dict[tuple, list] = field(default_factory=dict)   # `range: [low, high]` declared beside a value
 
     @property
     def as_written(self) -> Scenario:
@@ -41,10 +42,13 @@ class Loaded:
         return self.declared if self.declared is not None else self.scenario
 
 
-def strip_annotations(data: Any, doc: Document) -> tuple[Any, dict[tuple, str], list[Problem]]:
-    """`{value: 2, note: "..."}` -> 2, remembering the note at that path."""
+def strip_annotations(data: Any, doc: Document, ranges: dict[tuple, list] | None = None,
+                      ) -> tuple[Any, dict[tuple, str], list[Problem]]:
+    """`{value: 2, note: "...", range: [1, 4]}` -> 2, remembering the note (and into `ranges`
+    the range the value may plausibly take, which `rackline screen` varies it over)."""
     notes: dict[tuple, str] = {}
     problems: list[Problem] = []
+    ranges = {} if ranges is None else ranges
 
     def walk(node: Any, path: tuple) -> Any:
         if isinstance(node, dict):
@@ -55,6 +59,15 @@ def strip_annotations(data: Any, doc: Document) -> tuple[Any, dict[tuple, str], 
                                             f"expected the note as text, got {note!r}"))
                 elif note:
                     notes[path] = note.strip()
+                if "range" in node:
+                    rng = node["range"]
+                    if not isinstance(rng, list) or len(rng) != 2 or any(isinstance(v, (dict, list, bool)) or v is None
+                                                                         for v in rng):
+                        problems.append(Problem(doc.file_of(path + ("range",)), doc.line_of(path + ("range",)),
+                                                dotted(path + ("range",)),
+                                                f"expected [low, high] written like the value, got {rng!r}"))
+                    else:
+                        ranges[path] = list(rng)
                 return walk(node["value"], path)
             return {k: walk(v, path + (k,)) for k, v in node.items()}
         if isinstance(node, list):
@@ -138,7 +151,8 @@ def _blame_flags(doc: Document, overrides: dict[str, Any], source: str) -> Docum
 
 
 def load_document(doc: Document, overrides: dict[str, Any] | None = None, source: str = "--set") -> Loaded:
-    data, notes, problems = strip_annotations(doc.data, doc)
+    ranges: dict[tuple, list] = {}
+    data, notes, problems = strip_annotations(doc.data, doc, ranges)
     if problems:
         raise ScenarioError(problems)
     previous: dict[str, Any] = {}
@@ -151,7 +165,7 @@ def load_document(doc: Document, overrides: dict[str, Any] | None = None, source
             was = notes.get(key, "")
             notes[key] = f"OVERRIDE: set to {value!r} (was {previous[path]!r})" + (f"; {was}" if was else "")
     declared = validate_data(data, doc, notes)
-    return Loaded(resolve(declared), data, notes, doc.file, dict(overrides or {}), previous, declared)
+    return Loaded(resolve(declared), data, notes, doc.file, dict(overrides or {}), previous, declared, ranges)
 
 
 def load_scenario(path: str | Path, overrides: dict[str, Any] | None = None, source: str = "--set") -> Loaded:

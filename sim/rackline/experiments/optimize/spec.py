@@ -26,6 +26,7 @@ from __future__ import annotations
 import hashlib
 import json
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
@@ -222,9 +223,12 @@ def _terms(expr: str | dict[str, float], variables: dict[str, Variable]) -> tupl
     return tuple(out)
 
 
-def build_problem(spec: OptimizeSpec, source: str, doc: Document | None = None) -> OptimizeProblem:
+def build_problem(spec: OptimizeSpec, source: str, doc: Document | None = None,
+                  load: Callable[[Path], Loaded] = load_scenario) -> OptimizeProblem:
+    """`load` reads the base scenario (`rackline optimize --assumptions` passes one that
+    applies a register workbook's edits)."""
     line = (lambda *p: doc.line_of(p)) if doc is not None else (lambda *p: None)
-    base = load_scenario(Path(source).parent / spec.scenario)
+    base = load(Path(source).parent / spec.scenario)
     problems: list[Problem] = []
     try:
         data, _ = apply_overrides(base.data, spec.fixed, source)
@@ -277,10 +281,10 @@ def build_problem(spec: OptimizeSpec, source: str, doc: Document | None = None) 
                            spec.name or Path(source).stem)
 
 
-def load_optimize(path: str | Path) -> OptimizeProblem:
+def load_optimize(path: str | Path, load: Callable[[Path], Loaded] = load_scenario) -> OptimizeProblem:
     doc = load_yaml_file(path)
     if doc.data is None:
         raise ScenarioError([Problem(str(path), None, "", "expected an optimize file (scenario, variables, "
                                                           "objectives), got an empty file")])
     spec = validate_model(OptimizeSpec, doc.data, doc)
-    return build_problem(spec, str(path), doc)
+    return build_problem(spec, str(path), doc, load)

@@ -12,6 +12,7 @@ kpis: [throughput, fill_rate]
 """
 from __future__ import annotations
 
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any, Literal, get_args
 
@@ -272,7 +273,9 @@ def _design_problems(spec: SweepSpec, source: str, doc: Document | None) -> list
     return problems
 
 
-def load_sweep(path: str | Path) -> Sweep:
+def load_sweep(path: str | Path, load: Callable[[Path], Loaded] = load_scenario) -> Sweep:
+    """A sweep file and its base scenario, read by `load` (`rackline sweep --assumptions`
+    passes one that applies a register workbook's edits)."""
     doc = load_yaml_file(path)
     if doc.data is None:
         raise ScenarioError([Problem(str(path), None, "", "expected a sweep (scenario, method, parameters), got an empty file")])
@@ -281,12 +284,12 @@ def load_sweep(path: str | Path) -> Sweep:
                                                        "scenario; vary it with --vary PATH=LOW:HIGH[:STEPS]")])
     spec = validate_model(SweepSpec, doc.data, doc)
     base_path = (Path(path).parent / spec.scenario)
-    base = load_scenario(base_path)
+    base = load(base_path)
     return Sweep(spec, base, str(path), doc)
 
 
 def sweep_from_args(scenario: str | Path, vary: list[str], method: str, reps: int, samples: int, seed: int | None,
-                    kpis: list[str]) -> Sweep:
+                    kpis: list[str], load: Callable[[Path], Loaded] = load_scenario) -> Sweep:
     """The short form: `rackline sweep SCENARIO --vary PATH=LOW:HIGH[:STEPS] ...`."""
     from rackline.scenario.paths import flag_label, parse_value
     params, problems = {}, []
@@ -305,7 +308,7 @@ def sweep_from_args(scenario: str | Path, vary: list[str], method: str, reps: in
         params[path.strip()] = {"low": low, "high": high, **({"steps": int(parts[2])} if len(parts) == 3 else {})}
     if problems:
         raise ScenarioError(problems)
-    base = load_scenario(scenario)
+    base = load(Path(scenario))
     data = {"scenario": str(scenario), "method": method, "parameters": params, "replications": reps,
             "samples": samples, "seed": base.scenario.run.resolve(seed=seed)[1], "kpis": kpis}
     spec = validate_model(SweepSpec, data, Document(data, "--vary"))
