@@ -9,7 +9,7 @@ import pandas as pd
 
 from rackline.errors import RacklineError
 from rackline.experiments.robust import STORE, RobustOutcome
-from rackline.experiments.robust.measures import Robustness
+from rackline.experiments.robust.measures import Robustness, quantity
 from rackline.output.folder import (
     check_destination,
     manifest,
@@ -50,10 +50,14 @@ def summary_lines(outcome: RobustOutcome) -> list[str]:
     lines = [f"Recommended plan: {rec.plan} ({crit})", f"  Why: {rec.reason}",
              f"Targets: {'; '.join(t.text for t in study.targets)}. Regret on {r.regret_kpi.key} "
              f"({'higher' if r.regret_kpi.higher_is_better else 'lower'} is better)."]
-    unit = _unit(r)
+    unit, m = _unit(r), r.regret_kpi
+    kp = r.kpis[(r.kpis.kpi == m.kpi) & (r.kpis.subject == m.subject)].set_index("plan")
     for p in r.plans.itertuples():
-        lines.append(f"  {p.rank}. {p.plan}: satisficing {p.satisficing:.0%} ({p.satisficing_low:.0%}-"
-                     f"{p.satisficing_high:.0%}), regret P90 {p.regret_p90:.4g}, max {p.regret_max:.4g} {unit}".rstrip())
+        k = kp.loc[p.plan]
+        lines.append(f"  {p.rank}. {p.plan}: meets every target in {p.satisficing:.0%} of futures "
+                     f"({p.satisficing_low:.0%}-{p.satisficing_high:.0%}); {m.key} mean {quantity(k['mean'], unit)}, "
+                     f"P{k['tail_q'] * 100:.0f} {quantity(k['tail'], unit)}; regret P90 {quantity(p.regret_p90, unit)}, "
+                     f"max {quantity(p.regret_max, unit)}")
     if fail.limits:
         lines.append(f"Where {fail.plan} fails ({fail.failing} of {fail.futures} sampled futures): "
                      f"{' and '.join(fail.limits)} (PRIM box: coverage {fail.coverage:.0%}, density {fail.density:.0%})")

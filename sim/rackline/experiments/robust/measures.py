@@ -20,6 +20,7 @@ from rackline.analysis.discover import Cases as DiscoverCases
 from rackline.analysis.discover import Condition, Discovery, Parameter, discover, restrictions
 from rackline.analysis.intervals import interval, quantile_interval, range_of_unit, wilson_bound
 from rackline.experiments.robust.spec import Measure, Study
+from rackline.quantities import is_money_unit, value_text
 
 MIN_PRIM_FUTURES = 10   # fewer sampled futures than this say nothing about a box
 
@@ -165,11 +166,17 @@ def rank(plans: pd.DataFrame, criterion: str) -> pd.DataFrame:
     return out
 
 
+def quantity(v: float, unit: str) -> str:
+    """A value with its unit, money and shares as people write them: '$495M', '92%', '12.5 units/week'."""
+    text = value_text(v, unit)
+    return text if is_money_unit(unit) or unit.startswith("share") or not unit else f"{text} {unit}"
+
+
 def _reason(ranked: pd.DataFrame, criterion: str, unit: str, regret_kpi: Measure) -> str:
     top = ranked.iloc[0]
     share = (f"meets every target in {top.satisficing:.0%} of {int(top.futures)} futures "
              f"(95% CI {top.satisficing_low:.0%}-{top.satisficing_high:.0%})")
-    reg = f"P90 regret on {regret_kpi.key} {top.regret_p90:.4g} {unit}".rstrip()
+    reg = f"P90 regret on {regret_kpi.key} {quantity(top.regret_p90, unit)}"
     if len(ranked) == 1:
         return f"the only plan: {share}"
     second = ranked.iloc[1]
@@ -179,9 +186,9 @@ def _reason(ranked: pd.DataFrame, criterion: str, unit: str, regret_kpi: Measure
         if top.satisficing > second.satisficing:
             return f"highest satisficing share: {share}; next {second.plan} {second.satisficing:.0%}"
         return (f"tied on satisficing share ({share}) with {second.plan}; lower {reg} "
-                f"(against {second.regret_p90:.4g})")
+                f"(against {quantity(second.regret_p90, unit)})")
     if top.regret_p90 < second.regret_p90:
-        return f"lowest {reg} (next {second.plan} {second.regret_p90:.4g}); {share}"
+        return f"lowest {reg} (next {second.plan} {quantity(second.regret_p90, unit)}); {share}"
     return f"tied on P90 regret with {second.plan}; {share}, against {second.satisficing:.0%}"
 
 
@@ -231,7 +238,8 @@ def robustness(study: Study, results: pd.DataFrame, errors: pd.DataFrame) -> Rob
             known = sorted(results[results.kpi == m.kpi].subject.astype(str).unique())
             notes.append(f"{m.key}: no run reports it; subjects of {m.kpi} here: {', '.join(known) or 'none'}")
     judged = {(t.kpi, t.subject) for t in study.targets} | {(study.regret.kpi, study.regret.subject)}
-    missing = values[values.value.isna() & [(k, s) in judged for k, s in zip(values.kpi, values.subject)]]
+    judged_rows = np.array([(k, s) in judged for k, s in zip(values.kpi, values.subject)], dtype=bool)
+    missing = values[values.value.isna().to_numpy() & judged_rows]
     if len(missing):
         notes.append(f"{len(missing)} (plan, future) values of a target's or the regret's KPI are missing "
                      "(failed runs, or a KPI the scenario does not report); such a future does not meet the targets")

@@ -277,9 +277,11 @@ def build_study(spec: StudySpec, source: str, doc: Document | None = None) -> St
     seen: dict[str, Measure] = {}
     for m in [regret, *measures]:
         seen.setdefault(m.key, m)
-    futures = [Future(f"future_{i}", {p: v for a, x in zip(axes, row) for p, v in a.overrides(x).items()},
-                      tuple(float(x) for x in row), True)
-               for i, row in enumerate(sample(axes, spec.futures.method, n if axes else 0, spec.seed))]
+    futures = []
+    for i, row in enumerate(sample(axes, spec.futures.method, n if axes else 0, spec.seed)):
+        ov = {p: v for a, x in zip(axes, row) for p, v in a.overrides(x).items()}
+        # the values as the runs see them: rendered as a scenario writes them (6 digits)
+        futures.append(Future(f"future_{i}", ov, tuple(_number(ov[a.path], a) for a in axes), True))
     for name, ov in spec.futures.named.items():
         vals = tuple(_number(ov.get(a.path), a) for a in axes)
         futures.append(Future(name, dict(ov), vals, False))
