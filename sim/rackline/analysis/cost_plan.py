@@ -68,6 +68,7 @@ class CostPlan:
     capital_charge: float
     discount_rate: float
     rework: dict[str, tuple[str | None, int]] = field(default_factory=dict)  # station -> (paid crew pool, crew size)
+    rule_capex: dict[str, float] = field(default_factory=dict)   # adaptive rule -> capex each time it fires
 
     @property
     def capital(self) -> float:
@@ -169,4 +170,5 @@ def cost_plan(sc: Scenario, times: np.ndarray) -> CostPlan | None:
         pools=pools, stations=stations, site_fixed=sum(s.fixed for s in c.sites.values()),
         revenue={item: (r.price, r.salvage) for item, r in c.revenue.items()},
         energy_price=c.energy_price, carrying_rate=c.carrying_rate, capital_charge=c.capital_charge,
-        discount_rate=c.discount_rate, rework=rework)
+        discount_rate=c.discount_rate, rework=rework,
+        rule_capex={name: rule.capex for name, rule in sc.rules.items() if rule.capex})

@@ -9,6 +9,7 @@ from pydantic_core import PydanticUndefined
 
 from rackline.scenario import costs as c
 from rackline.scenario import model as m
+from rackline.scenario import rules as r
 from rackline.scenario import stations as st
 
 SECTIONS: list[tuple[str, type[BaseModel]]] = [
@@ -22,6 +23,8 @@ SECTIONS: list[tuple[str, type[BaseModel]]] = [
     ("sites.<site>.workforce.<name>", m.Pool), ("sites.<site>.workforce.<name>.hiring[]", m.Hire),
     ("suppliers.<name>", m.Supplier), ("lanes.<name>", m.Lane), ("demand.<name>", m.Demand),
     ("demand.<name>.schedule[]", m.RatePeriod), ("disruptions.<name>", m.Disruption),
+    ("rules.<name>", r.Rule), ("rules.<name>.when", r.When), ("rules.<name>.add_servers", r.AddServers),
+    ("rules.<name>.calendar", r.SetCalendar),
     ("generations.<name>", m.Generation), ("release", m.Release), ("release.loops.<name>", m.Loop),
     ("demand.<name>.option", m.OptionToBuy), ("costs", c.Costs), ("costs.tariffs.<key>[]", c.TariffStep),
     ("costs.lanes.<name>", c.LaneCost), ("costs.labour.<site.pool>", c.PoolCost),
