@@ -92,7 +92,7 @@ demand:
 
 # not counters: wall time and event count vary, the twin run is the task's, and the
 # windows (Replication.starts, StationRecord.serves) are read from the scenario
-SKIP = ("wall", "events", "undisrupted", "starts", "serves", "rules")
+SKIP = ("wall", "events", "undisrupted", "starts", "serves", "rules", "rule_names")
 
 
 def digest(rec) -> str:

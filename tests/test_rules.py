@@ -77,6 +77,7 @@ def test_backlog_rule_fires_at_the_hand_computed_weeks_adds_servers_and_pays_cap
     npv = next(r.value for r in k.kpis if r.kpi == "npv")
     employed = next(r.value for r in k.kpis if r.kpi == "capital_employed")
     assert npv == pytest.approx(-2e6) and employed == pytest.approx(2e6)
+    assert [(r.subject, r.unit, r.value) for r in k.kpis if r.kpi == "rule_firings"] == [("expand_b", "times", 2)]
 
 
 def test_no_orders_rule_changes_the_calendar(load_text):

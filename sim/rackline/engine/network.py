@@ -317,6 +317,7 @@ class Network:
             pools={name: PoolRecord(**series("pool", name)) for name in self.pools},
             disruptions=[DisruptionEvent(*e) for e in self.disruptions.log],
             rules=[RuleEvent(*e) for e in self.rules.log] if self.rules is not None else [],
+            rule_names=tuple(self.sc.rules),
             families={k: v.family if v else "other" for k, v in self.sc.items.items()},
             item_units={k: v.unit if v else "unit" for k, v in self.sc.items.items()}, made_items=tuple(sorted(self.made)),
             starts=product_starts(self.sc))

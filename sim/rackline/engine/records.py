@@ -156,6 +156,7 @@ class Replication:
     pools: dict[str, PoolRecord]
     disruptions: list[DisruptionEvent] = field(default_factory=list)
     rules: list[RuleEvent] = field(default_factory=list)        # adaptive rules that fired
+    rule_names: tuple[str, ...] = ()                            # every rule the scenario declares
     families: dict[str, str] = field(default_factory=dict)     # declared item -> its family
     item_units: dict[str, str] = field(default_factory=dict)   # declared item -> what one unit is (rack, tray)
     made_items: tuple[str, ...] = ()       # items some station makes or sends failed units to, sorted

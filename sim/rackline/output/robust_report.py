@@ -71,6 +71,13 @@ def summary_lines(outcome: RobustOutcome) -> list[str]:
     misses = [f for f in failed_named.future if f in named]
     if named:
         lines.append(f"Named futures {rec.plan} fails: {', '.join(misses) if misses else 'none'}")
+    for f in r.flexibility.itertuples():
+        ci = (f"95% CI {quantity(f.mean_diff_low, unit)} to {quantity(f.mean_diff_high, unit)}"
+              if f.mean_diff_low == f.mean_diff_low else "no interval")
+        lines.append(f"Value of flexibility: {f.flexible} against the best fixed plan {f.against}: meets every "
+                     f"target in {f.satisficing_diff * 100:+.0f} points of futures; {f.kpi} "
+                     f"{'+' if f.mean_diff >= 0 else ''}{quantity(f.mean_diff, unit)} per future ({ci}, paired); "
+                     f"P90 regret {'+' if f.regret_p90_diff >= 0 else ''}{quantity(f.regret_p90_diff, unit)}")
     lines += [f"Note: {n}" for n in r.notes]
     return lines
 
@@ -118,6 +125,8 @@ def write_robust(outcome: RobustOutcome, plots: bool = True, command: list[str] 
     _csv(r.meets, folder / "targets.csv")
     _csv(r.futures, folder / "futures.csv")
     _csv(r.errors, folder / "errors.csv")
+    if len(r.flexibility):
+        _csv(r.flexibility, folder / "flexibility.csv")
     if r.failure.discovery is not None:
         _csv(r.failure.discovery.box.limits, folder / "failure_box.csv")
     lines = summary_lines(outcome)

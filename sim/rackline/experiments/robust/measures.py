@@ -18,7 +18,7 @@ import pandas as pd
 
 from rackline.analysis.discover import Cases as DiscoverCases
 from rackline.analysis.discover import Condition, Discovery, Parameter, discover, restrictions
-from rackline.analysis.intervals import interval, quantile_interval, range_of_unit, wilson_bound
+from rackline.analysis.intervals import interval, quantile_interval, range_of_unit, t_interval, wilson_bound
 from rackline.experiments.robust.spec import Measure, Study
 from rackline.quantities import is_money_unit, value_text
 
@@ -72,6 +72,9 @@ class Robustness:
     regret_kpi: Measure
     errors: pd.DataFrame
     notes: list[str] = field(default_factory=list)
+    # flexible (a plan with adaptive `rules`), against (the best fixed plan), satisficing_diff,
+    # mean_diff, mean_diff_low, mean_diff_high (paired over futures, on the regret KPI), regret_p90_diff
+    flexibility: pd.DataFrame = field(default_factory=pd.DataFrame)
 
 
 def _values(study: Study, results: pd.DataFrame) -> pd.DataFrame:
@@ -221,6 +224,31 @@ def _failure(study: Study, meets: pd.DataFrame, plan: str) -> Failure:
     return out
 
 
+def is_flexible(overrides: dict) -> bool:
+    """A plan that adapts: it sets adaptive rules (`rules` or `rules.<name>`)."""
+    return any(k == "rules" or k.startswith("rules.") for k in overrides)
+
+
+def flexibility(study: Study, values: pd.DataFrame, ranked: pd.DataFrame) -> pd.DataFrame:
+    """Value of flexibility: each flexible plan against the best-ranked fixed plan, on the
+    same futures (common random numbers, so the differences are paired)."""
+    flexible = [p.name for p in study.plans if is_flexible(p.overrides)]
+    fixed = [p for p in ranked.plan if p not in flexible]
+    if not flexible or not fixed:
+        return pd.DataFrame()
+    best = fixed[0]
+    w = _wide(values, study.regret, study)
+    plans = ranked.set_index("plan")
+    rows = []
+    for name in flexible:
+        d = t_interval((w.loc[name] - w.loc[best]).to_numpy(dtype=float))
+        rows.append({"flexible": name, "against": best, "kpi": study.regret.key,
+                     "satisficing_diff": plans.loc[name, "satisficing"] - plans.loc[best, "satisficing"],
+                     "mean_diff": d.mean, "mean_diff_low": d.low, "mean_diff_high": d.high,
+                     "regret_p90_diff": plans.loc[name, "regret_p90"] - plans.loc[best, "regret_p90"]})
+    return pd.DataFrame(rows)
+
+
 def robustness(study: Study, results: pd.DataFrame, errors: pd.DataFrame) -> Robustness:
     """Every measure of every plan from the store's rows (see the module docstring)."""
     values = _values(study, results)
@@ -247,4 +275,5 @@ def robustness(study: Study, results: pd.DataFrame, errors: pd.DataFrame) -> Rob
                              "overrides": "; ".join(f"{k}={v}" for k, v in f.overrides.items())}
                             for f in study.futures])
     return Robustness(values, meets, regret, _kpi_rows(study, values), ranked, rec,
-                      _failure(study, meets, top), futures, study.regret, errors, notes)
+                      _failure(study, meets, top), futures, study.regret, errors, notes,
+                      flexibility(study, values, ranked))
