@@ -203,3 +203,24 @@ def test_a_large_study_needs_yes(tmp_path, capsys):
         """)
     assert main(["robust", str(path), "--out", str(tmp_path / "never")]) == 2
     assert "2048 runs" in capsys.readouterr().err and not (tmp_path / "never").exists()
+
+
+def test_value_of_flexibility_compares_a_plan_with_rules_to_the_best_fixed_plan(tmp_path):
+    """One bay that adds a second when the backlog passes 5 (t = 24 h makes 7 racks a week
+    against 10 ordered) against fixed one- and two-bay plans, on the same futures."""
+    path = study_file(tmp_path, HAND.replace("  two_bays_again: {sites.s.stations.b.servers: 2}", """\
+  one_bay_expand:
+    rules:
+      grow: {when: {backlog: orders, above: 5, for: 1 w}, add_servers: {station: s.b}, capex: $1M}""") +
+                      "kpis: [rule_firings:grow]\n")
+    out = run_robust(path, tmp_path / "out", jobs=1, plots=False)
+    r = out.robustness
+    flex = r.flexibility.set_index("flexible")
+    assert flex.loc["one_bay_expand", "against"] == "two_bays"        # the best fixed plan
+    v = r.values.set_index(["plan", "future", "kpi"]).value
+    assert v["one_bay_expand", "t24", "rule_firings"] == 1
+    assert v["one_bay_expand", "t24", "throughput"] > v["one_bay", "t24", "throughput"]
+    w = r.values[r.values.kpi == "throughput"].pivot(index="future", columns="plan", values="value")
+    assert flex.loc["one_bay_expand", "mean_diff"] == pytest.approx((w.one_bay_expand - w.two_bays).mean())
+    sat = r.plans.set_index("plan").satisficing
+    assert flex.loc["one_bay_expand", "satisficing_diff"] == pytest.approx(sat["one_bay_expand"] - sat["two_bays"])
