@@ -106,3 +106,12 @@ def test_bad_rules_are_located(load_text):
     msgs = {p.path: p.message for p in exc.value.problems}
     assert "expected a declared demand (orders), got 'ordres'" in msgs["rules.expand_b.when.backlog"]
     assert "expected at least 1 w (conditions are checked weekly)" in msgs["rules.expand_b.when.for"]
+
+
+def test_a_rule_that_could_never_fire_is_refused(load_text):
+    text = LINE.replace("for: 2 w}", "for: 13 w}")
+    with pytest.raises(ScenarioError) as exc:
+        load_text(text)
+    line = next(i for i, x in enumerate(text.splitlines(), 1) if "for: 13 w" in x)
+    assert [(p.path, p.line) for p in exc.value.problems] == [("rules.expand_b.when.for", line)]
+    assert "expected at most the horizon (12 w: longer could never fire), got 13 w" in str(exc.value)

@@ -289,4 +289,7 @@ def _rule_problems(sc: Scenario) -> list[tuple[tuple, str]]:
         if w.for_ < WEEK:
             out.append((("rules", name, "when", "for"), f"expected at least 1 w (conditions are checked weekly), "
                                                         f"got {w.for_:g} h"))
+        elif w.for_ > sc.run.horizon:
+            out.append((("rules", name, "when", "for"), f"expected at most the horizon ({format_hours(sc.run.horizon)}: "
+                                                        f"longer could never fire), got {format_hours(w.for_)}"))
     return out
