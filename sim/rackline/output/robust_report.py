@@ -74,7 +74,7 @@ def summary_lines(outcome: RobustOutcome) -> list[str]:
     for f in r.flexibility.itertuples():
         ci = (f"95% CI {quantity(f.mean_diff_low, unit)} to {quantity(f.mean_diff_high, unit)}"
               if f.mean_diff_low == f.mean_diff_low else "no interval")
-        lines.append(f"Value of flexibility: {f.flexible} against the best fixed plan {f.against}: meets every "
+        lines.append(f"Value of flexibility: {f.flexible} against {f.against}: meets every "
                      f"target in {f.satisficing_diff * 100:+.0f} points of futures; {f.kpi} "
                      f"{'+' if f.mean_diff >= 0 else ''}{quantity(f.mean_diff, unit)} per future ({ci}, paired); "
                      f"P90 regret {'+' if f.regret_p90_diff >= 0 else ''}{quantity(f.regret_p90_diff, unit)}")

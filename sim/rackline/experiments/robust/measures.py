@@ -230,22 +230,20 @@ def is_flexible(overrides: dict) -> bool:
 
 
 def flexibility(study: Study, values: pd.DataFrame, ranked: pd.DataFrame) -> pd.DataFrame:
-    """Value of flexibility: each flexible plan against the best-ranked fixed plan, on the
-    same futures (common random numbers, so the differences are paired)."""
+    """Value of flexibility: each flexible plan against every fixed plan (best ranked first),
+    on the same futures (common random numbers, so the differences are paired)."""
     flexible = [p.name for p in study.plans if is_flexible(p.overrides)]
     fixed = [p for p in ranked.plan if p not in flexible]
-    if not flexible or not fixed:
-        return pd.DataFrame()
-    best = fixed[0]
     w = _wide(values, study.regret, study)
     plans = ranked.set_index("plan")
     rows = []
     for name in flexible:
-        d = t_interval((w.loc[name] - w.loc[best]).to_numpy(dtype=float))
-        rows.append({"flexible": name, "against": best, "kpi": study.regret.key,
-                     "satisficing_diff": plans.loc[name, "satisficing"] - plans.loc[best, "satisficing"],
-                     "mean_diff": d.mean, "mean_diff_low": d.low, "mean_diff_high": d.high,
-                     "regret_p90_diff": plans.loc[name, "regret_p90"] - plans.loc[best, "regret_p90"]})
+        for other in fixed:
+            d = t_interval((w.loc[name] - w.loc[other]).to_numpy(dtype=float))
+            rows.append({"flexible": name, "against": other, "kpi": study.regret.key,
+                         "satisficing_diff": plans.loc[name, "satisficing"] - plans.loc[other, "satisficing"],
+                         "mean_diff": d.mean, "mean_diff_low": d.low, "mean_diff_high": d.high,
+                         "regret_p90_diff": plans.loc[name, "regret_p90"] - plans.loc[other, "regret_p90"]})
     return pd.DataFrame(rows)
 
 

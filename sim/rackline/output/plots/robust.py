@@ -48,6 +48,7 @@ def heatmap_plot(regret: pd.DataFrame, order: list[str], futures: list[str], kpi
         w = regret.pivot(index="plan", columns="future", values="regret").reindex(index=order, columns=futures)
         fig, ax = new_figure(9, max(2.6, 0.45 * len(order) + 1.8))
         im = ax.imshow(w.to_numpy(dtype=float), aspect="auto", cmap="Reds", interpolation="nearest")
+        ax.grid(False)
         ax.set_yticks(range(len(order)), order)
         ax.set(xlabel="futures (ordered by the uncertainty that matters most)", title=f"Regret on {kpi}")
         if len(futures) <= 30:
