@@ -115,3 +115,18 @@ def test_a_rule_that_could_never_fire_is_refused(load_text):
     line = next(i for i, x in enumerate(text.splitlines(), 1) if "for: 13 w" in x)
     assert [(p.path, p.line) for p in exc.value.problems] == [("rules.expand_b.when.for", line)]
     assert "expected at most the horizon (12 w: longer could never fire), got 13 w" in str(exc.value)
+
+
+def test_a_run_folder_lists_each_firing(tmp_path):
+    import pandas as pd
+
+    from rackline.cli import main
+    path = tmp_path / "rule_line.yaml"
+    path.write_text(LINE)
+    assert main(["run", str(path), "--out", str(tmp_path / "out"), "--no-plots"]) == 0
+    fired = pd.read_csv(tmp_path / "out" / "rules.csv")
+    assert fired[["rule", "fired_week"]].values.tolist() == [["expand_b", 3], ["expand_b", 5]]
+    assert fired.acts_week.tolist() == pytest.approx([3 + 673 / WEEK, 5 + 673 / WEEK])
+    assert set(fired.action) == {"add 1 server(s) to s.b"}
+    kpis = pd.read_csv(tmp_path / "out" / "kpis.csv").set_index(["kpi", "subject"])
+    assert kpis.loc[("rule_firings", "expand_b"), "mean"] == 2
