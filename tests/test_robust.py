@@ -3,6 +3,7 @@ line with fixed times; common random numbers; PRIM on the recommended plan's
 failures; --jobs and resume give identical tables; bad studies refused with location."""
 from __future__ import annotations
 
+import signal
 import sqlite3
 import textwrap
 
@@ -10,7 +11,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from conftest import SCENARIOS
+from conftest import SCENARIOS, interrupt
 from rackline.api import robust as run_robust
 from rackline.cli import main
 from rackline.errors import ScenarioError
@@ -152,14 +153,25 @@ def test_the_shipped_check_study_end_to_end_with_jobs_1_and_2_and_resume(tmp_pat
     for name in ("plans.csv", "values.csv", "regret.csv", "kpis.csv", "targets.csv"):
         pd.testing.assert_frame_equal(pd.read_csv(a / name), pd.read_csv(b / name))
     assert (b / "plots" / "regret_heatmap.png").exists()
-    # lose a third of the tasks as a kill would (whole points), then resume
-    with sqlite3.connect(b / "robust.db") as db:
-        db.execute("DELETE FROM results WHERE point % 3 = 1")
-        db.execute("DELETE FROM tasks WHERE point % 3 = 1")
-    assert main(["robust", str(src), "--jobs", "2", "--out", str(b), "--resume", "--no-plots"]) == 0
-    assert "Done: 28 runs now" in capsys.readouterr().out
-    for name in ("plans.csv", "values.csv", "regret.csv"):
-        pd.testing.assert_frame_equal(pd.read_csv(a / name), pd.read_csv(b / name))
+    # SIGKILL part-way, then resume: the same tables as the uninterrupted run
+    c = tmp_path / "c"
+    args = ["robust", str(src), "--jobs", "1", "--out", str(c), "--no-plots"]
+    code, _ = interrupt(args, tmp_path, signal.SIGKILL, ready=lambda: _tasks(c / "robust.db") >= 8)
+    kept = _tasks(c / "robust.db")
+    assert code == -signal.SIGKILL and 8 <= kept < 84 and not (c / "manifest.json").exists()
+    assert main(args) == 2                                            # refuses to start over by accident
+    assert main([*args, "--resume"]) == 0
+    assert f"Done: {84 - kept} runs now" in capsys.readouterr().out
+    for name in ("plans.csv", "values.csv", "regret.csv", "kpis.csv", "targets.csv"):
+        pd.testing.assert_frame_equal(pd.read_csv(a / name), pd.read_csv(c / name))
+
+
+def _tasks(db) -> int:
+    try:
+        with sqlite3.connect(db) as con:
+            return con.execute("SELECT count(*) FROM tasks").fetchone()[0]
+    except sqlite3.Error:
+        return 0
 
 
 BAD = f"""\
