@@ -236,3 +236,37 @@ def test_value_of_flexibility_compares_a_plan_with_rules_to_the_best_fixed_plan(
     assert flex.loc["one_bay_expand", "mean_diff"] == pytest.approx((w.one_bay_expand - w.two_bays).mean())
     sat = r.plans.set_index("plan").satisficing
     assert flex.loc["one_bay_expand", "satisficing_diff"] == pytest.approx(sat["one_bay_expand"] - sat["two_bays"])
+
+
+def test_grid_plans_sobol_futures_and_a_sobol_count_that_is_not_a_power_of_two(tmp_path):
+    text = f"""
+        scenario: {PLANTED}
+        plans: {{base: {{}}}}
+        grid:
+          sites.s.stations.b.servers: [1, 2]
+          sites.s.stations.a.servers: [4, 8]
+        futures:
+          method: sobol
+          samples: 8
+          uncertainties:
+            {TEST_TIME}: {{low: 8 h, high: 30 h}}
+            demand.orders.rate: {{low: 5 per week, high: 15 per week}}
+        targets: [throughput:rack >= 9]
+        """
+    study = load_study(study_file(tmp_path, text))
+    assert [p.name for p in study.plans] == ["base", "b.servers=1, a.servers=4", "b.servers=1, a.servers=8",
+                                             "b.servers=2, a.servers=4", "b.servers=2, a.servers=8"]
+    x = np.array([f.values for f in study.futures])
+    assert x.shape == (8, 2) and (x[:, 0] >= 8).all() and (x[:, 0] <= 30).all()
+    assert len({round(v, 3) for v in x[:, 1]}) == 8                    # scrambled Sobol: no repeats
+    bad = study_file(tmp_path, text.replace("samples: 8", "samples: 10"), "bad.yaml")
+    with pytest.raises(ScenarioError) as exc:
+        load_study(bad)
+    assert "futures.samples: expected a power of 2 for sobol sampling (e.g. 8 or 16), got 10" in str(exc.value)
+
+
+def test_the_regret_criterion_ranks_by_p90_regret_first():
+    from rackline.experiments.robust.measures import rank
+    plans = pd.DataFrame({"plan": ["a", "b", "c"], "satisficing": [0.9, 0.5, 0.5], "regret_p90": [30.0, 10.0, 10.0]})
+    assert list(rank(plans, "satisficing").plan) == ["a", "b", "c"]
+    assert list(rank(plans, "regret").plan) == ["b", "c", "a"]       # ties keep the study's order

@@ -184,10 +184,21 @@ def _plans(spec: StudySpec) -> list[Plan]:
     plans = [Plan(name, dict(ov)) for name, ov in spec.plans.items()]
     if spec.grid:
         paths = list(spec.grid)
+        short = [_short(p, paths) for p in paths]
         for combo in itertools.product(*spec.grid.values()):
-            label = ", ".join(f"{p.rsplit('.', 1)[-1]}={v}" for p, v in zip(paths, combo))
+            label = ", ".join(f"{p}={v}" for p, v in zip(short, combo))
             plans.append(Plan(label, dict(zip(paths, combo))))
     return plans
+
+
+def _short(path: str, paths: list[str]) -> str:
+    """The shortest tail of a dotted path that no other path ends with: 'b.servers'."""
+    parts = path.split(".")
+    for k in range(1, len(parts) + 1):
+        tail = ".".join(parts[-k:])
+        if not any(o != path and (o == tail or o.endswith("." + tail)) for o in paths):
+            return tail
+    return path
 
 
 def _check_values(base: dict, overrides: dict[str, Any], where: tuple, source: str,
