@@ -270,3 +270,27 @@ def test_the_regret_criterion_ranks_by_p90_regret_first():
     plans = pd.DataFrame({"plan": ["a", "b", "c"], "satisficing": [0.9, 0.5, 0.5], "regret_p90": [30.0, 10.0, 10.0]})
     assert list(rank(plans, "satisficing").plan) == ["a", "b", "c"]
     assert list(rank(plans, "regret").plan) == ["b", "c", "a"]       # ties keep the study's order
+
+
+def test_the_finalists_of_an_optimize_folder_become_plans(tmp_path):
+    import json
+    opt = tmp_path / "opt"
+    opt.mkdir()
+    pd.DataFrame({"trial": [7, 3], "chosen": [True, False], "sites.s.stations.b.servers": [2, 3],
+                  f"{TEST_TIME}": ["12 h", "20 h"], "replications": [10, 10], "capital": [2.0, 3.0]}).to_csv(
+        opt / "finalists.csv", index=False)
+    (opt / "manifest.json").write_text(json.dumps({"kind": "optimize", "complete": True}))
+    text = f"""
+        scenario: {PLANTED}
+        finalists: opt
+        futures: {{samples: 0, named: {{t24: {{sites.s.stations.a.servers: 5}}}}}}
+        targets: [throughput:rack >= 9]
+        """
+    study = load_study(study_file(tmp_path, text))
+    assert [(p.name, p.overrides) for p in study.plans] == [
+        ("trial_7_chosen", {"sites.s.stations.b.servers": 2, TEST_TIME: "12 h"}),
+        ("trial_3", {"sites.s.stations.b.servers": 3, TEST_TIME: "20 h"})]
+    (opt / "manifest.json").write_text(json.dumps({"kind": "sweep", "complete": True}))
+    with pytest.raises(ScenarioError) as exc:
+        load_study(study_file(tmp_path, text))
+    assert "at finalists: expected a complete `rackline optimize` folder" in str(exc.value)

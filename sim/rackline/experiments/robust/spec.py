@@ -7,6 +7,7 @@ plans:                             # named sets of dotted-path values (as --set)
   five_cells: {sites.wisconsin.stations.integrate.servers: 5}
 grid:                              # or/and: every combination becomes a plan
   sites.wisconsin.workforce.technicians.size: [40, 60]
+finalists: ../../results/optimize/forty_a_week   # or/and: the finalists of an optimize folder
 futures:
   method: lhs                      # lhs | sobol (scipy.stats.qmc)
   samples: 200
@@ -82,6 +83,8 @@ class StudySpec(Spec):
     plans: dict[str, dict[str, Any]] = Field(default_factory=dict, description="name: {dotted path: value}")
     grid: dict[str, list[Any]] = Field(default_factory=dict, description="dotted path: values; each "
                                                                           "combination is a plan")
+    finalists: str | None = Field(None, description="a `rackline optimize` results folder, relative to the study "
+                                                    "file: each of its finalists becomes a plan")
     futures: FuturesSpec
     targets: list[str] = Field(min_length=1, description="'kpi:subject >= value' a future must meet")
     regret: RegretSpec | None = Field(None, description="default: the first target's KPI")
@@ -94,8 +97,8 @@ class StudySpec(Spec):
 
     @model_validator(mode="after")
     def _plans(self):
-        if not self.plans and not self.grid:
-            raise expected("'plans' or 'grid' (at least one plan)")
+        if not self.plans and not self.grid and not self.finalists:
+            raise expected("'plans', 'grid' or 'finalists' (at least one plan)")
         return self
 
 
@@ -191,6 +194,28 @@ def _plans(spec: StudySpec) -> list[Plan]:
     return plans
 
 
+def finalist_plans(folder: Path) -> list[Plan]:
+    """The finalists of a complete `rackline optimize` folder as plans named after their
+    trial (the chosen one marked); their values are the dotted-path columns of finalists.csv."""
+    import json
+
+    import pandas as pd
+    try:
+        meta = json.loads((folder / "manifest.json").read_text())
+        table = pd.read_csv(folder / "finalists.csv")
+    except (OSError, ValueError) as exc:
+        raise ValueError(f"expected a complete `rackline optimize` folder with finalists.csv, got {folder} "
+                         f"({type(exc).__name__})") from None
+    if not isinstance(meta, dict) or meta.get("kind") != "optimize" or not meta.get("complete"):
+        raise ValueError(f"expected a complete `rackline optimize` folder, got {folder} (its manifest says otherwise)")
+    paths = [c for c in table.columns if "." in c]
+    out = []
+    for row in table.to_dict("records"):
+        values = {p: (int(v) if isinstance(v, float) and v.is_integer() else v) for p, v in ((p, row[p]) for p in paths)}
+        out.append(Plan(f"trial_{int(row['trial'])}" + ("_chosen" if bool(row.get("chosen")) else ""), values))
+    return out
+
+
 def _short(path: str, paths: list[str]) -> str:
     """The shortest tail of a dotted path that no other path ends with: 'b.servers'."""
     parts = path.split(".")
@@ -228,11 +253,21 @@ def build_study(spec: StudySpec, source: str, doc: Document | None = None) -> St
     base = load_scenario(Path(source).parent / spec.scenario)
     problems: list[Problem] = []
     plans = _plans(spec)
+    from_optimize: set[str] = set()
+    if spec.finalists is not None:
+        try:
+            found = finalist_plans(Path(source).parent / spec.finalists)
+            plans += found
+            from_optimize = {p.name for p in found}
+        except ValueError as exc:
+            problems.append(Problem(source, line("finalists"), "finalists", str(exc)))
     for plan in plans:
-        where: tuple[str, ...] = ("plans", plan.name) if plan.name in spec.plans else ("grid",)
+        where: tuple[str, ...] = (("plans", plan.name) if plan.name in spec.plans else
+                                  ("finalists",) if plan.name in from_optimize else ("grid",))
         problems += _check_values(base.data, plan.overrides, where, source, line)
     if len({p.name for p in plans}) != len(plans):
-        problems.append(Problem(source, line("grid"), "grid", "expected plan names that differ from the grid's"))
+        problems.append(Problem(source, line("plans"), "plans", "expected plan names that differ from the grid's "
+                                                                "and the finalists'"))
     axes = []
     for path, p in spec.futures.uncertainties.items():
         at = ("futures", "uncertainties", path)
