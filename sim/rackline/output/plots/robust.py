@@ -6,7 +6,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from rackline.output.plots.style import color_for, footer, new_figure, styled
+from rackline.output.plots.style import axis_format, color_for, footer, new_figure, styled
 
 
 def satisficing_plot(plans: pd.DataFrame, recommended: str, title: str):
@@ -37,6 +37,7 @@ def regret_plot(regret: pd.DataFrame, order: list[str], kpi: str, unit: str, tit
             if len(r):
                 ax.plot([np.quantile(r, 0.9)] * 2, [yi - 0.3, yi + 0.3], color="black", lw=2)
         ax.set_yticks(np.arange(len(order))[::-1], order)
+        axis_format(ax.xaxis, unit)
         ax.set(xlabel=f"regret on {kpi} ({unit}; per future, the best plan's value minus this plan's)".replace(
             " ()", ""), title="Regret per plan across the futures (bar: 90th percentile)")
         return footer(fig, title)
@@ -67,6 +68,7 @@ def cdf_plot(values: pd.DataFrame, order: list[str], kpi: str, unit: str, title:
             v = np.sort(values[values.plan == plan].value.dropna().to_numpy(dtype=float))
             if len(v):
                 ax.step(v, np.arange(1, len(v) + 1) / len(v), where="post", label=plan, color=color_for(plan))
+        axis_format(ax.xaxis, unit)
         ax.set(xlabel=f"{kpi} ({unit})".replace(" ()", ""), ylabel="share of futures at or below",
                title=f"Distribution of {kpi} across the futures")
         ax.legend(loc="lower right")

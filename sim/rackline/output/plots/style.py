@@ -90,6 +90,14 @@ def footer(fig: Figure, scenario: str) -> Figure:
     return fig
 
 
+def axis_format(axis, unit: str) -> None:
+    """Money as $k/$M; other quantities with three significant digits (no offset)."""
+    from matplotlib.ticker import FuncFormatter
+
+    from rackline.quantities import is_money_unit, money_text
+    axis.set_major_formatter(FuncFormatter(lambda x, _: money_text(x) if is_money_unit(unit) else f"{x:.3g}"))
+
+
 def ci_errors(rows: pd.DataFrame, center: str) -> np.ndarray:
     """Error bar lengths (2, n) below and above `center` reaching `ci_low` and `ci_high`:
     KPI intervals are asymmetric and stay inside the KPI's range, so mean ± half-width
