@@ -294,3 +294,17 @@ def test_the_finalists_of_an_optimize_folder_become_plans(tmp_path):
     with pytest.raises(ScenarioError) as exc:
         load_study(study_file(tmp_path, text))
     assert "at finalists: expected a complete `rackline optimize` folder" in str(exc.value)
+
+
+def test_a_bad_rule_in_a_plan_is_located_in_the_study(tmp_path):
+    path = study_file(tmp_path, HAND.replace("  two_bays_again: {sites.s.stations.b.servers: 2}", """\
+  grows:
+    rules:
+      grow:
+        when: {backlog: orders, above: 5, for: 1 w}
+        add_servers: {station: s.bb}"""))
+    with pytest.raises(ScenarioError) as exc:
+        load_study(path)
+    line = next(i for i, x in enumerate(path.read_text().splitlines(), 1) if "s.bb" in x)
+    assert [(p.line, p.path) for p in exc.value.problems] == [(line, "plans.grows.rules.grow.add_servers.station")]
+    assert "did you mean 's.b'?" in str(exc.value)

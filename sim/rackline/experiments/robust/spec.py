@@ -240,9 +240,10 @@ def _check_values(base: dict, overrides: dict[str, Any], where: tuple, source: s
         out = []
         for p in exc.problems:
             path = next((k for k in overrides if p.path == k or p.path.startswith(k + ".")), None)
-            out.append(Problem(source, line(*where, path) if path else line(*where),
-                               f"{at}.{path}" if path else at,
-                               f"{p.message} (at {p.path} of the scenario)" if path != p.path else p.message))
+            deeper = [x for x in p.path[len(path) + 1:].split(".") if x] if path else []   # inside a mapping value
+            out.append(Problem(source, line(*where, path, *deeper) if path else line(*where),
+                               f"{at}.{p.path}" if path else at,
+                               p.message if path else f"{p.message} (at {p.path} of the scenario)"))
         return out
     return []
 
