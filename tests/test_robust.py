@@ -3,6 +3,7 @@ line with fixed times; common random numbers; PRIM on the recommended plan's
 failures; --jobs and resume give identical tables; bad studies refused with location."""
 from __future__ import annotations
 
+import math
 import signal
 import sqlite3
 import textwrap
@@ -308,3 +309,58 @@ def test_a_bad_rule_in_a_plan_is_located_in_the_study(tmp_path):
     line = next(i for i, x in enumerate(path.read_text().splitlines(), 1) if "s.bb" in x)
     assert [(p.line, p.path) for p in exc.value.problems] == [(line, "plans.grows.rules.grow.add_servers.station")]
     assert "did you mean 's.b'?" in str(exc.value)
+
+
+# A priced line: orders every 11 h, one bay testing in 24 h (or 12 h), each bay $5M of
+# capital paid at time 0, each rack shipped earns $1M, nothing else costs anything,
+# no discounting. Over 12 weeks (2016 h) a bay that takes its first part at 2 h
+# finishes floor((2016 - 2) / t) racks; orders number floor(2016 / 11) = 183; every
+# rack made ships while orders wait, and no more than ordered ships.
+PRICED = """
+name: npv_line
+run: {horizon: 12 w, warmup: 1 w, replications: 1, seed: 1}
+items: {part: {family: rack, unit: part}, rack: {family: rack, unit: rack}}
+sites:
+  s:
+    stations:
+      a: {output: part, servers: 4, process_time: 2 h}
+      b: {output: rack, inputs: {part: 1}, servers: 1, process_time: 24 h}
+demand:
+  orders: {item: rack, site: s, interarrival: {dist: fixed, value: 11 h}}
+costs:
+  currency: USD
+  discount_rate: 0%
+  stations: {s.b: {capital_per_server: $5M}}
+  revenue: {rack: {price: $1M}}
+"""
+
+
+def test_npv_regret_and_satisficing_by_hand_on_a_priced_line(tmp_path):
+    (tmp_path / "line.yaml").write_text(PRICED)
+    path = study_file(tmp_path, """
+        scenario: line.yaml
+        plans: {one_bay: {}, two_bays: {sites.s.stations.b.servers: 2}}
+        futures:
+          samples: 0
+          named: {t24: {}, t12: {sites.s.stations.b.process_time: 12 h}}
+        targets: [npv:all >= 100000000]
+        """)
+    out = run_robust(path, tmp_path / "out", jobs=1, plots=False)
+    r = out.robustness
+
+    def npv(bays: int, t: float) -> float:
+        shipped = min(bays * math.floor((2016 - 2) / t), math.floor(2016 / 11))
+        return shipped * 1e6 - bays * 5e6
+
+    hand = {(p, f): npv(b, t) for p, b in (("one_bay", 1), ("two_bays", 2)) for f, t in (("t24", 24), ("t12", 12))}
+    assert hand == {("one_bay", "t24"): 78e6, ("one_bay", "t12"): 162e6, ("two_bays", "t24"): 156e6,
+                    ("two_bays", "t12"): 173e6}
+    got = r.values[r.values.kpi == "npv"].set_index(["plan", "future"]).value
+    for key, x in hand.items():
+        assert got[key] == pytest.approx(x, abs=1e-3)
+    reg = r.regret.set_index(["plan", "future"]).regret
+    assert reg["one_bay", "t24"] == pytest.approx(78e6) and reg["one_bay", "t12"] == pytest.approx(11e6)
+    plans = r.plans.set_index("plan")
+    assert plans.loc["one_bay", "satisficing"] == 0.5 and plans.loc["two_bays", "satisficing"] == 1.0
+    assert plans.loc["one_bay", "regret_p90"] == pytest.approx(11e6 + 0.9 * (78e6 - 11e6))
+    assert r.recommended.plan == "two_bays" and r.recommended.reason.startswith("highest satisficing share")
