@@ -37,6 +37,7 @@ costs:
   currency: USD
   discount_rate: 0%
   capital_charge: 0%
+  revenue: {rack: {price: $0}}
 rules:
   expand_b:
     when: {backlog: orders, above: 15, for: 2 w}

@@ -9,7 +9,7 @@ import pandas as pd
 
 from rackline.errors import RacklineError
 from rackline.experiments.robust import STORE, RobustOutcome
-from rackline.experiments.robust.measures import Robustness, quantity
+from rackline.experiments.robust.measures import Robustness
 from rackline.output.folder import (
     check_destination,
     manifest,
@@ -19,6 +19,7 @@ from rackline.output.folder import (
     write_manifest,
 )
 from rackline.output.html import Section, figure, figure_png, page, paragraphs, table
+from rackline.quantities import quantity_text as quantity
 
 
 def check_robust_folder(folder: str | Path, resume: bool) -> Path:

@@ -20,7 +20,7 @@ from rackline.analysis.discover import Cases as DiscoverCases
 from rackline.analysis.discover import Condition, Discovery, Parameter, discover, restrictions
 from rackline.analysis.intervals import interval, quantile_interval, range_of_unit, t_interval, wilson_bound
 from rackline.experiments.robust.spec import Measure, Study
-from rackline.quantities import is_money_unit, value_text
+from rackline.quantities import quantity_text as quantity
 
 MIN_PRIM_FUTURES = 10   # fewer sampled futures than this say nothing about a box
 
@@ -167,12 +167,6 @@ def rank(plans: pd.DataFrame, criterion: str) -> pd.DataFrame:
     out = plans.loc[d.index].reset_index(drop=True)
     out["rank"] = range(1, len(out) + 1)
     return out
-
-
-def quantity(v: float, unit: str) -> str:
-    """A value with its unit, money and shares as people write them: '$495M', '92%', '12.5 units/week'."""
-    text = value_text(v, unit)
-    return text if is_money_unit(unit) or unit.startswith("share") or not unit else f"{text} {unit}"
 
 
 def _reason(ranked: pd.DataFrame, criterion: str, unit: str, regret_kpi: Measure) -> str:
