@@ -18,17 +18,19 @@ from typing import TYPE_CHECKING
 from rackline.about import FOOTER, __version__
 
 if TYPE_CHECKING:
-    from rackline.api import compare, run, sweep
+    from rackline.api import compare, robust, run, sweep
     from rackline.experiments.compare import Comparison
     from rackline.experiments.replications import RunResults
+    from rackline.experiments.robust import RobustOutcome
     from rackline.experiments.sweep import SweepOutcome
     from rackline.scenario import Loaded, load_scenario, load_scenario_text
 
-__all__ = ["FOOTER", "Comparison", "Loaded", "RunResults", "SweepOutcome", "__version__", "compare",
-           "load_scenario", "load_scenario_text", "run", "sweep"]
+__all__ = ["FOOTER", "Comparison", "Loaded", "RobustOutcome", "RunResults", "SweepOutcome", "__version__", "compare",
+           "load_scenario", "load_scenario_text", "robust", "run", "sweep"]
 
 _LAZY = {
-    "run": "rackline.api", "compare": "rackline.api", "sweep": "rackline.api",
+    "run": "rackline.api", "compare": "rackline.api", "sweep": "rackline.api", "robust": "rackline.api",
+    "RobustOutcome": "rackline.experiments.robust",
     "RunResults": "rackline.experiments.replications", "Comparison": "rackline.experiments.compare",
     "SweepOutcome": "rackline.experiments.sweep",
     "Loaded": "rackline.scenario", "load_scenario": "rackline.scenario", "load_scenario_text": "rackline.scenario",

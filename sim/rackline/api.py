@@ -1,4 +1,4 @@
-"""The Python API: `rackline.run`, `rackline.compare`, `rackline.sweep`.
+"""The Python API: `rackline.run`, `rackline.compare`, `rackline.sweep`, `rackline.robust`.
 
 Each takes what a person has at hand (a scenario file, or an already loaded
 scenario) and returns a typed result whose tables are DataFrames; nothing prints.
@@ -14,6 +14,7 @@ from typing import Any
 from rackline.experiments.compare import Comparison
 from rackline.experiments.compare import compare as compare_loaded
 from rackline.experiments.replications import RunResults, run_replications
+from rackline.experiments.robust import RobustOutcome, Study, load_study, run_robust
 from rackline.experiments.sweep import Sweep, SweepOutcome, load_sweep, run_sweep
 from rackline.scenario import Loaded, load_scenario
 
@@ -49,4 +50,17 @@ def sweep(spec: str | Path | Sweep, out: str | Path, jobs: int = 1, scheduler: s
     folder = check_sweep_folder(out, resume)
     outcome = run_sweep(sw, folder, jobs, scheduler, resume, progress)
     write_sweep(outcome, plots, command)
+    return outcome
+
+
+def robust(spec: str | Path | Study, out: str | Path, jobs: int = 1, scheduler: str | None = None,
+           resume: bool = False, plots: bool = True, progress: Callable[[int], None] | None = None,
+           command: list[str] | None = None) -> RobustOutcome:
+    """Run a study file (or a built `Study`) into the folder `out` (its store, tables, plots and
+    report); returns its measures as data (`outcome.robustness`). `rackline robust` is this call."""
+    from rackline.output.robust_report import check_robust_folder, write_robust
+    study = spec if isinstance(spec, Study) else load_study(spec)
+    folder = check_robust_folder(out, resume)
+    outcome = run_robust(study, folder, jobs, scheduler, progress)
+    write_robust(outcome, plots, command)
     return outcome

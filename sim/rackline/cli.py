@@ -278,11 +278,13 @@ def plot(results_dir):
 
 from rackline.cli_inspect import assumptions, capacity, schema, validate  # noqa: E402 - defined apart
 from rackline.cli_planning import discover, optimize  # noqa: E402 - defined apart, registered here
+from rackline.cli_robust import robust  # noqa: E402 - defined apart, registered here
 from rackline.cli_screen import screen  # noqa: E402 - defined apart, registered here
 
 for command in (validate, assumptions, capacity, schema, discover):
     cli.add_command(command)
 cli.add_command(optimize)
+cli.add_command(robust)
 cli.add_command(screen)
 
 

@@ -19,7 +19,7 @@ def validate(scenarios):
     from rackline.errors import ScenarioError
     from rackline.experiments.sweep.spec import load_sweep
     from rackline.scenario import load_scenario
-    from rackline.scenario.load import is_optimize_data, is_sweep_data
+    from rackline.scenario.load import is_optimize_data, is_study_data, is_sweep_data
     from rackline.scenario.yamlfile import load_yaml_file
     bad = 0
     for path in scenarios:
@@ -31,6 +31,13 @@ def validate(scenarios):
                 click.echo(f"{path}: ok (optimize {problem.name}: {len(problem.variables)} variables, "
                            f"{len(problem.constraints)} constraints, {len(problem.objectives)} objectives "
                            f"on {problem.base.scenario.name})")
+                continue
+            if is_study_data(data):
+                from rackline.experiments.robust.spec import load_study
+                study = load_study(path)
+                click.echo(f"{path}: ok (robust study {study.name}: {len(study.plans)} plans x "
+                           f"{len(study.futures)} futures x {study.spec.replications} replications = "
+                           f"{study.runs} runs on {study.base.scenario.name})")
                 continue
             if is_sweep_data(data):
                 sw = load_sweep(path)

@@ -6,7 +6,7 @@ import sys
 
 import click
 
-from rackline import FOOTER
+from rackline.about import FOOTER
 from rackline.errors import EXIT_OK
 from rackline.output.progress import Progress
 

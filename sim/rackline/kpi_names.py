@@ -18,7 +18,7 @@ from typing import Any
 PHYSICAL_KPIS = ("throughput", "build_time", "shipped", "demand", "backlog", "fill_rate", "order_lead_time",
                  "order_lead_time_p90", "on_time", "open_orders_at_end", "inventory", "stockout", "lane_shipped",
                  "wip", "wip_family", "supplier_delivered", "supplier_lead_time", "region_share",
-                 "crew_utilization", "disruption_loss")
+                 "crew_utilization", "disruption_loss", "rule_firings")
 # the KPIs of test halls, L12 clusters, allocations and ended generations (`analysis.floor_kpis`)
 FLOOR_KPIS = ("hall_utilization", "hall_energy", "hall_peak", "hall_wait", "cluster_wait", "allocation_granted",
               "allocation_used", "allocation_lost", "allocation_short", "written_off")
@@ -36,7 +36,7 @@ OCCASIONAL_CATEGORIES = ("obsolescence",)
 # the columns `analysis.stats.summarize` adds to a group's key columns
 SUMMARY_COLUMNS = ["mean", "ci_low", "ci_high", "half_width", "n", "ci_method", "ci_note"]
 
-NONNEGATIVE_UNITS = frozenset({"units", "h", "orders", "racks", "trays", "people", "d", "w", "mwh", "mw"})
+NONNEGATIVE_UNITS = frozenset({"units", "h", "orders", "racks", "trays", "people", "d", "w", "mwh", "mw", "times"})
 SIGNED = "(net)"   # a unit that ends so is declared signed: margins, cash flows, NPV
 CURRENCY = re.compile(r"[a-z]{3}(/[a-z]+)?")   # money (`USD`, `USD/rack`): costs and values, >= 0
 NONNEGATIVE_STATION_METRICS = frozenset({"throughput_per_week", "wip", "time_in_station_h", "window_start_h"})

@@ -45,6 +45,12 @@ def value_text(v: float, unit: str, digits: int = 3) -> str:
     return f"{v:.{digits}g}"
 
 
+def quantity_text(v: float, unit: str) -> str:
+    """A value with its unit, money and shares as people write them: '$495M', '92%', '12.5 units/week'."""
+    text = value_text(v, unit)
+    return text if is_money_unit(unit) or unit.startswith("share") or not unit else f"{text} {unit}"
+
+
 def pair_text(a: float, b: float, unit: str) -> tuple[str, str]:
     """Two values with just enough digits to tell them apart (3 to 6): '$3.1812M', '$3.1843M'."""
     for digits in range(3, 7):

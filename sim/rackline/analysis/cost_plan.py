@@ -69,6 +69,7 @@ class CostPlan:
     discount_rate: float
     rework: dict[str, tuple[str | None, int]] = field(default_factory=dict)  # station -> (paid crew pool, crew size)
     ended: dict[str, float] = field(default_factory=dict)   # item of a generation ended in the run -> salvage per unit
+    rule_capex: dict[str, float] = field(default_factory=dict)   # adaptive rule -> capex each time it fires
 
     @property
     def capital(self) -> float:
@@ -172,4 +173,5 @@ def cost_plan(sc: Scenario, times: np.ndarray) -> CostPlan | None:
         energy_price=c.energy_price, carrying_rate=c.carrying_rate, capital_charge=c.capital_charge,
         discount_rate=c.discount_rate, rework=rework,
         ended={item: gen.salvage.get(item, 0.0) for gen in sc.generations.values()
-               if gen.ends is not None and gen.ends < sc.run.horizon for item in gen.items})
+               if gen.ends is not None and gen.ends < sc.run.horizon for item in gen.items},
+        rule_capex={name: rule.capex for name, rule in sc.rules.items() if rule.capex})

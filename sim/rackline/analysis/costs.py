@@ -31,7 +31,7 @@ The cost model (every figure is an assumption of the scenario):
   a failed item) it goes to *rework*, and so does the wage of its pool crew's working
   hours, moved out of *labour* (the pool is paid anyway; the total is unchanged).
 - **Cash** (from time 0 to the horizon, the investment's view): capital is paid at
-  time 0; each week pays purchases on receipt (value received), tariffs, freight,
+  time 0, an adaptive rule's capex in the week it fires (and charged from when it acts); each week pays purchases on receipt (value received), tariffs, freight,
   labour (pools and stations' own), hires, fixed costs and energy, and earns the price of each unit shipped;
   unsold products earn their salvage value at the horizon. Carrying and the capital
   charge are economic costs, not cash. NPV discounts each week's cash at its end.
@@ -70,6 +70,7 @@ class Money:
     revenue: float = 0.0
     salvage: float = 0.0
     unsold: dict[str, float] = field(default_factory=dict)
+    rule_capex: float = 0.0                                      # capital the adaptive rules spent
 
 
 def _diff(series: np.ndarray | None, n: int) -> np.ndarray:
@@ -156,6 +157,13 @@ def money(rep: Replication, plan: CostPlan, i: int) -> Money:
     m.cash_out += fixed
     cat["fixed"] = float(fixed[win].sum())
     cat["capital_charge"] = plan.capital * plan.capital_charge * span / YEAR
+    for ev in rep.rules:          # a rule's capex is paid when it fires, charged from when it acts
+        capex = plan.rule_capex.get(ev.rule, 0.0)
+        if capex:
+            k = min(int(np.searchsorted(t, ev.fired, side="right")) - 1, n - 1)
+            m.cash_out[k] += capex
+            m.rule_capex += capex
+            cat["capital_charge"] += capex * plan.capital_charge * max(0.0, float(t[-1]) - max(ev.acts, float(t[i]))) / YEAR
     held = {"stock": 0.0, "wip": 0.0, "transit": 0.0}
     for inv in rep.inventories.values():
         held["stock"] += float(inv.area[-1] - inv.area[i]) * value.get(inv.item, 0.0)
@@ -258,7 +266,7 @@ def cost_rows(rep: Replication, plan: CostPlan, i: int) -> list[KpiRow]:
     add("working_capital", "wip", cur, m.held["wip"])
     add("working_capital", "transit", cur, m.held["transit"])
     add("working_capital", "total", cur, sum(m.held.values()))
-    add("capital_employed", "all", cur, plan.capital + sum(m.held.values()))
+    add("capital_employed", "all", cur, plan.capital + m.rule_capex + sum(m.held.values()))
     add("revenue", "all", cur, m.revenue + m.salvage)
     add("margin", "all", f"{cur} (net)", m.revenue + m.salvage - total)
     for product, left in m.unsold.items():

@@ -51,7 +51,7 @@ from rackline.kpi_names import Range, declared_signed, range_of_station_metric, 
 
 __all__ = ["CONFIDENCE", "RUN_MORE", "EVERY_REP_0", "EVERY_REP_1", "Range", "Method", "Interval", "range_of_unit",
            "declared_signed", "range_of_station_metric", "range_of_group", "interval", "t_interval", "log_interval",
-           "share_interval", "t_half_width", "t_quantile", "z_quantile", "wilson_bound"]
+           "share_interval", "quantile_interval", "t_half_width", "t_quantile", "z_quantile", "wilson_bound"]
 
 CONFIDENCE = 0.95
 RUN_MORE = "run more replications"
@@ -67,6 +67,7 @@ class Method(Enum):
     WILSON_BOUND = "wilson-bound"
     LOG_T = "log-t"
     ZERO = "zero"
+    ORDER = "order-statistic"
     NONE = "none"
 
 
@@ -180,6 +181,27 @@ def share_interval(values: Any, confidence: float = CONFIDENCE) -> Interval:
     centre = math.log(m / (1 - m))
     low, high = _expit(centre - h), _expit(centre + h)
     return Interval(m, low, high, n, Method.LOGIT_T, RUN_MORE if high - low > WIDE_SHARE else "")
+
+
+def quantile_interval(values: Any, q: float, confidence: float = CONFIDENCE) -> Interval:
+    """The q-quantile of the values (numpy's linear interpolation) with a distribution-free
+    interval between two order statistics: x_(r) and x_(s) with r, s the binomial(n, q)
+    quantiles at (1 - confidence)/2 and (1 + confidence)/2 (1-based, s one above), which
+    cover the true quantile with at least about `confidence`. An end the sample is too
+    small to bound (r < 1 or s > n) is NaN, noted RUN_MORE. `mean` holds the quantile."""
+    from scipy import stats
+    v = np.sort(_finite(values))
+    n = len(v)
+    if n == 0:
+        return _none(v)
+    point = float(np.quantile(v, q))
+    a = (1 - confidence) / 2
+    r = int(stats.binom.ppf(a, n, q))
+    s = int(stats.binom.ppf(1 - a, n, q)) + 1
+    low = float(v[r - 1]) if r >= 1 else math.nan
+    high = float(v[s - 1]) if s <= n else math.nan
+    note = RUN_MORE if math.isnan(low) or math.isnan(high) else ""
+    return Interval(point, low, high, n, Method.ORDER, note)
 
 
 def _expit(x: float) -> float:

@@ -148,6 +148,9 @@ def replication_kpis(rep: Replication, warmup: float, plan: CostPlan | None = No
 
     from rackline.analysis.floor_kpis import floor_rows  # test floor, allocations (it imports KpiRow from here)
     rows += floor_rows(rep, i, warmup)
+    for name in rep.rule_names:     # decisions over the whole run: a rule decided in the warm-up still acts
+        add("rule_firings", name, "times", sum(1 for e in rep.rules if e.rule == name))
+
     if plan is not None:
         from rackline.analysis.costs import cost_rows  # the economic layer (it imports KpiRow from here)
         rows += cost_rows(rep, plan, i)

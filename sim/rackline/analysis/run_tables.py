@@ -17,11 +17,13 @@ from rackline.analysis.stats import welch
 from rackline.engine.records import Replication
 from rackline.kpi_names import Range
 from rackline.scenario.model import Scenario
+from rackline.units import WEEK
 
 COLUMNS: dict[str, list[str]] = {
     "lead_times": ["replication", "demand", "arrival_h", "filled_h", "lead_h"],
     "bottleneck_timeline": ["start_h", "end_h", "station"],
     "disruptions": ["replication", "disruption", "target", "start_h", "end_h", "capacity"],
+    "rules": ["replication", "rule", "fired_week", "acts_week", "action"],
     "welch": ["week", "mean", "moving_avg_3", "moving_avg_7"],
     "capacity": CAPACITY_COLUMNS,
     "bands": ["metric", "subject", "week", "mean", "low", "high", "min", "max"],
@@ -67,6 +69,13 @@ def disruption_events(reps: Sequence[Replication]) -> pd.DataFrame:
     """Each disruption of each replication as it happened."""
     rows = [(r.replication, n, t, s, e, c) for r in reps for n, t, s, e, c in r.disruptions]
     return pd.DataFrame(rows, columns=COLUMNS["disruptions"])
+
+
+def rule_events(reps: Sequence[Replication]) -> pd.DataFrame:
+    """Each firing of an adaptive rule in each replication: the week it was decided, the
+    week it acts, and what it does."""
+    rows = [(r.replication, e.rule, e.fired / WEEK, e.acts / WEEK, e.action) for r in reps for e in r.rules]
+    return pd.DataFrame(rows, columns=COLUMNS["rules"])
 
 
 def welch_data(ts: pd.DataFrame) -> pd.DataFrame:

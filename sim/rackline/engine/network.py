@@ -31,10 +31,12 @@ from rackline.engine.records import (
     LaneRecord,
     PoolRecord,
     Replication,
+    RuleEvent,
     StationRecord,
     SupplierRecord,
 )
 from rackline.engine.release import Authorization, Loop, requirements
+from rackline.engine.rules import Rules
 from rackline.engine.station import Station
 from rackline.engine.supplier import Replenishment, Supplier, resolved_policy
 from rackline.engine.test_hall import Hall
@@ -157,6 +159,7 @@ class Network:
             self.demands[name] = d
         self._build_release()
         self._build_disruptions()
+        self.rules = Rules(clock, sc.rules, self.demands, self.stations, self.calendars) if sc.rules else None
 
     def _build_station(self, site_name: str, st_name: str, spec: StationSpec, introduced: dict[str, float]) -> None:
         clock, key = self.clock, f"{site_name}.{st_name}"
@@ -259,6 +262,8 @@ class Network:
             d.start()
         for lane in self.lanes.values():
             lane.start()
+        if self.rules is not None:
+            self.rules.start()
         for st in self.stations.values():
             st.try_start()
             for r in st.recipes:
@@ -337,6 +342,8 @@ class Network:
             lanes={name: LaneRecord(**series("lane", name), item=self.sc.lanes[name].item) for name in self.lanes},
             pools={name: PoolRecord(**series("pool", name)) for name in self.pools},
             disruptions=[DisruptionEvent(*e) for e in self.disruptions.log],
+            rules=[RuleEvent(*e) for e in self.rules.log] if self.rules is not None else [],
+            rule_names=tuple(self.sc.rules),
             families={k: v.family if v else "other" for k, v in self.sc.items.items()},
             item_units={k: v.unit if v else "unit" for k, v in self.sc.items.items()}, made_items=tuple(sorted(self.made)),
             starts=product_starts(self.sc), halls=halls, ended=dict(self.ended))

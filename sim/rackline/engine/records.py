@@ -41,6 +41,15 @@ class DisruptionEvent(NamedTuple):
     capacity: float
 
 
+class RuleEvent(NamedTuple):
+    """One firing of an adaptive rule: decided at `fired`, the change made at `acts` (hours)."""
+
+    rule: str
+    fired: float
+    acts: float
+    action: str
+
+
 @dataclass(frozen=True)
 class Deadlock:
     """One loop of stations that wait on each other, and since when."""
@@ -163,6 +172,8 @@ class Replication:
     lanes: dict[str, LaneRecord]
     pools: dict[str, PoolRecord]
     disruptions: list[DisruptionEvent] = field(default_factory=list)
+    rules: list[RuleEvent] = field(default_factory=list)        # adaptive rules that fired
+    rule_names: tuple[str, ...] = ()                            # every rule the scenario declares
     families: dict[str, str] = field(default_factory=dict)     # declared item -> its family
     item_units: dict[str, str] = field(default_factory=dict)   # declared item -> what one unit is (rack, tray)
     made_items: tuple[str, ...] = ()       # items some station makes or sends failed units to, sorted

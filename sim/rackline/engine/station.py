@@ -113,6 +113,15 @@ class Station(Breakdowns, StationMeasures):
         if is_open:
             self.try_start()
 
+    def add_servers(self, n: int) -> None:
+        """A rule's expansion: `n` more servers, idle and ready (they do not break down)."""
+        self._flush()
+        new = [Server(len(self.servers) + i) for i in range(n)]
+        self.servers.extend(new)
+        self.n_servers += n
+        self.free[:0] = reversed(new)          # the lowest-numbered free server is taken first
+        self.try_start()
+
     def set_factor(self, factor: float) -> None:
         """Disruption: work goes at `factor` of normal speed (0 = stopped)."""
         self._flush()

@@ -23,6 +23,7 @@ from rackline.analysis.run_tables import (
     capacity_frame,
     disruption_events,
     lead_times,
+    rule_events,
     weekly_bands,
     welch_data,
 )
@@ -61,6 +62,7 @@ class RunResults:
     bands: pd.DataFrame
     wall: float = 0.0
     notes: list[str] = field(default_factory=list)
+    rules: pd.DataFrame = field(default_factory=lambda: rule_events([]))   # adaptive rules as they fired
 
     @property
     def scenario(self) -> Scenario:
@@ -156,7 +158,8 @@ def analyse(loaded: Loaded, outcomes: list[ReplicationOutcome], seed: int, warmu
     answer = answer_of(sc, records, warmup, kpis, per_rep, stations, ranking, ts, bands)
     return RunResults(loaded, records, seed, warmup, method, kpis, per_rep, stations, station_reps, ts, ranking,
                       answer, capacity_frame(sc), welch_data(ts), lead_times(records, warmup),
-                      bottleneck_timeline(records, warmup), disruption_events(records), bands, wall)
+                      bottleneck_timeline(records, warmup), disruption_events(records), bands, wall,
+                      rules=rule_events(records))
 
 
 def run_replications(loaded: Loaded, reps: int | None = None, jobs: int = 1, seed: int | None = None,

@@ -44,6 +44,8 @@ def write_run(res: RunResults, out: str | Path, command: list[str] | None = None
         frames = res.frames()
         for name, stem in files.items():
             frames[name].to_csv(tmp / f"{stem}.csv", index=False)
+        if res.scenario.rules:      # which adaptive rules fired, when, doing what
+            frames["rules"].to_csv(tmp / "rules.csv", index=False)
         (tmp / ANSWER).write_text(res.answer.model_dump_json(indent=1))
         (tmp / "answer.csv").write_text(res.answer.to_frame().to_csv(index=False))
         (tmp / "summary.txt").write_text("\n".join(res.answer.lines() + res.notes) + f"\n\n{FOOTER}\n")

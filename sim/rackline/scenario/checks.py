@@ -13,7 +13,7 @@ from rackline.scenario.distributions import Fixed
 from rackline.scenario.floor_checks import floor_problems
 from rackline.scenario.model import Scenario
 from rackline.scenario.resolve import moved_demand
-from rackline.units import format_hours
+from rackline.units import WEEK, format_hours
 
 SECOND = 1 / 3600  # hours: the shortest interval between events that repeat
 
@@ -100,6 +100,7 @@ def check_scenario(sc: Scenario, notes: Mapping[tuple, str] | None = None) -> li
     problems.extend(_silent_changes(sc))
     problems.extend(cost_problems(sc, notes, moved_demand(sc)))
     problems.extend(floor_problems(sc))
+    problems.extend(_rule_problems(sc))
     return problems
 
 
@@ -273,4 +274,27 @@ def _sccs(edges: dict) -> list[set]:
                         if n == node:
                             break
                     out.append(comp)
+    return out
+
+
+def _rule_problems(sc: Scenario) -> list[tuple[tuple, str]]:
+    """A rule watches a declared demand that can have a backlog or orders, for at least
+    a week (conditions are checked weekly)."""
+    out: list[tuple[tuple, str]] = []
+    for name, rule in sc.rules.items():
+        w = rule.when
+        kind = "backlog" if w.backlog is not None else "no_orders"
+        demand = w.backlog if w.backlog is not None else w.no_orders
+        path = ("rules", name, "when", kind)
+        if demand not in sc.demand:
+            out.append((path, f"expected a declared demand ({', '.join(sc.demand) or 'none declared'}), got {demand!r}"))
+        elif sc.demand[demand].capacity:
+            out.append((path, f"expected a demand with orders, got {demand!r}, a 'capacity: true' demand that "
+                              "has no orders and no backlog, so the rule could never fire"))
+        if w.for_ < WEEK:
+            out.append((("rules", name, "when", "for"), f"expected at least 1 w (conditions are checked weekly), "
+                                                        f"got {w.for_:g} h"))
+        elif w.for_ > sc.run.horizon:
+            out.append((("rules", name, "when", "for"), f"expected at most the horizon ({format_hours(sc.run.horizon)}: "
+                                                        f"longer could never fire), got {format_hours(w.for_)}"))
     return out

@@ -103,6 +103,11 @@ def is_optimize_data(data: Any) -> bool:
     return isinstance(data, dict) and "variables" in data and "scenario" in data and "sites" not in data
 
 
+def is_study_data(data: Any) -> bool:
+    """A robustness study names a base scenario, plans and futures."""
+    return isinstance(data, dict) and "futures" in data and "scenario" in data and "sites" not in data
+
+
 def validate_model(model, data: Any, doc: Document, context: dict | None = None):
     """Validate plain data against any of rackline's pydantic models, with located problems."""
     try:

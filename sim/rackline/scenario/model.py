@@ -17,6 +17,7 @@ from rackline.scenario.base import REGIONS, Spec
 from rackline.scenario.costs import Costs, Sourcing
 from rackline.scenario.distributions import CountDist, DurationDist
 from rackline.scenario.floor import Allocation, TestHall
+from rackline.scenario.rules import Rule
 from rackline.scenario.stations import Station
 from rackline.scenario.values import (
     NAME_PATTERN,
@@ -356,6 +357,8 @@ class Scenario(Spec):
     demand: dict[Name, Demand] = Field(default_factory=dict)
     disruptions: dict[Name, Disruption] = Field(default_factory=dict)
     generations: dict[Name, Generation] = Field(default_factory=dict)
+    rules: dict[Name, Rule] = Field(default_factory=dict, description="adaptive rules: when a condition holds, "
+                                                                        "change the plan after a delay")
     release: Release = Field(default_factory=Release)
     costs: Costs | None = Field(None, description="prices and costs; without them no cost KPIs")
 

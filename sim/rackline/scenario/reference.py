@@ -10,6 +10,7 @@ from pydantic_core import PydanticUndefined
 from rackline.scenario import costs as c
 from rackline.scenario import floor as fl
 from rackline.scenario import model as m
+from rackline.scenario import rules as r
 from rackline.scenario import stations as st
 
 SECTIONS: list[tuple[str, type[BaseModel]]] = [
@@ -24,6 +25,8 @@ SECTIONS: list[tuple[str, type[BaseModel]]] = [
     ("sites.<site>.test_halls.<name>", fl.TestHall),
     ("suppliers.<name>", m.Supplier), ("suppliers.<name>.allocation", fl.Allocation), ("lanes.<name>", m.Lane), ("demand.<name>", m.Demand),
     ("demand.<name>.schedule[]", m.RatePeriod), ("disruptions.<name>", m.Disruption),
+    ("rules.<name>", r.Rule), ("rules.<name>.when", r.When), ("rules.<name>.add_servers", r.AddServers),
+    ("rules.<name>.calendar", r.SetCalendar),
     ("generations.<name>", m.Generation), ("release", m.Release), ("release.loops.<name>", m.Loop),
     ("demand.<name>.option", m.OptionToBuy), ("costs", c.Costs), ("costs.tariffs.<key>[]", c.TariffStep),
     ("costs.lanes.<name>", c.LaneCost), ("costs.labour.<site.pool>", c.PoolCost),

@@ -6,15 +6,21 @@ from collections.abc import Sequence
 
 import numpy as np
 import pandas as pd
-from matplotlib.axis import Axis
 from matplotlib.figure import Figure
-from matplotlib.ticker import FuncFormatter, MaxNLocator
+from matplotlib.ticker import MaxNLocator
 
 from rackline.engine.records import Replication
 from rackline.kpi_names import select_rows as kpi_rows
 from rackline.output.plots.stations import station_states_plot
-from rackline.output.plots.style import ci_errors, color_for, footer, legend_outside, new_figure, styled
-from rackline.quantities import is_money_unit, money_text
+from rackline.output.plots.style import (
+    axis_format,
+    ci_errors,
+    color_for,
+    footer,
+    legend_outside,
+    new_figure,
+    styled,
+)
 from rackline.units import WEEK
 
 HEADLINE_KPIS = ["throughput", "fill_rate", "order_lead_time", "backlog", "wip_family"]
@@ -29,11 +35,6 @@ def panel_groups(table: pd.DataFrame, specs: list[str] | None = None) -> list[tu
         rows = kpi_rows(table, spec)
         groups += [g for g in dict.fromkeys(zip(rows.kpi, rows.subject, rows.unit)) if g not in groups]
     return groups[:MAX_PANELS]
-
-
-def _axis_format(axis: Axis, unit: str) -> None:
-    """Money as $k/$M; other quantities with three significant digits (no offset)."""
-    axis.set_major_formatter(FuncFormatter(lambda x, _: money_text(x) if is_money_unit(unit) else f"{x:.3g}"))
 
 
 def kpi_bars(kpis: pd.DataFrame, names: list[str], title: str, specs: list[str] | None = None) -> Figure:
@@ -51,7 +52,7 @@ def kpi_bars(kpis: pd.DataFrame, names: list[str], title: str, specs: list[str] 
             ax.set_xticks(range(len(names)), names, rotation=20, ha="right")
             ax.set_title(f"{kpi}: {subject}", fontsize=10)
             ax.set_ylabel(unit)
-            _axis_format(ax.yaxis, unit)
+            axis_format(ax.yaxis, unit)
         for ax in list(axes.flat)[len(groups):]:
             ax.set_visible(False)
         fig.suptitle("KPIs by scenario (mean and 95% CI)", fontweight="bold")
@@ -81,7 +82,7 @@ def difference_plot(diffs: pd.DataFrame, title: str, specs: list[str] | None = N
             ax.set_yticks(range(len(scen)), scen if k % ncols == 0 else [])
             ax.set_ylim(-0.7, len(scen) - 0.3)
             ax.xaxis.set_major_locator(MaxNLocator(nbins=4))
-            _axis_format(ax.xaxis, unit)
+            axis_format(ax.xaxis, unit)
             ax.set_title(f"{kpi}: {subject}", fontsize=10)
             ax.set_xlabel(f"difference ({unit})")
         for ax in list(axes.flat)[len(groups):]:

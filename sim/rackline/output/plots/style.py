@@ -16,6 +16,7 @@ import pandas as pd
 from matplotlib.layout_engine import ConstrainedLayoutEngine
 
 matplotlib.use("Agg", force=False)
+from matplotlib.axis import Axis  # noqa: E402
 from matplotlib.figure import Figure  # noqa: E402
 from matplotlib.transforms import ScaledTranslation  # noqa: E402
 
@@ -89,6 +90,14 @@ def footer(fig: Figure, scenario: str) -> Figure:
     if isinstance(engine, ConstrainedLayoutEngine):      # new_figure's: keep the footer's strip free
         engine.set(rect=(0, 0.035, 1, 0.965))
     return fig
+
+
+def axis_format(axis: Axis, unit: str) -> None:
+    """Money as $k/$M; other quantities with three significant digits (no offset)."""
+    from matplotlib.ticker import FuncFormatter
+
+    from rackline.quantities import is_money_unit, money_text
+    axis.set_major_formatter(FuncFormatter(lambda x, _: money_text(x) if is_money_unit(unit) else f"{x:.3g}"))
 
 
 def ci_errors(rows: pd.DataFrame, center: str) -> np.ndarray:
