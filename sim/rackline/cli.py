@@ -51,7 +51,9 @@ def cli():
               help="Start from --reps or run.replications (at least 3) and add replications until "
                    "throughput CIs are within this share of the mean (e.g. 0.05).")
 @click.option("--no-plots", is_flag=True, help="Skip plots and report.html (faster).")
-def run(scenario, reps, seed, sets, out, jobs, precision, no_plots):
+@click.option("--all-plots", is_flag=True,
+              help="Draw every plot (by default the answer's three: output vs demand, flow, station states).")
+def run(scenario, reps, seed, sets, out, jobs, precision, no_plots, all_plots):
     """Simulate SCENARIO and write a results folder.
 
     The folder holds manifest.json, the resolved scenario.yaml, assumptions.csv,
@@ -74,7 +76,7 @@ def run(scenario, reps, seed, sets, out, jobs, precision, no_plots):
     finally:
         bar.close()
     with interruptible(f"after {len(res.reps)} replications, while writing {dest}"):
-        folder = write_run(res, dest, plots=not no_plots)
+        folder = write_run(res, dest, plots=not no_plots, all_plots=all_plots)
     from rackline.scenario.paths import written
     for path, value in loaded.overrides.items():     # what the flags changed, so a mistyped value shows
         old = loaded.previous.get(path)
@@ -243,17 +245,22 @@ def sweep(file, vary, method, reps, samples, kpis, seed, jobs, scheduler, out, r
 
 @cli.command()
 @click.argument("results_dir", type=click.Path(file_okay=False))
-def plot(results_dir):
-    """Redraw plots/ and report.html of RESULTS_DIR from its saved tables (no rerun)."""
+@click.option("--all", "every", is_flag=True, help="Draw every plot, not only the answer's.")
+def plot(results_dir, every):
+    """Redraw plots/ and report.html of RESULTS_DIR from its saved tables (no rerun).
+
+    Without --all it draws the plots the folder has (a run draws the answer's three
+    unless given --all-plots); with --all, every plot the run supports."""
     from pathlib import Path
 
     from rackline.errors import RacklineError
     from rackline.output.folder import is_complete
-    from rackline.output.report import render_folder
+    from rackline.output.report import ANSWER_PLOTS, render_folder
     if not is_complete(results_dir):
         raise RacklineError(f"{results_dir}: expected a complete results folder (with manifest.json "
                             "marked complete), got something else; rerun `rackline run`")
-    files = render_folder(Path(results_dir))
+    had = {p.stem for p in (Path(results_dir) / "plots").glob("*.png")}
+    files = render_folder(Path(results_dir), every=every or not had <= set(ANSWER_PLOTS))
     click.echo(f"Redrew {len(files) - 1} plots and {Path(results_dir) / 'report.html'}")
     return EXIT_OK
 
