@@ -15,7 +15,9 @@
     to end, wall clock (parallel efficiency = T1 / (2 T2)), best of two;
 (d) an LHS sweep of national.yaml (`rackline sweep --method lhs`), with --jobs 1 and
     --jobs 2: runs per minute and parallel efficiency;
-(e) start-up: `rackline --help` and `rackline validate` wall time.
+(e) start-up: `rackline --help`, `validate` and `capacity`, whole-process CPU;
+(f) plots at their cost: a default run (the answer's plots) and one with --all-plots
+    against --no-plots, whole-process CPU in interleaved pairs (bench/whole_process.py).
 Prints Markdown tables; copy them into bench/README.md with the date.
 """
 from __future__ import annotations
@@ -31,6 +33,8 @@ from pathlib import Path
 
 import numpy as np
 import simpy
+
+from whole_process import plots, startup  # bench/ is this script's folder
 
 ROOT = Path(__file__).resolve().parents[1]
 TANDEM = [0.8, 0.9, 0.7, 0.85, 0.75]   # mean service hours; arrivals at 1 per hour
@@ -218,28 +222,20 @@ def timed(cmd: list[str], out: Path) -> float:
     return t
 
 
-def wall(cmd: list[str], repeat: int = 3) -> float:
-    best = float("inf")
-    for _ in range(repeat):
-        t0 = time.perf_counter()
-        subprocess.run(cmd, cwd=ROOT, capture_output=True, check=True)
-        best = min(best, time.perf_counter() - t0)
-    return best
-
-
 def main() -> None:
     ap = argparse.ArgumentParser(description="rackline benchmarks")
     ap.add_argument("--jobs", type=int, default=200_000, help="jobs through the tandem line (default 200,000)")
     ap.add_argument("--quick", action="store_true", help="smaller sizes, for a smoke test")
     ap.add_argument("--scenarios", nargs="+", default=["baseline", "national"], help="(b): scenarios to time")
-    ap.add_argument("--reps", type=int, default=20, help="(c): replications (default 20)")
+    ap.add_argument("--reps", type=int, default=10, help="(c): replications (default 10)")
     ap.add_argument("--parallel", nargs="+", default=["baseline", "national"], help="(c): scenarios to run")
     ap.add_argument("--sweep-runs", type=int, default=200, help="(d): LHS points (default 200)")
     ap.add_argument("--sweep-horizon", default="52 w", help="(d): horizon of each sweep run (default 52 w)")
     ap.add_argument("--tries", type=int, default=2, help="(b), (c): best of this many (default 2)")
     ap.add_argument("--measure-tries", type=int, default=7,
                     help="(a): measurement on and off, best of this many interleaved pairs (default 7)")
-    ap.add_argument("--skip", nargs="*", default=[], choices=list("abcde"), help="sections to skip")
+    ap.add_argument("--pairs", type=int, default=5, help="(e), (f): runs / interleaved pairs (default 5)")
+    ap.add_argument("--skip", nargs="*", default=[], choices=list("abcdef"), help="sections to skip")
     args = ap.parse_args()
     if "a" not in args.skip:
         engine(20_000 if args.quick else args.jobs, 1 if args.quick else 3, 2 if args.quick else args.measure_tries)
@@ -252,10 +248,9 @@ def main() -> None:
     if "d" not in args.skip:
         lhs(rl, 8 if args.quick else args.sweep_runs, args.sweep_horizon)
     if "e" not in args.skip:
-        print("\n## (e) start-up\n\n| command | wall s (best of 3) |\n|---|---|")
-        print(f"| rackline --help | {wall(rl + ['--help']):.2f} |")
-        validate = wall(rl + ["validate", "scenarios/baseline.yaml"])
-        print(f"| rackline validate scenarios/baseline.yaml | {validate:.2f} |")
+        startup(rl, 2 if args.quick else args.pairs)
+    if "f" not in args.skip:
+        plots(rl, 1 if args.quick else args.pairs)
 
 
 def engine(n: int, tries: int, measure_tries: int) -> None:

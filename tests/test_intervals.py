@@ -296,3 +296,15 @@ def test_precision_starts_from_the_scenarios_replications_and_never_below_three(
     assert len(run_replications(loaded, precision=0.05).reps) == 5
     assert len(run_replications(loaded, reps=1, precision=0.05).reps) == 3
     assert len(run_replications(loaded, reps=4, precision=0.05).reps) == 4
+
+
+@pytest.mark.parametrize("confidence", [0.5, 0.8, 0.9, 0.95, 0.99, 2 * (1 - 0.05 / 3) - 1])
+def test_quantiles_are_scipy_stats_own_bit_for_bit(confidence):
+    """t_quantile and z_quantile skip importing scipy.stats (0.5 s) but must give its numbers exactly:
+    every interval and golden table depends on them."""
+    from scipy import stats
+
+    from rackline.analysis.intervals import t_quantile, z_quantile
+    for dof in [*range(1, 60), 99, 100, 1000, 10**6]:
+        assert t_quantile(confidence, dof) == float(stats.t.ppf(0.5 + confidence / 2, dof)), dof
+    assert z_quantile(confidence) == float(stats.norm.ppf(0.5 + confidence / 2))

@@ -123,8 +123,31 @@ def test_lead_time_and_welch(ts):
 def run_folder(tmp_path_factory):
     from rackline.cli import main
     out = tmp_path_factory.mktemp("r") / "baseline"
-    assert main(["run", "scenarios/baseline.yaml", "--reps", "3", "--out", str(out)]) == 0
+    assert main(["run", "scenarios/baseline.yaml", "--reps", "3", "--out", str(out), "--all-plots"]) == 0
     return out
+
+
+def test_a_default_run_draws_the_answers_plots_and_says_how_to_draw_the_rest(tmp_path):
+    """Drawing every figure cost three times the rest of a run: by default a run draws the
+    answer's three, the report says how to get the others, and `plot --all` adds them
+    (the same bytes as a run with --all-plots)."""
+    from rackline.cli import main
+    from rackline.output.report import ANSWER_PLOTS
+    out = tmp_path / "few"
+    assert main(["run", "scenarios/minimal.yaml", "--reps", "2", "--out", str(out)]) == 0
+    assert {p.stem for p in (out / "plots").glob("*.png")} == set(ANSWER_PLOTS)
+    page = (out / "report.html").read_text()
+    assert page.count("data:image/png;base64,") == len(ANSWER_PLOTS) and "rackline plot FOLDER --all" in page
+    assert main(["plot", str(out)]) == 0                       # redraws what the folder has
+    assert {p.stem for p in (out / "plots").glob("*.png")} == set(ANSWER_PLOTS)
+    assert main(["plot", str(out), "--all"]) == 0
+    every = {p.stem for p in (out / "plots").glob("*.png")}
+    assert set(ANSWER_PLOTS) < every and {"throughput", "welch"} <= every
+    assert "rackline plot FOLDER --all" not in (out / "report.html").read_text()
+    full = tmp_path / "all"
+    assert main(["run", "scenarios/minimal.yaml", "--reps", "2", "--out", str(full), "--all-plots"]) == 0
+    assert {p.stem for p in (full / "plots").glob("*.png")} == every
+    assert (full / "plots" / "welch.png").read_bytes() == (out / "plots" / "welch.png").read_bytes()
 
 
 def test_run_writes_plots_and_a_self_contained_report(run_folder):

@@ -54,7 +54,9 @@ def cli():
 @click.option("--assumptions", "workbook", type=click.Path(dir_okay=False), default=None,
               help="Apply the edited cells of a register workbook (rackline assumptions --xlsx) as overrides.")
 @click.option("--no-plots", is_flag=True, help="Skip plots and report.html (faster).")
-def run(scenario, reps, seed, sets, out, jobs, precision, no_plots, workbook):
+@click.option("--all-plots", is_flag=True,
+              help="Draw every plot (by default the answer's three: output vs demand, flow, station states).")
+def run(scenario, reps, seed, sets, out, jobs, precision, no_plots, workbook, all_plots):
     """Simulate SCENARIO and write a results folder.
 
     The folder holds manifest.json, the resolved scenario.yaml, assumptions.csv,
@@ -77,7 +79,7 @@ def run(scenario, reps, seed, sets, out, jobs, precision, no_plots, workbook):
     finally:
         bar.close()
     with interruptible(f"after {len(res.reps)} replications, while writing {dest}"):
-        folder = write_run(res, dest, plots=not no_plots)
+        folder = write_run(res, dest, plots=not no_plots, all_plots=all_plots)
     for line in set_lines:     # what the flags and the workbook changed, so a mistyped value shows
         click.echo(line)
     for line in res.answer.lines() + res.notes:
@@ -261,17 +263,22 @@ def sweep(file, vary, method, reps, samples, kpis, seed, jobs, scheduler, out, r
 
 @cli.command()
 @click.argument("results_dir", type=click.Path(file_okay=False))
-def plot(results_dir):
-    """Redraw plots/ and report.html of RESULTS_DIR from its saved tables (no rerun)."""
+@click.option("--all", "every", is_flag=True, help="Draw every plot, not only the answer's.")
+def plot(results_dir, every):
+    """Redraw plots/ and report.html of RESULTS_DIR from its saved tables (no rerun).
+
+    Without --all it draws the plots the folder has (a run draws the answer's three
+    unless given --all-plots); with --all, every plot the run supports."""
     from pathlib import Path
 
     from rackline.errors import RacklineError
     from rackline.output.folder import is_complete
-    from rackline.output.report import render_folder
+    from rackline.output.report import ANSWER_PLOTS, render_folder
     if not is_complete(results_dir):
         raise RacklineError(f"{results_dir}: expected a complete results folder (with manifest.json "
                             "marked complete), got something else; rerun `rackline run`")
-    files = render_folder(Path(results_dir))
+    had = {p.stem for p in (Path(results_dir) / "plots").glob("*.png")}
+    files = render_folder(Path(results_dir), every=every or not had <= set(ANSWER_PLOTS))
     click.echo(f"Redrew {len(files) - 1} plots and {Path(results_dir) / 'report.html'}")
     return EXIT_OK
 

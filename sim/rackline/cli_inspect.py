@@ -2,6 +2,8 @@
 `capacity` and `schema` (registered on the `rackline` group in `rackline.cli`)."""
 from __future__ import annotations
 
+import math
+
 import click
 
 from rackline.about import FOOTER
@@ -17,7 +19,6 @@ def validate(scenarios):
     and exits 2 if any file has one.
     """
     from rackline.errors import ScenarioError
-    from rackline.experiments.sweep.spec import load_sweep
     from rackline.scenario import load_scenario
     from rackline.scenario.load import is_optimize_data, is_study_data, is_sweep_data
     from rackline.scenario.yamlfile import load_yaml_file
@@ -40,6 +41,7 @@ def validate(scenarios):
                            f"{study.runs} runs on {study.base.scenario.name})")
                 continue
             if is_sweep_data(data):
+                from rackline.experiments.sweep.spec import load_sweep  # pandas: for sweep files only
                 sw = load_sweep(path)
                 click.echo(f"{path}: ok (sweep {sw.name}: {sw.spec.method}, {len(sw.axes)} parameters "
                            f"of {sw.base.scenario.name})")
@@ -143,23 +145,30 @@ def capacity(scenario, sets, as_csv):
     rackline capacity scenarios/baseline.yaml
     rackline capacity scenarios/baseline.yaml --set sites.wisconsin.stations.integrate.servers=6
     """
-    from rackline.analysis.capacity import capacity_table
+    import csv
+    import io
+
+    from rackline.analysis.capacity import COLUMNS, capacity_table
     from rackline.scenario import load_scenario
     from rackline.scenario.paths import overrides_of  # here: the scenario package is slow to import
     ct = capacity_table(load_scenario(scenario, overrides_of(sets)).scenario)
-    if as_csv:
-        click.echo(ct.table.to_csv(index=False), nl=False)
+    if as_csv:     # as pandas' to_csv writes it (repr of floats, NaN empty), without importing pandas
+        buf = io.StringIO()
+        w = csv.writer(buf, lineterminator="\n")
+        w.writerow(COLUMNS)
+        w.writerows([_csv_cell(r[c]) for c in COLUMNS] for r in ct.rows)
+        click.echo(buf.getvalue(), nl=False)
         return EXIT_OK
-    import pandas as pd
-    shown = ct.table.copy()
-    for col in ("capacity", "load", "max_rate", "max_scale"):
-        shown[col] = shown[col].map(lambda v: "—" if pd.isna(v) else "unlimited" if v == float("inf") else f"{v:.3g}")
-    shown["utilisation"] = ct.table["utilisation"].map(lambda v: "—" if pd.isna(v) else f"{v:.0%}")
-    if ct.capacity_mode:
-        shown = shown.drop(columns=["load", "utilisation", "max_scale"])
+
+    def number(v: float) -> str:
+        return "—" if math.isnan(v) else "unlimited" if v == math.inf else f"{v:.3g}"
+    columns = [c for c in COLUMNS if not (ct.capacity_mode and c in ("load", "utilisation", "max_scale"))]
+    cells = [[number(r[c]) if c in ("capacity", "load", "max_rate", "max_scale")
+              else ("—" if math.isnan(r[c]) else f"{r[c]:.0%}") if c == "utilisation" else str(r[c])
+              for c in columns] for r in ct.rows]
     demand = ", ".join(f"{item} {rate:.3g}/week" for item, rate in ct.mix.items())
     click.echo(f"Demand: {demand}" if not ct.capacity_mode else f"Capacity mode: {', '.join(ct.mix)}, equal mix")
-    click.echo(shown.to_string(index=False))
+    click.echo(_text_table(columns, cells))
     for line in ct.summary():
         click.echo(line)
     if len(ct.per_product) > 1:
@@ -170,6 +179,16 @@ def capacity(scenario, sets, as_csv):
         click.echo(f"Warning: {line}")
     click.echo(FOOTER)
     return EXIT_OK
+
+
+def _csv_cell(v: object) -> object:
+    return "" if isinstance(v, float) and math.isnan(v) else v
+
+
+def _text_table(header: list[str], rows: list[list[str]]) -> str:
+    """Columns right-aligned under their names, as a DataFrame prints without its index."""
+    widths = [max(len(h), *(len(r[i]) for r in rows)) for i, h in enumerate(header)]
+    return "\n".join(" ".join(c.rjust(w) for c, w in zip(line, widths)) for line in [header, *rows])
 
 
 @click.command()

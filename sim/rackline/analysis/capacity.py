@@ -11,22 +11,27 @@ from __future__ import annotations
 import math
 from collections import defaultdict
 from dataclasses import dataclass, field
+from functools import cached_property
+from typing import TYPE_CHECKING, Any
 
-import pandas as pd
-
-from rackline.analysis.answer import Resource
+from rackline.analysis.answer_parts import Resource
 from rackline.scenario.flows import Node, demand_mix, product_sites, resource_loads
 from rackline.scenario.model import Scenario
 from rackline.units import WEEK
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 COLUMNS = ["resource", "kind", "capacity", "load", "unit", "utilisation", "max_rate", "max_scale"]
 
 
 @dataclass(frozen=True)
 class CapacityTable:
-    """The rough-cut capacity of a scenario; `table` ranks resources, tightest first."""
+    """The rough-cut capacity of a scenario; `rows` (and `table`, the same as a DataFrame)
+    rank resources, tightest first. The rows are plain values so `rackline capacity`
+    prints them without importing pandas (start-up is most of that command's time)."""
 
-    table: pd.DataFrame
+    rows: list[dict[str, Any]]          # one per resource, keys COLUMNS, tightest first
     mix: dict[str, float]               # product -> units per week in the demand mix
     capacity_mode: bool                 # no finite demand rate: the mix is one unit of each product
     warnings: list[str] = field(default_factory=list)
@@ -34,16 +39,21 @@ class CapacityTable:
     # allows at the mix (`product_resources`): what a test hall or an allocation allows each generation
     per_product: dict[str, list[Resource]] = field(default_factory=dict)
 
+    @cached_property
+    def table(self) -> pd.DataFrame:
+        """The rows as a DataFrame (columns COLUMNS)."""
+        import pandas as pd
+        return pd.DataFrame(self.rows, columns=COLUMNS)
+
     @property
     def demand_rate(self) -> float:
         """Products per week the demand asks for (the mix's total)."""
         return sum(self.mix.values())
 
     @property
-    def bottleneck(self) -> pd.Series | None:
+    def bottleneck(self) -> dict[str, Any] | None:
         """The first finite row: the resource that binds first, and its max rate."""
-        finite = self.table[self.table["max_rate"] < math.inf]
-        return finite.iloc[0] if len(finite) else None
+        return next((r for r in self.rows if r["max_rate"] < math.inf), None)
 
     def summary(self) -> list[str]:
         """A few lines for people: the binding resource, the rate, the gap to demand."""
@@ -68,24 +78,26 @@ def capacity_table(sc: Scenario) -> CapacityTable:
     """Every station, crew pool, supplier and lane: capacity, load and max rate per week."""
     mix, capacity_mode = demand_mix(sc)
     total = sum(mix.values()) * WEEK
-    rows = [{"resource": r.resource, "kind": r.kind, "capacity": r.capacity, "load": r.load, "unit": r.unit,
-             "utilisation": r.utilisation, "max_rate": r.max_scale * total, "max_scale": r.max_scale}
-            for r in resource_loads(sc, mix)]
-
-
-    table = pd.DataFrame(rows, columns=COLUMNS)
+    rows: list[dict[str, Any]] = [
+        {"resource": r.resource, "kind": r.kind, "capacity": r.capacity, "load": r.load, "unit": r.unit,
+         "utilisation": r.utilisation, "max_rate": r.max_scale * total, "max_scale": r.max_scale}
+        for r in resource_loads(sc, mix)]
     if capacity_mode:   # no demand to load the resources with: only the max rate means something
-        table[["load", "utilisation", "max_scale"]] = math.nan
-    table = table.sort_values(["max_rate", "kind", "resource"], kind="stable").reset_index(drop=True)
+        for row in rows:
+            row.update(load=math.nan, utilisation=math.nan, max_scale=math.nan)
+    rows.sort(key=lambda r: (_nan_last(r["max_rate"]), r["kind"], r["resource"]))
     warnings = [] if capacity_mode else [
-        f"{r.kind} {r.resource}: load {r.load:.3g} {r.unit}/week exceeds capacity {r.capacity:.3g} "
-        f"(utilisation {r.utilisation:.0%})" for r in table.itertuples() if r.utilisation > 1 + 1e-9]
+        f"{r['kind']} {r['resource']}: load {r['load']:.3g} {r['unit']}/week exceeds capacity {r['capacity']:.3g} "
+        f"(utilisation {r['utilisation']:.0%})" for r in rows if r["utilisation"] > 1 + 1e-9]
     per_product: dict[str, float] = defaultdict(float)   # a product shipped from several sites: the sum
     for (_, item), rate in mix.items():
         per_product[item] += rate * WEEK
-    return CapacityTable(table, dict(per_product), capacity_mode, warnings, product_resources(sc, dict(per_product)))
+    return CapacityTable(rows, dict(per_product), capacity_mode, warnings, product_resources(sc, dict(per_product)))
 
 
+def _nan_last(v: float) -> tuple[bool, float]:
+    """Sort key as pandas' sort_values: NaN after every number, inf included."""
+    return (True, 0.0) if math.isnan(v) else (False, v)
 
 
 def product_resources(sc: Scenario, outputs: dict[str, float]) -> dict[str, list[Resource]]:

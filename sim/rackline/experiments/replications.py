@@ -122,7 +122,7 @@ def simulate(loaded: Loaded, reps: list[int], seed: int, jobs: int = 1,
             futures = {ex.submit(replicate, data, None, r, seed): r for r in reps}
             from concurrent.futures import as_completed
 
-            import scipy.stats  # noqa: F401 - load the analysis libraries while the workers run
+            import scipy.special  # noqa: F401 - load the analysis libraries while the workers run
             for f in as_completed(futures):
                 out[futures[f]] = f.result()
                 if progress:

@@ -6,6 +6,7 @@ saved, never from memory.
 """
 from __future__ import annotations
 
+from collections.abc import Callable, Collection
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -45,8 +46,16 @@ def _scenario(folder: Path) -> Scenario:
     return validated(doc.data) or scenario_from(doc.data, doc)   # a run just validated it: once per process
 
 
-def figures(folder: str | Path, manifest: dict[str, Any] | None = None) -> dict[str, Figure]:
-    """name -> Figure for every plot a run folder supports."""
+ANSWER_PLOTS = ("answer", "flow", "station_states")
+"""What a run draws by default: the output against demand, the network with its
+bottleneck, and why that station limits (its time in states). Every other plot is
+drawn on request (`rackline run --all-plots`, `rackline plot --all`): drawing all
+fifteen cost three times the rest of a one-replication run."""
+
+
+def figures(folder: str | Path, manifest: dict[str, Any] | None = None,
+            only: Collection[str] | None = None) -> dict[str, Figure]:
+    """name -> Figure for every plot a run folder supports (those in `only`, if given)."""
     from rackline.output import plots
     folder = Path(folder)
     manifest = read_manifest(folder) if manifest is None else manifest
@@ -61,53 +70,60 @@ def figures(folder: str | Path, manifest: dict[str, Any] | None = None) -> dict[
     for dname, d in sc.demand.items():
         demand_of.setdefault(d.item, []).append(dname)
     from rackline.output.plots.answer import demand_output_plot
-    figs = {
-        "answer": demand_output_plot(answer, name, warmup_w),
-        "flow": plots.flow_picture(sc, kpis, table, name),
-        "throughput": plots.throughput_plot(bands, name, demand_of, warmup_w),
-        "cumulative": plots.cumulative_plot(bands, name, demand_of),
-        "station_states": plots.station_states_plot(table, name),
-        "bottleneck_share": plots.bottleneck_share_plot(table, name),
+    builders: dict[str, Callable[[], Figure]] = {
+        "answer": lambda: demand_output_plot(answer, name, warmup_w),
+        "flow": lambda: plots.flow_picture(sc, kpis, table, name),
+        "throughput": lambda: plots.throughput_plot(bands, name, demand_of, warmup_w),
+        "cumulative": lambda: plots.cumulative_plot(bands, name, demand_of),
+        "station_states": lambda: plots.station_states_plot(table, name),
+        "bottleneck_share": lambda: plots.bottleneck_share_plot(table, name),
     }
     seg = folder / "bottleneck_timeline.csv"
     if seg.exists():
-        figs["bottleneck_timeline"] = plots.bottleneck_timeline_plot(pd.read_csv(seg), name)
+        builders["bottleneck_timeline"] = lambda: plots.bottleneck_timeline_plot(pd.read_csv(seg), name)
     if (bands.metric == "inventory").any():
-        from rackline.scenario.resolve import reorder_points
-        figs["inventory"] = plots.inventory_plot(
-            bands, name, units={k: v.unit if v else "unit" for k, v in sc.items.items()}, reorder=reorder_points(sc),
-            finished=sorted({f"{d.site}/{d.item}" for d in sc.demand.values()}))
+        def inventory() -> Figure:
+            from rackline.scenario.resolve import reorder_points
+            return plots.inventory_plot(
+                bands, name, units={k: v.unit if v else "unit" for k, v in sc.items.items()},
+                reorder=reorder_points(sc), finished=sorted({f"{d.site}/{d.item}" for d in sc.demand.values()}))
+        builders["inventory"] = inventory
     if (bands.metric == "backlog").any():
-        figs["backlog"] = plots.backlog_plot(bands, name)
+        builders["backlog"] = lambda: plots.backlog_plot(bands, name)
     lead = folder / "lead_times.csv"
     if lead.exists():
         lt = pd.read_csv(lead)
         if len(lt):
-            figs["lead_time"] = plots.lead_time_plot(lt, name, {n: d.due for n, d in sc.demand.items()}, kpis)
+            builders["lead_time"] = lambda: plots.lead_time_plot(lt, name, {n: d.due for n, d in sc.demand.items()},
+                                                                 kpis)
     if (folder / "welch.csv").exists():
-        figs["welch"] = plots.welch_plot(pd.read_csv(folder / "welch.csv"), name, warmup_w)
-    from rackline.output.plots.costs import CAPTIONS as MONEY  # the economic layer's plots
-    from rackline.output.plots.costs import cost_figures
-    figs.update(cost_figures(kpis, pd.read_csv(folder / "replications.csv"), name))
-    PLOTS.extend(n for n in MONEY if n not in PLOTS)
-    CAPTIONS.update(MONEY)
+        builders["welch"] = lambda: plots.welch_plot(pd.read_csv(folder / "welch.csv"), name, warmup_w)
+    figs = {n: build() for n, build in builders.items() if only is None or n in only}
+    if only is None or not set(only) <= set(builders):
+        from rackline.output.plots.costs import CAPTIONS as MONEY  # the economic layer's plots
+        from rackline.output.plots.costs import cost_figures
+        money = cost_figures(kpis, pd.read_csv(folder / "replications.csv"), name)
+        figs.update({n: f for n, f in money.items() if only is None or n in only})
+        PLOTS.extend(n for n in MONEY if n not in PLOTS)
+        CAPTIONS.update(MONEY)
     return figs
 
 
-def render_folder(folder: str | Path, manifest: dict[str, Any] | None = None) -> list[Path]:
-    """Draw every plot into folder/plots/ and write folder/report.html; returns the files."""
+def render_folder(folder: str | Path, manifest: dict[str, Any] | None = None, every: bool = False) -> list[Path]:
+    """Draw the answer's plots (`every`: all plots) into folder/plots/ and write
+    folder/report.html; returns the files."""
     folder = Path(folder)
     (folder / "plots").mkdir(exist_ok=True)
     manifest = read_manifest(folder) if manifest is None else manifest
     images = {}
     written = []
-    for name, fig in figures(folder, manifest).items():
+    for name, fig in figures(folder, manifest, None if every else ANSWER_PLOTS).items():
         data = figure_png(fig)
         images[name] = data
         path = folder / "plots" / f"{name}.png"
         write_file(path, data)
         written.append(path)
-    write_file(folder / "report.html", report_html(folder, images, manifest))
+    write_file(folder / "report.html", report_html(folder, images, manifest, every))
     written.append(folder / "report.html")
     return written
 
@@ -249,7 +265,7 @@ def station_html(answer: Answer) -> str:
     return table(rows, {"rank", "servers", "measured from week"}, percent_cols=shares)
 
 
-def report_html(folder: Path, images: dict[str, bytes], manifest: dict[str, Any]) -> str:
+def report_html(folder: Path, images: dict[str, bytes], manifest: dict[str, Any], every: bool = True) -> str:
     summary = (folder / "summary.txt").read_text().strip().split("\n\n")[0].splitlines()
     kpis = pd.read_csv(folder / "kpis.csv")
     reg = pd.read_csv(folder / "assumptions.csv").fillna({"note": ""})
@@ -260,6 +276,11 @@ def report_html(folder: Path, images: dict[str, bytes], manifest: dict[str, Any]
     missing = int((~reg.has_note.astype(bool)).sum())
     plots = "".join(figure(n, images[n], CAPTIONS.get(n, ""), alt=f"{n.replace('_', ' ')} plot")
                     for n in PLOTS if n in images and n != "answer")     # the answer plot is on the first screen
+    if not every:
+        plots += ('<p class="small">These are the plots that give the answer. <code>rackline plot FOLDER --all</code> (or '
+                  '<code>rackline run --all-plots</code>) also draws weekly throughput, cumulative output, '
+                  'bottleneck shares and timeline, inventory, backlog, lead times, the Welch plot and, for a '
+                  'scenario with costs, the money plots.</p>')
     warmup = manifest.get("warmup_h", 0)
     intro = (f'<p class="small">{manifest.get("replications", "?")} replications, seed {manifest.get("seed", "?")}, '
              f'warm-up {hours(warmup)} ({manifest.get("warmup_method", "")}), horizon '

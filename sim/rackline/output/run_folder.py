@@ -28,10 +28,12 @@ def run_manifest(res: RunResults, command: list[str] | None = None) -> dict[str,
         events=int(sum(r.events for r in res.reps)), notes=res.notes)
 
 
-def write_run(res: RunResults, out: str | Path, command: list[str] | None = None, plots: bool = True) -> Path:
+def write_run(res: RunResults, out: str | Path, command: list[str] | None = None, plots: bool = True,
+              all_plots: bool = False) -> Path:
     """Write a run's results folder atomically; returns the final path. Every table is one
     of the run's (`RunResults.frames`); `answer.json` keeps the typed answer the report,
-    the plots and `rackline plot` read back."""
+    the plots and `rackline plot` read back. `plots` draws the answer's plots and the
+    report, `all_plots` every plot."""
     out = Path(out)
     with AtomicDir(out) as tmp:
         (tmp / "scenario.yaml").write_text(
@@ -51,6 +53,6 @@ def write_run(res: RunResults, out: str | Path, command: list[str] | None = None
         (tmp / "summary.txt").write_text("\n".join(res.answer.lines() + res.notes) + f"\n\n{FOOTER}\n")
         meta = run_manifest(res, command)
         if plots:
-            render_folder(tmp, meta)
+            render_folder(tmp, meta, every=all_plots)
         write_manifest(tmp, meta)
     return out

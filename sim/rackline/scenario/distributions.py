@@ -11,13 +11,15 @@ from __future__ import annotations
 
 import math
 from collections.abc import Callable
-from typing import Annotated, Any, Generic, Literal, TypeVar
+from typing import TYPE_CHECKING, Annotated, Any, Generic, Literal, TypeVar
 
-import numpy as np
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, model_validator
 from typing_extensions import Self
 
 from rackline.scenario.values import Duration, Number, expected
+
+if TYPE_CHECKING:   # numpy is imported where a draw needs it: `rackline validate` never does
+    import numpy as np
 
 P = TypeVar("P", bound=float)   # hours (durations) or plain numbers (counts)
 
@@ -41,7 +43,9 @@ class Fixed(_Dist[P]):
 
     def mean(self) -> float: return float(self.value)
     def variance(self) -> float: return 0.0
-    def draw(self, rng: np.random.Generator, n: int) -> np.ndarray: return np.full(n, float(self.value))
+    def draw(self, rng: np.random.Generator, n: int) -> np.ndarray:
+        import numpy as np
+        return np.full(n, float(self.value))
 
 
 class Exponential(_Dist[P]):
@@ -87,6 +91,7 @@ class Triangular(_Dist[P]):
         return (a * a + b * b + c * c - a * b - a * c - b * c) / 18
     def draw(self, rng: np.random.Generator, n: int) -> np.ndarray:
         if self.high == self.low:
+            import numpy as np
             return np.full(n, float(self.low))
         return rng.triangular(self.low, self.mode, self.high, n)
 
@@ -168,6 +173,7 @@ class Gamma(_Dist[P]):
     def variance(self) -> float: return (self.cv * self.mean_) ** 2
     def draw(self, rng: np.random.Generator, n: int) -> np.ndarray:
         if self.cv == 0:
+            import numpy as np
             return np.full(n, float(self.mean_))
         k = 1 / self.cv ** 2
         return rng.gamma(k, self.mean_ / k, n)
@@ -205,16 +211,22 @@ class Empirical(_Dist[P]):
     weights: list[Number] | None = None
 
     def _p(self) -> np.ndarray:
+        import numpy as np
         if self.weights is None:
             return np.full(len(self.values), 1 / len(self.values))
         w = np.asarray(self.weights, float)
         return np.asarray(w / w.sum(), dtype=float)
 
-    def mean(self) -> float: return float(np.dot(self._p(), self.values))
+    def mean(self) -> float:
+        import numpy as np
+        return float(np.dot(self._p(), self.values))
     def variance(self) -> float:
+        import numpy as np
         v = np.asarray(self.values, float)
         return float(np.dot(self._p(), (v - self.mean()) ** 2))
-    def draw(self, rng: np.random.Generator, n: int) -> np.ndarray: return rng.choice(np.asarray(self.values, float), n, p=self._p())
+    def draw(self, rng: np.random.Generator, n: int) -> np.ndarray:
+        import numpy as np
+        return rng.choice(np.asarray(self.values, float), n, p=self._p())
 
     @model_validator(mode="after")
     def _valid(self) -> Self:

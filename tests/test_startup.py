@@ -1,0 +1,52 @@
+"""Commands that only read a scenario start without the heavy libraries: most of a
+`rackline validate` used to be importing pandas (reached through the sweep module).
+Each command runs in a fresh interpreter, which then lists what it imported; the test
+fails if a library it never needs is among them (no timing: timings live in bench/)."""
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+HEAVY = ("pandas", "numpy", "scipy", "sklearn", "optuna", "dask", "openpyxl", "matplotlib", "simpy", "SALib")
+
+PROBE = """
+import json, sys
+from rackline.cli import main
+code = main(sys.argv[1:])
+print(json.dumps({"code": code, "modules": sorted(sys.modules)}))
+"""
+
+
+def imported_by(*args: str) -> tuple[int, set[str]]:
+    """Run `rackline ARGS` in a new interpreter; its exit code and the top-level packages it imported."""
+    out = subprocess.run([sys.executable, "-c", PROBE, *args], cwd=ROOT, capture_output=True, text=True,
+                         check=True, env={**os.environ, "PYTHONPATH": str(ROOT / "sim")})
+    got = json.loads(out.stdout.strip().splitlines()[-1])
+    return got["code"], {m.partition(".")[0] for m in got["modules"]}
+
+
+@pytest.mark.parametrize("args", [
+    ["validate", "scenarios/baseline.yaml"],
+    ["validate", "scenarios/national.yaml", "scenarios/gen2_ramp.yaml"],
+    ["capacity", "scenarios/baseline.yaml"],
+    ["capacity", "scenarios/baseline.yaml", "--csv"],
+    ["--help"],
+])
+def test_reading_a_scenario_imports_no_heavy_library(args):
+    code, modules = imported_by(*args)
+    assert code == 0
+    assert sorted(modules & set(HEAVY)) == []
+
+
+def test_the_probe_sees_heavy_imports_when_a_command_needs_them():
+    """The same probe on a sweep file (its design needs pandas) does list pandas: the test
+    above would notice an import that comes back."""
+    code, modules = imported_by("validate", "scenarios/sweeps/baseline_uncertainty.yaml")
+    assert code == 0
+    assert "pandas" in modules
