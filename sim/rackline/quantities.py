@@ -62,3 +62,37 @@ def param_text(x: float, unit: str) -> str:
     if unit == "%":
         return f"{x:.4g}%"
     return f"{x:.4g}" + (f" {unit}" if unit else "")
+
+
+def plain_number(x: float, digits: int = 3) -> str:
+    """A number as a planner reads it: thousands separators and never an exponent;
+    whole numbers from `10**(digits-1)` up ('1,200', '3,205'), else `digits`
+    significant figures ('22.5', '0.865'); 'unlimited' for infinity."""
+    if math.isinf(x):
+        return "unlimited" if x > 0 else "-unlimited"
+    if not math.isfinite(x):
+        return "n/a"
+    a = abs(x)
+    if a >= 10 ** (digits - 1):
+        return f"{x:,.0f}"
+    if a == 0:
+        return "0"
+    decimals = max(0, digits - 1 - math.floor(math.log10(a)))
+    text = f"{x:.{decimals}f}"
+    return text.rstrip("0").rstrip(".") if "." in text else text
+
+
+def quantity_text(v: float, unit: str, digits: int = 3) -> str:
+    """`value_text` without exponents: shares as percent, money with a scale, other
+    quantities as `plain_number`."""
+    if (isinstance(unit, str) and unit.startswith("share")) or is_money_unit(unit):
+        return value_text(v, unit, digits)
+    return plain_number(v, digits)
+
+
+def signed_text(v: float, unit: str, digits: int = 3) -> str:
+    """A difference: always signed; shares in percentage points ('+3.3 points')."""
+    if isinstance(unit, str) and unit.startswith("share"):
+        return f"{v * 100:+.{max(1, digits - 1)}g} points"
+    text = quantity_text(v, unit, digits)
+    return text if text.startswith("-") else "+" + text

@@ -90,6 +90,24 @@ def footer(fig: Figure, scenario: str) -> Figure:
     return fig
 
 
+TOO_WIDE = "too wide: run more replications"
+
+
+def interval_left_out(rows: pd.DataFrame, center: str) -> np.ndarray:
+    """Which rows draw no error bar although they have a value: the interval is missing,
+    or the table notes it as too wide to print (the plot then says so beside the value)."""
+    c = rows[center].to_numpy(dtype=float)
+    if "ci_low" in rows and "ci_high" in rows:
+        missing = ~(np.isfinite(rows.ci_low.to_numpy(dtype=float)) & np.isfinite(rows.ci_high.to_numpy(dtype=float)))
+    elif "half_width" in rows:
+        missing = ~np.isfinite(rows.half_width.to_numpy(dtype=float))
+    else:
+        missing = np.zeros(len(c), dtype=bool)
+    if "ci_note" in rows:
+        missing |= rows.ci_note.fillna("").astype(str).str.len().to_numpy() > 0
+    return missing & np.isfinite(c)
+
+
 def ci_errors(rows: pd.DataFrame, center: str) -> np.ndarray:
     """Error bar lengths (2, n) below and above `center` reaching `ci_low` and `ci_high`:
     KPI intervals are asymmetric and stay inside the KPI's range, so mean ± half-width
