@@ -156,9 +156,10 @@ def test_shipped_optimize_file_loads():
     assert p.objectives[0].direction == "minimize" and len(p.variables) == 3
 
 
-def test_capacity_start_is_the_smallest_plan_the_table_calls_feasible(tmp_path):
-    """At 40/week: a needs ceil(40/28) = 2 servers, b ceil(40/16.8) = 3 and the crew
-    ceil(40 x 10 h / 168 h) = 3 people: the grid optimum, found before any simulation."""
+def test_capacity_start_is_what_the_capacity_table_says_is_needed(tmp_path):
+    """At 40/week and 85% utilisation: a needs ceil(40/28/0.85) = 2 servers, b
+    ceil(40/16.8/0.85) = 3 and the crew ceil(40 x 10 h / 168 h / 0.85) = 3 people: the
+    grid optimum, found before any simulation."""
     from rackline.experiments.optimize import load_optimize
     from rackline.experiments.optimize.start import start_of
     f = _files(tmp_path)
@@ -166,7 +167,7 @@ def test_capacity_start_is_the_smallest_plan_the_table_calls_feasible(tmp_path):
     start = start_of(load_optimize(f))
     assert start.source == "capacity" and start.uncovered == ()
     assert start.values == {PATHS["a"]: 2, PATHS["b"]: 3, PATHS["crew"]: 3}
-    assert "smallest plan the capacity table calls feasible" in start.describe()
+    assert "what the capacity table says is needed at 85% utilisation" in start.describe()
     assert [list(c.values()) for c in start.candidates()] == [[2, 3, 3], [3, 3, 3], [2, 4, 3], [2, 3, 4]]
     (tmp_path / "small.yaml").write_text(SMALL.replace("capacity: true", "rate: 200 per week"))
     short = start_of(load_optimize(f))          # a needs 8 > 4 servers: the top of its range, flagged
@@ -175,11 +176,24 @@ def test_capacity_start_is_the_smallest_plan_the_table_calls_feasible(tmp_path):
     assert start_of(load_optimize(f)).values == {}
 
 
-def test_shipped_problem_starts_from_the_capacity_plan():
+def test_shipped_problem_starts_from_the_capacity_tables_needed_column(capsys):
+    """One sizing rule: the start is `rackline capacity`'s `needed` for the base scenario,
+    on each variable's grid (technicians move in steps of 6 from 24)."""
+    import math
+
+    from rackline.analysis.capacity import capacity_table
     from rackline.experiments.optimize import load_optimize
     from rackline.experiments.optimize.start import start_of
+    from rackline.scenario import load_scenario
     p = load_optimize(SCENARIOS / "optimize" / "test_bays_and_technicians.yaml")
-    assert list(start_of(p).values.values()) == [6, 10, 36]
+    start = start_of(p).values
+    ct = capacity_table(load_scenario(SCENARIOS / "optimize" / "forty_a_week.yaml").scenario)
+    need = {k: ct.needed_for(k) for k in start}
+    cells, bays, people = (need[k] for k in start)
+    assert list(start.values()) == [cells, bays, 24 + 6 * math.ceil((people - 24) / 6)]
+    assert main(["capacity", str(SCENARIOS / "optimize" / "forty_a_week.yaml")]) == 0
+    rows = {line.split()[0]: line for line in capsys.readouterr().out.splitlines()[2:] if line.strip()}
+    assert f" {cells:.0f} servers " in rows["wisconsin.integrate"] and f" {bays:.0f} servers " in rows["wisconsin.l11_test"]
 
 
 def test_two_objectives_give_a_pareto_front_and_say_how_the_plan_was_chosen(tmp_path):

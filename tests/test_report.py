@@ -38,7 +38,7 @@ def _same_numbers(folder, sheets):
 
 def test_a_run_folder_has_a_workbook_with_the_csv_numbers(minimal_run):
     book = _same_numbers(minimal_run, ["kpis", "stations", "capacity", "assumptions"])
-    assert list(book)[:4] == ["kpis", "stations", "capacity", "assumptions"]
+    assert list(book)[:5] == ["answer", "kpis", "stations", "capacity", "assumptions"]
     assert "timeseries" not in book            # raw per-week data stays in the CSV
 
 
@@ -46,8 +46,8 @@ def test_compare_and_sweep_folders_have_workbooks(tmp_path):
     cmp = tmp_path / "cmp"
     assert main(["compare", "scenarios/minimal.yaml", "--variant", "more:sites.wisconsin.stations.integrate.servers=3",
                  "--reps", "2", "--out", str(cmp), "--no-plots"]) == 0
-    book = _same_numbers(cmp, ["kpis", "differences"])
-    assert list(book)[:2] == ["kpis", "differences"]
+    book = _same_numbers(cmp, ["table", "kpis", "differences"])
+    assert list(book)[:3] == ["table", "kpis", "differences"]        # the side-by-side table leads
     _same_numbers(cmp / "runs" / "minimal", ["kpis", "stations", "capacity", "assumptions"])
     sw = tmp_path / "sw"
     assert main(["sweep", "scenarios/minimal.yaml", "--vary", "sites.wisconsin.stations.integrate.servers=1:3:3",

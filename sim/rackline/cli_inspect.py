@@ -80,17 +80,23 @@ def assumptions(scenario, as_csv, sets):
 @click.argument("scenario", type=click.Path(dir_okay=False))
 @click.option("--set", "sets", multiple=True, metavar="PATH=VALUE", help="Override a value first (repeat).")
 @click.option("--csv", "as_csv", is_flag=True, help="Print CSV instead of a table.")
-def capacity(scenario, sets, as_csv):
+@click.option("--target", type=click.FloatRange(0, 1, min_open=True), default=None,
+              help="Utilisation the `needed` column sizes for (default 0.85).")
+def capacity(scenario, sets, as_csv, target):
     """Rough-cut capacity of SCENARIO, before any simulation (under a second).
 
     Demand (its peak within the horizon) is exploded through the bills of
     materials: a station with yield y starts 1/y units per good unit, and failed
     units add rework load. For every station, crew pool, supplier and lane the
     table gives its capacity per week, the load demand puts on it, the
-    utilisation, and max_rate: the most products per week it allows at the
-    demand's mix (max_scale: as a multiple of demand).
+    utilisation, what it needs to carry the peak demand at the target utilisation
+    (servers, people, departures a week, or a supply rate; `rackline optimize`
+    starts from the same figures), and max_rate: the most products per week it
+    allows at the demand's mix (max_scale: as a multiple of demand). With several
+    products, one max_rate column per product shows what a shared resource allows
+    each.
 
-    
+    \b
     station:  servers x open hours a week x MTBF/(MTBF+MTTR) / hours per unit
     crew:     people x open hours a week, in crew-hours
     supplier: its capacity rate (unlimited if none is given)
@@ -100,26 +106,31 @@ def capacity(scenario, sets, as_csv):
     Queueing, variability, buffers, disruptions and ramps are left out: the
     simulation (`rackline run`) adds them, so its output is at most this rate.
 
-    
+    \b
     rackline capacity scenarios/baseline.yaml
     rackline capacity scenarios/baseline.yaml --set sites.wisconsin.stations.integrate.servers=6
+    rackline capacity scenarios/baseline.yaml --target 0.75
     """
-    from rackline.analysis.capacity import capacity_table
+    from rackline.analysis.capacity import TARGET_UTILISATION, capacity_table, needed_text
+    from rackline.quantities import plain_number
     from rackline.scenario import load_scenario
     from rackline.scenario.paths import overrides_of  # here: the scenario package is slow to import
-    ct = capacity_table(load_scenario(scenario, overrides_of(sets)).scenario)
+    ct = capacity_table(load_scenario(scenario, overrides_of(sets)).scenario, target or TARGET_UTILISATION)
     if as_csv:
         click.echo(ct.table.to_csv(index=False), nl=False)
         return EXIT_OK
     import pandas as pd
-    shown = ct.table.copy()
-    for col in ("capacity", "load", "max_rate", "max_scale"):
-        shown[col] = shown[col].map(lambda v: "—" if pd.isna(v) else "unlimited" if v == float("inf") else f"{v:.3g}")
+    shown = ct.table.drop(columns=["key", "needed_unit", "hired"])
+    rates = [c for c in shown.columns if c.startswith("max_rate")]
+    for col in ("capacity", "load", "max_scale", *rates):
+        shown[col] = shown[col].map(lambda v: "—" if pd.isna(v) else plain_number(v))
     shown["utilisation"] = ct.table["utilisation"].map(lambda v: "—" if pd.isna(v) else f"{v:.0%}")
+    shown["needed"] = [needed_text(r.needed, r.needed_unit, r.kind, r.hired) for r in ct.table.itertuples()]
+    shown = shown.rename(columns={"needed": f"needed at {ct.target:.0%}"})
     if ct.capacity_mode:
-        shown = shown.drop(columns=["load", "utilisation", "max_scale"])
-    demand = ", ".join(f"{item} {rate:.3g}/week" for item, rate in ct.mix.items())
-    click.echo(f"Demand: {demand}" if not ct.capacity_mode else f"Capacity mode: {', '.join(ct.mix)}, equal mix")
+        shown = shown.drop(columns=["load", "utilisation", f"needed at {ct.target:.0%}", "max_scale"])
+    demand = ", ".join(f"{item} {plain_number(rate)}/week" for item, rate in ct.mix.items())
+    click.echo(f"Demand (peak): {demand}" if not ct.capacity_mode else f"Capacity mode: {', '.join(ct.mix)}, equal mix")
     click.echo(shown.to_string(index=False))
     for line in ct.summary():
         click.echo(line)

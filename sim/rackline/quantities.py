@@ -96,3 +96,12 @@ def signed_text(v: float, unit: str, digits: int = 3) -> str:
         return f"{v * 100:+.{max(1, digits - 1)}g} points"
     text = quantity_text(v, unit, digits)
     return text if text.startswith("-") else "+" + text
+
+
+IRREGULAR = {"person": "people"}
+
+
+def counted(n: float, singular: str, plural: str | None = None) -> str:
+    """'1 site', '3 sites', '1 person', '2.5 people': a count with its noun agreeing."""
+    word = singular if n == 1 else (plural or IRREGULAR.get(singular) or singular + "s")
+    return f"{plain_number(n)} {word}"

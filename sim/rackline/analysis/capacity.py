@@ -15,11 +15,45 @@ from dataclasses import dataclass, field
 import pandas as pd
 
 from rackline.analysis.answer import Resource
-from rackline.scenario.flows import Node, demand_mix, product_sites, resource_loads
+from rackline.quantities import counted, plain_number
+from rackline.scenario.flows import Node, ResourceLoad, demand_mix, product_sites, resource_loads
 from rackline.scenario.model import Scenario
 from rackline.units import WEEK
 
-COLUMNS = ["resource", "kind", "capacity", "load", "unit", "utilisation", "max_rate", "max_scale"]
+COLUMNS = ["resource", "kind", "capacity", "load", "unit", "utilisation", "needed", "needed_unit", "max_rate",
+           "max_scale", "key", "hired"]
+TARGET_UTILISATION = 0.85   # GUESS: the load a planner sizes for; queues grow without bound towards 100%
+NEEDED_UNITS = {"station": "server", "crew": "person", "lane": "departure"}   # counted: 1 server, 2 servers
+
+
+def needed(r: ResourceLoad, target: float = TARGET_UTILISATION) -> float:
+    """What `r` needs so that the load runs at `target` utilisation: servers for a station,
+    people for a crew pool (its `size`, besides the hires the scenario already plans),
+    departures a week at the load limit for a lane, and a rate (unit/week) for a supplier.
+    NaN when the table cannot say (capacity mode, an unlimited lane). The one sizing rule:
+    `rackline capacity` prints it and `rackline optimize` starts from it."""
+    if not math.isfinite(r.load) or not math.isfinite(r.per_count) or r.per_count <= 0:
+        return math.nan
+    if r.kind == "supplier":
+        return r.load / target
+    count = math.ceil(r.load / (r.per_count * target) - 1e-9) if r.load > 0 else 0
+    return float(max(0.0, count - r.fixed))
+
+
+def needed_unit(r: ResourceLoad) -> str:
+    """The noun of `needed`, singular for counts ('server', 'person', 'departure' a week),
+    a rate for suppliers ('transceiver/week')."""
+    return NEEDED_UNITS.get(r.kind, f"{r.unit}/week")
+
+
+def needed_text(value: float, unit: str, kind: str, fixed: float = 0.0) -> str:
+    """'5 servers', '1 server', '25 people', '3 departures/week', '881 transceiver/week'."""
+    if not math.isfinite(value):
+        return "—"
+    if kind in NEEDED_UNITS:
+        text = counted(value, unit) + ("/week" if kind == "lane" else "")
+        return text + (f" + {plain_number(fixed)} hired" if fixed else "")
+    return f"{plain_number(value)} {unit}"
 
 
 @dataclass(frozen=True)
@@ -30,6 +64,15 @@ class CapacityTable:
     mix: dict[str, float]               # product -> units per week in the demand mix
     capacity_mode: bool                 # no finite demand rate: the mix is one unit of each product
     warnings: list[str] = field(default_factory=list)
+    target: float = TARGET_UTILISATION  # the utilisation `needed` sizes for
+
+    def needed_for(self, key: str) -> float | None:
+        """`needed` of the resource a scenario path sizes (`sites.S.stations.X.servers`, ...);
+        None when no row has that key or the table cannot size it."""
+        rows = self.table[self.table.key == key]
+        if not len(rows) or not math.isfinite(rows.needed.iloc[0]):
+            return None
+        return float(rows.needed.iloc[0])
 
     @property
     def demand_rate(self) -> float:
@@ -48,33 +91,42 @@ class CapacityTable:
         products = ", ".join(self.mix)
         if b is None:
             return [f"No finite capacity on the path to {products}."]
-        line = f"Static bottleneck: {b['kind']} {b['resource']} binds at {b['max_rate']:.3g} {products}/week"
+        line = f"Static bottleneck: {b['kind']} {b['resource']} binds at {plain_number(b['max_rate'])} {products}/week"
         if self.capacity_mode:
             return [line + " (capacity mode: maximum rate at an equal mix)"]
         gap = "short of" if b["max_rate"] < self.demand_rate else "above"
-        return [line + f", {gap} demand of {self.demand_rate:.3g}/week (utilisation {b['utilisation']:.0%})."]
+        return [line + f", {gap} demand of {plain_number(self.demand_rate)}/week (utilisation {b['utilisation']:.0%})."]
 
 
-def capacity_table(sc: Scenario) -> CapacityTable:
-    """Every station, crew pool, supplier and lane: capacity, load and max rate per week."""
+def capacity_table(sc: Scenario, target: float = TARGET_UTILISATION) -> CapacityTable:
+    """Every station, crew pool, supplier and lane: capacity, load, what it needs at the
+    peak demand at `target` utilisation, and max rate per week. With several products,
+    `max_rate:<product>` columns give each product's rate a shared resource allows (at
+    the demand's mix; empty where the product does not use it)."""
     mix, capacity_mode = demand_mix(sc)
     total = sum(mix.values()) * WEEK
+    loads = resource_loads(sc, mix)
     rows = [{"resource": r.resource, "kind": r.kind, "capacity": r.capacity, "load": r.load, "unit": r.unit,
-             "utilisation": r.utilisation, "max_rate": r.max_scale * total, "max_scale": r.max_scale}
-            for r in resource_loads(sc, mix)]
-
-
+             "utilisation": r.utilisation, "needed": needed(r, target), "needed_unit": needed_unit(r),
+             "max_rate": r.max_scale * total, "max_scale": r.max_scale, "key": r.key, "hired": r.fixed} for r in loads]
     table = pd.DataFrame(rows, columns=COLUMNS)
+    products = sorted({item for _, item in mix})
+    if len(products) > 1:
+        for product in products:
+            users = {r.resource for r in resource_loads(sc, {n: v for n, v in mix.items() if n[1] == product})
+                     if r.load > 0}
+            share = sum(v for n, v in mix.items() if n[1] == product) * WEEK
+            table[f"max_rate:{product}"] = [r.max_scale * share if r.resource in users else math.nan for r in loads]
     if capacity_mode:   # no demand to load the resources with: only the max rate means something
-        table[["load", "utilisation", "max_scale"]] = math.nan
+        table[["load", "utilisation", "needed", "max_scale"]] = math.nan
     table = table.sort_values(["max_rate", "kind", "resource"], kind="stable").reset_index(drop=True)
     warnings = [] if capacity_mode else [
-        f"{r.kind} {r.resource}: load {r.load:.3g} {r.unit}/week exceeds capacity {r.capacity:.3g} "
+        f"{r.kind} {r.resource}: load {plain_number(r.load)} {r.unit}/week exceeds capacity {plain_number(r.capacity)} "
         f"(utilisation {r.utilisation:.0%})" for r in table.itertuples() if r.utilisation > 1 + 1e-9]
     per_product: dict[str, float] = defaultdict(float)   # a product shipped from several sites: the sum
     for (_, item), rate in mix.items():
         per_product[item] += rate * WEEK
-    return CapacityTable(table, dict(per_product), capacity_mode, warnings)
+    return CapacityTable(table, dict(per_product), capacity_mode, warnings, target)
 
 
 

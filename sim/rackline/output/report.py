@@ -191,9 +191,10 @@ def capacity_html(cap: pd.DataFrame, rows: int | None = None) -> str:
     shown = cap.head(rows) if rows else cap
     shown = shown.rename(columns={"capacity": "capacity/week", "load": "load/week", "max_rate": "max products/week"})
     cols = ("resource", "kind", "utilisation", "max products/week") if rows else (
-        "resource", "kind", "capacity/week", "load/week", "unit", "utilisation", "max products/week")
+        "resource", "kind", "capacity/week", "load/week", "unit", "utilisation", "needed", "needed_unit",
+        "max products/week")
     return table(shown[[c for c in cols if c in shown.columns]],
-                 {"capacity/week", "load/week", "max products/week"}, percent_cols={"utilisation"},
+                 {"capacity/week", "load/week", "needed", "max products/week"}, percent_cols={"utilisation"},
                  row_class=lambda r: "over" if float(r.get("utilisation", 0) or 0) > 1 else "")
 
 
