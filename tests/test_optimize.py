@@ -275,3 +275,47 @@ def test_a_trial_cut_short_while_being_asked_is_completed_on_resume(searched, tm
     assert _plan(out) == _plan(ref)
     a, b = (pd.read_csv(p / "trials.csv") for p in (out, ref))
     pd.testing.assert_frame_equal(a.drop(columns="simulated"), b.drop(columns="simulated"))
+
+
+COSTS = """
+costs:
+  currency: USD
+  labour:
+    s.crew: {rate: "$50 per h"}
+  stations:
+    s.a: {capital_per_server: "$1M"}
+    s.b: {capital_per_server: "$500k"}
+  revenue:
+    unit: {price: "$20k"}
+"""
+
+
+def _money_files(tmp_path: Path, objective: dict) -> Path:
+    f = _files(tmp_path, trials=6)
+    (tmp_path / "small.yaml").write_text(SMALL.replace("capacity: true", "rate: 40 per week") + COSTS)
+    spec = yaml.safe_load(f.read_text())
+    spec.update(objectives=[objective], startup_trials=4, replications=2, final={"candidates": 2, "replications": 3})
+    f.write_text(yaml.safe_dump(spec, sort_keys=False))
+    return f
+
+
+def test_a_scenario_with_costs_is_optimised_and_reported_in_money(tmp_path, capsys):
+    f = _money_files(tmp_path, {"name": "cost per rack", "minimize": "cost_per_rack:total", "indifference": "$1k"})
+    out = tmp_path / "out"
+    assert main(["optimize", str(f), "--jobs", "2", "--out", str(out), "--no-plots"]) == 0
+    printed = capsys.readouterr().out
+    assert "delta=$1k (cost per rack)" in printed
+    for label in ("capex (stations' capital): $", "cost per good rack: $", "NPV over the horizon: $"):
+        assert label in printed, label
+    plan = _plan(out)
+    money = pd.read_csv(out / "plan.csv").set_index("figure")
+    assert money.loc["capex", "plan"] == 1e6 * plan["a"] + 5e5 * plan["b"]    # capital_per_server x servers
+    assert money.loc["capex", "base"] == 1e6 + 5e5                          # the base has one of each
+    assert money.loc["cost_per_rack:total", "plan"] > 0
+
+
+def test_weights_on_variables_are_refused_when_the_scenario_has_costs(tmp_path, capsys):
+    f = _money_files(tmp_path, {"name": "servers", "minimize": {p: 1 for p in PATHS.values()}})
+    assert main(["optimize", str(f), "--out", str(tmp_path / "out")]) == 2
+    err = capsys.readouterr().err
+    assert "objectives.0" in err and "expected an objective in money, since the scenario has costs:" in err
