@@ -181,8 +181,9 @@ CONFIRM_ABOVE = 2000
 @click.option("--scheduler", default=None, metavar="ADDRESS",
               help="Run on a Dask cluster: tcp://HOST:8786, or local-dask to start one here with --jobs workers.")
 @click.option("--out", type=click.Path(file_okay=False), default=None,
-              help="Sweep folder (default results/sweeps/<name>); the store that --resume reads.")
-@click.option("--resume", is_flag=True, help="Finish an interrupted sweep: run only the missing tasks.")
+              help="Sweep folder (default a new results/sweeps/<name>/<timestamp>); the store --resume reads.")
+@click.option("--resume", is_flag=True, help="Finish an interrupted sweep (in --out, else the latest of its name): "
+                                             "run only the missing tasks.")
 @click.option("--yes", is_flag=True, help=f"Do not ask before designs of more than {CONFIRM_ABOVE} runs.")
 @click.option("--no-plots", is_flag=True, help="Skip plots and report.html.")
 def sweep(file, vary, method, reps, samples, kpis, seed, jobs, scheduler, out, resume, yes, no_plots):
@@ -201,19 +202,19 @@ def sweep(file, vary, method, reps, samples, kpis, seed, jobs, scheduler, out, r
     an uninterrupted sweep. Exports: experiments.csv, results.csv, summary.csv,
     analysis tables, plots/ and report.html.
     """
-    from pathlib import Path
 
     from rackline.api import sweep as run_and_write
     from rackline.experiments.sweep import build, load_sweep, sweep_from_args
-    from rackline.output.sweep_report import check_sweep_folder
+    from rackline.experiments.sweep.execute import design_hash
+    from rackline.output.sweep_report import check_sweep_folder, sweep_folder
     if vary:
         sw = sweep_from_args(file, list(vary), method, reps, samples, seed, list(kpis))
     else:
         sw = load_sweep(file)
     design = build(sw)
     n = len(design.overrides) * sw.spec.replications
-    folder = Path(out) if out else Path("results") / "sweeps" / sw.name
-    check_sweep_folder(folder, resume)
+    folder = sweep_folder(sw.name, out, resume)
+    check_sweep_folder(folder, resume, design_hash(sw.base.data, design, sw.spec.replications, sw.spec.seed), sw.name)
     click.echo(f"Sweep {sw.name}: {design.method} design, {len(design.overrides)} points x "
                f"{sw.spec.replications} replications = {n} runs -> {folder}")
     if n > CONFIRM_ABOVE and not yes:
@@ -237,6 +238,8 @@ def sweep(file, vary, method, reps, samples, kpis, seed, jobs, scheduler, out, r
     from rackline.output.sweep_report import influence_lines
     for line in influence_lines(outcome.analysis, list(sw.spec.kpis)):
         click.echo(line)
+    for note in outcome.tables.notes:
+        click.echo(f"Warning: {note}")
     click.echo(FOOTER)
     return EXIT_OK
 

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 
 import pandas as pd
 
+from rackline.analysis.intervals import RUN_MORE
 from rackline.kpi_names import select_rows
 
 # what every compare table shows after the questions' KPIs, in this order
@@ -134,7 +135,7 @@ def _estimate(est: pd.DataFrame, key: tuple) -> Estimate | None:
         return None
     r = est.loc[key]
     note = r.get("ci_note", "")
-    return Estimate(float(r["mean"]), float(r.ci_low), float(r.ci_high), note if isinstance(note, str) else "")
+    return Estimate(float(r["mean"]), float(r.ci_low), float(r.ci_high), RUN_MORE if note == RUN_MORE else "")
 
 
 def _change(dif: pd.DataFrame, key: tuple) -> Change | None:

@@ -20,6 +20,7 @@ from matplotlib.figure import Figure  # noqa: E402
 from matplotlib.transforms import ScaledTranslation  # noqa: E402
 
 from rackline import FOOTER  # noqa: E402
+from rackline.analysis.intervals import RUN_MORE  # noqa: E402
 
 RC: dict[str, Any] = {
     "font.size": 10, "axes.titlesize": 12, "axes.titleweight": "bold", "axes.labelsize": 10,
@@ -90,7 +91,7 @@ def footer(fig: Figure, scenario: str) -> Figure:
     return fig
 
 
-TOO_WIDE = "too wide: run more replications"
+TOO_WIDE = f"too wide: {RUN_MORE}"
 
 
 def interval_left_out(rows: pd.DataFrame, center: str) -> np.ndarray:
@@ -104,7 +105,7 @@ def interval_left_out(rows: pd.DataFrame, center: str) -> np.ndarray:
     else:
         missing = np.zeros(len(c), dtype=bool)
     if "ci_note" in rows:
-        missing |= rows.ci_note.fillna("").astype(str).str.len().to_numpy() > 0
+        missing |= (rows.ci_note.fillna("").astype(str) == RUN_MORE).to_numpy()
     return missing & np.isfinite(c)
 
 
