@@ -66,7 +66,7 @@ def test_bonferroni_widens_intervals_with_more_scenarios():
     hw = lambda c: c.differences.set_index(["scenario", "kpi", "subject"]).loc[("b", "throughput", "rack"),
                                                                               "half_width"]
     assert hw(three) > hw(two)
-    assert "Bonferroni for 2 comparison(s)" in three.notes[0]
+    assert "Bonferroni for 2 comparisons" in three.notes[0]
 
 
 def test_compare_command_writes_folder_and_report(tmp_path, capsys):

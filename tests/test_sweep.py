@@ -24,7 +24,7 @@ def test_oat_over_three_baseline_parameters_end_to_end(tmp_path, capsys):
                  "--vary", "suppliers.optics_asia.lead_time.mean=8 w:16 w:3",
                  "--vary", "sites.wisconsin.stations.l11_test.servers=6:10:3", "--out", str(out)])
     assert code == 0
-    assert "oat design, 7 points x 1 replications = 7 runs" in capsys.readouterr().out
+    assert "oat design, 7 points x 1 replication = 7 runs" in capsys.readouterr().out
     tor = pd.read_csv(out / "tornado_throughput.csv")
     assert len(tor) == 3 and (tor.swing.diff().dropna() <= 0).all()
     assert tor.set_index("parameter").loc["sites.wisconsin.stations.integrate.servers", "swing"] > 0

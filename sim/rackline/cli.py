@@ -17,6 +17,7 @@ import click
 from rackline import FOOTER, __version__
 from rackline.errors import EXIT_BAD_INPUT, EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK, EXIT_TERMINATED
 from rackline.output.progress import Progress
+from rackline.quantities import counted
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
@@ -85,7 +86,7 @@ def run(scenario, reps, seed, sets, out, jobs, precision, no_plots):
     for line in reorder_warnings(loaded.as_written):
         click.echo(f"Warning: {line}")
     from rackline.output.html import hours
-    click.echo(f"Results: {folder}  ({len(res.reps)} replications, warm-up {hours(res.warmup)}, "
+    click.echo(f"Results: {folder}  ({counted(len(res.reps), 'replication')}, warm-up {hours(res.warmup)}, "
                f"{res.wall:.1f} s)")
     click.echo(FOOTER)
     return EXIT_OK
@@ -215,8 +216,8 @@ def sweep(file, vary, method, reps, samples, kpis, seed, jobs, scheduler, out, r
     n = len(design.overrides) * sw.spec.replications
     folder = sweep_folder(sw.name, out, resume)
     check_sweep_folder(folder, resume, design_hash(sw.base.data, design, sw.spec.replications, sw.spec.seed), sw.name)
-    click.echo(f"Sweep {sw.name}: {design.method} design, {len(design.overrides)} points x "
-               f"{sw.spec.replications} replications = {n} runs -> {folder}")
+    click.echo(f"Sweep {sw.name}: {design.method} design, {counted(len(design.overrides), 'point')} x "
+               f"{counted(sw.spec.replications, 'replication')} = {counted(n, 'run')} -> {folder}")
     if n > CONFIRM_ABOVE and not yes:
         if not sys.stdin.isatty():
             raise click.UsageError(f"{n} runs is a large design; add --yes to run it without a prompt")
@@ -234,7 +235,7 @@ def sweep(file, vary, method, reps, samples, kpis, seed, jobs, scheduler, out, r
     finally:
         bar.close()
     failed = f"{outcome.failed} failed (see errors.csv)" if outcome.failed else "none failed"
-    click.echo(f"Done: {outcome.ran} runs now, {failed}; results in {outcome.folder}")
+    click.echo(f"Done: {counted(outcome.ran, 'run')} now, {failed}; results in {outcome.folder}")
     from rackline.output.sweep_report import influence_lines
     for line in influence_lines(outcome.analysis, list(sw.spec.kpis)):
         click.echo(line)

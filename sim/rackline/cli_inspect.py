@@ -6,6 +6,7 @@ import click
 
 from rackline import FOOTER
 from rackline.errors import EXIT_BAD_INPUT, EXIT_OK
+from rackline.quantities import counted
 
 
 @click.command()
@@ -28,13 +29,13 @@ def validate(scenarios):
             if is_optimize_data(data):
                 from rackline.experiments.optimize.spec import load_optimize
                 problem = load_optimize(path)
-                click.echo(f"{path}: ok (optimize {problem.name}: {len(problem.variables)} variables, "
-                           f"{len(problem.constraints)} constraints, {len(problem.objectives)} objectives "
-                           f"on {problem.base.scenario.name})")
+                click.echo(f"{path}: ok (optimize {problem.name}: {counted(len(problem.variables), 'variable')}, "
+                           f"{counted(len(problem.constraints), 'constraint')}, "
+                           f"{counted(len(problem.objectives), 'objective')} on {problem.base.scenario.name})")
                 continue
             if is_sweep_data(data):
                 sw = load_sweep(path)
-                click.echo(f"{path}: ok (sweep {sw.name}: {sw.spec.method}, {len(sw.axes)} parameters "
+                click.echo(f"{path}: ok (sweep {sw.name}: {sw.spec.method}, {counted(len(sw.axes), 'parameter')} "
                            f"of {sw.base.scenario.name})")
                 continue
             loaded = load_scenario(path)
@@ -44,7 +45,8 @@ def validate(scenarios):
         else:
             sc = loaded.scenario
             n_st = sum(1 for _ in sc.station_items())
-            click.echo(f"{path}: ok ({sc.name}: {len(sc.sites)} sites, {n_st} stations, {len(sc.items)} items)")
+            click.echo(f"{path}: ok ({sc.name}: {counted(len(sc.sites), 'site')}, {counted(n_st, 'station')}, "
+                       f"{counted(len(sc.items), 'item')})")
             from rackline.scenario.resolve import reorder_warnings
             for line in reorder_warnings(loaded.as_written):
                 click.echo(f"{path}: warning: {line}")
