@@ -111,7 +111,9 @@ def render_folder(folder: str | Path, manifest: dict[str, Any] | None = None) ->
 CAPTIONS = {
     "answer": "Weekly output against weekly demand (95% CI band across replications); red: weeks where demand "
               "exceeds output. Below: the backlog that gap builds.",
-    "flow": "The network with average flows. Suppliers are colored by region; the starred station is the bottleneck.",
+    "flow": "The network with average flows. Suppliers are colored by region; the starred station is the bottleneck. "
+            "A station's rate is what it made; 'shipped' is what reached the customer, which exceeds what the last "
+            "station made while stock on hand at the start is drawn down.",
     "throughput": "Weekly output per product with a 95% confidence band across replications; dashed: orders.",
     "cumulative": "Cumulative units ordered, shipped and made; ordered − shipped (shaded) is the backlog, "
                   "made − shipped the finished stock.",
@@ -119,7 +121,8 @@ CAPTIONS = {
     "bottleneck_share": "Share of time each station is the sole or a shifting bottleneck (active-period method).",
     "bottleneck_timeline": "Which station is the momentary bottleneck over time, in replication 0.",
     "inventory": "Stock of finished products and of the items whose stock moves most, each in its own unit, "
-                 "with its reorder point.",
+                 "with its reorder point. The policy compares the reorder point with the inventory position (on hand "
+                 "+ on order), not with the stock on hand drawn, so the line can sit far above it.",
     "backlog": "Units ordered and not yet shipped.",
     "lead_time": "Share of orders filled within a lead time (all replications pooled), with the promise dashed; "
                  "the mean and p90 are the KPI table's.",
