@@ -91,8 +91,8 @@ def test_compare_baseline_and_localization_prints_the_domestic_share_first(tmp_p
     assert main(["compare", str(SCENARIOS / "baseline.yaml"), str(SCENARIOS / "localization.yaml"), "--reps", "2",
                  "--no-plots", "--out", str(tmp_path / "c")]) == 0
     lines = capsys.readouterr().out.splitlines()
-    assert lines[0].startswith("localization vs baseline: region_share domestic +")
-    assert "points (CI +" in lines[0] and "; clear;" in lines[0]
+    assert lines[1].startswith("region share: domestic ")     # under the table's header row
+    assert " points (+" in lines[1] and lines[1].endswith(": clear")
     assert any(ln.startswith("localization: constraint: ") for ln in lines)
 
 

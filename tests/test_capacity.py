@@ -134,11 +134,12 @@ def test_capacity_command_is_fast_and_names_the_simulated_bottleneck(capsys):
     assert main(["capacity", str(SCENARIOS / "baseline.yaml")]) == 0
     assert time.perf_counter() - t0 < 1.0
     out = capsys.readouterr().out.splitlines()
-    assert out[0] == "Demand: rack_gen1 26/week"
+    assert out[0] == "Demand (peak): rack_gen1 26/week"
     assert out[2].split()[0] == "wisconsin.integrate"     # `rackline run` finds it too (busy 100%)
     assert any(line.startswith("Static bottleneck: station wisconsin.integrate binds at 22.5") for line in out)
     assert main(["capacity", str(SCENARIOS / "baseline.yaml"), "--csv"]) == 0
-    assert capsys.readouterr().out.startswith("resource,kind,capacity,load,unit,utilisation,max_rate,max_scale\n")
+    assert capsys.readouterr().out.startswith("resource,kind,capacity,load,unit,utilisation,needed,needed_unit,"
+                                              "max_rate,max_scale,key,hired\n")
 
 
 def test_more_integration_cells_raise_output_to_the_next_constraint():
@@ -176,3 +177,50 @@ def test_routes_are_the_resources_one_product_loads(name):
         assert route == {r.resource for r in resource_loads(sc, mix) if r.load > 0}, product
     if name == "gen2_ramp":
         assert walked["rack_gen2"] - walked["rack_gen1"]
+
+
+def test_capacity_prints_plain_numbers_and_what_each_resource_needs(capsys):
+    """No exponent anywhere; `needed` is servers x (load / capacity) / 0.85 rounded up
+    (integrate: 3 cells carry 22.5 of the 26 racks a week: 26 / 7.5 / 0.85 = 4.08 -> 5)."""
+    assert main(["capacity", str(SCENARIOS / "baseline.yaml")]) == 0
+    out = capsys.readouterr().out
+    assert "e+" not in out and "e-0" not in out
+    assert "needed at 85%" in out.splitlines()[1]
+    rows = {line.split()[0]: line for line in out.splitlines()[2:]}
+    assert "1,200" in rows["optics_asia"] and "3,200" in rows["wisconsin.technicians"]
+    assert " 5 servers " in rows["wisconsin.integrate"] and " 1 server " in rows["wisconsin.leak_test"]
+    ct = capacity_table(load_scenario(SCENARIOS / "baseline.yaml").scenario)
+    tech = _row(ct, "wisconsin.technicians")
+    assert tech["needed"] == math.ceil(1664 / 80 / 0.85)      # 80 open hours a week each (two 8-hour shifts)
+    for r in ct.table[ct.table.kind.isin(["station", "crew"])].itertuples():   # just enough at 85%, not one less
+        each = r.capacity / _count(r)
+        assert r.load <= 0.85 * r.needed * each + 1e-9
+        if r.needed > 1:
+            assert r.load > 0.85 * (r.needed - 1) * each
+
+
+def _count(r):
+    """Servers or people behind a capacity row of the baseline."""
+    from rackline.scenario import load_scenario as load
+    sc = load(SCENARIOS / "baseline.yaml").scenario
+    site, name = r.resource.split(".")
+    if r.kind == "station":
+        return sc.sites[site].stations[name].servers
+    return sc.sites[site].workforce[name].size
+
+
+def test_a_lower_target_needs_more(capsys):
+    sc = load_scenario(SCENARIOS / "baseline.yaml").scenario
+    at85, at60 = capacity_table(sc), capacity_table(sc, 0.6)
+    assert (at60.table.needed.fillna(0) >= at85.table.needed.fillna(0)).all()
+    assert _row(at60, "wisconsin.integrate")["needed"] == math.ceil(26 / 7.5 / 0.6)
+
+
+def test_shared_resources_show_each_products_rate():
+    ct = capacity_table(load_scenario(SCENARIOS / "gen2_ramp.yaml").scenario)
+    row = _row(ct, "wisconsin.integrate")
+    gen1, gen2 = ct.mix["rack_gen1"], ct.mix["rack_gen2"]
+    assert row["max_rate:rack_gen2"] == pytest.approx(row["max_scale"] * gen2)
+    assert row["max_rate:rack_gen1"] == pytest.approx(row["max_scale"] * gen1)
+    assert row["max_rate:rack_gen1"] + row["max_rate:rack_gen2"] == pytest.approx(row["max_rate"])
+    assert math.isnan(_row(ct, "trays_g2")["max_rate:rack_gen1"])        # Gen-2 trays serve Gen-2 only

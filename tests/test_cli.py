@@ -126,3 +126,12 @@ def test_an_option_decided_once_is_compared_at_its_schedule_from_the_decision(ca
     assert 'Set demand.racks.option = {"probability": 1, "at": "4 w"} (new)' in out
     assert ("Demand exceeds output: rack demand if the option decided at week 4 is exercised (100% chance) "
             "reaches 20/week from week 4") in out
+
+
+def test_make_demo_prints_no_warning(tmp_path, capsys):
+    """`make demo` = validate every shipped scenario, then run the baseline: nothing to warn about
+    (gen2_ramp's kit reorder point was below its lead-time demand and is now above it)."""
+    assert main(["validate", *map(str, SHIPPED)]) == 0
+    assert main(["run", str(SCENARIOS / "baseline.yaml"), "--no-plots", "--out", str(tmp_path / "b")]) == 0
+    printed = capsys.readouterr()
+    assert "warning" not in (printed.out + printed.err).lower()

@@ -114,8 +114,9 @@ def test_sweep_refuses_a_bad_folder_before_running(tmp_path, capsys, no_simulati
     assert capsys.readouterr().err.strip() == f"--out {tmp_path / 'new'}: expected a sweep to resume (sweep.db), got none"
     (full / "sweep.db").write_text("")
     assert main(vary + ["--out", str(full)]) == 2
-    assert capsys.readouterr().err.strip() == (f"--out {full}: already holds a sweep; rerun with --resume to "
-                                               "finish it, or choose another --out")
+    assert capsys.readouterr().err.strip().startswith(f"--out {full}: already holds a sweep; rerun with --resume "
+                                                      "to finish it, or start this one in a new folder: "
+                                                      "--out results/sweeps/minimal/")
     assert not (tmp_path / "new").exists()
 
 

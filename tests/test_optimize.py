@@ -156,9 +156,10 @@ def test_shipped_optimize_file_loads():
     assert p.objectives[0].direction == "minimize" and len(p.variables) == 3
 
 
-def test_capacity_start_is_the_smallest_plan_the_table_calls_feasible(tmp_path):
-    """At 40/week: a needs ceil(40/28) = 2 servers, b ceil(40/16.8) = 3 and the crew
-    ceil(40 x 10 h / 168 h) = 3 people: the grid optimum, found before any simulation."""
+def test_capacity_start_is_what_the_capacity_table_says_is_needed(tmp_path):
+    """At 40/week and 85% utilisation: a needs ceil(40/28/0.85) = 2 servers, b
+    ceil(40/16.8/0.85) = 3 and the crew ceil(40 x 10 h / 168 h / 0.85) = 3 people: the
+    grid optimum, found before any simulation."""
     from rackline.experiments.optimize import load_optimize
     from rackline.experiments.optimize.start import start_of
     f = _files(tmp_path)
@@ -166,7 +167,7 @@ def test_capacity_start_is_the_smallest_plan_the_table_calls_feasible(tmp_path):
     start = start_of(load_optimize(f))
     assert start.source == "capacity" and start.uncovered == ()
     assert start.values == {PATHS["a"]: 2, PATHS["b"]: 3, PATHS["crew"]: 3}
-    assert "smallest plan the capacity table calls feasible" in start.describe()
+    assert "what the capacity table says is needed at 85% utilisation" in start.describe()
     assert [list(c.values()) for c in start.candidates()] == [[2, 3, 3], [3, 3, 3], [2, 4, 3], [2, 3, 4]]
     (tmp_path / "small.yaml").write_text(SMALL.replace("capacity: true", "rate: 200 per week"))
     short = start_of(load_optimize(f))          # a needs 8 > 4 servers: the top of its range, flagged
@@ -175,11 +176,24 @@ def test_capacity_start_is_the_smallest_plan_the_table_calls_feasible(tmp_path):
     assert start_of(load_optimize(f)).values == {}
 
 
-def test_shipped_problem_starts_from_the_capacity_plan():
+def test_shipped_problem_starts_from_the_capacity_tables_needed_column(capsys):
+    """One sizing rule: the start is `rackline capacity`'s `needed` for the base scenario,
+    on each variable's grid (technicians move in steps of 6 from 24)."""
+    import math
+
+    from rackline.analysis.capacity import capacity_table
     from rackline.experiments.optimize import load_optimize
     from rackline.experiments.optimize.start import start_of
+    from rackline.scenario import load_scenario
     p = load_optimize(SCENARIOS / "optimize" / "test_bays_and_technicians.yaml")
-    assert list(start_of(p).values.values()) == [6, 10, 36]
+    start = start_of(p).values
+    ct = capacity_table(load_scenario(SCENARIOS / "optimize" / "forty_a_week.yaml").scenario)
+    need = {k: ct.needed_for(k) for k in start}
+    cells, bays, people = (need[k] for k in start)
+    assert list(start.values()) == [cells, bays, 24 + 6 * math.ceil((people - 24) / 6)]
+    assert main(["capacity", str(SCENARIOS / "optimize" / "forty_a_week.yaml")]) == 0
+    rows = {line.split()[0]: line for line in capsys.readouterr().out.splitlines()[2:] if line.strip()}
+    assert f" {cells:.0f} servers " in rows["wisconsin.integrate"] and f" {bays:.0f} servers " in rows["wisconsin.l11_test"]
 
 
 def test_two_objectives_give_a_pareto_front_and_say_how_the_plan_was_chosen(tmp_path):
@@ -239,7 +253,7 @@ def test_validate_recognises_an_optimize_file(capsys):
     from rackline.cli import main
     assert main(["validate", str(SCENARIOS / "optimize" / "test_bays_and_technicians.yaml")]) == 0
     out = capsys.readouterr().out
-    assert "ok (optimize test_bays_and_technicians: 3 variables, 2 constraints, 1 objectives" in out
+    assert "ok (optimize test_bays_and_technicians: 3 variables, 2 constraints, 1 objective on" in out
 
 
 def test_a_trial_cut_short_while_being_asked_is_completed_on_resume(searched, tmp_path):
@@ -261,3 +275,47 @@ def test_a_trial_cut_short_while_being_asked_is_completed_on_resume(searched, tm
     assert _plan(out) == _plan(ref)
     a, b = (pd.read_csv(p / "trials.csv") for p in (out, ref))
     pd.testing.assert_frame_equal(a.drop(columns="simulated"), b.drop(columns="simulated"))
+
+
+COSTS = """
+costs:
+  currency: USD
+  labour:
+    s.crew: {rate: "$50 per h"}
+  stations:
+    s.a: {capital_per_server: "$1M"}
+    s.b: {capital_per_server: "$500k"}
+  revenue:
+    unit: {price: "$20k"}
+"""
+
+
+def _money_files(tmp_path: Path, objective: dict) -> Path:
+    f = _files(tmp_path, trials=6)
+    (tmp_path / "small.yaml").write_text(SMALL.replace("capacity: true", "rate: 40 per week") + COSTS)
+    spec = yaml.safe_load(f.read_text())
+    spec.update(objectives=[objective], startup_trials=4, replications=2, final={"candidates": 2, "replications": 3})
+    f.write_text(yaml.safe_dump(spec, sort_keys=False))
+    return f
+
+
+def test_a_scenario_with_costs_is_optimised_and_reported_in_money(tmp_path, capsys):
+    f = _money_files(tmp_path, {"name": "cost per rack", "minimize": "cost_per_rack:total", "indifference": "$1k"})
+    out = tmp_path / "out"
+    assert main(["optimize", str(f), "--jobs", "2", "--out", str(out), "--no-plots"]) == 0
+    printed = capsys.readouterr().out
+    assert "delta=$1k (cost per rack)" in printed
+    for label in ("capex (stations' capital): $", "cost per good rack: $", "NPV over the horizon: $"):
+        assert label in printed, label
+    plan = _plan(out)
+    money = pd.read_csv(out / "plan.csv").set_index("figure")
+    assert money.loc["capex", "plan"] == 1e6 * plan["a"] + 5e5 * plan["b"]    # capital_per_server x servers
+    assert money.loc["capex", "base"] == 1e6 + 5e5                          # the base has one of each
+    assert money.loc["cost_per_rack:total", "plan"] > 0
+
+
+def test_weights_on_variables_are_refused_when_the_scenario_has_costs(tmp_path, capsys):
+    f = _money_files(tmp_path, {"name": "servers", "minimize": {p: 1 for p in PATHS.values()}})
+    assert main(["optimize", str(f), "--out", str(tmp_path / "out")]) == 2
+    err = capsys.readouterr().err
+    assert "objectives.0" in err and "expected an objective in money, since the scenario has costs:" in err

@@ -90,7 +90,8 @@ def test_inventory_plot_one_panel_per_stock_in_its_own_unit_with_reorder_points(
     axes = [ax for ax in fig.axes if ax.get_visible()]
     assert [ax.get_ylabel() for ax in axes] == ["transceivers on hand", "trays on hand"]
     assert all(len(ax.get_lines()) == (2 if i == 0 else 1) for i, ax in enumerate(axes))   # + reorder line
-    assert axes[0].get_lines()[1].get_ydata()[0] == 50.0 and "reorder at 50" in axes[0].get_title()
+    assert axes[0].get_lines()[1].get_ydata()[0] == 50.0 and "reorder when position <= 50" in axes[0].get_title()
+    assert "inventory position (on hand + on order)" in fig.get_suptitle()    # why the line floats above the stock
     # finished products come first even when their stock hardly moves
     fin = inventory_plot(bands, "d", top=1, finished=["wi/trays"])
     assert [ax.get_title() for ax in fin.axes if ax.get_visible()] == ["wi/trays  (finished)", "wi/optics"]
@@ -317,6 +318,7 @@ def test_two_demands_at_one_site_have_separate_labels_in_the_flow_picture():
     boxes = [t.get_window_extent(r) for t in fig.axes[0].texts if "/wk shipped" in t.get_text()]
     assert len(boxes) == 2 and not boxes[0].overlaps(boxes[1])
     assert clipped_texts(fig) == []
+    assert any("'shipped' = units sent to the customer" in t.get_text() for t in fig.axes[0].texts)  # vs made
 
 
 def _compare_inputs():

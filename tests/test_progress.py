@@ -38,8 +38,8 @@ def test_a_large_design_is_estimated_from_its_first_run():
     clock.t = 3.0
     bar.update(1)
     bar.update(1)
-    assert out.getvalue().splitlines() == ["sweep: the first run took 3 s; the 1000 runs will take about 25 min "
-                                           "with 2 job(s)"]
+    assert out.getvalue().splitlines() == ["sweep: the first run took 3 s; the 1,000 runs will take about 25 min "
+                                           "with 2 jobs"]
 
 
 def test_a_resumed_sweep_counts_from_what_was_done():
@@ -48,3 +48,26 @@ def test_a_resumed_sweep_counts_from_what_was_done():
     clock.t = 10.0
     bar.update(10)                   # 10 runs in 10 s, 30 left
     assert out.getvalue().strip() == "sweep: 70/100 runs (70%), 10 s elapsed, about 30 s left"
+
+
+def test_the_end_is_printed_once():
+    """A log whose last line already says 3/3 does not repeat it with a later time at close."""
+    out, clock = io.StringIO(), Clock()
+    with Progress(3, "baseline", "rep", stream=out, every=5, clock=clock) as bar:
+        for _ in range(3):
+            clock.t += 5.0          # a line at every rep, the last "3/3 reps (100%), 15 s elapsed"
+            bar.update(1)
+        clock.t = 21.0              # analysis after the last replication
+    lines = out.getvalue().splitlines()
+    assert len(lines) == 3 and lines[-1] == "baseline: 3/3 reps (100%), 15 s elapsed"
+
+
+def test_counts_agree_with_their_nouns():
+    from rackline.quantities import counted
+    assert [counted(1, "site"), counted(3, "site"), counted(1, "person"), counted(2, "person")] == \
+        ["1 site", "3 sites", "1 person", "2 people"]
+    out, clock = io.StringIO(), Clock()
+    bar = Progress(1, "one", "rep", stream=out, every=0, clock=clock)
+    clock.t = 1.0
+    bar.update(1)
+    assert out.getvalue().strip() == "one: 1/1 rep (100%), 1 s elapsed"

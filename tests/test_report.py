@@ -46,8 +46,8 @@ def test_compare_and_sweep_folders_have_workbooks(tmp_path):
     cmp = tmp_path / "cmp"
     assert main(["compare", "scenarios/minimal.yaml", "--variant", "more:sites.wisconsin.stations.integrate.servers=3",
                  "--reps", "2", "--out", str(cmp), "--no-plots"]) == 0
-    book = _same_numbers(cmp, ["kpis", "differences"])
-    assert list(book)[:2] == ["kpis", "differences"]
+    book = _same_numbers(cmp, ["table", "kpis", "differences"])
+    assert list(book)[:3] == ["table", "kpis", "differences"]        # the side-by-side table leads
     _same_numbers(cmp / "runs" / "minimal", ["kpis", "stations", "capacity", "assumptions"])
     sw = tmp_path / "sw"
     assert main(["sweep", "scenarios/minimal.yaml", "--vary", "sites.wisconsin.stations.integrate.servers=1:3:3",

@@ -24,7 +24,7 @@ def test_oat_over_three_baseline_parameters_end_to_end(tmp_path, capsys):
                  "--vary", "suppliers.optics_asia.lead_time.mean=8 w:16 w:3",
                  "--vary", "sites.wisconsin.stations.l11_test.servers=6:10:3", "--out", str(out)])
     assert code == 0
-    assert "oat design, 7 points x 1 replications = 7 runs" in capsys.readouterr().out
+    assert "oat design, 7 points x 1 replication = 7 runs" in capsys.readouterr().out
     tor = pd.read_csv(out / "tornado_throughput.csv")
     assert len(tor) == 3 and (tor.swing.diff().dropna() <= 0).all()
     assert tor.set_index("parameter").loc["sites.wisconsin.stations.integrate.servers", "swing"] > 0
@@ -97,12 +97,59 @@ def test_killed_sweep_resumes_to_identical_results(tmp_path, reference, sig):
     pd.testing.assert_frame_equal(pd.read_csv(out / "results.csv"), reference)
 
 
-def test_resume_refuses_a_different_design(tmp_path):
+def test_resume_refuses_a_different_design_and_names_a_new_folder(tmp_path, capsys):
     out = tmp_path / "s"
     args = ["sweep", MINIMAL, "--reps", "1", "--no-plots", "--jobs", "1",
             "--vary", "sites.wisconsin.stations.l11_test.servers=1:2:2"]
     assert main(args + ["--out", str(out)]) == 0
+    capsys.readouterr()
     assert main(args[:-1] + ["sites.wisconsin.stations.l11_test.servers=1:4:4", "--out", str(out), "--resume"]) == 2
+    err = capsys.readouterr().err
+    assert "holds a different sweep" in err and "--out results/sweeps/minimal/" in err and "without --resume" in err
+    assert main(args + ["--out", str(out)]) == 2        # a finished folder is not overwritten either
+    assert "start this one in a new folder: --out results/sweeps/minimal/" in capsys.readouterr().err
+
+
+def test_sweeps_default_to_a_new_timestamped_folder_and_resume_the_latest(tmp_path, monkeypatch, capsys):
+    monkeypatch.chdir(tmp_path)
+    args = ["sweep", MINIMAL, "--reps", "1", "--no-plots", "--jobs", "1",
+            "--vary", "sites.wisconsin.stations.l11_test.servers=1:2:2"]
+    assert main(args) == 0
+    assert main(args) == 0                       # a second ad-hoc sweep needs no --out and no --resume
+    folders = sorted((tmp_path / "results" / "sweeps" / "minimal").iterdir())
+    assert len(folders) == 2 and all((f / "sweep.db").exists() for f in folders)
+    capsys.readouterr()
+    assert main(args + ["--resume"]) == 0        # finishes (here: re-analyses) the latest of that name
+    assert f"results in results/sweeps/minimal/{folders[-1].name}" in capsys.readouterr().out
+
+
+def test_intervals_too_wide_for_the_replications_are_warned_about():
+    from rackline.experiments.sweep.analysis import width_note
+    def summary(means, low, high, notes=None):
+        return pd.DataFrame({"point": range(len(means)), "kpi": "throughput", "subject": "rack", "unit": "units/week",
+                             "mean": means, "ci_low": low, "ci_high": high,
+                             "ci_note": notes or [None] * len(means)})
+    narrow = summary([20.0, 25.0, 30.0], [19.5, 24.5, 29.5], [20.5, 25.5, 30.5])
+    assert width_note(narrow, "throughput", 5) is None
+    wide = summary([22.0, 23.0, 24.0], [19.0, 8.0, 10.0], [48.0, 38.0, 40.0])    # 19-48 racks/week at 2 reps
+    note = width_note(wide, "throughput", 2)
+    assert note is not None and "too wide" in note and "--reps" in note
+    assert "1 replication per point gives no interval" in str(width_note(narrow, "throughput", 1))
+    noted = summary([20.0, 25.0], [19.5, float("nan")], [20.5, float("nan")], [None, "run more replications"])
+    assert "1 interval(s) too wide to print" in str(width_note(noted, "throughput", 3))
+    constant = summary([0.0, 5.0], [0.0, 4.9], [0.0, 5.1], ["0 in every replication", None])
+    assert width_note(constant, "throughput", 3) is None       # a constant value is not a wide interval
+
+
+def test_tornado_labels_keep_the_whole_path_with_the_site():
+    from rackline.output.plots.sweep import tornado_plot
+    t = pd.DataFrame({"parameter": ["sites.wisconsin.stations.integrate.servers", "sites.ohio.stations.cooling.servers"],
+                      "unit": ["", ""], "low_value": [2, 1], "high_value": [4, 3], "at_low": [15.0, 22.0],
+                      "at_high": [28.0, 22.5], "base": [22.5, 22.5], "swing": [13.0, 0.5]})
+    fig = tornado_plot(t, "throughput (units/week)", "test")
+    labels = [tick.get_text().split("\n") for tick in fig.axes[0].get_yticklabels()]
+    paths = {"".join(line for line in lab[:-1]) for lab in labels}
+    assert paths == set(t.parameter)
 
 
 def test_local_dask_cluster_gives_the_same_results_as_the_process_pool(tmp_path):

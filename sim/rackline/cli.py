@@ -17,6 +17,7 @@ import click
 from rackline.about import FOOTER, __version__
 from rackline.errors import EXIT_BAD_INPUT, EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK, EXIT_TERMINATED
 from rackline.output.progress import Progress
+from rackline.quantities import counted
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
@@ -91,7 +92,7 @@ def run(scenario, reps, seed, sets, out, jobs, precision, no_plots, workbook, al
     for line in fixed_splits_touched(loaded.scenario, list(loaded.overrides)):
         click.echo(f"Warning: {line}")
     from rackline.output.html import hours
-    click.echo(f"Results: {folder}  ({len(res.reps)} replications, warm-up {hours(res.warmup)}, "
+    click.echo(f"Results: {folder}  ({counted(len(res.reps), 'replication')}, warm-up {hours(res.warmup)}, "
                f"{res.wall:.1f} s)")
     click.echo(FOOTER)
     return EXIT_OK
@@ -195,8 +196,9 @@ CONFIRM_ABOVE = 2000
 @click.option("--scheduler", default=None, metavar="ADDRESS",
               help="Run on a Dask cluster: tcp://HOST:8786, or local-dask to start one here with --jobs workers.")
 @click.option("--out", type=click.Path(file_okay=False), default=None,
-              help="Sweep folder (default results/sweeps/<name>); the store that --resume reads.")
-@click.option("--resume", is_flag=True, help="Finish an interrupted sweep: run only the missing tasks.")
+              help="Sweep folder (default a new results/sweeps/<name>/<timestamp>); the store --resume reads.")
+@click.option("--resume", is_flag=True, help="Finish an interrupted sweep (in --out, else the latest of its name): "
+                                             "run only the missing tasks.")
 @click.option("--yes", is_flag=True, help=f"Do not ask before designs of more than {CONFIRM_ABOVE} runs.")
 @click.option("--assumptions", "workbook", type=click.Path(dir_okay=False), default=None,
               help="Apply the edited cells of a register workbook (rackline assumptions --xlsx) to the base scenario.")
@@ -217,11 +219,11 @@ def sweep(file, vary, method, reps, samples, kpis, seed, jobs, scheduler, out, r
     an uninterrupted sweep. Exports: experiments.csv, results.csv, summary.csv,
     analysis tables, plots/ and report.html.
     """
-    from pathlib import Path
 
     from rackline.api import sweep as run_and_write
     from rackline.experiments.sweep import build, load_sweep, sweep_from_args
-    from rackline.output.sweep_report import check_sweep_folder
+    from rackline.experiments.sweep.execute import design_hash
+    from rackline.output.sweep_report import check_sweep_folder, sweep_folder
     from rackline.scenario.register_xlsx import workbook_loader
     load, set_lines = workbook_loader(workbook)
     if vary:
@@ -232,10 +234,10 @@ def sweep(file, vary, method, reps, samples, kpis, seed, jobs, scheduler, out, r
         click.echo(line)
     design = build(sw)
     n = len(design.overrides) * sw.spec.replications
-    folder = Path(out) if out else Path("results") / "sweeps" / sw.name
-    check_sweep_folder(folder, resume)
-    click.echo(f"Sweep {sw.name}: {design.method} design, {len(design.overrides)} points x "
-               f"{sw.spec.replications} replications = {n} runs -> {folder}")
+    folder = sweep_folder(sw.name, out, resume)
+    check_sweep_folder(folder, resume, design_hash(sw.base.data, design, sw.spec.replications, sw.spec.seed), sw.name)
+    click.echo(f"Sweep {sw.name}: {design.method} design, {counted(len(design.overrides), 'point')} x "
+               f"{counted(sw.spec.replications, 'replication')} = {counted(n, 'run')} -> {folder}")
     if n > CONFIRM_ABOVE and not yes:
         if not sys.stdin.isatty():
             raise click.UsageError(f"{n} runs is a large design; add --yes to run it without a prompt")
@@ -253,10 +255,12 @@ def sweep(file, vary, method, reps, samples, kpis, seed, jobs, scheduler, out, r
     finally:
         bar.close()
     failed = f"{outcome.failed} failed (see errors.csv)" if outcome.failed else "none failed"
-    click.echo(f"Done: {outcome.ran} runs now, {failed}; results in {outcome.folder}")
+    click.echo(f"Done: {counted(outcome.ran, 'run')} now, {failed}; results in {outcome.folder}")
     from rackline.output.sweep_report import influence_lines
     for line in influence_lines(outcome.analysis, list(sw.spec.kpis)):
         click.echo(line)
+    for note in outcome.tables.notes:
+        click.echo(f"Warning: {note}")
     click.echo(FOOTER)
     return EXIT_OK
 

@@ -3,11 +3,16 @@
 from __future__ import annotations
 
 import math
+from typing import TYPE_CHECKING
 
 import click
 
 from rackline.about import FOOTER
 from rackline.errors import EXIT_BAD_INPUT, EXIT_OK
+from rackline.quantities import counted
+
+if TYPE_CHECKING:
+    from rackline.analysis.capacity import CapacityTable
 
 
 @click.command()
@@ -29,9 +34,9 @@ def validate(scenarios):
             if is_optimize_data(data):
                 from rackline.experiments.optimize.spec import load_optimize
                 problem = load_optimize(path)
-                click.echo(f"{path}: ok (optimize {problem.name}: {len(problem.variables)} variables, "
-                           f"{len(problem.constraints)} constraints, {len(problem.objectives)} objectives "
-                           f"on {problem.base.scenario.name})")
+                click.echo(f"{path}: ok (optimize {problem.name}: {counted(len(problem.variables), 'variable')}, "
+                           f"{counted(len(problem.constraints), 'constraint')}, "
+                           f"{counted(len(problem.objectives), 'objective')} on {problem.base.scenario.name})")
                 continue
             if is_study_data(data):
                 from rackline.experiments.robust.spec import load_study
@@ -43,7 +48,7 @@ def validate(scenarios):
             if is_sweep_data(data):
                 from rackline.experiments.sweep.spec import load_sweep  # pandas: for sweep files only
                 sw = load_sweep(path)
-                click.echo(f"{path}: ok (sweep {sw.name}: {sw.spec.method}, {len(sw.axes)} parameters "
+                click.echo(f"{path}: ok (sweep {sw.name}: {sw.spec.method}, {counted(len(sw.axes), 'parameter')} "
                            f"of {sw.base.scenario.name})")
                 continue
             loaded = load_scenario(path)
@@ -53,7 +58,8 @@ def validate(scenarios):
         else:
             sc = loaded.scenario
             n_st = sum(1 for _ in sc.station_items())
-            click.echo(f"{path}: ok ({sc.name}: {len(sc.sites)} sites, {n_st} stations, {len(sc.items)} items)")
+            click.echo(f"{path}: ok ({sc.name}: {counted(len(sc.sites), 'site')}, {counted(n_st, 'station')}, "
+                       f"{counted(len(sc.items), 'item')})")
             from rackline.scenario.resolve import reorder_warnings
             for line in reorder_warnings(loaded.as_written):
                 click.echo(f"{path}: warning: {line}")
@@ -118,17 +124,23 @@ def assumptions(scenario, as_csv, wide, site, guess, grep, changed, xlsx, sets, 
 @click.argument("scenario", type=click.Path(dir_okay=False))
 @click.option("--set", "sets", multiple=True, metavar="PATH=VALUE", help="Override a value first (repeat).")
 @click.option("--csv", "as_csv", is_flag=True, help="Print CSV instead of a table.")
-def capacity(scenario, sets, as_csv):
+@click.option("--target", type=click.FloatRange(0, 1, min_open=True), default=None,
+              help="Utilisation the `needed` column sizes for (default 0.85).")
+def capacity(scenario, sets, as_csv, target):
     """Rough-cut capacity of SCENARIO, before any simulation (under a second).
 
     Demand (its peak within the horizon) is exploded through the bills of
     materials: a station with yield y starts 1/y units per good unit, and failed
     units add rework load. For every station, crew pool, supplier and lane the
     table gives its capacity per week, the load demand puts on it, the
-    utilisation, and max_rate: the most products per week it allows at the
-    demand's mix (max_scale: as a multiple of demand).
+    utilisation, what it needs to carry the peak demand at the target utilisation
+    (servers, people, departures a week, or a supply rate; `rackline optimize`
+    starts from the same figures), and max_rate: the most products per week it
+    allows at the demand's mix (max_scale: as a multiple of demand). With several
+    products, one max_rate column per product shows what a shared resource allows
+    each.
 
-    
+    \b
     station:  servers x open hours a week x MTBF/(MTBF+MTTR) / hours per unit
     crew:     people x open hours a week, in crew-hours
     supplier: its capacity rate (unlimited if none is given)
@@ -141,34 +153,41 @@ def capacity(scenario, sets, as_csv):
     Queueing, variability, buffers, disruptions and ramps are left out: the
     simulation (`rackline run`) adds them, so its output is at most this rate.
 
-    
+    \b
     rackline capacity scenarios/baseline.yaml
     rackline capacity scenarios/baseline.yaml --set sites.wisconsin.stations.integrate.servers=6
+    rackline capacity scenarios/baseline.yaml --target 0.75
     """
     import csv
     import io
 
-    from rackline.analysis.capacity import COLUMNS, capacity_table
+    from rackline.analysis.capacity import TARGET_UTILISATION, capacity_table, needed_text
+    from rackline.quantities import plain_number
     from rackline.scenario import load_scenario
     from rackline.scenario.paths import overrides_of  # here: the scenario package is slow to import
-    ct = capacity_table(load_scenario(scenario, overrides_of(sets)).scenario)
+    ct = capacity_table(load_scenario(scenario, overrides_of(sets)).scenario, target or TARGET_UTILISATION)
+    header = _columns(ct)
     if as_csv:     # as pandas' to_csv writes it (repr of floats, NaN empty), without importing pandas
         buf = io.StringIO()
         w = csv.writer(buf, lineterminator="\n")
-        w.writerow(COLUMNS)
-        w.writerows([_csv_cell(r[c]) for c in COLUMNS] for r in ct.rows)
+        w.writerow(header)
+        w.writerows([_csv_cell(r.get(c, math.nan)) for c in header] for r in ct.rows)
         click.echo(buf.getvalue(), nl=False)
         return EXIT_OK
 
     def number(v: float) -> str:
-        return "—" if math.isnan(v) else "unlimited" if v == math.inf else f"{v:.3g}"
-    columns = [c for c in COLUMNS if not (ct.capacity_mode and c in ("load", "utilisation", "max_scale"))]
-    cells = [[number(r[c]) if c in ("capacity", "load", "max_rate", "max_scale")
-              else ("—" if math.isnan(r[c]) else f"{r[c]:.0%}") if c == "utilisation" else str(r[c])
-              for c in columns] for r in ct.rows]
-    demand = ", ".join(f"{item} {rate:.3g}/week" for item, rate in ct.mix.items())
-    click.echo(f"Demand: {demand}" if not ct.capacity_mode else f"Capacity mode: {', '.join(ct.mix)}, equal mix")
-    click.echo(_text_table(columns, cells))
+        return "—" if math.isnan(v) else plain_number(v)
+
+    needed_col = f"needed at {ct.target:.0%}"
+    hidden = {"key", "needed_unit", "hired"} | ({"load", "utilisation", "needed", "max_scale"} if ct.capacity_mode else set())
+    columns = [c for c in header if c not in hidden]
+    cells = [[needed_text(r["needed"], r["needed_unit"], r["kind"], r["hired"]) if c == "needed"
+              else ("—" if math.isnan(r[c]) else f"{r[c]:.0%}") if c == "utilisation"
+              else number(r[c]) if c in ("capacity", "load", "max_scale") or c.startswith("max_rate")
+              else str(r[c]) for c in columns] for r in ct.rows]
+    demand = ", ".join(f"{item} {plain_number(rate)}/week" for item, rate in ct.mix.items())
+    click.echo(f"Demand (peak): {demand}" if not ct.capacity_mode else f"Capacity mode: {', '.join(ct.mix)}, equal mix")
+    click.echo(_text_table([needed_col if c == "needed" else c for c in columns], cells))
     for line in ct.summary():
         click.echo(line)
     if len(ct.per_product) > 1:
@@ -179,6 +198,12 @@ def capacity(scenario, sets, as_csv):
         click.echo(f"Warning: {line}")
     click.echo(FOOTER)
     return EXIT_OK
+
+
+def _columns(ct: CapacityTable) -> list[str]:
+    """The capacity table's columns: COLUMNS, then `max_rate:<product>` with several products."""
+    from rackline.analysis.capacity import COLUMNS
+    return COLUMNS + [f"max_rate:{p}" for p in ct.per_product] if len(ct.per_product) > 1 else list(COLUMNS)
 
 
 def _csv_cell(v: object) -> object:

@@ -13,6 +13,7 @@ import click
 from rackline.about import FOOTER
 from rackline.errors import EXIT_OK
 from rackline.output.progress import Progress
+from rackline.quantities import counted
 
 
 @click.command()
@@ -104,8 +105,9 @@ def optimize(file, jobs, trials, out, resume, no_plots, workbook):
         click.echo(line)
     folder = Path(out) if out else Path("results") / "optimize" / problem.name
     n = trials or problem.spec.trials
-    click.echo(f"Optimize {problem.name}: {len(problem.variables)} variables, {len(problem.constraints)} "
-               f"constraints, {n} trials x {problem.spec.replications} replications -> {folder}")
+    click.echo(f"Optimize {problem.name}: {counted(len(problem.variables), 'variable')}, "
+               f"{counted(len(problem.constraints), 'constraint')}, {counted(n, 'trial')} x "
+               f"{counted(problem.spec.replications, 'replication')} -> {folder}")
     bar = Progress(n, problem.name, "trial", jobs=jobs)
     try:
         outcome = run_optimize(problem, folder, jobs, trials, resume, progress=bar.update)
@@ -115,7 +117,7 @@ def optimize(file, jobs, trials, out, resume, no_plots, workbook):
     write_optimize(outcome, plots=not no_plots)
     for line in summary_lines(outcome.selection):
         click.echo(line)
-    click.echo(f"Search: {outcome.trials} trials, {outcome.simulated} candidates simulated now; "
+    click.echo(f"Search: {counted(outcome.trials, 'trial')}, {counted(outcome.simulated, 'candidate')} simulated now; "
                f"study {study_db(folder)}; results {folder}")
     click.echo(FOOTER)
     return EXIT_OK

@@ -93,3 +93,5 @@ def select_rows(table: Any, spec: str) -> Any:
     name, _, subject = spec.partition(":")
     rows = table[table.kpi == name]
     return rows[rows.subject == subject] if subject else rows
+
+RUN_MORE = "run more replications"   # the note an interval too wide to read carries

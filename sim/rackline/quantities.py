@@ -45,9 +45,9 @@ def value_text(v: float, unit: str, digits: int = 3) -> str:
     return f"{v:.{digits}g}"
 
 
-def quantity_text(v: float, unit: str) -> str:
+def with_unit(v: float, unit: str) -> str:
     """A value with its unit, money and shares as people write them: '$495M', '92%', '12.5 units/week'."""
-    text = value_text(v, unit)
+    text = quantity_text(v, unit)
     return text if is_money_unit(unit) or unit.startswith("share") or not unit else f"{text} {unit}"
 
 
@@ -68,3 +68,46 @@ def param_text(x: float, unit: str) -> str:
     if unit == "%":
         return f"{x:.4g}%"
     return f"{x:.4g}" + (f" {unit}" if unit else "")
+
+
+def plain_number(x: float, digits: int = 3) -> str:
+    """A number as a planner reads it: thousands separators and never an exponent;
+    whole numbers from `10**(digits-1)` up ('1,200', '3,205'), else `digits`
+    significant figures ('22.5', '0.865'); 'unlimited' for infinity."""
+    if math.isinf(x):
+        return "unlimited" if x > 0 else "-unlimited"
+    if not math.isfinite(x):
+        return "n/a"
+    a = abs(x)
+    if a >= 10 ** (digits - 1):
+        return f"{x:,.0f}"
+    if a == 0:
+        return "0"
+    decimals = max(0, digits - 1 - math.floor(math.log10(a)))
+    text = f"{x:.{decimals}f}"
+    return text.rstrip("0").rstrip(".") if "." in text else text
+
+
+def quantity_text(v: float, unit: str, digits: int = 3) -> str:
+    """`value_text` without exponents: shares as percent, money with a scale, other
+    quantities as `plain_number`."""
+    if (isinstance(unit, str) and unit.startswith("share")) or is_money_unit(unit):
+        return value_text(v, unit, digits)
+    return plain_number(v, digits)
+
+
+def signed_text(v: float, unit: str, digits: int = 3) -> str:
+    """A difference: always signed; shares in percentage points ('+3.3 points')."""
+    if isinstance(unit, str) and unit.startswith("share"):
+        return f"{v * 100:+.{max(1, digits - 1)}g} points"
+    text = quantity_text(v, unit, digits)
+    return text if text.startswith("-") else "+" + text
+
+
+IRREGULAR = {"person": "people"}
+
+
+def counted(n: float, singular: str, plural: str | None = None) -> str:
+    """'1 site', '3 sites', '1 person', '2.5 people': a count with its noun agreeing."""
+    word = singular if n == 1 else (plural or IRREGULAR.get(singular) or singular + "s")
+    return f"{plain_number(n)} {word}"

@@ -15,14 +15,50 @@ from functools import cached_property
 from typing import TYPE_CHECKING, Any
 
 from rackline.analysis.answer_parts import Resource
-from rackline.scenario.flows import Node, demand_mix, product_sites, resource_loads
+from rackline.quantities import counted, plain_number
+from rackline.scenario.flows import Node, ResourceLoad, demand_mix, product_sites, resource_loads
 from rackline.scenario.model import Scenario
 from rackline.units import WEEK
 
 if TYPE_CHECKING:
     import pandas as pd
 
-COLUMNS = ["resource", "kind", "capacity", "load", "unit", "utilisation", "max_rate", "max_scale"]
+COLUMNS = ["resource", "kind", "capacity", "load", "unit", "utilisation", "needed", "needed_unit", "max_rate",
+           "max_scale", "key", "hired"]
+TARGET_UTILISATION = 0.85   # GUESS: the load a planner sizes for; queues grow without bound towards 100%
+NEEDED_UNITS = {"station": "server", "crew": "person", "lane": "departure"}   # counted: 1 server, 2 servers
+
+
+def needed(r: ResourceLoad, target: float = TARGET_UTILISATION) -> float:
+    """What `r` needs so that the load runs at `target` utilisation: servers for a station,
+    people for a crew pool (its `size`, besides the hires the scenario already plans),
+    departures a week at the load limit for a lane, and a rate (unit/week) for a supplier.
+    NaN when the table cannot say (capacity mode, an unlimited lane). The one sizing rule:
+    `rackline capacity` prints it and `rackline optimize` starts from it."""
+    if not math.isfinite(r.load) or not math.isfinite(r.per_count) or r.per_count <= 0:
+        return math.nan
+    if r.kind == "supplier":
+        return r.load / target
+    count = math.ceil(r.load / (r.per_count * target) - 1e-9) if r.load > 0 else 0
+    return float(max(0.0, count - r.fixed))
+
+
+def needed_unit(r: ResourceLoad) -> str:
+    """The noun of `needed`, singular for counts ('server', 'person', 'departure' a week),
+    a rate for suppliers ('transceiver/week')."""
+    return NEEDED_UNITS.get(r.kind, f"{r.unit}/week")
+
+
+def needed_text(value: float, unit: str, kind: str, fixed: float = 0.0) -> str:
+    """'5 servers', '1 server', '25 people', '3 departures/week', '881 transceiver/week'."""
+    if not math.isfinite(value):
+        return "—"
+    if kind in NEEDED_UNITS:
+        text = counted(value, unit) + ("/week" if kind == "lane" else "")
+        return text + (f" + {plain_number(fixed)} hired" if fixed else "")
+    return f"{plain_number(value)} {unit}"
+
+
 
 
 @dataclass(frozen=True)
@@ -38,12 +74,22 @@ class CapacityTable:
     # product -> its finite resources, tightest first, with the units/week of that product each
     # allows at the mix (`product_resources`): what a test hall or an allocation allows each generation
     per_product: dict[str, list[Resource]] = field(default_factory=dict)
+    target: float = TARGET_UTILISATION  # the utilisation `needed` sizes for
 
     @cached_property
     def table(self) -> pd.DataFrame:
-        """The rows as a DataFrame (columns COLUMNS)."""
+        """The rows as a DataFrame (columns COLUMNS, then `max_rate:<product>` with several products)."""
         import pandas as pd
-        return pd.DataFrame(self.rows, columns=COLUMNS)
+        extra = [f"max_rate:{p}" for p in self.per_product] if len(self.per_product) > 1 else []
+        return pd.DataFrame(self.rows, columns=COLUMNS + extra)
+
+    def needed_for(self, key: str) -> float | None:
+        """`needed` of the resource a scenario path sizes (`sites.S.stations.X.servers`, ...);
+        None when no row has that key or the table cannot size it."""
+        row = next((r for r in self.rows if r["key"] == key), None)
+        if row is None or not math.isfinite(row["needed"]):
+            return None
+        return float(row["needed"])
 
     @property
     def demand_rate(self) -> float:
@@ -61,11 +107,11 @@ class CapacityTable:
         products = ", ".join(self.mix)
         if b is None:
             return [f"No finite capacity on the path to {products}."]
-        line = f"Static bottleneck: {b['kind']} {b['resource']} binds at {b['max_rate']:.3g} {products}/week"
+        line = f"Static bottleneck: {b['kind']} {b['resource']} binds at {plain_number(b['max_rate'])} {products}/week"
         if self.capacity_mode:
             return [line + " (capacity mode: maximum rate at an equal mix)"]
         gap = "short of" if b["max_rate"] < self.demand_rate else "above"
-        return [line + f", {gap} demand of {self.demand_rate:.3g}/week (utilisation {b['utilisation']:.0%})."]
+        return [line + f", {gap} demand of {plain_number(self.demand_rate)}/week (utilisation {b['utilisation']:.0%})."]
 
     def product_lines(self, shown: int = 3) -> list[str]:
         """Per product, the `shown` tightest resources and the units/week of it each allows at
@@ -74,25 +120,34 @@ class CapacityTable:
                 for product, rs in self.per_product.items() if rs]
 
 
-def capacity_table(sc: Scenario) -> CapacityTable:
-    """Every station, crew pool, supplier and lane: capacity, load and max rate per week."""
+def capacity_table(sc: Scenario, target: float = TARGET_UTILISATION) -> CapacityTable:
+    """Every station, crew pool, supplier and lane: capacity, load, what it needs at the
+    peak demand at `target` utilisation, and max rate per week. With several products,
+    `max_rate:<product>` columns give each product's rate a shared resource allows (at
+    the demand's mix; empty where the product does not use it)."""
     mix, capacity_mode = demand_mix(sc)
     total = sum(mix.values()) * WEEK
     rows: list[dict[str, Any]] = [
         {"resource": r.resource, "kind": r.kind, "capacity": r.capacity, "load": r.load, "unit": r.unit,
-         "utilisation": r.utilisation, "max_rate": r.max_scale * total, "max_scale": r.max_scale}
+         "utilisation": r.utilisation, "needed": needed(r, target), "needed_unit": needed_unit(r),
+         "max_rate": r.max_scale * total, "max_scale": r.max_scale, "key": r.key, "hired": r.fixed}
         for r in resource_loads(sc, mix)]
-    if capacity_mode:   # no demand to load the resources with: only the max rate means something
-        for row in rows:
-            row.update(load=math.nan, utilisation=math.nan, max_scale=math.nan)
-    rows.sort(key=lambda r: (_nan_last(r["max_rate"]), r["kind"], r["resource"]))
-    warnings = [] if capacity_mode else [
-        f"{r['kind']} {r['resource']}: load {r['load']:.3g} {r['unit']}/week exceeds capacity {r['capacity']:.3g} "
-        f"(utilisation {r['utilisation']:.0%})" for r in rows if r["utilisation"] > 1 + 1e-9]
     per_product: dict[str, float] = defaultdict(float)   # a product shipped from several sites: the sum
     for (_, item), rate in mix.items():
         per_product[item] += rate * WEEK
-    return CapacityTable(rows, dict(per_product), capacity_mode, warnings, product_resources(sc, dict(per_product)))
+    routes = product_resources(sc, dict(per_product))
+    if len(routes) > 1:      # what each product may make of a shared resource (at the demand's mix)
+        allows = {(p, r.resource): r.capacity for p, rs in routes.items() for r in rs}
+        for row in rows:
+            row.update({f"max_rate:{p}": allows.get((p, row["resource"]), math.nan) for p in routes})
+    if capacity_mode:   # no demand to load the resources with: only the max rate means something
+        for row in rows:
+            row.update(load=math.nan, utilisation=math.nan, needed=math.nan, max_scale=math.nan)
+    rows.sort(key=lambda r: (_nan_last(r["max_rate"]), r["kind"], r["resource"]))
+    warnings = [] if capacity_mode else [
+        f"{r['kind']} {r['resource']}: load {plain_number(r['load'])} {r['unit']}/week exceeds capacity "
+        f"{plain_number(r['capacity'])} (utilisation {r['utilisation']:.0%})" for r in rows if r["utilisation"] > 1 + 1e-9]
+    return CapacityTable(rows, dict(per_product), capacity_mode, warnings, routes, target)
 
 
 def _nan_last(v: float) -> tuple[bool, float]:

@@ -48,14 +48,13 @@ from typing import Any
 
 import numpy as np
 
-from rackline.kpi_names import Range, declared_signed, range_of_station_metric, range_of_unit
+from rackline.kpi_names import RUN_MORE, Range, declared_signed, range_of_station_metric, range_of_unit
 
 __all__ = ["CONFIDENCE", "RUN_MORE", "EVERY_REP_0", "EVERY_REP_1", "Range", "Method", "Interval", "range_of_unit",
            "declared_signed", "range_of_station_metric", "range_of_group", "interval", "t_interval", "log_interval",
            "share_interval", "quantile_interval", "t_half_width", "t_quantile", "z_quantile", "wilson_bound"]
 
 CONFIDENCE = 0.95
-RUN_MORE = "run more replications"
 EVERY_REP_0 = "0 in every replication"
 EVERY_REP_1 = "1 in every replication"
 WIDE_SHARE = 0.5        # a share interval wider than this says little

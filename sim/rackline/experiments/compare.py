@@ -18,7 +18,9 @@ import pandas as pd
 from rackline.analysis.answer import Answer
 from rackline.analysis.stats import SUMMARY_COLUMNS, t_quantile
 from rackline.errors import Problem, ScenarioError
+from rackline.experiments.compare_table import CompareTable, compare_table
 from rackline.experiments.replications import RunResults, run_replications
+from rackline.quantities import counted
 from rackline.scenario.assumptions import register
 from rackline.scenario.load import Loaded
 
@@ -34,6 +36,7 @@ class Comparison:
     kpis: pd.DataFrame          # kpi, subject, unit, scenario, mean, ci_low, ci_high, half_width, n, ci_method, ci_note
     differences: pd.DataFrame   # kpi, subject, unit, scenario, diff, ci_low, ci_high, clear, variance_reduction
     assumptions: pd.DataFrame   # path, unit, <one value column per scenario>
+    table: CompareTable         # the side-by-side table a compare leads with
     notes: list[str] = field(default_factory=list)
 
     @property
@@ -98,12 +101,14 @@ def compare(loaded: list[tuple[str, Loaded]], reps: int | None = None, jobs: int
                           "variance_reduction": red})
     differences = pd.DataFrame(diffs, columns=["kpi", "subject", "unit", "scenario", "diff", "ci_low", "ci_high",
                                                "half_width", "clear", "variance_reduction"])
-    notes = [f"{len(runs)} scenarios x {reps} replications, seed {seed}, common random numbers; "
-             f"difference CIs at {level:.2%} each (Bonferroni for {k} comparison(s))"]
+    notes = [f"{counted(len(runs), 'scenario')} x {counted(reps, 'replication')}, seed {seed}, common random "
+             f"numbers; difference CIs at {level:.2%} each (Bonferroni for {counted(k, 'comparison')})"]
     from rackline.scenario.costs import fixed_splits_touched
     notes += [f"{name}: {line}" for name, ld in loaded for line in fixed_splits_touched(ld.scenario, list(ld.overrides))]
+    questions = [list(r.scenario.question.kpis) if r.scenario.question is not None else [] for r in runs]
+    table = compare_table(names, kpis, differences, questions)
     return Comparison(names, runs, seed, reps, kpis, differences, assumption_diff(names, [ld for _, ld in loaded]),
-                      notes)
+                      table, notes)
 
 
 def assumption_diff(names: list[str], loaded: list[Loaded]) -> pd.DataFrame:

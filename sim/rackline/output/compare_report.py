@@ -1,22 +1,27 @@
 """The compare folder: tables, plots and a self-contained report.html."""
 from __future__ import annotations
 
+import math
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
 
 from rackline.about import FOOTER
+from rackline.experiments.compare_table import Change, CompareTable, Estimate
 from rackline.kpi_names import select_rows as kpi_rows
 from rackline.output.folder import AtomicDir, manifest, scenario_hash, write_file, write_manifest
-from rackline.output.html import Section, figure, figure_png, manifest_block, page, table
+from rackline.output.html import Section, figure, figure_png, manifest_block, page, paragraphs, table
 from rackline.output.run_folder import write_run
-from rackline.quantities import is_money_unit, value_text
+from rackline.quantities import is_money_unit, quantity_text, signed_text, value_text
+
+TOO_WIDE = "too wide: run more replications"
 
 
 def write_compare(cmp, out: str | Path, plots: bool = True) -> Path:
     out = Path(out)
     with AtomicDir(out) as tmp:
+        cmp.table.frame().to_csv(tmp / "table.csv", index=False)
         cmp.kpis.to_csv(tmp / "kpis.csv", index=False)
         cmp.differences.to_csv(tmp / "differences.csv", index=False)
         cmp.assumptions.to_csv(tmp / "assumptions_diff.csv", index=False)
@@ -84,12 +89,66 @@ def difference_line(r: pd.Series, base: str) -> str:
     return line
 
 
+def estimate_text(e: Estimate | None, unit: str) -> str:
+    """'22.4 (21.9 to 22.9)', '$3.13M ($3.10M to $3.16M)', '96.7% (93.0% to 99.1%)'."""
+    if e is None:
+        return "—"
+    value = quantity_text(e.mean, unit)
+    if e.note:
+        return f"{value} (too wide)"
+    if not e.has_interval or e.low == e.high:
+        return value
+    return f"{value} ({quantity_text(e.low, unit)} to {quantity_text(e.high, unit)})"
+
+
+def change_text(c: Change | None, unit: str) -> str:
+    """'-0.258 (-0.625 to +0.11) not clear'; 'no change' when every replication agrees."""
+    if c is None:
+        return "—"
+    if c.same:
+        return c.verdict
+    if not (math.isfinite(c.low) and math.isfinite(c.high)):
+        return f"{signed_text(c.diff, unit)} {c.verdict}"
+    lo, hi = (signed_text(x, unit).removesuffix(" points") for x in (c.low, c.high))
+    return f"{signed_text(c.diff, unit)} ({lo} to {hi}): {c.verdict}"
+
+
+def _unit_text(unit: str) -> str:
+    return "%" if unit.startswith("share") else unit
+
+
+def table_cells(t: CompareTable) -> pd.DataFrame:
+    """The compare table as text cells: KPI, unit, each scenario, each difference."""
+    base = t.names[0]
+    rows = []
+    for r in t.rows:
+        rec = {"KPI": r.label, "unit": _unit_text(r.unit)}
+        rec.update({n: estimate_text(e, r.unit) for n, e in zip(t.names, r.values)})
+        rec.update({f"{n} - {base}": change_text(c, r.unit) for n, c in zip(t.names[1:], r.changes)})
+        rows.append(rec)
+    return pd.DataFrame(rows, columns=["KPI", "unit", *t.names, *(f"{n} - {base}" for n in t.names[1:])])
+
+
+def table_lines(t: CompareTable) -> list[str]:
+    """The table as aligned text, for the terminal and summary.txt."""
+    cells = table_cells(t)
+    if cells.empty:
+        return []
+    widths = {c: max(len(c), *(len(str(v)) for v in cells[c])) for c in cells.columns}
+    head = "  ".join(c.ljust(widths[c]) for c in cells.columns)
+    body = ["  ".join(str(v).ljust(widths[c]) for c, v in zip(cells.columns, row)) for row in cells.itertuples(index=False)]
+    lines = [head.rstrip(), *(b.rstrip() for b in body)]
+    if any(e is not None and e.note for r in t.rows for e in r.values):
+        lines.append(f"(too wide) = interval {TOO_WIDE} (--reps)")
+    return lines
+
+
 def summary_lines(cmp) -> list[str]:
-    """The questions' KPIs first, as paired differences from the first scenario (clear
-    or not), then the questions, each scenario's constraint chain and how its
-    cost-aware splits move."""
-    d = cmp.differences
-    lines = [difference_line(r, cmp.names[0]) for spec in _question_kpis(cmp) for _, r in kpi_rows(d, spec).iterrows()]
+    """The side-by-side table first (each scenario's value with its interval, each
+    difference from the first scenario, clear or not), then the questions, each
+    scenario's constraint chain and how its cost-aware splits move; the paired-difference
+    sentences are in details_lines."""
+    lines = table_lines(cmp.table)
     lines += [f"{name} asks: {res.scenario.question.text}" for name, res in zip(cmp.names, cmp.runs)
               if res.scenario.question is not None]
     for n, r in zip(cmp.names, cmp.runs):
@@ -102,6 +161,13 @@ def summary_lines(cmp) -> list[str]:
     for n, r in zip(cmp.names, cmp.runs):
         lines += [f"{n}: {line}" for line in r.answer.sourcing_lines()]
     return lines + cmp.notes
+
+
+def details_lines(cmp) -> list[str]:
+    """Every question KPI's paired difference as a sentence, with the share of variance
+    pairing removed (the report's details)."""
+    d = cmp.differences
+    return [difference_line(r, cmp.names[0]) for spec in _question_kpis(cmp) for _, r in kpi_rows(d, spec).iterrows()]
 
 
 def draw(cmp) -> dict[str, bytes]:
@@ -122,11 +188,13 @@ def report_html(cmp: Any, summary: list[str], images: dict[str, bytes], meta: di
     title = " vs ".join(cmp.names)
     from rackline.output.report import differences_html
     sections = [
-        Section(f"Differences from {cmp.names[0]}", differences_html(diffs, cmp.runs[0].scenario)),
+        Section(f"Differences from {cmp.names[0]} (details)",
+                paragraphs(details_lines(cmp)) + differences_html(diffs, cmp.runs[0].scenario)),
         Section("Plots", "".join(figure(k, v) for k, v in images.items())),
         Section("KPIs", table(cmp.kpis, {"mean", "ci_low", "ci_high", "half_width", "n"})),
         Section("What differs in the assumptions", table(cmp.assumptions)),
         Section("Manifest", manifest_block(meta)),
     ]
     return page(f"rackline compare: {title}", "Differences are between assumption sets, not forecasts.",
-                summary, sections)
+                summary[len(table_lines(cmp.table)):], sections,
+                lead=f"<h2>Side by side</h2>{table(table_cells(cmp.table))}")

@@ -243,7 +243,7 @@ def manifest(kind: str, *, scenario_hash: str | dict[str, str], seed: int, repli
 
 WORKBOOK = "results.xlsx"
 # sheets in this order first (when the folder has them), then the folder's other small tables
-SHEETS = ("answer", "kpis", "differences", "stations", "capacity", "assumptions", "assumptions_diff", "summary",
+SHEETS = ("answer", "table", "kpis", "differences", "stations", "capacity", "assumptions", "assumptions_diff", "summary",
           "experiments", "selection")
 NOT_SHEETS = {"bands", "timeseries", "replications", "station_metrics", "welch", "lead_times", "bottleneck_timeline",
               "disruptions", "results", "errors", "trials"}

@@ -168,8 +168,9 @@ def manifest_block(meta: dict[str, Any]) -> str:
 
 
 def page(title: str, banner: str, headline: Sequence[str], sections: Sequence[Section],
-         intro: str = "", footer: str = "") -> str:
-    """A whole report page. `banner` follows the disclaimer in bold; `headline` lines go in the
+         intro: str = "", footer: str = "", lead: str = "") -> str:
+    """A whole report page. `banner` follows the disclaimer in bold; `lead` (HTML, e.g. a
+    compare's side-by-side table) comes first under it; `headline` lines go in the
     green box; `intro` (HTML) sits under it, on the first screen; `footer` is appended to the
     disclaimer footer."""
     body = "".join(f"<h2>{esc(s.title)}</h2>{s.body}" for s in sections)
@@ -179,7 +180,7 @@ def page(title: str, banner: str, headline: Sequence[str], sections: Sequence[Se
 <style>{CSS}</style></head><body>
 <h1>{esc(title)}</h1>
 <div class="banner"><strong>{esc(FOOTER)}.</strong> {esc(banner)}</div>
-<div class="headline" id="headline">{paragraphs(headline)}</div>
+{lead}<div class="headline" id="headline">{paragraphs(headline)}</div>
 {intro}{body}
 <p class="small">{esc(FOOTER)}{tail}</p>
 </body></html>

@@ -13,10 +13,14 @@ import yaml
 
 from rackline.about import FOOTER
 from rackline.experiments.optimize import OptimizeOutcome
-from rackline.experiments.optimize.select import Candidate, Selection, constraint_table, objective_table
+from rackline.experiments.optimize.evaluate import MONEY
+from rackline.experiments.optimize.select import Candidate, Selection, constraint_table, money_table, objective_table
 from rackline.experiments.optimize.spec import OptimizeProblem
 from rackline.output.folder import AtomicDir, manifest, scenario_hash, write_manifest
 from rackline.output.html import Section, esc, figure, figure_png, page, paragraphs, table
+from rackline.quantities import money_text, pair_text
+
+MONEY_FIGURES = {figure for figure, _ in MONEY}
 
 
 def _nest(out: dict[Any, Any], parts: tuple[str | int, ...], value: Any) -> None:
@@ -46,6 +50,10 @@ def plan_document(problem: OptimizeProblem, plan: Candidate, folder: Path) -> di
     return doc
 
 
+def _signed_money(x: float) -> str:
+    return money_text(x) if x < 0 else "+" + money_text(x)
+
+
 def summary_lines(sel: Selection, folder: Path | None = None) -> list[str]:
     p = sel.problem
     o = p.objectives[0]
@@ -55,10 +63,12 @@ def summary_lines(sel: Selection, folder: Path | None = None) -> list[str]:
                      f"{len(sel.finalists)} finalists ({sel.n} replications each); see plan.csv and trials.csv.")
         return lines + ([f"  {sel.start}"] if sel.start else [])
     c = sel.chosen
+    delta = (money_text(o.indifference) if p.money and len(o.terms) == 1 and o.terms[0].key in MONEY_FIGURES
+             else f"{o.indifference:g}")
     if len(p.objectives) == 1:
-        how = (f"best within delta={o.indifference:g} ({o.name}) with {p.spec.confidence:.0%} confidence among "
+        how = (f"best within delta={delta} ({o.name}) with {p.spec.confidence:.0%} confidence among "
                f"{len(sel.finalists)} finalists" if sel.guaranteed else
-               f"best of {len(sel.finalists)} finalists, NOT guaranteed within delta={o.indifference:g}"
+               f"best of {len(sel.finalists)} finalists, NOT guaranteed within delta={delta}"
                + (" (second stage capped by final.max_replications)" if sel.capped else ""))
     else:
         others = ", ".join(x.name for x in p.objectives[1:])
@@ -74,9 +84,20 @@ def summary_lines(sel: Selection, folder: Path | None = None) -> list[str]:
         lines.append(f"  {r.constraint}: {r['mean']:.4g} (95% CI {r.ci_low:.4g} to {r.ci_high:.4g}; "
                      f"one-sided {p.spec.confidence:.0%} {side} bound {r.one_sided_bound:.4g}) "
                      + ("holds" if r.holds else "FAILS"))
-    for _, r in objective_table(p, c, sel.base).iterrows():
+    money = money_table(p, c, sel.base)
+    shown = set(money.figure)
+    for o, (_, r) in zip(p.objectives, objective_table(p, c, sel.base).iterrows()):
+        if len(o.terms) == 1 and o.terms[0].key in shown:
+            continue            # a money objective: its line is below, in money
         lines.append(f"  {r.objective}: {r.plan:.4g} vs base {r.base:.4g}: {r.difference:+.4g} "
                      f"(95% CI {r.diff_ci_low:+.4g} to {r.diff_ci_high:+.4g})")
+    for r in money.itertuples():
+        low, high = pair_text(r.plan_ci_low, r.plan_ci_high, r.unit)
+        spread = f" (95% CI {low} to {high})" if r.plan_ci_high > r.plan_ci_low else ""
+        diff = (f": {_signed_money(r.difference)} (95% CI {_signed_money(r.diff_ci_low)} to "
+                f"{_signed_money(r.diff_ci_high)})" if r.diff_ci_high > r.diff_ci_low else
+                f": {_signed_money(r.difference)}")
+        lines.append(f"  {r.what}: {money_text(r.plan)} {r.unit}{spread} vs base {money_text(r.base)}{diff}")
     base_ok = sel.base.feasible
     lines.append(f"  The base scenario {'meets' if base_ok else 'does not meet'} the constraints.")
     return lines + ([f"  {sel.start}"] if sel.start else [])

@@ -13,6 +13,7 @@ from collections.abc import Callable
 from types import TracebackType
 from typing import Any, TextIO
 
+from rackline.quantities import counted
 from rackline.units import format_hours
 
 EVERY_S = 5.0            # seconds between two plain progress lines
@@ -43,6 +44,7 @@ class Progress:
         self.done = self.initial = initial
         self.start = self.last = clock()
         self.lines = 0
+        self.shown = -1          # `done` when the last plain line was printed
         self.estimated = False
         is_tty = tty if tty is not None else bool(getattr(self.stream, "isatty", lambda: False)())
         self.bar: Any = None
@@ -79,16 +81,17 @@ class Progress:
             self.estimated = True
             first = now - self.start
             rest = first * (self.total - self.done) / self.jobs
-            self._say(f"{self.desc}: the first {self.unit} took {_duration(first)}; the {self.total} {self.unit}s "
-                      f"will take about {_duration(rest + first)} with {self.jobs} job(s)")
+            self._say(f"{self.desc}: the first {self.unit} took {_duration(first)}; the {counted(self.total, self.unit)} "
+                      f"will take about {_duration(rest + first)} with {counted(self.jobs, 'job')}")
         if self.bar is None and now - self.last >= self.every:
             self.last = now
             self.lines += 1
+            self.shown = self.done
             self._say(self.line(now))
 
     def line(self, now: float) -> str:
         elapsed = now - self.start
-        text = f"{self.desc}: {self.done}/{self.total} {self.unit}s"
+        text = f"{self.desc}: {self.done}/{counted(self.total, self.unit)}"
         if self.total:
             text += f" ({self.done / self.total:.0%})"
         text += f", {_duration(elapsed)} elapsed"
@@ -101,6 +104,6 @@ class Progress:
         if self.bar is not None:
             self.bar.close()
             self.bar = None
-        elif self.lines:                     # a plain log that showed progress also shows the end
+        elif self.lines and self.shown != self.done:   # a plain log that showed progress shows the end once
             self.lines = 0
             self._say(self.line(self.clock()))

@@ -132,7 +132,9 @@ CAPTIONS = {
     "answer": "Weekly output against weekly orders, each product from its introduction or first demand (95% CI band "
               "across replications); dotted: the mean the answer prints; red: the stretches where the schedule asks "
               "more than was made (the answer's 'short by'). Below: the backlog that gap builds.",
-    "flow": "The network with average flows. Suppliers are colored by region; the starred station is the bottleneck.",
+    "flow": "The network with average flows. Suppliers are colored by region; the starred station is the bottleneck. "
+            "A station's rate is what it made; 'shipped' is what reached the customer, which exceeds what the last "
+            "station made while stock on hand at the start is drawn down.",
     "throughput": "Weekly output per product with a 95% confidence band across replications; dashed: orders.",
     "cumulative": "Cumulative units ordered, shipped and made; ordered − shipped (shaded) is the backlog, "
                   "made − shipped the finished stock.",
@@ -140,7 +142,8 @@ CAPTIONS = {
     "bottleneck_share": "Share of time each station is the sole or a shifting bottleneck (active-period method).",
     "bottleneck_timeline": "Which station is the momentary bottleneck over time, in replication 0.",
     "inventory": "Stock of finished products and of the items whose stock moves most, each in its own unit, "
-                 "with its reorder point.",
+                 "with its reorder point. The policy compares the reorder point with the inventory position (on hand "
+                 "+ on order), not with the stock on hand drawn, so the line can sit far above it.",
     "backlog": "Units ordered and not yet shipped.",
     "lead_time": "Share of orders filled within a lead time (all replications pooled), with the promise dashed; "
                  "the mean and p90 are the KPI table's.",
@@ -210,9 +213,10 @@ def capacity_html(cap: pd.DataFrame, rows: int | None = None) -> str:
     shown = cap.head(rows) if rows else cap
     shown = shown.rename(columns={"capacity": "capacity/week", "load": "load/week", "max_rate": "max products/week"})
     cols = ("resource", "kind", "utilisation", "max products/week") if rows else (
-        "resource", "kind", "capacity/week", "load/week", "unit", "utilisation", "max products/week")
+        "resource", "kind", "capacity/week", "load/week", "unit", "utilisation", "needed", "needed_unit",
+        "max products/week")
     return table(shown[[c for c in cols if c in shown.columns]],
-                 {"capacity/week", "load/week", "max products/week"}, percent_cols={"utilisation"},
+                 {"capacity/week", "load/week", "needed", "max products/week"}, percent_cols={"utilisation"},
                  row_class=lambda r: "over" if float(r.get("utilisation", 0) or 0) > 1 else "")
 
 

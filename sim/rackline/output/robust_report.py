@@ -19,7 +19,7 @@ from rackline.output.folder import (
     write_manifest,
 )
 from rackline.output.html import Section, figure, figure_png, page, paragraphs, table
-from rackline.quantities import quantity_text as quantity
+from rackline.quantities import with_unit as quantity
 
 
 def check_robust_folder(folder: str | Path, resume: bool) -> Path:

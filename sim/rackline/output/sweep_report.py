@@ -11,9 +11,10 @@ import pandas as pd
 from rackline.errors import RacklineError
 from rackline.experiments.sweep import SweepOutcome, analysis
 from rackline.experiments.sweep.analysis import experiments
-from rackline.experiments.sweep.store import STORE
+from rackline.experiments.sweep.store import STORE, Store
 from rackline.output.folder import (
     check_destination,
+    default_out,
     manifest,
     remove_manifest,
     scenario_hash,
@@ -28,16 +29,43 @@ def _csv(df: pd.DataFrame, path: Path) -> None:
     write_file(path, df.to_csv(index=False))
 
 
-def check_sweep_folder(folder: str | Path, resume: bool) -> Path:
-    """Before anything runs: `folder` must be new or empty, or hold a sweep when resuming,
-    and be writable (RacklineError naming --out otherwise)."""
+def sweep_folder(name: str, out: str | Path | None, resume: bool, root: str | Path = "results") -> Path:
+    """Where a sweep goes: `--out`, else a new timestamped folder results/sweeps/<name>/<stamp>
+    (like runs), or with --resume the latest of them that holds a sweep."""
+    if out:
+        return Path(out)
+    parent = Path(root) / "sweeps" / name
+    if resume:
+        held = sorted(p for p in parent.glob("*") if (p / STORE).exists()) if parent.is_dir() else []
+        if not held:
+            raise RacklineError(f"--resume: expected a sweep of {name} under {parent} to finish, got none; "
+                                "name its folder with --out")
+        return held[-1]
+    return default_out(name, Path(root) / "sweeps")
+
+
+def check_sweep_folder(folder: str | Path, resume: bool, design: str | None = None, name: str = "sweep",
+                       root: str | Path = "results") -> Path:
+    """Before anything runs: `folder` must be new or empty, or hold this sweep (`design`, its
+    hash) when resuming, and be writable. A refusal names a new folder to use instead."""
     folder = Path(folder)
     db = folder / STORE
+    fresh = default_out(name, Path(root) / "sweeps")
     if db.exists() and not resume:
         raise RacklineError(f"--out {folder}: already holds a sweep; rerun with --resume to finish it, "
-                            "or choose another --out")
+                            f"or start this one in a new folder: --out {fresh}")
     if resume and not db.exists():
         raise RacklineError(f"--out {folder}: expected a sweep to resume ({STORE}), got none")
+    if resume and design is not None:
+        st = Store(db)
+        try:
+            stored = st.meta("design")
+        finally:
+            st.close()
+        if stored is not None and stored != design:
+            raise RacklineError(f"--out {folder}: holds a different sweep (its design differs: other parameters, "
+                                f"ranges, replications or seed), so --resume cannot finish it; run this one in a "
+                                f"new folder: --out {fresh} (without --resume)")
     path = check_destination(folder, may_exist=resume)
     remove_manifest(path)                        # it is being (re)completed
     return path

@@ -45,6 +45,9 @@ class ResourceLoad:
     capacity: float     # per week, in `unit`
     load: float         # per week, in `unit`
     unit: str
+    key: str = ""       # the scenario path a planner changes to add capacity (servers, workforce size)
+    per_count: float = math.nan     # capacity per server / person / departure a week (for `needed`)
+    fixed: float = 0.0  # capacity counted that `key` does not set (people hired later), in counts
 
     @property
     def utilisation(self) -> float:
@@ -249,14 +252,18 @@ def resource_loads(sc: Scenario, mix: dict[Node, float]) -> list[ResourceLoad]:
         per_unit = hours / starts if starts > 0 else sum(_hours_per_unit(st, i) for i in items) / len(items)
         cap_hours = _station_capacity_hours(sc, site, st)
         unit = unit_of(sc, items[0]) if len(items) == 1 else "units"
-        rows.append(ResourceLoad(key, "station", cap_hours / per_unit, starts, unit))
+        rows.append(ResourceLoad(key, "station", cap_hours / per_unit, starts, unit,
+                                 f"sites.{site}.stations.{name}.servers",
+                                 _station_capacity_hours(sc, site, st) / st.servers / per_unit if st.servers else math.nan))
         if st.crew is not None:
             pool = (site, st.crew.pool)
             pool_load[pool] += hours * st.crew.size
             pool_open[pool] = max(pool_open.get(pool, 0.0), _open_per_week(sc, st.calendar or sc.sites[site].calendar))
     for (site, pname), load in pool_load.items():
-        rows.append(ResourceLoad(f"{site}.{pname}", "crew", _pool_people(sc, site, pname) * pool_open[(site, pname)],
-                                 load, "crew-h"))
+        people = _pool_people(sc, site, pname)
+        rows.append(ResourceLoad(f"{site}.{pname}", "crew", people * pool_open[(site, pname)], load, "crew-h",
+                                 f"sites.{site}.workforce.{pname}.size", pool_open[(site, pname)],
+                                 people - sc.sites[site].workforce[pname].size))
     supplier_load: dict[str, float] = defaultdict(float)
     for site, s in sc.sites.items():
         for item, inv in s.inventories.items():
@@ -264,10 +271,12 @@ def resource_loads(sc: Scenario, mix: dict[Node, float]) -> list[ResourceLoad]:
                 supplier_load[sup] += flows.bought.get((site, item), 0.0) * frac * WEEK
     for name, sp in sc.suppliers.items():
         cap = sp.capacity * WEEK if sp.capacity is not None else math.inf
-        rows.append(ResourceLoad(name, "supplier", cap, supplier_load[name], unit_of(sc, sp.item)))
+        rows.append(ResourceLoad(name, "supplier", cap, supplier_load[name], unit_of(sc, sp.item),
+                                 f"suppliers.{name}.capacity", 1.0))
     for name, lane in sc.lanes.items():
         rows.append(ResourceLoad(name, "lane", lane_capacity(sc, name) * WEEK, flows.lanes[name] * WEEK,
-                                 unit_of(sc, lane.item)))
+                                 unit_of(sc, lane.item), f"lanes.{name}.every",
+                                 float(lane.load_limit) if lane.load_limit is not None else math.nan))
     rows += [ResourceLoad(*r) for r in hall_loads(sc, flows.starts)]
     rows += [ResourceLoad(*r) for r in allocation_loads(sc, supplier_load.__getitem__)]
     return rows

@@ -40,21 +40,30 @@ def candidate_key(overrides: dict[str, Any]) -> str:
     return json.dumps(overrides, sort_keys=True, default=str)
 
 
+# what a plan costs, per replication, when its scenario has costs (rows of Scores.money)
+MONEY = (("capex", "capex (stations' capital)"),
+         ("cost_per_rack:total", "cost per good rack"), ("npv", "NPV over the horizon"))
+
+
 @dataclass
 class Scores:
-    """Per-replication values: objectives (n_obj x reps) and constraint KPIs (n_con x reps)."""
+    """Per-replication values: objectives (n_obj x reps), constraint KPIs (n_con x reps)
+    and, for a scenario with costs, the MONEY figures (3 x reps; 0 x reps without)."""
 
     objectives: np.ndarray
     constraints: np.ndarray
+    money: np.ndarray | None = None
 
     def to_json(self) -> dict:
-        return {"objectives": self.objectives.tolist(), "constraints": self.constraints.tolist()}
+        out = {"objectives": self.objectives.tolist(), "constraints": self.constraints.tolist()}
+        return out | ({"money": self.money.tolist()} if self.money is not None and self.money.size else {})
 
     @classmethod
     def from_json(cls, d: dict) -> Scores:
         n = len(d["objectives"][0]) if d["objectives"] else 0
+        money = np.asarray(d["money"], float).reshape(-1, n) if d.get("money") else None
         return cls(np.asarray(d["objectives"], float).reshape(-1, n),
-                   np.asarray(d["constraints"], float).reshape(-1, n))
+                   np.asarray(d["constraints"], float).reshape(-1, n), money)
 
     @property
     def n(self) -> int:
@@ -89,7 +98,15 @@ def score(problem: OptimizeProblem, data: dict, table: pd.DataFrame, n: int) -> 
                 total = total + t.weight * kpi_values(table, name, subject or None, n)
         objs.append(total)
     cons = [kpi_values(table, c.kpi, c.subject, n) for c in problem.constraints]
-    return Scores(np.asarray(objs, float).reshape(len(objs), n), np.asarray(cons, float).reshape(len(cons), n))
+    money = None
+    if problem.money:
+        from rackline.analysis.cost_plan import cost_plan
+        from rackline.experiments.task import scenario_of
+        plan = cost_plan(scenario_of(data), np.zeros(1))
+        capex = np.full(n, plan.capital if plan is not None else math.nan)
+        money = np.vstack([capex, kpi_values(table, "cost_per_rack", "total", n), kpi_values(table, "npv", "all", n)])
+    return Scores(np.asarray(objs, float).reshape(len(objs), n), np.asarray(cons, float).reshape(len(cons), n),
+                  money)
 
 
 def evaluate(problem: OptimizeProblem, overrides: dict[str, Any], replications: int,

@@ -28,7 +28,7 @@ import optuna
 import pandas as pd
 
 from rackline.analysis.stats import paired_difference, t_quantile
-from rackline.experiments.optimize.evaluate import Scores, candidate_key, one_sided, overrides_of, violations
+from rackline.experiments.optimize.evaluate import MONEY, Scores, candidate_key, one_sided, overrides_of, violations
 from rackline.experiments.optimize.search import evaluate_many, finished_trials, stored_scores
 from rackline.experiments.optimize.spec import OptimizeProblem
 
@@ -224,3 +224,28 @@ def objective_table(problem: OptimizeProblem, plan: Candidate, base: Candidate) 
                      "diff_ci_low": diff - hw if np.isfinite(hw) else diff,
                      "diff_ci_high": diff + hw if np.isfinite(hw) else diff, "indifference": o.indifference})
     return pd.DataFrame(rows)
+
+
+def money_table(problem: OptimizeProblem, plan: Candidate, base: Candidate) -> pd.DataFrame:
+    """What the plan and the base cost (a scenario with costs): capex, cost per rack and NPV,
+    each with its CI, and the paired difference plan - base (empty without costs)."""
+    from rackline.analysis.stats import t_half_width
+    cols = ["figure", "what", "unit", "plan", "plan_ci_low", "plan_ci_high", "base", "difference", "diff_ci_low",
+            "diff_ci_high"]
+    if not problem.money or plan.scores is None or plan.scores.money is None:
+        return pd.DataFrame(columns=cols)
+    currency = problem.base.scenario.costs.currency.strip() if problem.base.scenario.costs else "USD"
+    units = {"capex": currency, "cost_per_rack:total": f"{currency}/rack", "npv": f"{currency} (net)"}
+    theirs = base.scores.money if base.scores is not None and base.scores.money is not None else None
+    rows = []
+    for i, (figure, what) in enumerate(MONEY):
+        b = plan.scores.money[i]
+        hw = t_half_width(b, problem.spec.confidence) if np.ptp(b) > 0 else 0.0
+        a = theirs[i] if theirs is not None else None
+        diff, dhw = paired_difference(a, b, problem.spec.confidence) if a is not None else (math.nan, math.nan)
+        dhw = dhw if np.isfinite(dhw) else 0.0
+        rows.append({"figure": figure, "what": what, "unit": units[figure], "plan": float(np.mean(b)),
+                     "plan_ci_low": float(np.mean(b)) - hw, "plan_ci_high": float(np.mean(b)) + hw,
+                     "base": float(np.mean(a)) if a is not None else math.nan, "difference": diff,
+                     "diff_ci_low": diff - dhw, "diff_ci_high": diff + dhw})
+    return pd.DataFrame(rows, columns=cols)

@@ -14,12 +14,13 @@ constraints:                       # each must hold with `confidence` (one-sided
   - fill_rate:openai_gen1 >= 0.95
 start: capacity                    # first candidate: values by path, capacity (default) or none
 objectives:                        # one (TPE) or several (NSGA-II)
-  - name: capital
-    minimize: {sites.wisconsin.stations.integrate.servers: 10, sites.wisconsin.workforce.technicians.size: 1}
-    indifference: 5                # delta: plans closer than this count as equally good
+  - minimize: cost_per_rack:total  # in money when the scenario has costs
+    indifference: $1k              # delta: plans closer than this count as equally good
 ```
 An objective term is a variable (weighted by its value) or a KPI `kpi[:subject]`
-(its mean over replications), as in kpis.csv.
+(its mean over replications), as in kpis.csv. A scenario with `costs:` is optimised
+in money: its objectives must name a KPI (cost_per_rack:total, npv, ...); weights on
+variables (GUESS relative costs) are for scenarios without costs.
 """
 from __future__ import annotations
 
@@ -29,9 +30,9 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import Field, model_validator
+from pydantic import BeforeValidator, Field, model_validator
 
 from rackline.errors import Problem, ScenarioError
 from rackline.experiments.sweep.spec import Axis, Parameter
@@ -40,7 +41,7 @@ from rackline.scenario.model import Spec
 from rackline.scenario.paths import apply_overrides, get_path
 from rackline.scenario.values import Count, PositiveCount, expected
 from rackline.scenario.yamlfile import Document, load_yaml_file
-from rackline.units import HOURS_PER, is_duration, is_rate, parse_duration, parse_rate
+from rackline.units import HOURS_PER, UnitError, is_duration, is_rate, parse_duration, parse_money, parse_rate
 
 _CONSTRAINT = re.compile(r"^\s*([A-Za-z_][A-Za-z0-9_]*)(?::(\S+))?\s*(>=|<=)\s*(.+?)\s*$")
 _KPI = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*(:\S+)?$")
@@ -65,13 +66,24 @@ class VariableSpec(Spec):
         return self
 
 
+def _amount(v: Any) -> Any:
+    """An indifference written as money ('$1k') -> its number; anything else as is."""
+    if isinstance(v, str):
+        try:
+            return parse_money(v)
+        except UnitError as exc:
+            raise expected(f"a number or an amount like '$1k', got {v!r}") from exc
+    return v
+
+
 class ObjectiveSpec(Spec):
     """Minimise or maximise a KPI, a variable, or a weighted sum of them."""
 
     name: str | None = Field(None, description="label (default: the expression)")
     minimize: str | dict[str, float] | None = None
     maximize: str | dict[str, float] | None = None
-    indifference: float = Field(1.0, gt=0, description="delta: differences smaller than this do not matter")
+    indifference: Annotated[float, BeforeValidator(_amount)] = Field(
+        1.0, gt=0, description="delta: differences smaller than this do not matter (a number, or money like '$1k')")
 
     @model_validator(mode="after")
     def _one(self):
@@ -165,6 +177,7 @@ class OptimizeProblem:
     objectives: list[Objective]
     source: str
     name: str
+    money: bool = False          # the scenario has costs: the plan is reported in money
 
     def key(self) -> str:
         """What must not change for a search to be resumed (the trial budget may)."""
@@ -252,6 +265,7 @@ def build_problem(spec: OptimizeSpec, source: str, doc: Document | None = None,
         except ValueError as exc:
             problems.append(Problem(source, line("constraints", i), f"constraints.{i}", str(exc)))
     objectives = []
+    money = base.scenario.costs is not None
     for i, o in enumerate(spec.objectives):
         expr = o.minimize if o.minimize is not None else o.maximize
         if expr is None:       # the spec requires one of the two; nothing to build
@@ -262,6 +276,12 @@ def build_problem(spec: OptimizeSpec, source: str, doc: Document | None = None,
             problems.append(Problem(source, line("objectives", i), f"objectives.{i}", str(exc)))
             continue
         name = o.name or (expr if isinstance(expr, str) else " + ".join(f"{w:g}*{k}" for k, w in expr.items()))
+        if money and all(t.kind == "variable" for t in terms):
+            problems.append(Problem(source, line("objectives", i), f"objectives.{i}",
+                                    "expected an objective in money, since the scenario has costs: (e.g. "
+                                    "'minimize: cost_per_rack:total' or 'maximize: npv'); weights on variables "
+                                    f"are for scenarios without costs, got {expr!r}"))
+            continue
         objectives.append(Objective(name, 1 if o.minimize is not None else -1, terms, o.indifference))
     if spec.replications < 2:
         problems.append(Problem(source, line("replications"), "replications",
@@ -278,7 +298,7 @@ def build_problem(spec: OptimizeSpec, source: str, doc: Document | None = None,
     if problems:
         raise ScenarioError(problems)
     return OptimizeProblem(spec, base, data, list(variables.values()), constraints, objectives, source,
-                           spec.name or Path(source).stem)
+                           spec.name or Path(source).stem, money)
 
 
 def load_optimize(path: str | Path, load: Callable[[Path], Loaded] = load_scenario) -> OptimizeProblem:

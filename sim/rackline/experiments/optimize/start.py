@@ -1,9 +1,9 @@
 """Where the search starts: a plan the rough-cut capacity table says is feasible.
 
 For each decision variable that is a station's `servers` or a crew pool's `size`,
-the start is the smallest value on the variable's grid at which that resource's
-capacity covers the load the demand puts on it (utilisation <= 1 in
-`rackline capacity`). Other variables are left to the sampler. The table ignores
+the start is the smallest value on the variable's grid that covers what the resource
+needs for the peak demand at the target utilisation (the `needed` column of
+`rackline capacity`, one rule for both). Other variables are left to the sampler. The table ignores
 queueing and variability, so the start is a lower bound for those resources, not an
 answer: the first candidates are the start and the start with each variable one
 step higher, and the sampler moves on from there.
@@ -15,6 +15,7 @@ import re
 from dataclasses import dataclass
 from typing import Any
 
+from rackline.analysis.capacity import TARGET_UTILISATION
 from rackline.errors import ScenarioError
 from rackline.experiments.optimize.spec import OptimizeProblem, Variable
 
@@ -42,7 +43,8 @@ class Start:
         if self.source == "file":
             return f"Start: the file's plan ({text})."
         short = f"; even the top of the range is short for {', '.join(self.uncovered)}" if self.uncovered else ""
-        return (f"Start: the smallest plan the capacity table calls feasible ({text}){short}, "
+        return (f"Start: what the capacity table says is needed at {TARGET_UTILISATION:.0%} utilisation "
+                f"({text}){short}, "
                 f"then that plan with one variable a step higher ({len(self.steps_up)} plans).")
 
 
@@ -65,44 +67,30 @@ def grid(v: Variable) -> list[float]:
     return [v.axis.low + i * v.step for i in range(k + 1)]
 
 
-def _utilisation(data: dict[str, Any], path: str, value: Any, resource: tuple[str, str]) -> float | None:
-    """The resource's utilisation with `path` set to `value`; None when it has no load figure."""
+def capacity_start(problem: OptimizeProblem) -> Start:
+    """Each servers / crew-size variable at the smallest grid value that covers what the
+    capacity table says its resource needs (`needed`, at the table's target utilisation)
+    for the base scenario's peak demand."""
     from rackline.analysis.capacity import capacity_table
     from rackline.experiments.task import scenario_of
     try:
-        ct = capacity_table(scenario_of(data, {path: value}))
+        ct = capacity_table(scenario_of(problem.data))
     except ScenarioError:
-        return math.inf
-    if ct.capacity_mode:
-        return None
-    row = ct.table[(ct.table.resource == resource[0]) & (ct.table.kind == resource[1])]
-    return float(row.utilisation.iloc[0]) if len(row) else None
-
-
-def capacity_start(problem: OptimizeProblem) -> Start:
-    """The smallest capacity-feasible value of each servers / crew-size variable."""
+        return Start({}, "none")
     values: dict[str, Any] = {}
     numbers: dict[str, tuple[Variable, float, list[float]]] = {}
     uncovered = []
     for v in problem.variables:
-        resource = resource_of(v.path)
         points = grid(v) if v.integer else []
-        if resource is None or not points or v.axis is None:
+        need = ct.needed_for(v.path) if resource_of(v.path) is not None else None
+        if need is None or not points or v.axis is None:
             continue
-        chosen = None
-        for x in points:
-            u = _utilisation(problem.data, v.path, v.axis.render(x), resource)
-            if u is None:
-                break
-            if u <= 1 + 1e-9:
-                chosen = x
-                break
-        else:
+        chosen = next((x for x in points if x >= need - 1e-9), None)
+        if chosen is None:
             chosen = points[-1]
             uncovered.append(v.path)
-        if chosen is not None:
-            values[v.path] = v.axis.render(chosen)
-            numbers[v.path] = (v, chosen, points)
+        values[v.path] = v.axis.render(chosen)
+        numbers[v.path] = (v, chosen, points)
     ups = []
     for path, (v, x, points) in numbers.items():    # the table ignores queueing: one step more may be needed
         higher = [p for p in points if p > x]

@@ -14,7 +14,7 @@ import pandas as pd
 from rackline.analysis.stats import t_half_width
 from rackline.experiments.optimize.evaluate import candidate_key, one_sided, overrides_of
 from rackline.experiments.optimize.search import finished_trials, stored_scores
-from rackline.experiments.optimize.select import Selection, constraint_table, objective_table
+from rackline.experiments.optimize.select import Selection, constraint_table, money_table, objective_table
 from rackline.experiments.optimize.spec import OptimizeProblem
 
 
@@ -73,8 +73,10 @@ def pareto_table(sel: Selection) -> pd.DataFrame:
 
 
 def plan_table(sel: Selection) -> pd.DataFrame | None:
-    """The chosen plan's constraints (mean, CI, one-sided bound) and objectives against the base."""
+    """The chosen plan's constraints (mean, CI, one-sided bound), objectives and (with costs)
+    money against the base."""
     if sel.chosen is None:
         return None
-    return pd.concat([constraint_table(sel.problem, sel.chosen), objective_table(sel.problem, sel.chosen, sel.base)],
-                     ignore_index=True)
+    parts = [constraint_table(sel.problem, sel.chosen), objective_table(sel.problem, sel.chosen, sel.base),
+             money_table(sel.problem, sel.chosen, sel.base)]
+    return pd.concat([p for p in parts if len(p)], ignore_index=True)

@@ -20,7 +20,7 @@ from rackline.analysis.discover import Cases as DiscoverCases
 from rackline.analysis.discover import Condition, Discovery, Parameter, discover, restrictions
 from rackline.analysis.intervals import interval, quantile_interval, range_of_unit, t_interval, wilson_bound
 from rackline.experiments.robust.spec import Measure, Study
-from rackline.quantities import quantity_text as quantity
+from rackline.quantities import with_unit as quantity
 
 MIN_PRIM_FUTURES = 10   # fewer sampled futures than this say nothing about a box
 

@@ -10,7 +10,7 @@ import pandas as pd
 
 from rackline.analysis.stats import summarize
 from rackline.experiments.sweep.design import Design
-from rackline.kpi_names import SUMMARY_COLUMNS
+from rackline.kpi_names import RUN_MORE, SUMMARY_COLUMNS
 
 
 def point_summary(results: pd.DataFrame) -> pd.DataFrame:
@@ -83,6 +83,34 @@ def outcome(design: Design, summary: pd.DataFrame, kpi: str) -> np.ndarray:
     return d.reindex(range(len(design.overrides))).to_numpy(dtype=float)
 
 
+def width_note(summary: pd.DataFrame, kpi: str, reps: int) -> str | None:
+    """A warning when the KPI's intervals are too wide for what the sweep compares: one
+    replication (no interval at all), intervals left out as too wide, or a median 95%
+    interval wider than the spread of the point means (noise as large as the effects)
+    or than half the typical value (+-25%)."""
+    sel = select(summary, kpi)
+    if sel.empty:
+        return None
+    if reps < 2:
+        return (f"KPI {kpi!r}: 1 replication per point gives no interval, so differences between points may "
+                f"be noise; run more replications (--reps 3 or more)")
+    means = sel["mean"].to_numpy(dtype=float)
+    widths = (sel.ci_high - sel.ci_low).to_numpy(dtype=float)
+    left_out = int((sel.ci_note.fillna("").astype(str) == RUN_MORE).sum())
+    finite = widths[np.isfinite(widths)]
+    spread = float(np.nanmax(means) - np.nanmin(means)) if np.isfinite(means).any() else 0.0
+    median = float(np.median(finite)) if len(finite) else float("nan")
+    typical = float(np.nanmedian(np.abs(means))) if np.isfinite(means).any() else 0.0
+    if left_out == 0 and not (len(finite) and (median > spread or median > 0.5 * typical)):
+        return None
+    unit = str(sel.unit.iloc[0])
+    parts = [f"median 95% interval {median:.3g} {unit} wide against {spread:.3g} between the points' means"]
+    if left_out:
+        parts.append(f"{left_out} interval(s) too wide to print")
+    return (f"KPI {kpi!r}: intervals at {reps} replications are too wide for this sweep ({'; '.join(parts)}); "
+            f"run more replications (--reps)")
+
+
 @dataclass
 class SweepTables:
     """Everything a finished sweep's results give, as tables: the design (`experiments`),
@@ -121,6 +149,9 @@ def analyse(design: Design, kpis: list[str], results: pd.DataFrame, errors: pd.D
         if sel.empty:
             out.notes.append(f"KPI {kpi!r}: no results (unknown KPI, or every point failed)")
             continue
+        note = width_note(summary, kpi, int(results.replication.nunique()) if len(results) else 0)
+        if note:
+            out.notes.append(note)
         if design.method == "oat":
             out.analysis[f"oat_{tag}"] = oat_table(design, summary, kpi)
             out.analysis[f"tornado_{tag}"] = tornado(design, summary, kpi)

@@ -13,10 +13,12 @@ from rackline.engine.records import Replication
 from rackline.kpi_names import select_rows as kpi_rows
 from rackline.output.plots.stations import station_states_plot
 from rackline.output.plots.style import (
+    TOO_WIDE,
     axis_format,
     ci_errors,
     color_for,
     footer,
+    interval_left_out,
     legend_outside,
     new_figure,
     styled,
@@ -49,13 +51,17 @@ def kpi_bars(kpis: pd.DataFrame, names: list[str], title: str, specs: list[str] 
             g = kpis[(kpis.kpi == kpi) & (kpis.subject == subject)].set_index("scenario").reindex(names)
             ax.bar(range(len(names)), g["mean"], yerr=ci_errors(g, "mean"), capsize=4,
                    color=[color_for(n) for n in names])
+            for x in np.flatnonzero(interval_left_out(g, "mean")):   # no whisker: say why
+                ax.text(x, float(g["mean"].iloc[x]) / 2, TOO_WIDE.replace(": ", ":\n"), ha="center", va="center",
+                        fontsize=7, color="#8a1c1c", bbox={"facecolor": "white", "edgecolor": "#8a1c1c", "lw": 0.5})
             ax.set_xticks(range(len(names)), names, rotation=20, ha="right")
             ax.set_title(f"{kpi}: {subject}", fontsize=10)
             ax.set_ylabel(unit)
             axis_format(ax.yaxis, unit)
         for ax in list(axes.flat)[len(groups):]:
             ax.set_visible(False)
-        fig.suptitle("KPIs by scenario (mean and 95% CI)", fontweight="bold")
+        fig.suptitle("KPIs by scenario (mean and 95% CI; no whisker where it is too wide: run more replications)",
+                     fontweight="bold")
         return footer(fig, title)
 
 
@@ -78,6 +84,9 @@ def difference_plot(diffs: pd.DataFrame, title: str, specs: list[str] | None = N
                 c = color_for(str(name))
                 ax.errorbar(r["diff"], y, xerr=err[:, y:y + 1], fmt="o", color=c,
                             mfc=c if r.clear else "white", capsize=4, ms=7)
+            for j in np.flatnonzero(interval_left_out(g, "diff")):
+                ax.annotate(TOO_WIDE, (float(g["diff"].iloc[j]), int(j)), xytext=(0, 6), textcoords="offset points",
+                            ha="center", va="bottom", fontsize=7, color="#8a1c1c")
             ax.axvline(0, color="#333333", lw=1)
             ax.set_yticks(range(len(scen)), scen if k % ncols == 0 else [])
             ax.set_ylim(-0.7, len(scen) - 0.3)

@@ -94,8 +94,11 @@ def flow_layout(sc: Scenario, kpis: pd.DataFrame, table: pd.DataFrame, scenario:
         # --- measure everything first ------------------------------------------------------------
         title = text("The network: units per week", fontsize=12, fontweight="bold", ha="center", va="top")
         about_suppliers = "\nunder each supplier: its item and the units it delivered to all sites"
+        about_shipped = ("\nX/wk at a station = units it made; 'shipped' = units sent to the customer, which can "
+                         "exceed what the last station made\nwhile stock on hand at the start is drawn down "
+                         "(or fall short while finished stock builds up)") if sc.demand else ""
         sub = text("means after warm-up · busy = share of open hours · ★ = bottleneck"
-                   + (about_suppliers if sc.suppliers else ""),
+                   + (about_suppliers if sc.suppliers else "") + about_shipped,
                    fontsize=8.5, color="#555555", ha="center", va="top", multialignment="center")
         probe = text(f"{FOOTER} · scenario: {scenario}", fontsize=7.5)
         probe[0].remove()

@@ -6,7 +6,6 @@ import numpy as np
 import pandas as pd
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
-from matplotlib.lines import Line2D
 from matplotlib.ticker import MaxNLocator
 
 from rackline.output.html import num
@@ -114,7 +113,8 @@ def inventory_plot(bands: pd.DataFrame, scenario: str, keys: list[str] | None = 
                    units: dict[str, str] | None = None, reorder: dict[str, float] | None = None,
                    finished: list[str] | None = None) -> Figure:
     """Stock at week end, one panel per site/item in its own unit (mean, and the range
-    across replications), with its reorder point; `finished` stocks (products ready to ship)
+    across replications), with its reorder point (which the policy compares with the
+    inventory position, on hand + on order, not with the stock drawn: the legend says so); `finished` stocks (products ready to ship)
     come first, then the `top` stocks that move most (or the given `keys`)."""
     inv = bands[bands.metric == "inventory"]
     finished = [k for k in (finished or []) if k in set(inv.subject)]
@@ -137,7 +137,7 @@ def inventory_plot(bands: pd.DataFrame, scenario: str, keys: list[str] | None = 
                 ax.axhline(rop, color="#d62728", ls="--", lw=1)
             item = key.split("/", 1)[-1]
             ax.set_title(key + ("  (finished)" if key in finished else "")
-                         + (f"  reorder at {rop:,.0f}" if rop is not None else ""), fontsize=9)
+                         + (f"\nreorder when position <= {rop:,.0f}" if rop is not None else ""), fontsize=9)
             ax.set_ylabel(f"{plural((units or {}).get(item, 'unit'))} on hand", fontsize=8.5)
             ax.set_ylim(bottom=0, top=max(float(high.max()), rop or 0.0, 1.0) * 1.15)
             ax.xaxis.set_major_locator(MaxNLocator(integer=True))
@@ -145,10 +145,11 @@ def inventory_plot(bands: pd.DataFrame, scenario: str, keys: list[str] | None = 
             ax.set_visible(False)
         for ax in axes[-1]:
             ax.set_xlabel("week")
-        fig.suptitle("Stock at week end, each in its own unit (mean; band: lowest to highest replication)",
-                     fontweight="bold")
+        title = "Stock at week end, each in its own unit (mean; band: lowest to highest replication)"
         if reorder and any(k in reorder for k in keys):
-            fig.legend([Line2D([], [], color="#d62728", ls="--", lw=1)], ["reorder point"], loc="outside upper right")
+            title += ("\nred dashed line: the reorder point, which the policy compares with the inventory position "
+                      "(on hand + on order),\nnot with the stock on hand drawn here, so it can sit far above it")
+        fig.suptitle(title, fontweight="bold", fontsize=11)
         return footer(fig, scenario)
 
 

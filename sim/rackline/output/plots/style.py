@@ -21,6 +21,7 @@ from matplotlib.figure import Figure  # noqa: E402
 from matplotlib.transforms import ScaledTranslation  # noqa: E402
 
 from rackline.about import FOOTER  # noqa: E402
+from rackline.kpi_names import RUN_MORE  # noqa: E402
 
 RC: dict[str, Any] = {
     "font.size": 10, "axes.titlesize": 12, "axes.titleweight": "bold", "axes.labelsize": 10,
@@ -98,6 +99,24 @@ def axis_format(axis: Axis, unit: str) -> None:
 
     from rackline.quantities import is_money_unit, money_text
     axis.set_major_formatter(FuncFormatter(lambda x, _: money_text(x) if is_money_unit(unit) else f"{x:.3g}"))
+
+
+TOO_WIDE = f"too wide: {RUN_MORE}"
+
+
+def interval_left_out(rows: pd.DataFrame, center: str) -> np.ndarray:
+    """Which rows draw no error bar although they have a value: the interval is missing,
+    or the table notes it as too wide to print (the plot then says so beside the value)."""
+    c = rows[center].to_numpy(dtype=float)
+    if "ci_low" in rows and "ci_high" in rows:
+        missing = ~(np.isfinite(rows.ci_low.to_numpy(dtype=float)) & np.isfinite(rows.ci_high.to_numpy(dtype=float)))
+    elif "half_width" in rows:
+        missing = ~np.isfinite(rows.half_width.to_numpy(dtype=float))
+    else:
+        missing = np.zeros(len(c), dtype=bool)
+    if "ci_note" in rows:
+        missing |= (rows.ci_note.fillna("").astype(str) == RUN_MORE).to_numpy()
+    return missing & np.isfinite(c)
 
 
 def ci_errors(rows: pd.DataFrame, center: str) -> np.ndarray:

@@ -12,11 +12,6 @@ from rackline.output.plots.style import color_for, footer, legend_outside, new_f
 from rackline.quantities import param_text, value_text
 
 
-def _short(path: str) -> str:
-    parts = path.split(".")
-    return ".".join(parts[-3:]) if len(parts) > 3 else path
-
-
 def _wrapped(path: str, width: int = 44) -> str:
     """A dotted parameter path over lines of about `width` characters, broken after dots,
     so a panel title keeps every part (`costs.labour.` as well as `technicians.rate`)."""
@@ -92,14 +87,15 @@ def oat_plot(table: pd.DataFrame, kpi_label: str, title: str, kpi_unit: str = ""
 def tornado_plot(t: pd.DataFrame, kpi_label: str, title: str) -> Figure:
     t = t.iloc[::-1]
     with styled():
-        fig, ax = new_figure(9, max(2.8, 0.5 * len(t) + 1.6))
+        lines = max((_wrapped(p, 36).count("\n") + 2 for p in t.parameter), default=2)
+        fig, ax = new_figure(10, max(2.8, 0.22 * lines * len(t) + 1.6))
         base = t.base.iloc[0] if len(t) else 0
         for y, (_, r) in enumerate(t.iterrows()):
             ax.barh(y, r.at_low - base, left=base, color="#1f77b4", alpha=0.8, label="at low value" if y == 0 else None)
             ax.barh(y, r.at_high - base, left=base, color="#d62728", alpha=0.8,
                     label="at high value" if y == 0 else None)
         ax.axvline(base, color="black", lw=1)
-        ax.set_yticks(range(len(t)), [f"{_short(r.parameter)}\n{param_text(r.low_value, r.get('unit', ''))} → "
+        ax.set_yticks(range(len(t)), [f"{_wrapped(r.parameter, 36)}\n{param_text(r.low_value, r.get('unit', ''))} → "
                                       f"{param_text(r.high_value, r.get('unit', ''))}" for _, r in t.iterrows()])
         ax.set(xlabel=kpi_label)
         fig.suptitle(f"Tornado: {kpi_label} around the base scenario", fontweight="bold")   # centred on the figure
@@ -136,7 +132,7 @@ def heatmap_plot(grid: pd.DataFrame, x: str, y: str, kpi_label: str, title: str,
         for (i, j), v in np.ndenumerate(values):
             ax.text(j, i, value_text(v, unit, digits), ha="center", va="center",
                     color="white" if v < np.nanmean(values) else "black", fontsize=8)
-        ax.set(xlabel=_short(x) + (f" ({xu})" if xu else ""), ylabel=_short(y) + (f" ({yu})" if yu else ""),
+        ax.set(xlabel=_wrapped(x, 60) + (f" ({xu})" if xu else ""), ylabel=_wrapped(y, 36) + (f" ({yu})" if yu else ""),
                title=f"{kpi_label} over a 2-D grid")
         ax.grid(False)
         bar = fig.colorbar(im, ax=ax, label=kpi_label, format=FuncFormatter(lambda v, _: value_text(v, unit, digits)))
@@ -158,6 +154,6 @@ def indices_plot(ix: pd.DataFrame, kpi_label: str, title: str) -> Figure:
                     capsize=3)
             ax.barh(y - 0.2, ix.sigma, 0.4, color="#9467bd", label="sigma (interactions, non-linearity)")
             ax.set(title=f"Morris screening for {kpi_label}", xlabel=kpi_label)
-        ax.set_yticks(y, [_short(p) for p in ix.parameter])
+        ax.set_yticks(y, [_wrapped(p, 36) for p in ix.parameter])
         legend_outside(ax, "below")
         return footer(fig, title)
