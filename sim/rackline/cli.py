@@ -204,22 +204,24 @@ def sweep(file, vary, method, reps, samples, kpis, seed, jobs, scheduler, out, r
     from pathlib import Path
 
     from rackline.api import sweep as run_and_write
+    from rackline.cli_planning import confirm_large
     from rackline.experiments.sweep import build, load_sweep, sweep_from_args
+    from rackline.experiments.sweep.design import design_size
     from rackline.output.sweep_report import check_sweep_folder
+    from rackline.scenario.budget import estimate_events
     if vary:
         sw = sweep_from_args(file, list(vary), method, reps, samples, seed, list(kpis))
     else:
         sw = load_sweep(file)
-    design = build(sw)
-    n = len(design.overrides) * sw.spec.replications
     folder = Path(out) if out else Path("results") / "sweeps" / sw.name
     check_sweep_folder(folder, resume)
+    n = design_size(sw) * sw.spec.replications      # from the spec: nothing is built before it is allowed
+    confirm_large(n, f"{sw.spec.method} design of up to {n // sw.spec.replications} points x "
+                     f"{sw.spec.replications} replications", estimate_events(sw.base.scenario).seconds(), jobs, yes)
+    design = build(sw)
+    n = len(design.overrides) * sw.spec.replications
     click.echo(f"Sweep {sw.name}: {design.method} design, {len(design.overrides)} points x "
                f"{sw.spec.replications} replications = {n} runs -> {folder}")
-    if n > CONFIRM_ABOVE and not yes:
-        if not sys.stdin.isatty():
-            raise click.UsageError(f"{n} runs is a large design; add --yes to run it without a prompt")
-        click.confirm("Run it?", abort=True)
     done = 0
     if resume:
         from rackline.experiments.sweep.store import Store

@@ -15,6 +15,20 @@ from rackline.errors import EXIT_OK
 from rackline.output.progress import Progress
 
 
+def confirm_large(runs: int, what: str, seconds_per_run: float, jobs: int, yes: bool) -> None:
+    """Ask (or, without a terminal, refuse) before more than CONFIRM_ABOVE runs, from the
+    design's size alone: nothing is built or run before it is allowed."""
+    from rackline.cli import CONFIRM_ABOVE
+    from rackline.scenario.budget import span_text
+    if runs <= CONFIRM_ABOVE or yes:
+        return
+    text = (f"{what} = {runs} runs is a large design (about {span_text(seconds_per_run * runs / min(jobs, runs))} "
+            f"on {jobs} workers by the base scenario's estimate)")
+    if not sys.stdin.isatty():
+        raise click.UsageError(f"{text}; add --yes to run it without a prompt")
+    click.confirm(f"{text}. Run it?", abort=True)
+
+
 @click.command()
 @click.argument("sweep_dir", type=click.Path(file_okay=False))
 @click.option("--where", required=True, metavar='"KPI < X"',
@@ -71,8 +85,9 @@ def discover(sweep_dir, where, box, min_mass, per_replication, out, no_plots):
 @click.option("--out", type=click.Path(file_okay=False), default=None,
               help="Results folder (default results/optimize/<name>); the study sits beside it as <out>.study.db.")
 @click.option("--resume", is_flag=True, help="Finish an interrupted search from its study database.")
+@click.option("--yes", is_flag=True, help="Do not ask before searches of more than 2000 runs.")
 @click.option("--no-plots", is_flag=True, help="Skip the convergence plot and report.html.")
-def optimize(file, jobs, trials, out, resume, no_plots):
+def optimize(file, jobs, trials, out, resume, yes, no_plots):
     """Find the cheapest plan that meets KPI targets with stated confidence.
 
     \b
@@ -98,6 +113,11 @@ def optimize(file, jobs, trials, out, resume, no_plots):
     problem = load_optimize(file)
     folder = Path(out) if out else Path("results") / "optimize" / problem.name
     n = trials or problem.spec.trials
+    from rackline.scenario.budget import estimate_events
+    final = problem.spec.final
+    confirm_large(n * problem.spec.replications + final.candidates * final.max_replications,
+                  f"{n} trials x {problem.spec.replications} replications and {final.candidates} finalists x up to "
+                  f"{final.max_replications}", estimate_events(problem.base.scenario).seconds(), jobs, yes)
     click.echo(f"Optimize {problem.name}: {len(problem.variables)} variables, {len(problem.constraints)} "
                f"constraints, {n} trials x {problem.spec.replications} replications -> {folder}")
     bar = Progress(n, problem.name, "trial", jobs=jobs)

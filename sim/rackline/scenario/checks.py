@@ -7,6 +7,7 @@ from __future__ import annotations
 from collections import defaultdict
 from typing import Any
 
+from rackline.scenario.budget import budget_problems
 from rackline.scenario.costs import cost_problems
 from rackline.scenario.distributions import Fixed
 from rackline.scenario.model import Scenario
@@ -95,6 +96,8 @@ def check_scenario(sc: Scenario) -> list[tuple[tuple, str]]:
     problems.extend(_floods(sc))
     problems.extend(_silent_changes(sc))
     problems.extend(cost_problems(sc))
+    if not problems:        # the estimate explodes the bill of materials: only a consistent one
+        problems.extend(budget_problems(sc))
     return problems
 
 

@@ -1,0 +1,94 @@
+"""Limits checked before work starts, and every failure a clean message (issue 31)."""
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import pytest
+import yaml
+
+from rackline.cli import main
+
+ROOT = Path(__file__).parents[1]
+MINIMAL = ROOT / "scenarios" / "minimal.yaml"
+
+
+def scenario_file(tmp_path: Path, change, name: str = "case.yaml") -> Path:
+    """minimal.yaml as plain data, changed by `change(data)`, written to tmp_path."""
+    data = yaml.safe_load(MINIMAL.read_text())
+    change(data)
+    path = tmp_path / name
+    path.write_text(yaml.safe_dump(data, sort_keys=False))
+    return path
+
+
+# ---- budgets before work -------------------------------------------------------------------------
+@pytest.mark.parametrize("name", ["minimal", "baseline", "national", "gen2_ramp", "workforce"])
+def test_event_estimate_is_within_an_order_of_magnitude_of_the_engine(name):
+    from rackline.experiments.task import remember, replicate
+    from rackline.scenario import load_scenario
+    from rackline.scenario.budget import estimate_events
+    loaded = load_scenario(ROOT / "scenarios" / f"{name}.yaml")
+    remember(loaded.data, loaded.scenario)
+    actual = replicate(loaded.data, None, 0, 1).record.events
+    est = estimate_events(loaded.scenario).events
+    assert actual / 3 <= est <= actual * 10, (est, actual)
+
+
+def test_estimate_grows_with_the_horizon(load_text):
+    from rackline.scenario.budget import estimate_events
+    short = load_text(MINIMAL.read_text(), {"run.horizon": "10 w"}).scenario
+    long = load_text(MINIMAL.read_text(), {"run.horizon": "1000 w"}).scenario
+    assert estimate_events(long).events == pytest.approx(100 * estimate_events(short).events)
+
+
+def test_a_two_million_week_horizon_is_refused_at_once_with_the_estimate(tmp_path, capsys):
+    path = scenario_file(tmp_path, lambda d: d["run"].update(horizon="2000000 w"))
+    t0 = time.perf_counter()
+    assert main(["run", str(path), "--out", str(tmp_path / "out")]) == 2
+    assert time.perf_counter() - t0 < 1.5
+    err = capsys.readouterr().err
+    assert err.startswith(f"{path}:") and ": at run.horizon: expected a run within run.max_events (100M events " \
+                                          "a replication), got an estimated " in err
+    assert "2000000 w x" in err and "--set run.max_events=" in err and "Traceback" not in err
+    assert len(err.strip().splitlines()) == 1
+    assert not (tmp_path / "out").exists()
+    assert main(["validate", str(path)]) == 2        # validate says the same
+
+
+def test_a_raised_budget_lets_the_long_run_through(tmp_path, capsys):
+    path = scenario_file(tmp_path, lambda d: d["run"].update(horizon="2000000 w"))
+    assert main(["validate", str(path), ]) == 2
+    err = capsys.readouterr().err
+    flag = err.split("(--set ")[1].rstrip(")\n")
+    path2 = scenario_file(tmp_path, lambda d: d["run"].update(horizon="2000000 w",
+                                                               max_events=int(flag.split("=")[1])), "ok.yaml")
+    assert main(["validate", str(path2)]) == 0
+
+
+def test_a_million_point_sweep_is_refused_before_the_design_is_built(tmp_path, capsys, monkeypatch):
+    import rackline.experiments.sweep.design as design
+    monkeypatch.setattr(design, "build", lambda sweep: pytest.fail("the design was built"))
+    t0 = time.perf_counter()
+    code = main(["sweep", str(MINIMAL), "--method", "grid", "--vary", "run.seed=1:100000000:1000000",
+                 "--out", str(tmp_path / "sw")])
+    assert time.perf_counter() - t0 < 1.5
+    assert code == 2
+    err = capsys.readouterr().err
+    assert "grid design of up to 1000000 points x 2 replications = 2000000 runs is a large design (about " in err
+    assert "add --yes" in err
+    assert not (tmp_path / "sw").exists()
+
+
+@pytest.mark.parametrize("method,samples,expected", [("grid", 16, 3 * 4), ("oat", 16, 1 + 3 + 4), ("lhs", 16, 16),
+                                                      ("sobol", 16, 16 * 4), ("morris", 5, 5 * 3)])
+def test_design_size_bounds_the_built_design(method, samples, expected):
+    from rackline.experiments.sweep import build, sweep_from_args
+    from rackline.experiments.sweep.design import design_size
+    sw = sweep_from_args(MINIMAL, ["sites.wisconsin.stations.integrate.servers=1:3:3",
+                                   "suppliers.tray_maker.lead_time.mean=1 w:4 w:4"], method, 1, samples, 1,
+                         ["throughput"])
+    assert design_size(sw) == expected
+    assert len(build(sw).overrides) <= expected
+    if method != "oat":      # oat leaves out a value equal to the base
+        assert len(build(sw).overrides) == expected
