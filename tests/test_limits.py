@@ -92,3 +92,81 @@ def test_design_size_bounds_the_built_design(method, samples, expected):
     assert len(build(sw).overrides) <= expected
     if method != "oat":      # oat leaves out a value equal to the base
         assert len(build(sw).overrides) == expected
+
+
+# ---- resources within reason ---------------------------------------------------------------------
+def test_jobs_are_capped_at_the_tasks_and_the_cores():
+    from rackline.experiments.executors import CORES_MULTIPLE, cores, usable_jobs
+    assert usable_jobs(10000, 2) == (2, "Note: --jobs 10000 capped at 2 (2 tasks to run)")
+    assert usable_jobs(2, 10) == (2, None)
+    n, note = usable_jobs(10000, None)
+    assert n == CORES_MULTIPLE * cores() and note is not None and "cores" in note
+
+
+def test_ten_thousand_jobs_for_two_replications_start_two_workers(tmp_path, capsys, monkeypatch):
+    import rackline.experiments.executors as executors
+    sizes = []
+    real = executors.Pool.__init__
+
+    def spy(self, max_workers=None, **kw):
+        sizes.append(max_workers)
+        real(self, max_workers=max_workers, **kw)
+    monkeypatch.setattr(executors.Pool, "__init__", spy)
+    assert main(["run", str(MINIMAL), "--jobs", "10000", "--reps", "2", "--no-plots", "--out", str(tmp_path / "o")]) == 0
+    assert sizes == [2]
+    assert "Note: --jobs 10000 capped at 2 (2 tasks to run)" in capsys.readouterr().out
+
+
+def _no_children_left():
+    import multiprocessing
+    deadline = time.monotonic() + 5
+    while multiprocessing.active_children() and time.monotonic() < deadline:
+        time.sleep(0.1)
+    return multiprocessing.active_children() == []
+
+
+def test_a_failed_fork_ends_the_run_in_seconds_with_exit_1_and_no_orphan(tmp_path, capsys, monkeypatch):
+    import multiprocessing.popen_fork as popen_fork
+    launch = popen_fork.Popen._launch
+    forks = []
+
+    def second_fork_fails(self, process_obj):
+        forks.append(1)
+        if len(forks) > 1:
+            raise BlockingIOError(11, "Resource temporarily unavailable")
+        return launch(self, process_obj)
+    monkeypatch.setattr(popen_fork.Popen, "_launch", second_fork_fails)
+    t0 = time.perf_counter()
+    code = main(["run", str(MINIMAL), "--jobs", "3", "--reps", "3", "--no-plots", "--out", str(tmp_path / "o")])
+    assert time.perf_counter() - t0 < 10
+    assert code == 1
+    err = capsys.readouterr().err
+    assert err.strip() == ("could not start worker process 2 of 3 (BlockingIOError: Resource temporarily "
+                           "unavailable); try fewer --jobs")
+    assert _no_children_left()
+    assert not (tmp_path / "o").exists()
+
+
+def _dies(*args, **kwargs):
+    import os
+    os._exit(9)
+
+
+def test_a_dead_worker_ends_the_run_with_a_clean_message(tmp_path, capsys, monkeypatch):
+    monkeypatch.setattr("rackline.experiments.replications.replicate", _dies)
+    code = main(["run", str(MINIMAL), "--jobs", "2", "--reps", "2", "--no-plots", "--out", str(tmp_path / "o")])
+    assert code == 1
+    err = capsys.readouterr().err
+    assert "a worker process ended abruptly after 0 of 2 replications (killed, or out of memory?); no results " \
+           "were written" in err and "Traceback" not in err
+    assert _no_children_left()
+
+
+def test_a_dead_sweep_worker_keeps_what_is_stored(tmp_path, capsys, monkeypatch):
+    monkeypatch.setattr("rackline.experiments.sweep.execute.replicate", _dies)
+    code = main(["sweep", str(MINIMAL), "--vary", "sites.wisconsin.stations.integrate.servers=1:2:2",
+                 "--jobs", "2", "--no-plots", "--out", str(tmp_path / "sw")])
+    assert code == 1
+    err = capsys.readouterr().err
+    assert "a worker process ended abruptly (killed, or out of memory?); 0 of " in err and "--resume" in err
+    assert _no_children_left()

@@ -68,6 +68,8 @@ def run(scenario, reps, seed, sets, out, jobs, precision, no_plots):
         loaded = load_scenario(scenario, overrides_of(sets))
         dest = check_destination(out or default_out(loaded.scenario.name))
     n, _ = loaded.scenario.run.resolve(reps, seed)
+    from rackline.cli_planning import capped_jobs
+    jobs = capped_jobs(jobs, None if precision else n)
     bar = Progress(n, f"{loaded.scenario.name}", "rep", jobs=jobs)
     try:
         res = run_replications(loaded, reps, jobs, seed, precision, progress=bar.update, on_total=bar.set_total)
@@ -149,6 +151,8 @@ def compare(scenarios, variant_specs, sets, reps, seed, jobs, out, no_plots):
         raise ScenarioError([Problem("compare", None, "", "expected two or more scenarios (or --variant)")])
     dest = check_destination(out or default_out("compare"))
     n = loaded[0][1].scenario.run.resolve(reps, seed)[0] * len(loaded)
+    from rackline.cli_planning import capped_jobs
+    jobs = capped_jobs(jobs, n // len(loaded))       # one scenario's replications run at a time
     bar = Progress(n, "compare", "rep", jobs=jobs)
     try:
         cmp = run_compare(loaded, reps, jobs, seed, progress=bar.update)
@@ -204,7 +208,7 @@ def sweep(file, vary, method, reps, samples, kpis, seed, jobs, scheduler, out, r
     from pathlib import Path
 
     from rackline.api import sweep as run_and_write
-    from rackline.cli_planning import confirm_large
+    from rackline.cli_planning import capped_jobs, confirm_large
     from rackline.experiments.sweep import build, load_sweep, sweep_from_args
     from rackline.experiments.sweep.design import design_size
     from rackline.output.sweep_report import check_sweep_folder
@@ -216,6 +220,7 @@ def sweep(file, vary, method, reps, samples, kpis, seed, jobs, scheduler, out, r
     folder = Path(out) if out else Path("results") / "sweeps" / sw.name
     check_sweep_folder(folder, resume)
     n = design_size(sw) * sw.spec.replications      # from the spec: nothing is built before it is allowed
+    jobs = capped_jobs(jobs, n)
     confirm_large(n, f"{sw.spec.method} design of up to {n // sw.spec.replications} points x "
                      f"{sw.spec.replications} replications", estimate_events(sw.base.scenario).seconds(), jobs, yes)
     design = build(sw)

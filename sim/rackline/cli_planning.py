@@ -29,6 +29,15 @@ def confirm_large(runs: int, what: str, seconds_per_run: float, jobs: int, yes: 
     click.confirm(f"{text}. Run it?", abort=True)
 
 
+def capped_jobs(jobs: int, tasks: int | None) -> int:
+    """--jobs within what can be used (one worker per task, a multiple of the cores), said when capped."""
+    from rackline.experiments.executors import usable_jobs
+    n, note = usable_jobs(jobs, tasks)
+    if note:
+        click.echo(note)
+    return n
+
+
 @click.command()
 @click.argument("sweep_dir", type=click.Path(file_okay=False))
 @click.option("--where", required=True, metavar='"KPI < X"',
@@ -113,6 +122,7 @@ def optimize(file, jobs, trials, out, resume, yes, no_plots):
     problem = load_optimize(file)
     folder = Path(out) if out else Path("results") / "optimize" / problem.name
     n = trials or problem.spec.trials
+    jobs = capped_jobs(jobs, None)
     from rackline.scenario.budget import estimate_events
     final = problem.spec.final
     confirm_large(n * problem.spec.replications + final.candidates * final.max_replications,

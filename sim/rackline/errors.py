@@ -43,6 +43,13 @@ class RunFlooded(RacklineError):
     exit_code = 1
 
 
+class WorkersFailed(RacklineError):
+    """A worker process could not be started (fork failed) or died (killed, out of memory):
+    the command ends with what was kept, never a hang."""
+
+    exit_code = 1
+
+
 class RunInterrupted(Exception):
     """The user stopped a run (Ctrl-C / SIGTERM); what was kept is in `kept`."""
 
