@@ -170,3 +170,91 @@ def test_a_dead_sweep_worker_keeps_what_is_stored(tmp_path, capsys, monkeypatch)
     err = capsys.readouterr().err
     assert "a worker process ended abruptly (killed, or out of memory?); 0 of " in err and "--resume" in err
     assert _no_children_left()
+
+
+# ---- degenerate but valid scenarios finish --------------------------------------------------------
+def _zero_rate(d):
+    d["demand"]["racks"]["rate"] = "0 per week"
+
+
+def _zero_schedule(d):
+    d["demand"]["racks"].pop("rate")
+    d["demand"]["racks"]["schedule"] = [{"from": "0 w", "rate": "0 per week"}]
+
+
+def _demand_after_the_horizon(d):
+    d["demand"]["racks"].pop("rate")
+    d["demand"]["racks"]["schedule"] = [{"from": "0 w", "rate": "0 per week"}, {"from": "100 w", "rate": "10 per week"}]
+
+
+def _capacity_mode_with_the_test_down_throughout(d):
+    d["demand"]["racks"].pop("rate")
+    d["demand"]["racks"].pop("due")
+    d["demand"]["racks"]["capacity"] = True
+    d["disruptions"] = {"flood": {"station": "wisconsin.l11_test", "at": "0 w", "duration": "100 w", "capacity": 0}}
+
+
+def _capacity_mode_with_no_stock_and_no_supplier(d):
+    d["demand"]["racks"].pop("rate")
+    d["demand"]["racks"].pop("due")
+    d["demand"]["racks"]["capacity"] = True
+    inv = d["sites"]["wisconsin"]["inventories"]["compute_tray"]
+    inv["initial"] = 0
+
+
+def _a_product_nobody_orders(d):
+    d["items"]["rack_b"] = {"family": "rack", "unit": "rack"}
+    d["sites"]["wisconsin"]["stations"]["test_b"] = {
+        "output": "rack_b", "inputs": {"rack_untested": 1}, "servers": 1, "process_time": "30 h"}
+    d["demand"]["b_orders"] = {"item": "rack_b", "site": "wisconsin", "rate": "0 per week"}
+
+
+def _zero_demand_and_auto_warmup(d):
+    _zero_rate(d)
+    d["run"]["warmup"] = "auto"
+
+
+PATHOLOGICAL = [_zero_rate, _zero_schedule, _demand_after_the_horizon, _capacity_mode_with_the_test_down_throughout,
+                _capacity_mode_with_no_stock_and_no_supplier, _a_product_nobody_orders, _zero_demand_and_auto_warmup]
+
+
+@pytest.mark.parametrize("change", PATHOLOGICAL, ids=lambda f: f.__name__.strip("_"))
+def test_a_degenerate_scenario_finishes_in_every_command(change, tmp_path, capsys):
+    def small(d):
+        change(d)
+        d["run"]["horizon"] = "12 w"
+        if d["run"].get("warmup") != "auto":
+            d["run"]["warmup"] = "1 w"
+    path = scenario_file(tmp_path, small)
+    for args in (["run", str(path), "--reps", "2", "--no-plots", "--out", str(tmp_path / "run")],
+                 ["capacity", str(path)],
+                 ["compare", str(path), "--reps", "2", "--no-plots", "--out", str(tmp_path / "cmp"),
+                  "--variant", "more:sites.wisconsin.stations.l11_test.servers=4"],
+                 ["sweep", str(path), "--reps", "1", "--jobs", "1", "--no-plots", "--out", str(tmp_path / "sw"),
+                  "--vary", "sites.wisconsin.stations.integrate.servers=1:2:2"]):
+        code = main(args)
+        out, err = capsys.readouterr()
+        assert code == 0, (args[0], err)
+        assert "failed" not in err and "Traceback" not in err, (args[0], err)
+        assert "path to ." not in out and ": ," not in out and " nan" not in out, (args[0], out)
+        if args[0] == "sweep":
+            assert "none failed" in out, out
+        if args[0] == "run" and "capacity_mode" not in change.__name__:
+            assert "in the horizon" in out and "weeks 12–12" not in out
+
+
+def test_no_demand_says_so_instead_of_naming_a_constraint(tmp_path, capsys):
+    path = scenario_file(tmp_path, _zero_rate)
+    assert main(["run", str(path), "--reps", "2", "--no-plots", "--out", str(tmp_path / "o")]) == 0
+    out = capsys.readouterr().out
+    assert "No demand for rack in the horizon; output 0/week" in out
+    assert ("Constraint: no demand for rack in the horizon (nothing was ordered); first to bind if demand came: "
+            "station wisconsin.l11_test at 16.8/week") in out      # 3 servers x 168 h / 30 h
+    assert "Next constraint" not in out and "WARNING: no rack was made" not in out and "never worked" not in out
+    assert "Bottleneck: none (no demand in the horizon" in out
+    assert main(["capacity", str(path)]) == 0
+    out = capsys.readouterr().out
+    assert out.startswith("No demand in the horizon (every demand rate is 0 or none is declared); capacities at "
+                          "an equal mix of rack\n")
+    assert ("No demand in the horizon; if demand came at an equal mix, station wisconsin.l11_test would bind first "
+            "at 16.8 rack/week") in out

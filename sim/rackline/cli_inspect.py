@@ -118,8 +118,7 @@ def capacity(scenario, sets, as_csv):
     shown["utilisation"] = ct.table["utilisation"].map(lambda v: "—" if pd.isna(v) else f"{v:.0%}")
     if ct.capacity_mode:
         shown = shown.drop(columns=["load", "utilisation", "max_scale"])
-    demand = ", ".join(f"{item} {rate:.3g}/week" for item, rate in ct.mix.items())
-    click.echo(f"Demand: {demand}" if not ct.capacity_mode else f"Capacity mode: {', '.join(ct.mix)}, equal mix")
+    click.echo(ct.heading)
     click.echo(shown.to_string(index=False))
     for line in ct.summary():
         click.echo(line)

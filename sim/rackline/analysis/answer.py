@@ -161,7 +161,8 @@ class ProductAnswer(Model):
 
     @property
     def demand_binds(self) -> bool:
-        return self.verdict == "meets"
+        """Demand, not a resource, limits output: it is met, or there is none."""
+        return self.verdict in ("meets", "no demand")
 
     @property
     def runs_out_week(self) -> float | None:

@@ -65,7 +65,8 @@ def gap_line(a: Answer, p: ProductAnswer) -> str:
     over = _weeks(a, p)
     if p.verdict == "capacity mode":
         return f"Capacity mode: {p.product} output {p.output.mean:.3g}/week{over} (everything made is taken)"
-    if p.verdict == "no demand":
+    if p.verdict == "no demand":      # its window may be empty (demand from after the horizon): no weeks to name
+        over = over if p.window_start_week < p.window_end_week else ""
         return f"No demand for {p.product} in the horizon; output {p.output.mean:.3g}/week{over}"
     if p.verdict in ("short", "may be short") and p.exceeds_from_week is not None:
         period = next(x for x in p.periods if x.start_week >= p.exceeds_from_week - 1e-9)
@@ -122,6 +123,8 @@ def bottleneck_sentence(a: Answer) -> str:
     top = a.top_station
     if top is None:
         return "Bottleneck: none (no stations)"
+    if all(p.verdict == "no demand" for p in a.products):     # none declared, or all zero
+        return "Bottleneck: none (no demand in the horizon: stations wait for orders, not for each other)"
     text = (f"Bottleneck: {top.station} (active-period ranking: sole {top.bottleneck_sole:.0%}, "
             f"shifting {top.bottleneck_shifting:.0%} of the time; {busy_text(top)})")
     if top.starved_open * top.open_share > 0.05 and top.starved_on:
@@ -208,7 +211,7 @@ def answer_lines(a: Answer) -> list[str]:
         lines.append(gap_line(a, p))
         lines += constraint_lines(a, p)
     if not a.products:
-        lines.append(f"Constraint: {'none (no stations)' if a.top_station is None else 'no product is ordered'}")
+        lines.append(f"Constraint: {'none (no stations)' if a.top_station is None else 'none: no demand is declared'}")
     lines += product_lines(a)
     lines += disruption_lines(a)
     lines += sourcing_lines(a.sourcing)

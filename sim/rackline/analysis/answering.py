@@ -205,7 +205,14 @@ def product_answers(sc: Scenario, reps: Sequence[Replication], warmup: float, kp
         chain = constraint_chain(sc, serving, stations, kpis, str(serving.station.iloc[0])) if len(serving) else None
         spare = None
         nxt = _next(route, chain)
-        if verdict == "meets" and ordered is not None:
+        if verdict == "no demand":     # nothing ordered: no resource holds the product back
+            first = route[0] if route else None
+            chain = Chain(links=[Link(kind="demand", name=product, text=(
+                f"no demand for {product} in the horizon (nothing was ordered)" + (
+                    f"; first to bind if demand came: {first.kind} {first.resource} at {first.capacity:.3g}/week"
+                    if first is not None else "")))])
+            nxt = first
+        elif verdict == "meets" and ordered is not None:
             spare = (route[0].capacity - output.mean) if route else None
             chain = _demand_chain(product, output, ordered, spare, route[0] if route else None, unit)
             nxt = route[0] if route else None

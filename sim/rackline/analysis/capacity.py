@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 import pandas as pd
 
 from rackline.analysis.answer import Resource
-from rackline.scenario.flows import Node, demand_mix, product_sites, resource_loads
+from rackline.scenario.flows import Node, demand_mix, demanded_products, product_sites, resource_loads
 from rackline.scenario.model import Scenario
 from rackline.units import WEEK
 
@@ -30,6 +30,17 @@ class CapacityTable:
     mix: dict[str, float]               # product -> units per week in the demand mix
     capacity_mode: bool                 # no finite demand rate: the mix is one unit of each product
     warnings: list[str] = field(default_factory=list)
+    no_demand: bool = False             # no demand in the horizon: the mix is one unit of each product named
+
+    @property
+    def heading(self) -> str:
+        """What loads the resources: the demand, capacity mode's equal mix, or nothing."""
+        if self.no_demand:
+            named = f"; capacities at an equal mix of {', '.join(self.mix)}" if self.mix else ""
+            return f"No demand in the horizon (every demand rate is 0 or none is declared){named}"
+        if self.capacity_mode:
+            return f"Capacity mode: {', '.join(self.mix)}, equal mix"
+        return "Demand: " + ", ".join(f"{item} {rate:.3g}/week" for item, rate in self.mix.items())
 
     @property
     def demand_rate(self) -> float:
@@ -47,8 +58,13 @@ class CapacityTable:
         b = self.bottleneck
         products = ", ".join(self.mix)
         if b is None:
+            if not self.mix:
+                return ["No demand in the horizon: nothing loads the resources."]
             return [f"No finite capacity on the path to {products}."]
         line = f"Static bottleneck: {b['kind']} {b['resource']} binds at {b['max_rate']:.3g} {products}/week"
+        if self.no_demand:
+            return [f"No demand in the horizon; if demand came at an equal mix, {b['kind']} {b['resource']} "
+                    f"would bind first at {b['max_rate']:.3g} {products}/week"]
         if self.capacity_mode:
             return [line + " (capacity mode: maximum rate at an equal mix)"]
         gap = "short of" if b["max_rate"] < self.demand_rate else "above"
@@ -58,6 +74,9 @@ class CapacityTable:
 def capacity_table(sc: Scenario) -> CapacityTable:
     """Every station, crew pool, supplier and lane: capacity, load and max rate per week."""
     mix, capacity_mode = demand_mix(sc)
+    no_demand = not demanded_products(sc)
+    if no_demand:       # nothing asks: show what an equal mix of the products named could get
+        mix, capacity_mode = {(d.site, d.item): 1.0 for d in sc.demand.values()}, True
     total = sum(mix.values()) * WEEK
     rows = [{"resource": r.resource, "kind": r.kind, "capacity": r.capacity, "load": r.load, "unit": r.unit,
              "utilisation": r.utilisation, "max_rate": r.max_scale * total, "max_scale": r.max_scale}
@@ -74,7 +93,7 @@ def capacity_table(sc: Scenario) -> CapacityTable:
     per_product: dict[str, float] = defaultdict(float)   # a product shipped from several sites: the sum
     for (_, item), rate in mix.items():
         per_product[item] += rate * WEEK
-    return CapacityTable(table, dict(per_product), capacity_mode, warnings)
+    return CapacityTable(table, dict(per_product), capacity_mode, warnings, no_demand)
 
 
 

@@ -9,14 +9,16 @@ import pandas as pd
 
 from rackline.analysis.constraints import growing_buffers
 from rackline.engine.records import Replication
+from rackline.scenario.flows import demanded_products
 from rackline.scenario.model import Scenario
 
 
 def run_warnings(sc: Scenario, reps: Sequence[Replication], warmup: float, kpis: pd.DataFrame,
                  ranking: pd.DataFrame) -> list[str]:
     out = []
+    asked = demanded_products(sc)      # a product nobody orders is not made: no warning needed
     for _, r in kpis[kpis.kpi == "throughput"].iterrows():
-        if r["mean"] == 0:
+        if r["mean"] == 0 and r.subject in asked:
             out.append(f"WARNING: no {r.subject} was made after the warm-up; check that its inputs are supplied "
                        "and its stations can start (see stations.csv, starved_on)")
     for _, r in kpis[kpis.kpi == "demand"].iterrows():
@@ -33,7 +35,7 @@ def run_warnings(sc: Scenario, reps: Sequence[Replication], warmup: float, kpis:
             if inv.sourcing is not None and len(sourcing_steps(sc, inv)) == 1:
                 out.append(f"WARNING: sites.{site_name}.inventories.{item}.sourcing follows landed cost, but no "
                            "tariff step in this scenario changes it: the written shares hold throughout")
-    for _, r in ranking.iterrows():
+    for _, r in ranking.iterrows() if asked else ():
         if r.throughput_per_week == 0 and r.share_starved > 0.99:
             out.append(f"WARNING: station {r.station} never worked: starved on {r.starved_on or 'its inputs'}")
     return out
