@@ -258,3 +258,46 @@ def test_no_demand_says_so_instead_of_naming_a_constraint(tmp_path, capsys):
                           "an equal mix of rack\n")
     assert ("No demand in the horizon; if demand came at an equal mix, station wisconsin.l11_test would bind first "
             "at 16.8 rack/week") in out
+
+
+# ---- disk full and I/O errors ---------------------------------------------------------------------
+def _full_disk(*args, **kwargs):
+    import errno
+    raise OSError(errno.ENOSPC, "No space left on device")
+
+
+def test_a_full_disk_ends_the_run_with_the_folder_and_the_space(tmp_path, capsys, monkeypatch):
+    monkeypatch.setattr("pandas.DataFrame.to_csv", _full_disk)
+    out = tmp_path / "o"
+    assert main(["run", str(MINIMAL), "--reps", "2", "--no-plots", "--out", str(out)]) == 1
+    err = capsys.readouterr().err
+    assert err.startswith(f"{out}: could not write (No space left on device); ")
+    assert " free on its disk, about " in err and " needed; no results were written" in err
+    assert "rackline failed" not in err and len(err.strip().splitlines()) == 1
+    assert not out.exists() and list(tmp_path.iterdir()) == []      # no partial folder either
+
+
+def test_a_full_disk_mid_sweep_leaves_a_closed_store_and_nothing_complete(tmp_path, capsys, monkeypatch):
+    import sqlite3
+
+    from rackline.experiments.sweep.store import Store
+    real = Store.commit_point
+    commits = []
+
+    def fills_up(self, point, tasks):
+        commits.append(point)
+        if len(commits) > 1:
+            self.db.execute("BEGIN")        # a transaction under way when the disk fills
+            raise sqlite3.OperationalError("database or disk is full")
+        real(self, point, tasks)
+    monkeypatch.setattr(Store, "commit_point", fills_up)
+    out = tmp_path / "sw"
+    code = main(["sweep", str(MINIMAL), "--vary", "sites.wisconsin.stations.integrate.servers=1:3:3", "--reps", "1",
+                 "--jobs", "1", "--no-plots", "--out", str(out)])
+    assert code == 1
+    err = capsys.readouterr().err
+    assert err.startswith(f"{out}: could not write (disk is full); ") and "rerun with --resume" in err
+    assert sorted(p.name for p in out.iterdir()) == ["sweep.db"]      # no -wal, -shm, -journal, manifest
+    st = Store(out / "sweep.db")
+    assert len(st.done()) == 1        # the point committed before the disk filled, whole
+    st.close()

@@ -59,9 +59,9 @@ def run(scenario, reps, seed, sets, out, jobs, precision, no_plots):
     bottlenecks), timeseries.csv, plots and report.html. Same scenario and seed
     give identical numbers, whatever --jobs.
     """
-    from rackline.errors import interruptible
+    from rackline.errors import disk_space, interruptible
     from rackline.experiments.replications import run_replications
-    from rackline.output.folder import check_destination, default_out, write_run
+    from rackline.output.folder import check_destination, default_out, run_bytes, write_run
     from rackline.scenario import load_scenario
     from rackline.scenario.paths import overrides_of  # here: the scenario package is slow to import
     with interruptible("while loading the scenario, before any replication ran"):
@@ -75,7 +75,8 @@ def run(scenario, reps, seed, sets, out, jobs, precision, no_plots):
         res = run_replications(loaded, reps, jobs, seed, precision, progress=bar.update, on_total=bar.set_total)
     finally:
         bar.close()
-    with interruptible(f"after {len(res.reps)} replications, while writing {dest}"):
+    with interruptible(f"after {len(res.reps)} replications, while writing {dest}"), \
+            disk_space(dest, run_bytes(res, not no_plots), "no results were written"):
         folder = write_run(res, dest, plots=not no_plots)
     from rackline.scenario.paths import written
     for path, value in loaded.overrides.items():     # what the flags changed, so a mistyped value shows
@@ -117,11 +118,11 @@ def compare(scenarios, variant_specs, sets, reps, seed, jobs, out, no_plots):
     """
     from pathlib import Path
 
-    from rackline.errors import Problem, ScenarioError
+    from rackline.errors import Problem, ScenarioError, disk_space
     from rackline.experiments.compare import compare as run_compare
     from rackline.experiments.compare import variants
     from rackline.output.compare_report import summary_lines, write_compare
-    from rackline.output.folder import check_destination, default_out
+    from rackline.output.folder import check_destination, default_out, run_bytes
     from rackline.scenario import load_scenario
     from rackline.scenario.paths import parse_assignment
     by_name: dict[str, dict] = {}
@@ -158,7 +159,8 @@ def compare(scenarios, variant_specs, sets, reps, seed, jobs, out, no_plots):
         cmp = run_compare(loaded, reps, jobs, seed, progress=bar.update)
     finally:
         bar.close()
-    folder = write_compare(cmp, dest, plots=not no_plots)
+    with disk_space(dest, sum(run_bytes(r, not no_plots) for r in cmp.runs), "no results were written"):
+        folder = write_compare(cmp, dest, plots=not no_plots)
     for line in summary_lines(cmp):
         click.echo(line)
     click.echo(f"Results: {folder}")
@@ -209,6 +211,7 @@ def sweep(file, vary, method, reps, samples, kpis, seed, jobs, scheduler, out, r
 
     from rackline.api import sweep as run_and_write
     from rackline.cli_planning import capped_jobs, confirm_large
+    from rackline.errors import disk_space
     from rackline.experiments.sweep import build, load_sweep, sweep_from_args
     from rackline.experiments.sweep.design import design_size
     from rackline.output.sweep_report import check_sweep_folder
@@ -236,7 +239,9 @@ def sweep(file, vary, method, reps, samples, kpis, seed, jobs, scheduler, out, r
             st.close()
     bar = Progress(n, sw.name, "run", initial=done, jobs=jobs)
     try:
-        outcome = run_and_write(sw, folder, jobs, scheduler, resume, not no_plots, bar.update)
+        with disk_space(folder, None, "the tasks finished so far are kept in its sweep.db; free some space and "
+                                      "rerun with --resume"):
+            outcome = run_and_write(sw, folder, jobs, scheduler, resume, not no_plots, bar.update)
     finally:
         bar.close()
     failed = f"{outcome.failed} failed (see errors.csv)" if outcome.failed else "none failed"
@@ -310,6 +315,12 @@ def main(argv: list[str] | None = None) -> int:
             if signals.received is not None:  # an error the interruption caused, e.g. in a library
                 click.echo(f"Interrupted ({type(exc).__name__}: {exc}); no results were written.", err=True)
                 return signals.exit_code()
+            from rackline.errors import disk_error
+            why = disk_error(exc)
+            if why is not None:     # a full or failing disk outside a named write: no traceback file either
+                where = getattr(exc, "filename", None)
+                click.echo(f"{where or 'rackline'}: could not write ({why}); free some space and rerun", err=True)
+                return EXIT_FAILED
             path = _save_traceback()
             click.echo(f"rackline failed: {type(exc).__name__}: {exc} (traceback saved to {path})", err=True)
             return EXIT_FAILED

@@ -11,7 +11,7 @@ import sys
 import click
 
 from rackline import FOOTER
-from rackline.errors import EXIT_OK
+from rackline.errors import EXIT_OK, disk_space
 from rackline.output.progress import Progress
 
 
@@ -132,11 +132,15 @@ def optimize(file, jobs, trials, out, resume, yes, no_plots):
                f"constraints, {n} trials x {problem.spec.replications} replications -> {folder}")
     bar = Progress(n, problem.name, "trial", jobs=jobs)
     try:
-        outcome = run_optimize(problem, folder, jobs, trials, resume, progress=bar.update)
+        with disk_space(folder, None, "the search done so far is kept in its study database; free some space "
+                                      "and rerun with --resume"):
+            outcome = run_optimize(problem, folder, jobs, trials, resume, progress=bar.update)
     finally:
         bar.close()
     from rackline.output.optimize_report import summary_lines, write_optimize
-    write_optimize(outcome, plots=not no_plots)
+    with disk_space(folder, None, "the search is kept in its study database; free some space and rerun with "
+                                  "--resume"):
+        write_optimize(outcome, plots=not no_plots)
     for line in summary_lines(outcome.selection):
         click.echo(line)
     click.echo(f"Search: {outcome.trials} trials, {outcome.simulated} candidates simulated now; "
