@@ -301,3 +301,39 @@ def test_a_full_disk_mid_sweep_leaves_a_closed_store_and_nothing_complete(tmp_pa
     st = Store(out / "sweep.db")
     assert len(st.done()) == 1        # the point committed before the disk filled, whole
     st.close()
+
+
+# ---- one located message per mistake --------------------------------------------------------------
+def test_a_latin1_file_is_refused_with_the_byte_position(tmp_path, capsys):
+    f = tmp_path / "cafe.yaml"
+    f.write_bytes(b"name: x\ndescription: caf\xe9\n")
+    assert main(["validate", str(f)]) == 2
+    assert capsys.readouterr().err.strip() == (
+        f"{f}:2: expected UTF-8 text, got byte 0xe9 at byte 24 (column 17) that is not UTF-8: binary, or another "
+        "encoding such as Latin-1; save the file as UTF-8")
+
+
+def test_a_negative_amount_reads_as_english(load_text):
+    from rackline.errors import ScenarioError
+    with pytest.raises(ScenarioError) as exc:
+        load_text((ROOT / "scenarios" / "baseline.yaml").read_text(), {"costs.revenue.rack_gen1.salvage": -5})
+    assert "expected an amount >= 0" in str(exc.value) and "a amount" not in str(exc.value)
+
+
+def test_a_negative_tariff_gives_one_message(tmp_path, capsys):
+    f = tmp_path / "neg.yaml"
+    f.write_text(f"extends: {ROOT / 'scenarios' / 'tariff_shock.yaml'}\nname: neg\ncosts:\n  tariffs:\n    overseas:\n"
+                 "      - {from: 0 w, rate: -10%}\n      - {from: 20 w, rate: 35%}\n")
+    assert main(["validate", str(f)]) == 2
+    assert capsys.readouterr().err.strip() == (f"{f}:6: at costs.tariffs.overseas.0.rate: expected a percentage "
+                                               ">= 0, got '-10%'")
+
+
+def test_a_vary_error_names_the_flag_and_the_scenario_file(tmp_path, capsys):
+    code = main(["sweep", str(MINIMAL), "--vary", "sites.wisconsin.stations.nope.servers=1:3",
+                 "--out", str(tmp_path / "x")])
+    assert code == 2
+    assert capsys.readouterr().err.strip() == (
+        f"--vary sites.wisconsin.stations.nope.servers=1:3 on {MINIMAL}: at sites.wisconsin.stations.nope.servers: "
+        f"expected a path in {MINIMAL}, got no 'nope' under sites.wisconsin.stations; valid keys here: integrate, "
+        "l11_test")

@@ -187,33 +187,41 @@ def _to_number(v: Any, kind: str, unit: str) -> float:
 class Sweep:
     """A validated sweep: the spec, its base scenario and one Axis per parameter."""
 
-    def __init__(self, spec: SweepSpec, base: Loaded, source: str, doc: Document | None = None):
+    def __init__(self, spec: SweepSpec, base: Loaded, source: str, doc: Document | None = None,
+                 flags: dict[str, str] | None = None):
         self.spec = spec
         self.base = base
         self.source = source
         self.name = spec.name or Path(source).stem
         self.axes: list[Axis] = []
         problems = []
-        line = (lambda path: doc.line_of(("parameters", path))) if doc is not None else (lambda path: None)
-        source = source if doc is not None else "--vary"  # the short form: blame the flag
+        scenario = source
+
+        def problem(path: str, text: str, at: str | None = None) -> Problem:
+            """In a sweep file: its line and `parameters.PATH`; in the short form: the --vary flag
+            as typed and the scenario file it applies to, and the PATH."""
+            if doc is not None:
+                return Problem(source, doc.line_of(("parameters", path)), at or f"parameters.{path}", text)
+            flag = (flags or {}).get(path, "--vary")
+            return Problem(f"{flag} on {scenario}", None, (at or path).removeprefix("parameters."), text)
+
+        where = "the scenario" if doc is not None else scenario
         for path, p in spec.parameters.items():
             try:
                 current = get_path(base.data, path)
             except ValueError as exc:
-                problems.append(Problem(source, line(path), f"parameters.{path}",
-                                        f"expected a path in the scenario, got {exc}"))
+                problems.append(problem(path, f"expected a path in {where}, got {exc}"))
                 continue
             try:
                 axis = Axis(path, p, current if not isinstance(current, (dict, list)) else None)
             except ValueError as exc:     # unit errors become located problems naming the odd value
-                problems.append(Problem(source, line(path), f"parameters.{path}", str(exc)))
+                problems.append(problem(path, str(exc)))
                 continue
             if axis.values is None and axis.low > axis.high:
-                problems.append(Problem(source, line(path), f"parameters.{path}",
-                                        f"expected low <= high, got low {p.low!r} above high {p.high!r}"))
+                problems.append(problem(path, f"expected low <= high, got low {p.low!r} above high {p.high!r}"))
             if p.complement is not None:
-                problems += [Problem(source, line(path), where, text)
-                             for where, text in _complement_problems(path, p, axis, base.data, spec.parameters)]
+                problems += [problem(path, text, at)
+                             for at, text in _complement_problems(path, p, axis, base.data, spec.parameters)]
             self.axes.append(axis)
         problems.extend(_design_problems(spec, source, doc))
         if problems:
@@ -285,7 +293,7 @@ def sweep_from_args(scenario: str | Path, vary: list[str], method: str, reps: in
                     kpis: list[str]) -> Sweep:
     """The short form: `rackline sweep SCENARIO --vary PATH=LOW:HIGH[:STEPS] ...`."""
     from rackline.scenario.paths import flag_label, parse_value
-    params, problems = {}, []
+    params, problems, flags = {}, [], {}
     for v in vary:
         path, _, rng = v.partition("=")
         parts = rng.split(":")
@@ -299,10 +307,11 @@ def sweep_from_args(scenario: str | Path, vary: list[str], method: str, reps: in
             problems.extend(exc.problems)
             continue
         params[path.strip()] = {"low": low, "high": high, **({"steps": int(parts[2])} if len(parts) == 3 else {})}
+        flags[path.strip()] = label
     if problems:
         raise ScenarioError(problems)
     base = load_scenario(scenario)
     data = {"scenario": str(scenario), "method": method, "parameters": params, "replications": reps,
             "samples": samples, "seed": base.scenario.run.resolve(seed=seed)[1], "kpis": kpis}
     spec = validate_model(SweepSpec, data, Document(data, "--vary"))
-    return Sweep(spec, base, str(scenario))
+    return Sweep(spec, base, str(scenario), flags=flags)
