@@ -337,3 +337,61 @@ def test_a_vary_error_names_the_flag_and_the_scenario_file(tmp_path, capsys):
         f"--vary sites.wisconsin.stations.nope.servers=1:3 on {MINIMAL}: at sites.wisconsin.stations.nope.servers: "
         f"expected a path in {MINIMAL}, got no 'nope' under sites.wisconsin.stations; valid keys here: integrate, "
         "l11_test")
+
+
+# ---- refuse what can never work -------------------------------------------------------------------
+def test_a_sweep_reaching_servers_0_is_refused_before_any_run(tmp_path, capsys, monkeypatch):
+    monkeypatch.setattr("rackline.experiments.sweep.execute.replicate", lambda *a, **k: pytest.fail("a run started"))
+    code = main(["sweep", str(MINIMAL), "--vary", "sites.wisconsin.stations.integrate.servers=0:3:4",
+                 "--out", str(tmp_path / "sw")])
+    assert code == 2
+    assert capsys.readouterr().err.strip() == (
+        f"--vary sites.wisconsin.stations.integrate.servers=0:3:4 on {MINIMAL}: at "
+        "sites.wisconsin.stations.integrate.servers: expected values the scenario accepts, got 0 (expected a whole "
+        "number >= 1)")
+    assert not (tmp_path / "sw").exists()
+
+
+def test_a_sweep_file_with_a_warmup_past_the_horizon_is_refused_at_its_line(tmp_path, capsys):
+    f = tmp_path / "s.yaml"
+    f.write_text(f"scenario: {MINIMAL}\nmethod: grid\nparameters:\n  run.seed: {{values: [1, 2]}}\n"
+                 "  run.warmup: {values: [1 w, 30 w]}\n")
+    assert main(["sweep", str(f), "--out", str(tmp_path / "sw")]) == 2
+    assert capsys.readouterr().err.strip() == (
+        f"{f}:5: at parameters.run.warmup: expected values the scenario accepts, got '30 w' (expected a warm-up "
+        "shorter than the horizon (4368 h))")
+
+
+def test_an_optimize_range_reaching_servers_0_is_refused(tmp_path, capsys):
+    src = (ROOT / "scenarios" / "optimize" / "test_bays_and_technicians.yaml").read_text()
+    f = tmp_path / "opt.yaml"
+    f.write_text(src.replace("scenario: forty_a_week.yaml", f"scenario: {ROOT / 'scenarios/optimize/forty_a_week.yaml'}")
+                 .replace("integrate.servers: {low: 3, high: 10}", "integrate.servers: {low: 0, high: 10}"))
+    assert main(["optimize", str(f), "--out", str(tmp_path / "o")]) == 2
+    err = capsys.readouterr().err.strip()
+    assert err.endswith(": at variables.sites.wisconsin.stations.integrate.servers: expected values the scenario "
+                        "accepts, got 0 (expected a whole number >= 1)") and len(err.splitlines()) == 1
+
+
+def test_an_output_nothing_takes_is_refused(tmp_path, capsys):
+    def orphan(d):
+        d["items"]["spare"] = {"unit": "kit"}
+        d["sites"]["wisconsin"]["stations"]["kits"] = {"output": "spare", "inputs": {"compute_tray": 1},
+                                                      "process_time": "1 h"}
+    path = scenario_file(tmp_path, orphan)
+    assert main(["validate", str(path)]) == 2
+    err = capsys.readouterr().err.strip()
+    assert err.endswith(": at sites.wisconsin.stations.kits.output: expected output that a station, lane or demand "
+                        "at site 'wisconsin' takes, got 'spare', which nothing consumes and no demand asks for (it "
+                        "would pile up for ever); add a demand or a lane for it, or remove the station")
+    assert len(err.splitlines()) == 1
+
+
+def test_failed_units_nothing_takes_are_refused(tmp_path, capsys):
+    def orphan(d):
+        d["items"]["rack_failed"] = {"unit": "rack"}
+        d["sites"]["wisconsin"]["stations"]["l11_test"].update({"yield": 0.9, "fail_to": "rack_failed"})
+    path = scenario_file(tmp_path, orphan)
+    assert main(["validate", str(path)]) == 2
+    assert ": at sites.wisconsin.stations.l11_test.fail_to: expected failed units that a station, lane or demand " \
+           "at site 'wisconsin' takes, got 'rack_failed'" in capsys.readouterr().err

@@ -19,9 +19,9 @@ from pydantic import Field, model_validator
 
 from rackline.errors import Problem, ScenarioError
 from rackline.kpi_names import KPI_NAMES
-from rackline.scenario.load import Loaded, is_sweep_data, load_scenario, validate_model
+from rackline.scenario.load import Loaded, is_sweep_data, load_scenario, validate_data, validate_model
 from rackline.scenario.model import NAME_MAX, Spec
-from rackline.scenario.paths import get_path
+from rackline.scenario.paths import apply_overrides, get_path
 from rackline.scenario.values import Count, PositiveCount, expected
 from rackline.scenario.yamlfile import Document, load_yaml_file
 from rackline.units import (
@@ -224,8 +224,28 @@ class Sweep:
                              for at, text in _complement_problems(path, p, axis, base.data, spec.parameters)]
             self.axes.append(axis)
         problems.extend(_design_problems(spec, source, doc))
+        if not problems:
+            problems += [problem(a.path, text) for a in self.axes for text in end_problems(a, base.data)]
         if problems:
             raise ScenarioError(problems)
+
+
+def end_problems(axis: Axis, data: dict) -> list[str]:
+    """A range whose end the scenario refuses (servers 0, a yield of 1.2) would fail at every
+    point that reaches it: refused before any run, naming the end and the scenario's rule.
+    Each end is checked with the other parameters at their base values."""
+    ends = [axis.low, axis.high] if axis.values is None else sorted(set(axis.values))
+    out = []
+    for x in dict.fromkeys(ends):
+        point = axis.overrides(x)
+        try:
+            validate_data(apply_overrides(data, point)[0], Document(data, "<sweep point>"))
+        except ScenarioError as exc:     # the scenario's own rule, said once: 'a whole number >= 1'
+            rules = [p.message.split(", got ")[0] if p.path == axis.path else f"at {p.path}: {p.message}"
+                     for p in exc.problems]
+            out.append(f"expected values the scenario accepts, got {point[axis.path]!r} "
+                       f"({'; '.join(dict.fromkeys(rules))})")
+    return out
 
 
 def _complement_problems(path: str, p: Parameter, axis: Axis, data: dict,
