@@ -35,6 +35,22 @@ def test_event_estimate_is_within_an_order_of_magnitude_of_the_engine(name):
     assert actual / 3 <= est <= actual * 10, (est, actual)
 
 
+def test_capacity_mode_is_estimated_at_the_bottleneck_rate(tmp_path):
+    from rackline.experiments.task import remember, replicate
+    from rackline.scenario import load_scenario
+    from rackline.scenario.budget import estimate_events
+
+    def capacity_mode(d):
+        d["demand"]["racks"] = {"item": "rack", "site": "wisconsin", "capacity": True}
+        d["sites"]["wisconsin"]["stations"]["l11_test"]["servers"] = 30     # integrate binds: 38.8/week
+    loaded = load_scenario(scenario_file(tmp_path, capacity_mode))
+    remember(loaded.data, loaded.scenario)
+    actual = replicate(loaded.data, None, 0, 1).record.events
+    est = estimate_events(loaded.scenario)
+    assert est.starts_per_hour == pytest.approx(2 * 38.8 / 168, rel=0.01)   # integrate and test at 38.8/week
+    assert actual / 3 <= est.events <= actual * 10, (est.events, actual)
+
+
 def test_estimate_grows_with_the_horizon(load_text):
     from rackline.scenario.budget import estimate_events
     short = load_text(MINIMAL.read_text(), {"run.horizon": "10 w"}).scenario

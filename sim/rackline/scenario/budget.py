@@ -81,10 +81,9 @@ def estimate_events(sc: Scenario) -> Estimate:
     peak = max(mixes, key=lambda m: sum(m.values()))
     orders = 0.0 if capacity_mode else sum(peak.values())
     try:
-        rate = bottleneck_rate(sc, peak)
-        scale = min(1.0, rate / sum(peak.values())) if capacity_mode or math.isfinite(rate) else 1.0
-        if capacity_mode and not math.isfinite(rate):
-            scale = 1.0
+        rate = bottleneck_rate(sc, peak) / sum(peak.values()) if peak else math.inf
+        # capacity mode runs at the bottleneck's rate; demand at its own, or the bottleneck's if lower
+        scale = 1.0 if not math.isfinite(rate) else rate if capacity_mode else min(1.0, rate)
         flows = explode(sc, {n: v * scale for n, v in peak.items()})
         starts = sum(flows.starts.values())
     except (ValueError, ZeroDivisionError):     # a loop that never settles: the engine will say so
