@@ -75,15 +75,9 @@ class Pool(ProcessPoolExecutor):
 
     def shutdown(self, wait: bool = True, *, cancel_futures: bool = False) -> None:
         if not wait:
-            procs = list((getattr(self, "_processes", None) or {}).values())
-            for proc in procs:
+            for proc in list((getattr(self, "_processes", None) or {}).values()):
                 if proc.is_alive():
                     proc.terminate()
-            for proc in procs:          # one still starting has the parent's SIGTERM handler
-                proc.join(timeout=1)
-                if proc.is_alive():
-                    proc.kill()
-                    proc.join(timeout=1)
         super().shutdown(wait=wait, cancel_futures=cancel_futures)
 
 
