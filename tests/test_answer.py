@@ -153,5 +153,5 @@ def test_a_plan_with_nothing_to_make_says_so_and_blames_nothing(tmp_path, capsys
     f.write_text(f"extends: {SCENARIOS / 'minimal.yaml'}\nname: idle\ndemand:\n  racks: {demand}\n")
     lines = _run([str(f), "--reps", "2"], tmp_path, capsys)
     assert any(ln.startswith(first) for ln in lines), lines
-    assert "Constraint: none (no demand for rack in the horizon)" in lines
+    assert any(ln.startswith("Constraint: none (no demand for rack in the horizon)") for ln in lines)
     assert not any("never worked" in ln or "no rack was made" in ln or "Next constraint" in ln for ln in lines)

@@ -113,7 +113,7 @@ MINIMAL = str(Path(__file__).parents[1] / "scenarios" / "minimal.yaml")
      "--vary run.horizon=[:5 w: at run.horizon: expected valid YAML, got a syntax error: while parsing a flow node, "
      "did not find expected node content"),
     (["sweep", MINIMAL, "--vary", "run.seed=3:1"],
-     "--vary: at parameters.run.seed: expected low <= high, got low 3 above high 1"),
+     f"--vary run.seed=3:1 on {MINIMAL}: at run.seed: expected low <= high, got low 3 above high 1"),
     (["sweep", MINIMAL, "--vary", "run.seed=1:3", "--method", "sobol", "--samples", "10"],
      "--samples: at samples: expected a power of 2 for a sobol design (e.g. 8 or 16), got 10"),
     (["sweep", MINIMAL, "--vary", "run.seed=1:3", "--kpi", "thruput"],

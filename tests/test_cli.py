@@ -41,7 +41,8 @@ def test_assumptions_csv_rows_carry_units(capsys):
 def test_assumptions_flags_values_without_note(tmp_path, capsys):
     f = tmp_path / "plain.yaml"
     f.write_text("name: plain\nitems: {a: {}}\nsites:\n  s:\n    stations:\n"
-                 "      st: {output: a, servers: 2, process_time: {value: 1 h, note: GUESS}}\n")
+                 "      st: {output: a, servers: 2, process_time: {value: 1 h, note: GUESS}}\n"
+                 "demand:\n  d: {item: a, site: s, capacity: true}\n")
     assert main(["assumptions", str(f)]) == 0
     out = capsys.readouterr().out
     assert "NO NOTE" in out and "1 without a note" in out

@@ -36,27 +36,18 @@ def scenario_text(products: list[tuple[int, float, float, bool]], horizon: int, 
     demand = "\n".join(f"  d{i}: {{item: p{i}, site: {'ohio' if o else 'wisconsin'}, rate: {r} per week}}"
                        for i, (_, r, _, o) in enumerate(products))
     shared = (f"      assemble:\n        servers: {shared_servers}\n        makes:\n{makes}\n" if makes else "")
-    text = f"""
+    wisconsin = f"  wisconsin:\n    stations:\n{shared}{tests}\n" if tests else ""
+    ohio = f"  ohio:\n    stations:\n{own}\n{ohio_tests}\n" if own else ""
+    return f"""
 name: generated
 run: {{horizon: {horizon} w, warmup: 2 w, replications: 3, seed: 11}}
 items: {{{items}}}
 {"generations:" + chr(10) + gens if gens else ""}
 sites:
-  wisconsin:
-    stations:
-{shared}{tests or "      idle: {output: k_idle, process_time: 1 h}"}
-  ohio:
-    stations:
-{own}
-{ohio_tests}
+{wisconsin}{ohio}
 demand:
 {demand}
 """
-    if not tests:
-        text = text.replace("items: {", "items: {k_idle: {}, ")
-    if not own:
-        text = text.replace("  ohio:\n    stations:\n\n\n", "")
-    return text
 
 
 product = st.tuples(st.sampled_from([0, 0, 6, 10]), st.sampled_from([4.0, 8.0, 15.0]),

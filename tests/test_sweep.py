@@ -50,13 +50,15 @@ def test_two_dimensional_grid_draws_a_heatmap(tmp_path):
 
 
 def test_a_failing_point_is_recorded_and_the_sweep_goes_on(tmp_path):
-    sw = sweep_from_args(MINIMAL, ["sites.wisconsin.stations.l11_test.servers=0:2:3"], "oat", 1, 1, None,
+    # each end is valid with the other parameter at its base (refused up front otherwise);
+    # only the combination of a 10-week horizon with a 12-week warm-up is not
+    sw = sweep_from_args(MINIMAL, ["run.horizon=10 w:30 w:2", "run.warmup=1 w:12 w:2"], "grid", 1, 1, None,
                          ["throughput"])
     outcome = run_sweep(sw, tmp_path / "s", jobs=1, plots=False)
     errors = pd.read_csv(tmp_path / "s" / "errors.csv")
     assert outcome.failed == 1 and len(errors) == 1
-    assert "expected a whole number >= 1, got 0" in errors.error.iloc[0]
-    assert pd.read_csv(tmp_path / "s" / "results.csv").point.nunique() == 3   # base, 1 and 2 servers
+    assert "expected a warm-up shorter than the horizon" in errors.error.iloc[0]
+    assert pd.read_csv(tmp_path / "s" / "results.csv").point.nunique() == 3   # the other three points
 
 
 SWEEP_ARGS = ["sweep", MINIMAL, "--method", "lhs", "--samples", "30", "--reps", "2", "--jobs", "1", "--no-plots",
@@ -178,6 +180,7 @@ sites:
       w: {output: widget, inputs: {spare: 1}, process_time: 1 h}
 demand:
   all: {item: unit, site: s, capacity: true}
+  widgets: {item: widget, site: s, capacity: true}
 """
 
 

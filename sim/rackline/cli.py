@@ -65,21 +65,24 @@ def run(scenario, reps, seed, sets, out, jobs, precision, no_plots, workbook, al
     bottlenecks), timeseries.csv, plots and report.html. Same scenario and seed
     give identical numbers, whatever --jobs.
     """
-    from rackline.errors import interruptible
+    from rackline.errors import disk_space, interruptible
     from rackline.experiments.replications import run_replications
     from rackline.output.folder import check_destination, default_out
-    from rackline.output.run_folder import write_run
+    from rackline.output.run_folder import run_bytes, write_run
     from rackline.scenario.register_xlsx import load_with_workbook  # here: the scenario package is slow to import
     with interruptible("while loading the scenario, before any replication ran"):
         loaded, set_lines = load_with_workbook(scenario, sets, workbook)
         dest = check_destination(out or default_out(loaded.scenario.name))
     n, _ = loaded.scenario.run.resolve(reps, seed)
+    from rackline.cli_planning import capped_jobs
+    jobs = capped_jobs(jobs, None if precision else n)
     bar = Progress(n, f"{loaded.scenario.name}", "rep", jobs=jobs)
     try:
         res = run_replications(loaded, reps, jobs, seed, precision, progress=bar.update, on_total=bar.set_total)
     finally:
         bar.close()
-    with interruptible(f"after {len(res.reps)} replications, while writing {dest}"):
+    with interruptible(f"after {len(res.reps)} replications, while writing {dest}"), \
+            disk_space(dest, run_bytes(res, not no_plots), "no results were written"):
         folder = write_run(res, dest, plots=not no_plots, all_plots=all_plots)
     for line in set_lines:     # what the flags and the workbook changed, so a mistyped value shows
         click.echo(line)
@@ -124,11 +127,12 @@ def compare(scenarios, variant_specs, sets, reps, seed, jobs, out, no_plots, wor
     """
     from pathlib import Path
 
-    from rackline.errors import Problem, ScenarioError
+    from rackline.errors import Problem, ScenarioError, disk_space
     from rackline.experiments.compare import compare as run_compare
     from rackline.experiments.compare import variants
     from rackline.output.compare_report import summary_lines, write_compare
     from rackline.output.folder import check_destination, default_out
+    from rackline.output.run_folder import run_bytes
     from rackline.scenario import load_scenario
     from rackline.scenario.paths import parse_assignment
     by_name: dict[str, dict] = {}
@@ -162,12 +166,15 @@ def compare(scenarios, variant_specs, sets, reps, seed, jobs, out, no_plots, wor
         raise ScenarioError([Problem("compare", None, "", "expected two or more scenarios (or --variant)")])
     dest = check_destination(out or default_out("compare"))
     n = loaded[0][1].scenario.run.resolve(reps, seed)[0] * len(loaded)
+    from rackline.cli_planning import capped_jobs
+    jobs = capped_jobs(jobs, n // len(loaded))       # one scenario's replications run at a time
     bar = Progress(n, "compare", "rep", jobs=jobs)
     try:
         cmp = run_compare(loaded, reps, jobs, seed, progress=bar.update)
     finally:
         bar.close()
-    folder = write_compare(cmp, dest, plots=not no_plots)
+    with disk_space(dest, sum(run_bytes(r, not no_plots) for r in cmp.runs), "no results were written"):
+        folder = write_compare(cmp, dest, plots=not no_plots)
     for line in set_lines:
         click.echo(line)
     for line in summary_lines(cmp):
@@ -221,9 +228,13 @@ def sweep(file, vary, method, reps, samples, kpis, seed, jobs, scheduler, out, r
     """
 
     from rackline.api import sweep as run_and_write
+    from rackline.cli_planning import capped_jobs, confirm_large
+    from rackline.errors import disk_space
     from rackline.experiments.sweep import build, load_sweep, sweep_from_args
+    from rackline.experiments.sweep.design import design_size
     from rackline.experiments.sweep.execute import design_hash
     from rackline.output.sweep_report import check_sweep_folder, sweep_folder
+    from rackline.scenario.budget import estimate_events
     from rackline.scenario.register_xlsx import workbook_loader
     load, set_lines = workbook_loader(workbook)
     if vary:
@@ -232,16 +243,17 @@ def sweep(file, vary, method, reps, samples, kpis, seed, jobs, scheduler, out, r
         sw = load_sweep(file, load)
     for line in set_lines:
         click.echo(line)
+    n = design_size(sw) * sw.spec.replications      # from the spec: nothing is built before it is allowed
+    jobs = capped_jobs(jobs, n)
+    confirm_large(n, f"{sw.spec.method} design of up to {counted(n // sw.spec.replications, 'point')} x "
+                     f"{counted(sw.spec.replications, 'replication')}", estimate_events(sw.base.scenario).seconds(),
+                  jobs, yes)
     design = build(sw)
     n = len(design.overrides) * sw.spec.replications
     folder = sweep_folder(sw.name, out, resume)
     check_sweep_folder(folder, resume, design_hash(sw.base.data, design, sw.spec.replications, sw.spec.seed), sw.name)
     click.echo(f"Sweep {sw.name}: {design.method} design, {counted(len(design.overrides), 'point')} x "
                f"{counted(sw.spec.replications, 'replication')} = {counted(n, 'run')} -> {folder}")
-    if n > CONFIRM_ABOVE and not yes:
-        if not sys.stdin.isatty():
-            raise click.UsageError(f"{n} runs is a large design; add --yes to run it without a prompt")
-        click.confirm("Run it?", abort=True)
     done = 0
     if resume:
         from rackline.experiments.sweep.store import Store
@@ -251,7 +263,9 @@ def sweep(file, vary, method, reps, samples, kpis, seed, jobs, scheduler, out, r
             st.close()
     bar = Progress(n, sw.name, "run", initial=done, jobs=jobs)
     try:
-        outcome = run_and_write(sw, folder, jobs, scheduler, resume, not no_plots, bar.update)
+        with disk_space(folder, None, "the tasks finished so far are kept in its sweep.db; free some space and "
+                                      "rerun with --resume"):
+            outcome = run_and_write(sw, folder, jobs, scheduler, resume, not no_plots, bar.update)
     finally:
         bar.close()
     failed = f"{outcome.failed} failed (see errors.csv)" if outcome.failed else "none failed"
@@ -336,6 +350,12 @@ def main(argv: list[str] | None = None) -> int:
             if signals.received is not None:  # an error the interruption caused, e.g. in a library
                 click.echo(f"Interrupted ({type(exc).__name__}: {exc}); no results were written.", err=True)
                 return signals.exit_code()
+            from rackline.errors import disk_error
+            why = disk_error(exc)
+            if why is not None:     # a full or failing disk outside a named write: no traceback file either
+                where = getattr(exc, "filename", None)
+                click.echo(f"{where or 'rackline'}: could not write ({why}); free some space and rerun", err=True)
+                return EXIT_FAILED
             path = _save_traceback()
             click.echo(f"rackline failed: {type(exc).__name__}: {exc} (traceback saved to {path})", err=True)
             return EXIT_FAILED

@@ -185,8 +185,7 @@ def capacity(scenario, sets, as_csv, target):
               else ("—" if math.isnan(r[c]) else f"{r[c]:.0%}") if c == "utilisation"
               else number(r[c]) if c in ("capacity", "load", "max_scale") or c.startswith("max_rate")
               else str(r[c]) for c in columns] for r in ct.rows]
-    demand = ", ".join(f"{item} {plain_number(rate)}/week" for item, rate in ct.mix.items())
-    click.echo(f"Demand (peak): {demand}" if not ct.capacity_mode else f"Capacity mode: {', '.join(ct.mix)}, equal mix")
+    click.echo(ct.heading)
     click.echo(_text_table([needed_col if c == "needed" else c for c in columns], cells))
     for line in ct.summary():
         click.echo(line)

@@ -11,9 +11,32 @@ import sys
 import click
 
 from rackline.about import FOOTER
-from rackline.errors import EXIT_OK
+from rackline.errors import EXIT_OK, disk_space
 from rackline.output.progress import Progress
 from rackline.quantities import counted
+
+
+def confirm_large(runs: int, what: str, seconds_per_run: float, jobs: int, yes: bool) -> None:
+    """Ask (or, without a terminal, refuse) before more than CONFIRM_ABOVE runs, from the
+    design's size alone: nothing is built or run before it is allowed."""
+    from rackline.cli import CONFIRM_ABOVE
+    from rackline.scenario.budget import span_text
+    if runs <= CONFIRM_ABOVE or yes:
+        return
+    text = (f"{what} = {counted(runs, 'run')} is a large design (about {span_text(seconds_per_run * runs / min(jobs, runs))} "
+            f"on {jobs} workers by the base scenario's estimate)")
+    if not sys.stdin.isatty():
+        raise click.UsageError(f"{text}; add --yes to run it without a prompt")
+    click.confirm(f"{text}. Run it?", abort=True)
+
+
+def capped_jobs(jobs: int, tasks: int | None) -> int:
+    """--jobs within what can be used (one worker per task, a multiple of the cores), said when capped."""
+    from rackline.experiments.executors import usable_jobs
+    n, note = usable_jobs(jobs, tasks)
+    if note:
+        click.echo(note)
+    return n
 
 
 @click.command()
@@ -74,8 +97,9 @@ def discover(sweep_dir, where, box, min_mass, per_replication, out, no_plots):
 @click.option("--resume", is_flag=True, help="Finish an interrupted search from its study database.")
 @click.option("--assumptions", "workbook", type=click.Path(dir_okay=False), default=None,
               help="Apply the edited cells of a register workbook (rackline assumptions --xlsx) to the base scenario.")
+@click.option("--yes", is_flag=True, help="Do not ask before searches of more than 2000 runs.")
 @click.option("--no-plots", is_flag=True, help="Skip the convergence plot and report.html.")
-def optimize(file, jobs, trials, out, resume, no_plots, workbook):
+def optimize(file, jobs, trials, out, resume, yes, no_plots, workbook):
     """Find the cheapest plan that meets KPI targets with stated confidence.
 
     \b
@@ -105,16 +129,27 @@ def optimize(file, jobs, trials, out, resume, no_plots, workbook):
         click.echo(line)
     folder = Path(out) if out else Path("results") / "optimize" / problem.name
     n = trials or problem.spec.trials
+    jobs = capped_jobs(jobs, None)
+    from rackline.scenario.budget import estimate_events
+    final = problem.spec.final
+    confirm_large(n * problem.spec.replications + final.candidates * final.max_replications,
+                  f"{counted(n, 'trial')} x {counted(problem.spec.replications, 'replication')} and "
+                  f"{counted(final.candidates, 'finalist')} x up to {final.max_replications}",
+                  estimate_events(problem.base.scenario).seconds(), jobs, yes)
     click.echo(f"Optimize {problem.name}: {counted(len(problem.variables), 'variable')}, "
                f"{counted(len(problem.constraints), 'constraint')}, {counted(n, 'trial')} x "
                f"{counted(problem.spec.replications, 'replication')} -> {folder}")
     bar = Progress(n, problem.name, "trial", jobs=jobs)
     try:
-        outcome = run_optimize(problem, folder, jobs, trials, resume, progress=bar.update)
+        with disk_space(folder, None, "the search done so far is kept in its study database; free some space "
+                                      "and rerun with --resume"):
+            outcome = run_optimize(problem, folder, jobs, trials, resume, progress=bar.update)
     finally:
         bar.close()
     from rackline.output.optimize_report import summary_lines, write_optimize
-    write_optimize(outcome, plots=not no_plots)
+    with disk_space(folder, None, "the search is kept in its study database; free some space and rerun with "
+                                  "--resume"):
+        write_optimize(outcome, plots=not no_plots)
     for line in summary_lines(outcome.selection):
         click.echo(line)
     click.echo(f"Search: {counted(outcome.trials, 'trial')}, {counted(outcome.simulated, 'candidate')} simulated now; "

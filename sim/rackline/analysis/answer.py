@@ -97,7 +97,7 @@ class Answer(Model):
         lines += disruption_lines(self.disruptions)
         lines += sourcing_lines(self.sourcing)
         if self.products and all(p.verdict == "no demand" for p in self.products):
-            lines.append("Bottleneck: none (nothing is ordered in the horizon, so no station is asked to work)")
+            lines.append("Bottleneck: none (no demand in the horizon: stations wait for orders, not for each other)")
         else:
             lines.append(bottleneck_sentence(self.top_station, self.sites))
         lines += self.warnings

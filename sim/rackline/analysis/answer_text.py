@@ -65,8 +65,9 @@ def question_lines(q: QuestionAnswer | None, products: Sequence[ProductAnswer] =
 
 
 def _weeks(p: ProductAnswer, warmup_weeks: float) -> str:
-    """`over weeks 20–52` when the product's window is not the whole measured run."""
-    if p.window_start_week > warmup_weeks + 1e-6:
+    """`over weeks 20–52` when the product's window is not the whole measured run (nothing
+    when it is under a week: the product starts at or after the horizon)."""
+    if p.window_start_week > warmup_weeks + 1e-6 and p.window_end_week - p.window_start_week >= 1.0:
         return f" over weeks {p.window_start_week:.3g}–{p.window_end_week:.3g}"
     return ""
 
@@ -118,8 +119,11 @@ def gap_line(p: ProductAnswer, warmup_weeks: float) -> str:
 def constraint_lines(p: ProductAnswer, several: bool) -> list[str]:
     tag = f" ({p.product})" if several else ""
     if p.constraint is None:
-        why = f"no demand for {p.product} in the horizon" if p.verdict == "no demand" else "no stations"
-        return [f"Constraint{tag}: none ({why})"]
+        if p.verdict != "no demand":
+            return [f"Constraint{tag}: none (no stations)"]
+        first = "" if p.next is None else (f"; first to bind if demand came: {p.next.kind} {p.next.resource} at "
+                                           f"{p.next.capacity:.3g} {p.unit}s/week of {p.product}")
+        return [f"Constraint{tag}: none (no demand for {p.product} in the horizon){first}"]
     lines = [f"Constraint{tag}: {p.constraint}"]
     nxt = p.next
     if nxt is not None and not p.demand_binds:

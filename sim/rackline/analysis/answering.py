@@ -228,8 +228,8 @@ def product_answers(sc: Scenario, reps: Sequence[Replication], warmup: float, kp
             spare = (route[0].capacity - peak) if route else None
             chain = _demand_chain(product, output, ordered, peak, route[0] if route else None, unit)
             nxt = route[0] if route else None
-        elif verdict == "no demand":
-            chain, nxt = None, None          # nothing asks for it: nothing binds it
+        elif verdict == "no demand":         # nothing asks for it: nothing binds it; what would, if demand came
+            chain, nxt = None, (route[0] if route else None)
         fills = {n: e for n in ordered_names if (e := kpi_estimate(kpis, "fill_rate", n)) is not None}
         out.append(ProductAnswer(
             product=product, unit=unit, sites=sites, window_start_week=start / WEEK,

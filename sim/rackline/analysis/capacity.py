@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 from rackline.analysis.answer_parts import Resource
 from rackline.quantities import counted, plain_number
-from rackline.scenario.flows import Node, ResourceLoad, demand_mix, product_sites, resource_loads
+from rackline.scenario.flows import Node, ResourceLoad, demand_mix, demanded_products, product_sites, resource_loads
 from rackline.scenario.model import Scenario
 from rackline.units import WEEK
 
@@ -75,6 +75,7 @@ class CapacityTable:
     # allows at the mix (`product_resources`): what a test hall or an allocation allows each generation
     per_product: dict[str, list[Resource]] = field(default_factory=dict)
     target: float = TARGET_UTILISATION  # the utilisation `needed` sizes for
+    no_demand: bool = False             # no demand in the horizon: the mix is one unit of each product named
 
     @cached_property
     def table(self) -> pd.DataFrame:
@@ -92,6 +93,16 @@ class CapacityTable:
         return float(row["needed"])
 
     @property
+    def heading(self) -> str:
+        """What loads the resources: the demand at its peak, capacity mode's equal mix, or nothing."""
+        if self.no_demand:
+            named = f"; capacities at an equal mix of {', '.join(self.mix)}" if self.mix else ""
+            return f"No demand in the horizon (every demand rate is 0 or none is declared){named}"
+        if self.capacity_mode:
+            return f"Capacity mode: {', '.join(self.mix)}, equal mix"
+        return "Demand (peak): " + ", ".join(f"{item} {plain_number(rate)}/week" for item, rate in self.mix.items())
+
+    @property
     def demand_rate(self) -> float:
         """Products per week the demand asks for (the mix's total)."""
         return sum(self.mix.values())
@@ -106,8 +117,13 @@ class CapacityTable:
         b = self.bottleneck
         products = ", ".join(self.mix)
         if b is None:
+            if not self.mix:
+                return ["No demand in the horizon: nothing loads the resources."]
             return [f"No finite capacity on the path to {products}."]
         line = f"Static bottleneck: {b['kind']} {b['resource']} binds at {plain_number(b['max_rate'])} {products}/week"
+        if self.no_demand:
+            return [f"No demand in the horizon; if demand came at an equal mix, {b['kind']} {b['resource']} "
+                    f"would bind first at {plain_number(b['max_rate'])} {products}/week"]
         if self.capacity_mode:
             return [line + " (capacity mode: maximum rate at an equal mix)"]
         gap = "short of" if b["max_rate"] < self.demand_rate else "above"
@@ -126,6 +142,9 @@ def capacity_table(sc: Scenario, target: float = TARGET_UTILISATION) -> Capacity
     `max_rate:<product>` columns give each product's rate a shared resource allows (at
     the demand's mix; empty where the product does not use it)."""
     mix, capacity_mode = demand_mix(sc)
+    no_demand = not demanded_products(sc)
+    if no_demand:       # nothing asks: show what an equal mix of the products named could get
+        mix, capacity_mode = {(d.site, d.item): 1.0 for d in sc.demand.values()}, True
     total = sum(mix.values()) * WEEK
     rows: list[dict[str, Any]] = [
         {"resource": r.resource, "kind": r.kind, "capacity": r.capacity, "load": r.load, "unit": r.unit,
@@ -147,7 +166,7 @@ def capacity_table(sc: Scenario, target: float = TARGET_UTILISATION) -> Capacity
     warnings = [] if capacity_mode else [
         f"{r['kind']} {r['resource']}: load {plain_number(r['load'])} {r['unit']}/week exceeds capacity "
         f"{plain_number(r['capacity'])} (utilisation {r['utilisation']:.0%})" for r in rows if r["utilisation"] > 1 + 1e-9]
-    return CapacityTable(rows, dict(per_product), capacity_mode, warnings, routes, target)
+    return CapacityTable(rows, dict(per_product), capacity_mode, warnings, routes, target, no_demand)
 
 
 def _nan_last(v: float) -> tuple[bool, float]:

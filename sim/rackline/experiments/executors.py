@@ -4,11 +4,40 @@ Workers ignore Ctrl-C (sent to the whole terminal process group), so the parent
 alone decides what to keep and how to stop; SIGTERM ends a worker at once (the
 parent's handler, inherited by the fork, is replaced). Workers end themselves if the
 parent dies (a SIGKILL leaves no orphans running).
+
+No more workers start than can be used (`usable_jobs`: the tasks, and CORES_MULTIPLE
+x the cores), and a worker that cannot be started (fork fails: too many processes)
+stops the pool at once with `WorkersFailed`: the ones already started are ended, so
+nothing waits for them.
 """
 from __future__ import annotations
 
 import os
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import Future, ProcessPoolExecutor
+
+from rackline.errors import WorkersFailed
+
+CORES_MULTIPLE = 4      # workers per core worth starting: more only queue for the same cores
+
+
+def cores() -> int:
+    """Cores this process may run on."""
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:     # pragma: no cover - not Linux
+        return os.cpu_count() or 1
+
+
+def usable_jobs(jobs: int, tasks: int | None = None) -> tuple[int, str | None]:
+    """(workers worth starting, a note when fewer than asked): at most one per task and
+    CORES_MULTIPLE per core."""
+    limits = [(CORES_MULTIPLE * cores(), f"{CORES_MULTIPLE} x the {cores()} cores")]
+    if tasks is not None:
+        limits.append((max(1, tasks), f"{tasks} tasks to run"))
+    n, why = min(limits)
+    if jobs <= n:
+        return jobs, None
+    return n, f"Note: --jobs {jobs} capped at {n} ({why})"
 
 
 def _worker_init(parent: int) -> None:
@@ -31,6 +60,19 @@ class Pool(ProcessPoolExecutor):
     running are abandoned and their workers terminated. Otherwise an interrupted run
     would wait, at exit, for every running replication to finish (a minute or more)."""
 
+    def submit(self, fn, /, *args, **kwargs) -> Future:
+        try:
+            return super().submit(fn, *args, **kwargs)
+        except OSError as exc:      # fork failed (BlockingIOError: too many processes, ENOMEM)
+            procs = list((getattr(self, "_processes", None) or {}).values())
+            for proc in procs:      # just forked: they may not have their own signal handlers yet
+                proc.kill()
+                proc.join(timeout=1)
+            started, wanted = len(procs), getattr(self, "_max_workers", "?")
+            self.shutdown(wait=False, cancel_futures=True)
+            raise WorkersFailed(f"could not start worker process {started + 1} of {wanted} "
+                                f"({type(exc).__name__}: {exc.strerror or exc}); try fewer --jobs") from None
+
     def shutdown(self, wait: bool = True, *, cancel_futures: bool = False) -> None:
         if not wait:
             for proc in list((getattr(self, "_processes", None) or {}).values()):
@@ -40,4 +82,5 @@ class Pool(ProcessPoolExecutor):
 
 
 def process_pool(jobs: int) -> ProcessPoolExecutor:
-    return Pool(max_workers=jobs, initializer=_worker_init, initargs=(os.getpid(),))
+    """A pool of at most `jobs` workers, and never more than CORES_MULTIPLE per core."""
+    return Pool(max_workers=usable_jobs(jobs)[0], initializer=_worker_init, initargs=(os.getpid(),))

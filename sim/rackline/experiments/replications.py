@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from concurrent.futures import Executor
+from concurrent.futures import BrokenExecutor, Executor
 from dataclasses import dataclass, field
 
 import pandas as pd
@@ -29,7 +29,7 @@ from rackline.analysis.run_tables import (
 )
 from rackline.analysis.stats import replications_needed, summarize
 from rackline.engine.records import Replication
-from rackline.errors import RunInterrupted, interruptible
+from rackline.errors import RunInterrupted, WorkersFailed, interruptible
 from rackline.experiments.executors import process_pool
 from rackline.experiments.task import ReplicationOutcome, measure, remember, replicate
 from rackline.kpi_names import SUMMARY_COLUMNS
@@ -112,7 +112,7 @@ def simulate(loaded: Loaded, reps: list[int], seed: int, jobs: int = 1,
     out: dict[int, ReplicationOutcome] = {}
     try:
         remember(data, loaded.scenario)
-        ex = executor or _executor(jobs)
+        ex = executor or _executor(min(jobs, len(reps)))     # a worker per replication at most
         if ex is None:
             for r in reps:
                 out[r] = replicate(data, None, r, seed)
@@ -127,6 +127,12 @@ def simulate(loaded: Loaded, reps: list[int], seed: int, jobs: int = 1,
                 out[futures[f]] = f.result()
                 if progress:
                     progress(1)
+    except BrokenExecutor:      # a worker died (killed, out of memory): say so, never hang
+        if own and ex is not None:
+            ex.shutdown(wait=False, cancel_futures=True)
+            own = False
+        raise WorkersFailed(f"a worker process ended abruptly after {len(out)} of {len(reps)} replications "
+                            "(killed, or out of memory?); no results were written") from None
     except KeyboardInterrupt:
         if own and ex is not None:
             ex.shutdown(wait=False, cancel_futures=True)

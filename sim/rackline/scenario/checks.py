@@ -8,6 +8,7 @@ from collections import defaultdict
 from collections.abc import Mapping
 from typing import Any
 
+from rackline.scenario.budget import budget_problems
 from rackline.scenario.costs import cost_problems
 from rackline.scenario.distributions import Fixed
 from rackline.scenario.floor_checks import floor_problems
@@ -101,6 +102,34 @@ def check_scenario(sc: Scenario, notes: Mapping[tuple, str] | None = None) -> li
     problems.extend(cost_problems(sc, notes, moved_demand(sc)))
     problems.extend(floor_problems(sc))
     problems.extend(_rule_problems(sc))
+    if not problems:        # an unconsumed output is often another mistake's echo (a misspelt demand item)
+        problems.extend(_unconsumed(sc))
+    if not problems:        # the estimate explodes the bill of materials: only a consistent one
+        problems.extend(budget_problems(sc))
+    return problems
+
+
+def _unconsumed(sc: Scenario) -> list[tuple[tuple, str]]:
+    """A station's output (or failed units) that no station, lane or demand at its site
+    takes would pile up for ever: refused, with what could take it. A demand at rate 0
+    counts as taking it (a what-if with no orders is valid and says 'no demand')."""
+    taken = {(site, i) for site, _, st in sc.station_items() for r in st.recipes().values() for i in r.inputs}
+    taken |= {(lane.origin, lane.item) for lane in sc.lanes.values()}
+    taken |= {(d.site, d.item) for d in sc.demand.values()}
+    problems: list[tuple[tuple, str]] = []
+    for site_name, st_name, st in sc.station_items():
+        base = ("sites", site_name, "stations", st_name)
+        for item, recipe in st.recipes().items():
+            made = [(base + (("makes", item) if st.makes else ("output",)), item, "output")]
+            if recipe.fail_to != "scrap":
+                made.append((base + (("makes", item, "fail_to") if st.makes else ("fail_to",)), recipe.fail_to,
+                             "failed units"))
+            for path, what, kind in made:
+                if (site_name, what) not in taken:
+                    problems.append((path, f"expected {kind} that a station, lane or demand at site {site_name!r} "
+                                           f"takes, got {what!r}, which nothing consumes and no demand asks for "
+                                           "(it would pile up for ever); add a demand or a lane for it, or remove "
+                                           "the station"))
     return problems
 
 

@@ -316,6 +316,15 @@ def product_starts(sc: Scenario) -> dict[str, float]:
     return out
 
 
+def demanded_products(sc: Scenario) -> set[str]:
+    """Products some demand asks for within the horizon: a positive rate (or a schedule
+    period with one before the horizon), inter-arrivals, capacity mode or an initial
+    backlog. A scenario whose demand is all zero asks for none: 'no demand in the horizon'."""
+    mixes, _ = demand_mixes(sc)
+    asked = {item for m in mixes for (_, item), v in m.items() if v > 0}
+    return asked | {d.item for d in sc.demand.values() if d.initial_backlog or d.capacity}
+
+
 def product_sites(sc: Scenario, product: str) -> list[str]:
     """Sites where some demand takes `product`, sorted."""
     return sorted({d.site for d in sc.demand.values() if d.item == product})

@@ -44,6 +44,8 @@ from rackline.scenario.values import (
     expected,
 )
 
+MAX_EVENTS = 100_000_000    # about 10 minutes a replication at the engine's speed
+
 FAMILIES = ("rack", "compute", "cabling", "power", "networking", "cooling", "metalwork", "optics", "other")
 
 
@@ -62,6 +64,8 @@ class RunSettings(Spec):
     seed: Count = Field(1, description="root seed; same seed => same numbers")
     disruption_loss: bool = Field(True, description="with disruptions: run each replication again without them "
                                                     "(same random numbers) and report the units they cost")
+    max_events: PositiveNumber = Field(MAX_EVENTS, description="budget of simulation events a replication: a run "
+                                                               "estimated far beyond it is refused before it starts")
 
     def resolve(self, reps: int | None = None, seed: int | None = None) -> tuple[int, int]:
         """The replications and seed a run uses: those asked for (command line, API), else these."""

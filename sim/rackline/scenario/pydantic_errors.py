@@ -79,6 +79,7 @@ def _keys_of(model: type[BaseModel]) -> list[str]:
 
 def to_problems(errors: Sequence[Any], doc: Document, data: Any, root: type[BaseModel]) -> list[Problem]:
     problems: dict[tuple, Problem] = {}
+    branches: set[tuple] = set()    # a union's other branch rejecting a whole mapping or list (see below)
     for err in errors:
         path = _walk_loc(data, tuple(err["loc"]))
         kind, ctx, value = err["type"], err.get("ctx") or {}, err.get("input")
@@ -122,4 +123,10 @@ def to_problems(errors: Sequence[Any], doc: Document, data: Any, root: type[Base
             msg = f"expected {text}, got {_short(value)}"
         key = (path, msg)
         problems.setdefault(key, Problem(doc.file_of(path), doc.line_of(path), dotted(path), msg))
-    return list(problems.values())
+        if kind == "rackline" and isinstance(value, (dict, list)):
+            branches.add(key)
+    # One message per mistake: `rate: [-10% ...]` in a `Percent | list[TariffStep]` fails both
+    # branches; the error inside the list says what is wrong, the scalar branch's adds nothing.
+    deeper = [p for p, _ in problems]
+    return [prob for (path, msg), prob in problems.items()
+            if (path, msg) not in branches or not any(len(d) > len(path) and d[:len(path)] == path for d in deeper)]

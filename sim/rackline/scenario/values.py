@@ -41,7 +41,7 @@ def _non_negative(parse, what: str, v: Any) -> float:
     except UnitError as exc:
         raise expected(exc.expected) from None
     if x < 0:
-        raise expected(f"a {what} >= 0")
+        raise expected(f"{'an' if what[0] in 'aeiou' else 'a'} {what} >= 0")
     return x
 
 

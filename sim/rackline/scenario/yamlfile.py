@@ -203,8 +203,13 @@ def load_yaml_file(path: str | Path) -> Document:
         raise ScenarioError([Problem(str(path), None, "", "expected an existing file, got a path that does not exist")]) from None
     except IsADirectoryError:
         raise ScenarioError([Problem(str(path), None, "", "expected a YAML file, got a directory")]) from None
-    except UnicodeDecodeError:
-        raise ScenarioError([Problem(str(path), None, "", "expected UTF-8 text, got binary or another encoding")]) from None
+    except UnicodeDecodeError as exc:     # name the byte and its line: 'café' saved as Latin-1
+        raw = exc.object if isinstance(exc.object, bytes) else b""
+        line = raw.count(b"\n", 0, exc.start) + 1
+        column = exc.start - (raw.rfind(b"\n", 0, exc.start) + 1) + 1
+        raise ScenarioError([Problem(str(path), line, "", (
+            f"expected UTF-8 text, got byte 0x{raw[exc.start]:02x} at byte {exc.start} (column {column}) that is "
+            "not UTF-8: binary, or another encoding such as Latin-1; save the file as UTF-8"))]) from None
     except OSError as exc:
         raise ScenarioError([Problem(str(path), None, "", f"expected a readable file, got {exc.strerror}")]) from None
     return load_yaml_text(text, str(path))

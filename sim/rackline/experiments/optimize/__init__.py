@@ -8,12 +8,13 @@ the folder at once (trials, plan, Pareto front, plots, report).
 from __future__ import annotations
 
 from collections.abc import Callable
+from concurrent.futures import BrokenExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
 import pandas as pd
 
-from rackline.errors import RacklineError, RunInterrupted
+from rackline.errors import RacklineError, RunInterrupted, WorkersFailed
 from rackline.experiments.optimize.select import Selection, select
 from rackline.experiments.optimize.spec import OptimizeProblem, load_optimize
 
@@ -63,6 +64,9 @@ def run_optimize(problem: OptimizeProblem, folder: str | Path, jobs: int = 1, tr
     try:
         simulated = search(problem, study, n, ex, progress, where=str(db))
         sel = select(problem, study, ex)
+    except BrokenExecutor:          # a worker died (killed, out of memory): keep the study, never hang
+        raise WorkersFailed(f"a worker process ended abruptly (killed, or out of memory?); the search done so far "
+                            f"is saved in {db}; rerun with --resume to finish") from None
     except KeyboardInterrupt:       # Ctrl-C or SIGTERM in the final re-runs: they too are kept
         raise RunInterrupted(f"the search and the final re-runs done so far are saved in {db}; "
                              "rerun with --resume to finish") from None

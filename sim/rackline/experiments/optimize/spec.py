@@ -35,7 +35,7 @@ from typing import Annotated, Any, Literal
 from pydantic import BeforeValidator, Field, model_validator
 
 from rackline.errors import Problem, ScenarioError
-from rackline.experiments.sweep.spec import Axis, Parameter
+from rackline.experiments.sweep.spec import Axis, Parameter, end_problems
 from rackline.scenario.load import Loaded, load_scenario, validate_model
 from rackline.scenario.model import Spec
 from rackline.scenario.paths import apply_overrides, get_path
@@ -295,6 +295,9 @@ def build_problem(spec: OptimizeSpec, source: str, doc: Document | None = None,
             if path not in variables:
                 problems.append(Problem(source, line("start", path), f"start.{path}",
                                         f"expected one of the variables, got {path!r}"))
+    if not problems:       # a range reaching servers 0 would fail at every candidate there: refused now
+        problems += [Problem(source, line("variables", v.path), f"variables.{v.path}", text)
+                     for v in variables.values() if v.axis is not None for text in end_problems(v.axis, data)]
     if problems:
         raise ScenarioError(problems)
     return OptimizeProblem(spec, base, data, list(variables.values()), constraints, objectives, source,

@@ -6,6 +6,7 @@ row used for analysis. Designs are deterministic given the sweep's seed.
 from __future__ import annotations
 
 import itertools
+import math
 from dataclasses import dataclass
 from typing import Any
 
@@ -23,6 +24,22 @@ class Design:
     problem: dict                    # SALib problem (names, bounds)
     varied: list[int | None]         # oat: which parameter each point varies (None = base)
     units: list[str] | None = None   # each parameter's unit as written ('w', 'per w', '')
+
+
+def design_size(sweep: Sweep) -> int:
+    """Points the design will have (at most), from the spec alone: a 10^6-point design is
+    refused before any of it is built. grid: the product of each axis's values; oat: the
+    base and each value of each axis; lhs: samples; sobol: N(D + 2); morris: r(D + 1)."""
+    axes, spec = sweep.axes, sweep.spec
+    counts = [len(a.values) if a.values is not None else
+              (min(spec_steps(a), int(a.high - a.low) + 1) if a.integer else spec_steps(a)) for a in axes]
+    d = len(axes)
+    return {"grid": math.prod(counts), "oat": 1 + sum(counts), "lhs": spec.samples,
+            "sobol": spec.samples * (d + 2), "morris": spec.samples * (d + 1)}[spec.method]
+
+
+def spec_steps(axis) -> int:
+    return axis.spec.steps if axis.spec.steps > 1 else 1
 
 
 def build(sweep: Sweep) -> Design:

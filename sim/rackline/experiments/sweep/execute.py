@@ -17,12 +17,12 @@ import hashlib
 import json
 from collections import Counter
 from collections.abc import Callable
-from concurrent.futures import FIRST_COMPLETED, Executor, wait
+from concurrent.futures import FIRST_COMPLETED, BrokenExecutor, Executor, wait
 from dataclasses import dataclass
 from functools import partial
 
 from rackline.analysis.kpis import ReplicationKpis
-from rackline.errors import RunInterrupted, ScenarioError
+from rackline.errors import RunInterrupted, ScenarioError, WorkersFailed
 from rackline.experiments.executors import process_pool
 from rackline.experiments.sweep.design import Design
 from rackline.experiments.sweep.store import Store
@@ -133,6 +133,10 @@ def run_tasks(store: Store, data: dict, design: Design, reps: int, seed: int, ex
                 waiting.setdefault(p, {})[r] = result
                 if len(waiting[p]) == expected[p]:     # a point is stored whole, in one transaction
                     store.commit_point(p, point_rows(waiting.pop(p), partial(scenario_of, data, design.overrides[p])))
+    except BrokenExecutor:      # a worker died (killed, out of memory): keep what is stored, never hang
+        raise WorkersFailed(f"a worker process ended abruptly (killed, or out of memory?); {len(store.done())} of "
+                            f"{len(design.overrides) * reps} tasks are saved in {store.path.parent}; rerun with "
+                            "--resume to finish") from None
     except KeyboardInterrupt:
         for f in pending:
             f.cancel()

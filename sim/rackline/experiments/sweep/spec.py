@@ -20,9 +20,9 @@ from pydantic import Field, model_validator
 
 from rackline.errors import Problem, ScenarioError
 from rackline.kpi_names import KPI_NAMES
-from rackline.scenario.load import Loaded, is_sweep_data, load_scenario, validate_model
+from rackline.scenario.load import Loaded, is_sweep_data, load_scenario, validate_data, validate_model
 from rackline.scenario.model import NAME_MAX, Spec
-from rackline.scenario.paths import get_path
+from rackline.scenario.paths import apply_overrides, get_path
 from rackline.scenario.values import Count, PositiveCount, expected
 from rackline.scenario.yamlfile import Document, load_yaml_file
 from rackline.units import (
@@ -192,37 +192,65 @@ def _to_number(v: Any, kind: str, unit: str) -> float:
 class Sweep:
     """A validated sweep: the spec, its base scenario and one Axis per parameter."""
 
-    def __init__(self, spec: SweepSpec, base: Loaded, source: str, doc: Document | None = None):
+    def __init__(self, spec: SweepSpec, base: Loaded, source: str, doc: Document | None = None,
+                 flags: dict[str, str] | None = None):
         self.spec = spec
         self.base = base
         self.source = source
         self.name = spec.name or Path(source).stem
         self.axes: list[Axis] = []
         problems = []
-        line = (lambda path: doc.line_of(("parameters", path))) if doc is not None else (lambda path: None)
-        source = source if doc is not None else "--vary"  # the short form: blame the flag
+        scenario = source
+
+        def problem(path: str, text: str, at: str | None = None) -> Problem:
+            """In a sweep file: its line and `parameters.PATH`; in the short form: the --vary flag
+            as typed and the scenario file it applies to, and the PATH."""
+            if doc is not None:
+                return Problem(source, doc.line_of(("parameters", path)), at or f"parameters.{path}", text)
+            flag = (flags or {}).get(path, "--vary")
+            return Problem(f"{flag} on {scenario}", None, (at or path).removeprefix("parameters."), text)
+
+        where = "the scenario" if doc is not None else scenario
         for path, p in spec.parameters.items():
             try:
                 current = get_path(base.data, path)
             except ValueError as exc:
-                problems.append(Problem(source, line(path), f"parameters.{path}",
-                                        f"expected a path in the scenario, got {exc}"))
+                problems.append(problem(path, f"expected a path in {where}, got {exc}"))
                 continue
             try:
                 axis = Axis(path, p, current if not isinstance(current, (dict, list)) else None)
             except ValueError as exc:     # unit errors become located problems naming the odd value
-                problems.append(Problem(source, line(path), f"parameters.{path}", str(exc)))
+                problems.append(problem(path, str(exc)))
                 continue
             if axis.values is None and axis.low > axis.high:
-                problems.append(Problem(source, line(path), f"parameters.{path}",
-                                        f"expected low <= high, got low {p.low!r} above high {p.high!r}"))
+                problems.append(problem(path, f"expected low <= high, got low {p.low!r} above high {p.high!r}"))
             if p.complement is not None:
-                problems += [Problem(source, line(path), where, text)
-                             for where, text in _complement_problems(path, p, axis, base.data, spec.parameters)]
+                problems += [problem(path, text, at)
+                             for at, text in _complement_problems(path, p, axis, base.data, spec.parameters)]
             self.axes.append(axis)
         problems.extend(_design_problems(spec, source, doc))
+        if not problems:
+            problems += [problem(a.path, text) for a in self.axes for text in end_problems(a, base.data)]
         if problems:
             raise ScenarioError(problems)
+
+
+def end_problems(axis: Axis, data: dict) -> list[str]:
+    """A range whose end the scenario refuses (servers 0, a yield of 1.2) would fail at every
+    point that reaches it: refused before any run, naming the end and the scenario's rule.
+    Each end is checked with the other parameters at their base values."""
+    ends = [axis.low, axis.high] if axis.values is None else sorted(set(axis.values))
+    out = []
+    for x in dict.fromkeys(ends):
+        point = axis.overrides(x)
+        try:
+            validate_data(apply_overrides(data, point)[0], Document(data, "<sweep point>"))
+        except ScenarioError as exc:     # the scenario's own rule, said once: 'a whole number >= 1'
+            rules = [p.message.split(", got ")[0] if p.path == axis.path else f"at {p.path}: {p.message}"
+                     for p in exc.problems]
+            out.append(f"expected values the scenario accepts, got {point[axis.path]!r} "
+                       f"({'; '.join(dict.fromkeys(rules))})")
+    return out
 
 
 def _complement_problems(path: str, p: Parameter, axis: Axis, data: dict,
@@ -292,7 +320,7 @@ def sweep_from_args(scenario: str | Path, vary: list[str], method: str, reps: in
                     kpis: list[str], load: Callable[[Path], Loaded] = load_scenario) -> Sweep:
     """The short form: `rackline sweep SCENARIO --vary PATH=LOW:HIGH[:STEPS] ...`."""
     from rackline.scenario.paths import flag_label, parse_value
-    params, problems = {}, []
+    params, problems, flags = {}, [], {}
     for v in vary:
         path, _, rng = v.partition("=")
         parts = rng.split(":")
@@ -306,10 +334,11 @@ def sweep_from_args(scenario: str | Path, vary: list[str], method: str, reps: in
             problems.extend(exc.problems)
             continue
         params[path.strip()] = {"low": low, "high": high, **({"steps": int(parts[2])} if len(parts) == 3 else {})}
+        flags[path.strip()] = label
     if problems:
         raise ScenarioError(problems)
     base = load(Path(scenario))
     data = {"scenario": str(scenario), "method": method, "parameters": params, "replications": reps,
             "samples": samples, "seed": base.scenario.run.resolve(seed=seed)[1], "kpis": kpis}
     spec = validate_model(SweepSpec, data, Document(data, "--vary"))
-    return Sweep(spec, base, str(scenario))
+    return Sweep(spec, base, str(scenario), flags=flags)

@@ -2,6 +2,10 @@
 
 A task (point, replication) is either wholly in the store or not at all, so a sweep
 killed at any moment (even SIGKILL) resumes by running only what is missing.
+
+The journal is SQLite's rollback journal, deleted at each commit, not a write-ahead
+log: a sweep stopped by a full disk leaves `sweep.db` alone (no `-wal`/`-shm` beside
+it), holding exactly the tasks committed before the disk filled.
 """
 from __future__ import annotations
 
@@ -25,12 +29,15 @@ class Store:
     def __init__(self, path: str | Path):
         self.path = Path(path)
         self.db = sqlite3.connect(self.path)
-        self.db.execute("PRAGMA journal_mode=WAL")
+        self.db.execute("PRAGMA journal_mode=DELETE")
         self.db.execute("PRAGMA synchronous=FULL")
         self.db.executescript(SCHEMA)
 
     def close(self) -> None:
-        self.db.close()
+        try:
+            self.db.rollback()      # an open transaction a failed write left: its journal goes with it
+        finally:
+            self.db.close()
 
     def meta(self, key: str) -> str | None:
         row = self.db.execute("SELECT value FROM meta WHERE key=?", (key,)).fetchone()
