@@ -8,11 +8,15 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterable, Iterator
+from typing import TYPE_CHECKING
 
 from rackline.units import WEEK
 
+if TYPE_CHECKING:   # the scenario's calendar model; this bottom module only reads it
+    from rackline.scenario.model import Calendar as CalendarSpec
 
-def _daily(spec) -> list[tuple[float, float]]:
+
+def _daily(spec: CalendarSpec) -> list[tuple[float, float]]:
     if spec.shifts:
         return sorted((s.start, s.end) for s in spec.shifts)
     return [(spec.day_start, spec.day_start + spec.hours_per_day)]
@@ -33,7 +37,7 @@ def _merge(intervals: Iterable[tuple[float, float]]) -> Iterator[tuple[float, fl
         yield cur[0], cur[1]
 
 
-def _weekly(spec) -> Iterator[tuple[float, float]]:
+def _weekly(spec: CalendarSpec) -> Iterator[tuple[float, float]]:
     """The shift pattern without holidays: one interval per shift and working day, forever.
 
     When the pattern leaves no gap once under way (24/7, or shifts that cover every
@@ -60,7 +64,7 @@ def _weekly(spec) -> Iterator[tuple[float, float]]:
         week += 1
 
 
-def open_intervals(spec) -> Iterator[tuple[float, float]]:
+def open_intervals(spec: CalendarSpec) -> Iterator[tuple[float, float]]:
     """Merged open intervals (start, end) in hours from time 0, forever (the last may end at inf)."""
     holidays = sorted((h.start, h.start + h.duration) for h in spec.holidays)
 
@@ -82,14 +86,14 @@ def open_intervals(spec) -> Iterator[tuple[float, float]]:
     yield from _merge(minus_holidays(_weekly(spec)))
 
 
-def always_open(spec) -> bool:
+def always_open(spec: CalendarSpec | None) -> bool:
     return (spec is None or (not spec.shifts and spec.hours_per_day >= 24 and spec.days_per_week >= 7
                              and not spec.holidays))
 
 
-def open_hours(spec, horizon: float) -> float:
+def open_hours(spec: CalendarSpec | None, horizon: float) -> float:
     """Total open time in [0, horizon] (for tests and capacity estimates)."""
-    if always_open(spec):
+    if spec is None or always_open(spec):
         return horizon
     total = 0.0
     for a, b in open_intervals(spec):

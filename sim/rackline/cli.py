@@ -22,7 +22,7 @@ from rackline.quantities import counted
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
 @click.version_option(__version__, prog_name="rackline")
-def cli():
+def cli() -> None:
     """rackline: what limits U.S. production of AI data-center racks, and what if?
 
     Scenarios are YAML files (see scenarios/ and the README's key reference).
@@ -57,7 +57,8 @@ def cli():
 @click.option("--no-plots", is_flag=True, help="Skip plots and report.html (faster).")
 @click.option("--all-plots", is_flag=True,
               help="Draw every plot (by default the answer's three: output vs demand, flow, station states).")
-def run(scenario, reps, seed, sets, out, jobs, precision, no_plots, workbook, all_plots):
+def run(scenario: str, reps: int | None, seed: int | None, sets: tuple[str, ...], out: str | None, jobs: int,
+        precision: float | None, no_plots: bool, workbook: str | None, all_plots: bool) -> int:
     """Simulate SCENARIO and write a results folder.
 
     The folder holds manifest.json, the resolved scenario.yaml, assumptions.csv,
@@ -114,7 +115,8 @@ def run(scenario, reps, seed, sets, out, jobs, precision, no_plots, workbook, al
 @click.option("--assumptions", "workbook", type=click.Path(dir_okay=False), default=None,
               help="Apply the edited cells of a register workbook (rackline assumptions --xlsx) to every scenario.")
 @click.option("--no-plots", is_flag=True, help="Skip plots and report.html.")
-def compare(scenarios, variant_specs, sets, reps, seed, jobs, out, no_plots, workbook):
+def compare(scenarios: tuple[str, ...], variant_specs: tuple[str, ...], sets: tuple[str, ...],
+            reps: int | None, seed: int | None, jobs: int, out: str | None, no_plots: bool, workbook: str | None) -> int:
     """Compare scenarios with common random numbers and paired differences.
 
     \b
@@ -210,7 +212,9 @@ CONFIRM_ABOVE = 2000
 @click.option("--assumptions", "workbook", type=click.Path(dir_okay=False), default=None,
               help="Apply the edited cells of a register workbook (rackline assumptions --xlsx) to the base scenario.")
 @click.option("--no-plots", is_flag=True, help="Skip plots and report.html.")
-def sweep(file, vary, method, reps, samples, kpis, seed, jobs, scheduler, out, resume, yes, no_plots, workbook):
+def sweep(file: str, vary: tuple[str, ...], method: str, reps: int, samples: int, kpis: tuple[str, ...],
+          seed: int | None, jobs: int, scheduler: str | None, out: str | None, resume: bool, yes: bool,
+          no_plots: bool, workbook: str | None) -> int:
     """Vary assumptions and see which ones matter.
 
     \b
@@ -282,7 +286,7 @@ def sweep(file, vary, method, reps, samples, kpis, seed, jobs, scheduler, out, r
 @cli.command()
 @click.argument("results_dir", type=click.Path(file_okay=False))
 @click.option("--all", "every", is_flag=True, help="Draw every plot, not only the answer's.")
-def plot(results_dir, every):
+def plot(results_dir: str, every: bool) -> int:
     """Redraw plots/ and report.html of RESULTS_DIR from its saved tables (no rerun).
 
     Without --all it draws the plots the folder has (a run draws the answer's three

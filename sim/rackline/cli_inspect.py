@@ -17,7 +17,7 @@ if TYPE_CHECKING:
 
 @click.command()
 @click.argument("scenarios", nargs=-1, required=True, type=click.Path(dir_okay=False))
-def validate(scenarios):
+def validate(scenarios: tuple[str, ...]) -> int:
     """Check scenario files: schema, units, references, sources of every item.
 
     Prints every problem as FILE:LINE: at PATH: expected ..., got ...
@@ -79,7 +79,8 @@ def validate(scenarios):
 @click.option("--set", "sets", multiple=True, metavar="PATH=VALUE", help="Override a value first.")
 @click.option("--assumptions", "workbook", type=click.Path(dir_okay=False), default=None,
               help="Apply the edited cells of a register workbook first.")
-def assumptions(scenario, as_csv, wide, site, guess, grep, changed, xlsx, sets, workbook):
+def assumptions(scenario: str, as_csv: bool, wide: bool, site: str | None, guess: bool, grep: str | None,
+                changed: bool, xlsx: str | None, sets: tuple[str, ...], workbook: str | None) -> int:
     """List the parameters of SCENARIO: path, value as written and note.
 
     \b
@@ -126,7 +127,7 @@ def assumptions(scenario, as_csv, wide, site, guess, grep, changed, xlsx, sets, 
 @click.option("--csv", "as_csv", is_flag=True, help="Print CSV instead of a table.")
 @click.option("--target", type=click.FloatRange(0, 1, min_open=True), default=None,
               help="Utilisation the `needed` column sizes for (default 0.85).")
-def capacity(scenario, sets, as_csv, target):
+def capacity(scenario: str, sets: tuple[str, ...], as_csv: bool, target: float | None) -> int:
     """Rough-cut capacity of SCENARIO, before any simulation (under a second).
 
     Demand (its peak within the horizon) is exploded through the bills of
@@ -216,7 +217,7 @@ def _text_table(header: list[str], rows: list[list[str]]) -> str:
 
 
 @click.command()
-def schema():
+def schema() -> int:
     """Print the JSON Schema of scenario files (for editor completion and checks)."""
     import json
 

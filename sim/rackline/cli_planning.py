@@ -53,7 +53,8 @@ def capped_jobs(jobs: int, tasks: int | None) -> int:
 @click.option("--out", type=click.Path(file_okay=False), default=None,
               help="Folder (default SWEEP_DIR/discover/<condition>).")
 @click.option("--no-plots", is_flag=True, help="Skip plots and report.html.")
-def discover(sweep_dir, where, box, min_mass, per_replication, out, no_plots):
+def discover(sweep_dir: str, where: str, box: int | None, min_mass: float, per_replication: bool,
+             out: str | None, no_plots: bool) -> int:
     """Find the assumptions under which a plan fails, from a finished sweep.
 
     \b
@@ -99,7 +100,8 @@ def discover(sweep_dir, where, box, min_mass, per_replication, out, no_plots):
               help="Apply the edited cells of a register workbook (rackline assumptions --xlsx) to the base scenario.")
 @click.option("--yes", is_flag=True, help="Do not ask before searches of more than 2000 runs.")
 @click.option("--no-plots", is_flag=True, help="Skip the convergence plot and report.html.")
-def optimize(file, jobs, trials, out, resume, yes, no_plots, workbook):
+def optimize(file: str, jobs: int, trials: int | None, out: str | None, resume: bool, yes: bool,
+             no_plots: bool, workbook: str | None) -> int:
     """Find the cheapest plan that meets KPI targets with stated confidence.
 
     \b

@@ -27,7 +27,7 @@ CONFIRM_ABOVE = 2000    # runs a study may have without --yes
 @click.option("--resume", is_flag=True, help="Finish an interrupted study: run only the missing tasks.")
 @click.option("--yes", is_flag=True, help=f"Run studies of more than {CONFIRM_ABOVE} runs without asking.")
 @click.option("--no-plots", is_flag=True, help="Skip plots and report.html.")
-def robust(file, jobs, scheduler, out, resume, yes, no_plots):
+def robust(file: str, jobs: int, scheduler: str | None, out: str | None, resume: bool, yes: bool, no_plots: bool) -> int:
     """Compare plans across many futures: regret, satisficing, a recommended plan.
 
     \b

@@ -31,8 +31,9 @@ CONFIRM_ABOVE = 2000
 @click.option("--assumptions", "workbook", type=click.Path(dir_okay=False), default=None,
               help="Apply the edited cells of a register workbook first.")
 @click.option("--no-plots", is_flag=True, help="Skip plots and report.html.")
-def screen(scenario, everything, trajectories, reps, kpis, seed, jobs, scheduler, out, yes, sets, workbook,
-           no_plots):
+def screen(scenario: str, everything: bool, trajectories: int, reps: int, kpis: tuple[str, ...],
+           seed: int | None, jobs: int, scheduler: str | None, out: str | None, yes: bool,
+           sets: tuple[str, ...], workbook: str | None, no_plots: bool) -> int:
     """Which guesses move the answer: a Morris screen of SCENARIO's GUESS assumptions.
 
     \b

@@ -10,6 +10,7 @@ removed compared with independent runs.
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -75,7 +76,7 @@ def paired(a: np.ndarray, b: np.ndarray, confidence: float) -> tuple[float, floa
 
 
 def compare(loaded: list[tuple[str, Loaded]], reps: int | None = None, jobs: int = 1, seed: int | None = None,
-            confidence: float = CONFIDENCE, progress=None) -> Comparison:
+            confidence: float = CONFIDENCE, progress: Callable[[int], None] | None = None) -> Comparison:
     names = [n for n, _ in loaded]
     if len(set(names)) != len(names):
         raise ScenarioError([Problem("compare", None, "", f"expected distinct scenario names, got {names}")])

@@ -14,27 +14,13 @@ from dataclasses import dataclass
 
 import pandas as pd
 
+from rackline.analysis.answer_parts import Estimate  # the one mean-with-interval record
 from rackline.kpi_names import RUN_MORE, select_rows
 
 # what every compare table shows after the questions' KPIs, in this order
 PLANNER_KPIS = ("throughput", "fill_rate", "cost_per_rack:total", "npv", "disruption_loss")
 LABELS = {"throughput": "throughput", "fill_rate": "fill rate", "cost_per_rack": "cost per rack", "npv": "NPV",
           "disruption_loss": "racks lost to disruptions"}
-
-
-@dataclass(frozen=True)
-class Estimate:
-    """One scenario's mean of a KPI and its interval; `note` says why the interval is
-    left out (too wide for the replications) when it is."""
-
-    mean: float
-    low: float
-    high: float
-    note: str = ""
-
-    @property
-    def has_interval(self) -> bool:
-        return not self.note and math.isfinite(self.low) and math.isfinite(self.high)
 
 
 @dataclass(frozen=True)
@@ -134,7 +120,8 @@ def _estimate(est: pd.DataFrame, key: tuple) -> Estimate | None:
         return None
     r = est.loc[key]
     note = r.get("ci_note", "")
-    return Estimate(float(r["mean"]), float(r.ci_low), float(r.ci_high), RUN_MORE if note == RUN_MORE else "")
+    return Estimate(mean=float(r["mean"]), low=float(r.ci_low), high=float(r.ci_high),
+                    note=RUN_MORE if note == RUN_MORE else "")
 
 
 def _change(dif: pd.DataFrame, key: tuple) -> Change | None:

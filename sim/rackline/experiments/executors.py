@@ -13,7 +13,9 @@ nothing waits for them.
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
 from concurrent.futures import Future, ProcessPoolExecutor
+from typing import Any
 
 from rackline.errors import WorkersFailed
 
@@ -47,7 +49,7 @@ def _worker_init(parent: int) -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     signal.signal(signal.SIGTERM, signal.SIG_DFL)
 
-    def watch():
+    def watch() -> None:
         while os.getppid() == parent:
             time.sleep(0.5)
         os._exit(1)
@@ -60,7 +62,7 @@ class Pool(ProcessPoolExecutor):
     running are abandoned and their workers terminated. Otherwise an interrupted run
     would wait, at exit, for every running replication to finish (a minute or more)."""
 
-    def submit(self, fn, /, *args, **kwargs) -> Future:
+    def submit(self, fn: Callable[..., Any], /, *args: Any, **kwargs: Any) -> Future:
         try:
             return super().submit(fn, *args, **kwargs)
         except OSError as exc:      # fork failed (BlockingIOError: too many processes, ENOMEM)

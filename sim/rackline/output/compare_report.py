@@ -8,6 +8,7 @@ from typing import Any
 import pandas as pd
 
 from rackline.about import FOOTER
+from rackline.experiments.compare import Comparison
 from rackline.experiments.compare_table import Change, CompareTable, Estimate
 from rackline.kpi_names import select_rows as kpi_rows
 from rackline.output.folder import AtomicDir, manifest, scenario_hash, write_file, write_manifest
@@ -18,7 +19,7 @@ from rackline.quantities import is_money_unit, quantity_text, signed_text, value
 TOO_WIDE = "too wide: run more replications"
 
 
-def write_compare(cmp, out: str | Path, plots: bool = True) -> Path:
+def write_compare(cmp: Comparison, out: str | Path, plots: bool = True) -> Path:
     out = Path(out)
     with AtomicDir(out) as tmp:
         cmp.table.frame().to_csv(tmp / "table.csv", index=False)
@@ -143,7 +144,7 @@ def table_lines(t: CompareTable) -> list[str]:
     return lines
 
 
-def summary_lines(cmp) -> list[str]:
+def summary_lines(cmp: Comparison) -> list[str]:
     """The side-by-side table first (each scenario's value with its interval, each
     difference from the first scenario, clear or not), then the questions, each
     scenario's constraint chain and how its cost-aware splits move; the paired-difference
@@ -163,14 +164,14 @@ def summary_lines(cmp) -> list[str]:
     return lines + cmp.notes
 
 
-def details_lines(cmp) -> list[str]:
+def details_lines(cmp: Comparison) -> list[str]:
     """Every question KPI's paired difference as a sentence, with the share of variance
     pairing removed (the report's details)."""
     d = cmp.differences
     return [difference_line(r, cmp.names[0]) for spec in _question_kpis(cmp) for _, r in kpi_rows(d, spec).iterrows()]
 
 
-def draw(cmp) -> dict[str, bytes]:
+def draw(cmp: Comparison) -> dict[str, bytes]:
     from rackline.output.plots import compare as cp
     title = " vs ".join(cmp.names)
     figs = {"kpis": cp.kpi_bars(cmp.kpis, cmp.names, title, _question_kpis(cmp)),

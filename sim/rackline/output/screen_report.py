@@ -10,6 +10,7 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+from matplotlib.figure import Figure
 from matplotlib.ticker import FuncFormatter
 
 from rackline.experiments.screen import ScreenOutcome, label
@@ -48,7 +49,7 @@ def summary_lines(out: ScreenOutcome, top: int = TOP) -> list[str]:
     return lines + out.notes
 
 
-def mu_sigma_plot(t: pd.DataFrame, kpi: str, unit: str, title: str, top: int = TOP):
+def mu_sigma_plot(t: pd.DataFrame, kpi: str, unit: str, title: str, top: int = TOP) -> Figure:
     """Each assumption at (mu*, sigma); the top ones named. Far right: influential; high:
     its effect depends on the other assumptions (or is not linear)."""
     with styled():
@@ -67,7 +68,7 @@ def mu_sigma_plot(t: pd.DataFrame, kpi: str, unit: str, title: str, top: int = T
         return footer(fig, title)
 
 
-def tornado_plot(t: pd.DataFrame, kpi: str, unit: str, title: str, top: int = 15):
+def tornado_plot(t: pd.DataFrame, kpi: str, unit: str, title: str, top: int = 15) -> Figure:
     """The most influential assumptions as bars of mu* (with its 95% half-width), largest on top."""
     t = t.head(top).iloc[::-1]
     with styled():

@@ -12,14 +12,14 @@ from rackline.scenario.budget import budget_problems
 from rackline.scenario.costs import cost_problems
 from rackline.scenario.distributions import Fixed
 from rackline.scenario.floor_checks import floor_problems
-from rackline.scenario.model import Scenario
+from rackline.scenario.model import Lane, Scenario
 from rackline.scenario.resolve import moved_demand
 from rackline.units import WEEK, format_hours
 
 SECOND = 1 / 3600  # hours: the shortest interval between events that repeat
 
 
-def _sources(sc: Scenario):
+def _sources(sc: Scenario) -> dict[tuple[str, str], set[str]]:
     """(site, item) -> how it can arrive there: 'made', 'bought', 'shipped', 'initial'."""
     src: dict[tuple[str, str], set[str]] = defaultdict(set)
     for site_name, _, st in sc.station_items():
@@ -77,7 +77,7 @@ def check_scenario(sc: Scenario, notes: Mapping[tuple, str] | None = None) -> li
                                      f"expected a supplier of {item!r}, got one of {sc.suppliers[sup].item!r}"))
 
     for name, lane in sc.lanes.items():
-        if not src.get((lane.origin, lane.item)) - {"shipped"} and not _shipped_from_elsewhere(sc, lane):
+        if not (src.get((lane.origin, lane.item)) or set()) - {"shipped"} and not _shipped_from_elsewhere(sc, lane):
             problems.append((("lanes", name, "item"), f"expected item {lane.item!r} to be {where} at site "
                                                       f"{lane.origin!r}, got no source"))
         if lane.origin == lane.to:
@@ -223,12 +223,12 @@ def _silent_changes(sc: Scenario) -> list[tuple[tuple, str]]:
     return problems
 
 
-def _shipped_from_elsewhere(sc: Scenario, lane) -> bool:
+def _shipped_from_elsewhere(sc: Scenario, lane: Lane) -> bool:
     """A relay (A -> B -> C) is fine as long as something ships into the origin."""
     return any(other.to == lane.origin and other.item == lane.item for other in sc.lanes.values())
 
 
-def _closed_cycles(sc: Scenario, src) -> list[tuple[tuple, str]]:
+def _closed_cycles(sc: Scenario, src: dict[tuple[str, str], set[str]]) -> list[tuple[tuple, str]]:
     """A cycle of items (rework loops) needs a way in from outside the cycle."""
     edges: dict[tuple, set[tuple]] = defaultdict(set)
     makers: dict[tuple, list[tuple[set, tuple]]] = defaultdict(list)

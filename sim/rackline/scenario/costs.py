@@ -31,6 +31,8 @@ from rackline.scenario.values import (
 )
 
 if TYPE_CHECKING:
+    from typing_extensions import Self
+
     from rackline.scenario.model import Demand, Inventory, Scenario
 
 
@@ -119,7 +121,7 @@ class Costs(Spec):
     discount_rate: Percent = Field(0, description="a year's discount rate for NPV")
 
     @model_validator(mode="after")
-    def _valid(self):
+    def _valid(self) -> Self:
         for key, value in self.tariffs.items():
             if isinstance(value, list) and not value:
                 raise expected(f"at least one step in tariffs.{key}")

@@ -14,9 +14,11 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Annotated, Any, Generic, Literal, TypeVar
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, model_validator
-from typing_extensions import Self
 
 from rackline.scenario.values import Duration, Number, expected
+
+if TYPE_CHECKING:
+    from typing_extensions import Self  # pydantic's validators return the model
 
 if TYPE_CHECKING:   # numpy is imported where a draw needs it: `rackline validate` never does
     import numpy as np

@@ -8,9 +8,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
-from pydantic import ValidationError
+from pydantic import BaseModel, ValidationError
 
 from rackline.errors import Problem, ScenarioError
 from rackline.scenario.checks import check_scenario
@@ -19,6 +19,8 @@ from rackline.scenario.paths import apply_overrides
 from rackline.scenario.pydantic_errors import to_problems
 from rackline.scenario.resolve import resolve
 from rackline.scenario.yamlfile import Document, dotted, load_yaml_file, load_yaml_text
+
+M = TypeVar("M", bound=BaseModel)
 
 ANNOTATION_KEYS = {"value", "note", "range"}
 
@@ -80,7 +82,7 @@ def strip_annotations(data: Any, doc: Document, ranges: dict[tuple, list] | None
 def _context(data: dict) -> dict[str, set[str]]:
     """Names each kind of reference may point at, taken from the raw data."""
 
-    def keys(name):
+    def keys(name: str) -> set[str]:
         section = data.get(name)
         return set(section) if isinstance(section, dict) else set()
 
@@ -108,7 +110,7 @@ def is_study_data(data: Any) -> bool:
     return isinstance(data, dict) and "futures" in data and "scenario" in data and "sites" not in data
 
 
-def validate_model(model, data: Any, doc: Document, context: dict | None = None):
+def validate_model(model: type[M], data: Any, doc: Document, context: dict | None = None) -> M:
     """Validate plain data against any of rackline's pydantic models, with located problems."""
     try:
         return model.model_validate(data, context=context)

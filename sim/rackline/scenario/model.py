@@ -9,7 +9,7 @@ stations and their recipes in `rackline.scenario.stations`.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import Annotated, Literal
+from typing import TYPE_CHECKING, Annotated, Literal
 
 from pydantic import AfterValidator, Field, WithJsonSchema, model_validator
 
@@ -43,6 +43,9 @@ from rackline.scenario.values import (
     SupplierRef,
     expected,
 )
+
+if TYPE_CHECKING:
+    from typing_extensions import Self  # pydantic's validators return the model
 
 MAX_EVENTS = 100_000_000    # about 10 minutes a replication at the engine's speed
 
@@ -92,7 +95,7 @@ class Calendar(Spec):
     holidays: list[Holiday] = Field(default_factory=list)
 
     @model_validator(mode="after")
-    def _valid(self):
+    def _valid(self) -> Self:
         if self.hours_per_day > 24:
             raise expected("hours_per_day <= 24")
         if self.days_per_week > 7:
@@ -115,7 +118,7 @@ class Policy(Spec):
     review: PositiveDuration | None = Field(None, description="periodic: time between reviews")
 
     @model_validator(mode="after")
-    def _params(self):
+    def _params(self) -> Self:
         need = {"sS": ("s", "S"), "RQ": ("R", "Q"), "base_stock": ("S",), "periodic": ("S", "review")}[self.type]
         missing = [k for k in need if getattr(self, k) is None]
         if missing:
@@ -139,7 +142,7 @@ class Inventory(Spec):
     sourcing: Sourcing | None = Field(None, description="let the shares follow landed cost (needs `costs.prices`)")
 
     @model_validator(mode="after")
-    def _split(self):
+    def _split(self) -> Self:
         if self.suppliers and abs(sum(self.suppliers.values()) - 1) > 1e-6:
             raise expected(f"supplier shares summing to 1 (they sum to {sum(self.suppliers.values()):.4g}; "
                            "change another supplier's share with the one you change)")
@@ -217,7 +220,7 @@ class OptionToBuy(Spec):
     quantity: CountDist = Field(0, description="units ordered at once when exercised `at` the decision")
 
     @model_validator(mode="after")
-    def _one(self):
+    def _one(self) -> Self:
         if (self.every is None) == (self.at is None):
             raise expected("exactly one of 'every' or 'at'")
         return self
@@ -239,7 +242,7 @@ class Demand(Spec):
     option: OptionToBuy | None = Field(None, description="an option to buy rather than firm orders")
 
     @model_validator(mode="after")
-    def _one(self):
+    def _one(self) -> Self:
         if self.option is not None and self.capacity:
             raise expected("no 'option' on a 'capacity: true' demand")
         forms = [self.rate is not None, self.schedule is not None, self.interarrival is not None, self.capacity]
@@ -263,7 +266,7 @@ class Disruption(Spec):
     capacity: Fraction = Field(0.0, description="share of capacity left (0 = down)")
 
     @model_validator(mode="after")
-    def _one(self):
+    def _one(self) -> Self:
         if sum(x is not None for x in (self.supplier, self.lane, self.station, self.site)) != 1:
             raise expected("exactly one target: 'supplier', 'lane', 'station' or 'site'")
         if (self.at is None) == (self.every is None):
@@ -305,7 +308,7 @@ class Release(Spec):
     loops: dict[Name, Loop] = Field(default_factory=dict, description="conwip loops")
 
     @model_validator(mode="after")
-    def _loops(self):
+    def _loops(self) -> Self:
         if self.policy == "conwip" and not self.loops:
             raise expected("at least one loop for the conwip policy")
         return self
@@ -367,7 +370,7 @@ class Scenario(Spec):
     costs: Costs | None = Field(None, description="prices and costs; without them no cost KPIs")
 
     @model_validator(mode="after")
-    def _fill_items(self):
+    def _fill_items(self) -> Self:
         self.items = {k: v if v is not None else Item() for k, v in self.items.items()}
         return self
 

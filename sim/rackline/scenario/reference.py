@@ -5,6 +5,7 @@
 from __future__ import annotations
 
 from pydantic import BaseModel
+from pydantic.fields import FieldInfo
 from pydantic_core import PydanticUndefined
 
 from rackline.scenario import costs as c
@@ -72,7 +73,7 @@ def _type_name(prop: dict) -> str:
     return ""
 
 
-def _default(field) -> str:
+def _default(field: FieldInfo) -> str:
     if field.is_required():
         return "**required**"
     d = field.default

@@ -14,12 +14,15 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from rackline.errors import Problem, ScenarioError
 from rackline.scenario.load import Loaded, load_scenario
 from rackline.scenario.paths import get_path, overrides_of, parse_value, written
 from rackline.units import is_duration, is_money, is_percent, is_rate
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 SHEET, EXPORTED = "assumptions", "exported"
 COLUMNS = ["path", "value", "unit", "note", "range"]
@@ -35,7 +38,7 @@ class Edit:
     cell: str          # 'reg.xlsx, sheet assumptions, cell B7'
 
 
-def write_register(loaded: Loaded, reg, dest: str | Path) -> Path:
+def write_register(loaded: Loaded, reg: pd.DataFrame, dest: str | Path) -> Path:
     """Write the rows of `reg` (a register, possibly filtered) as a workbook to edit."""
     import pandas as pd
 

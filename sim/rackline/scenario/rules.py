@@ -17,6 +17,8 @@ counting its weeks afresh.
 """
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from pydantic import Field, model_validator
 
 from rackline.scenario.base import Spec
@@ -31,6 +33,9 @@ from rackline.scenario.values import (
     expected,
 )
 
+if TYPE_CHECKING:
+    from typing_extensions import Self  # pydantic's validators return the model
+
 
 class When(Spec):
     """A demand's backlog above a level, or no orders, for a number of weeks."""
@@ -41,7 +46,7 @@ class When(Spec):
     for_: Duration = Field(alias="for", description="how long, checked weekly ('4 w')")
 
     @model_validator(mode="after")
-    def _one(self):
+    def _one(self) -> Self:
         if (self.backlog is None) == (self.no_orders is None):
             raise expected("exactly one of 'backlog' (with 'above') or 'no_orders'")
         if self.backlog is not None and self.above is None:
@@ -76,7 +81,7 @@ class Rule(Spec):
     at_most: PositiveCount = Field(1, description="times the rule may fire")
 
     @model_validator(mode="after")
-    def _one(self):
+    def _one(self) -> Self:
         if (self.add_servers is None) == (self.calendar is None):
             raise expected("exactly one action: 'add_servers' or 'calendar'")
         return self

@@ -3,7 +3,7 @@
 format (`rackline.scenario.model` holds the rest and re-exports these)."""
 from __future__ import annotations
 
-from typing import Literal
+from typing import TYPE_CHECKING, Literal
 
 from pydantic import Field, model_validator
 
@@ -22,6 +22,9 @@ from rackline.scenario.values import (
     Power,
     expected,
 )
+
+if TYPE_CHECKING:
+    from typing_extensions import Self  # pydantic's validators return the model
 
 
 class Crew(Spec):
@@ -54,7 +57,7 @@ class YieldRamp(Spec):
     over: PositiveDuration | None = Field(None, description="or after this long from introduction")
 
     @model_validator(mode="after")
-    def _one(self):
+    def _one(self) -> Self:
         if (self.units is None) == (self.over is None):
             raise expected("exactly one of 'units' or 'over'")
         return self
@@ -96,7 +99,7 @@ class Station(Spec):
     cluster: PositiveCount | None = Field(None, description="L12: test this many units together, never fewer")
 
     @model_validator(mode="after")
-    def _one_form(self):
+    def _one_form(self) -> Self:
         if (self.output is None) == (self.makes is None):
             raise expected("exactly one of 'output' or 'makes'")
         if self.makes is None and self.process_time is None:

@@ -7,6 +7,7 @@ Each type converts what people write into model units and, when it can't, raises
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Annotated, Any
 
@@ -34,7 +35,7 @@ def expected(what: str) -> PydanticCustomError:
     return PydanticCustomError("rackline", "expected {what}", {"what": what})
 
 
-def _non_negative(parse, what: str, v: Any) -> float:
+def _non_negative(parse: Callable[[Any], float], what: str, v: Any) -> float:
     """Parse with units; a unit error or a negative value becomes `expected ...`."""
     try:
         x = parse(v)
@@ -76,8 +77,8 @@ def _count(v: Any) -> int:
     return int(v)
 
 
-def _check(pred, what):
-    def check(v):
+def _check(pred: Callable[[Any], bool], what: str) -> Callable[[Any], Any]:
+    def check(v: Any) -> Any:
         if not pred(v):
             raise expected(what)
         return v
@@ -168,7 +169,7 @@ def _name(v: Any) -> str:
 Name = Annotated[str, BeforeValidator(_name), WithJsonSchema({"type": "string", "pattern": NAME_PATTERN})]
 
 
-def _ref(kind: str):
+def _ref(kind: str) -> Any:   # an Annotated type (a validator with its JSON schema)
     """A reference to a declared thing, checked against names the loader collected."""
 
     def check(v: Any, info: ValidationInfo) -> str:
@@ -210,7 +211,7 @@ class Cover:
         return format_hours(self.hours)
 
 
-def _count_or_cover(minimum: int):
+def _count_or_cover(minimum: int) -> Callable[[Any], int | Cover]:
     def convert(v: Any) -> int | Cover:
         if isinstance(v, Cover):
             return v

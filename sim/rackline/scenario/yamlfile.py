@@ -106,7 +106,7 @@ class _Builder:
             tag = node.tag.replace("tag:yaml.org,2002:", "!!")
             self.fail(node, path, f"expected a value that fits its tag {tag}, got {node.value!r}")
 
-    def _merged(self, node: yaml.MappingNode, path: tuple):
+    def _merged(self, node: yaml.MappingNode, path: tuple) -> list[tuple[yaml.Node, yaml.Node]]:
         """Key/value pairs with YAML merge keys (`<<: *base`) expanded, own keys winning."""
         own, merged = [], []
         for key_node, value_node in node.value:

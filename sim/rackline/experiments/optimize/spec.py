@@ -30,7 +30,7 @@ import re
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Annotated, Any, Literal
+from typing import TYPE_CHECKING, Annotated, Any, Literal
 
 from pydantic import BeforeValidator, Field, model_validator
 
@@ -42,6 +42,9 @@ from rackline.scenario.paths import apply_overrides, get_path
 from rackline.scenario.values import Count, PositiveCount, expected
 from rackline.scenario.yamlfile import Document, load_yaml_file
 from rackline.units import HOURS_PER, UnitError, is_duration, is_rate, parse_duration, parse_money, parse_rate
+
+if TYPE_CHECKING:
+    from typing_extensions import Self  # pydantic's validators return the model
 
 _CONSTRAINT = re.compile(r"^\s*([A-Za-z_][A-Za-z0-9_]*)(?::(\S+))?\s*(>=|<=)\s*(.+?)\s*$")
 _KPI = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*(:\S+)?$")
@@ -56,7 +59,7 @@ class VariableSpec(Spec):
     choices: list[Any] | None = Field(None, description="values to choose from (e.g. calendar names)")
 
     @model_validator(mode="after")
-    def _form(self):
+    def _form(self) -> Self:
         if self.choices is None and (self.low is None or self.high is None):
             raise expected("either 'choices' or both 'low' and 'high'")
         if self.choices is not None and not self.choices:
@@ -86,7 +89,7 @@ class ObjectiveSpec(Spec):
         1.0, gt=0, description="delta: differences smaller than this do not matter (a number, or money like '$1k')")
 
     @model_validator(mode="after")
-    def _one(self):
+    def _one(self) -> Self:
         if (self.minimize is None) == (self.maximize is None):
             raise expected("exactly one of 'minimize' or 'maximize'")
         return self

@@ -29,7 +29,7 @@ from __future__ import annotations
 import itertools
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 import numpy as np
 from pydantic import Field, model_validator
@@ -43,6 +43,9 @@ from rackline.scenario.model import NAME_MAX, Spec
 from rackline.scenario.paths import apply_overrides, get_path
 from rackline.scenario.values import Count, PositiveCount, expected
 from rackline.scenario.yamlfile import Document, load_yaml_file
+
+if TYPE_CHECKING:
+    from typing_extensions import Self  # pydantic's validators return the model
 
 # KPIs where less is better; every other KPI a target or regret names is better higher
 LOWER_IS_BETTER = frozenset({"build_time", "backlog", "order_lead_time", "order_lead_time_p90", "open_orders_at_end",
@@ -61,7 +64,7 @@ class FuturesSpec(Spec):
     named: dict[str, dict[str, Any]] = Field(default_factory=dict, description="name: {dotted path: value}")
 
     @model_validator(mode="after")
-    def _some(self):
+    def _some(self) -> Self:
         if not self.named and (self.samples == 0 or not self.uncertainties):
             raise expected("uncertainties with samples > 0, or named futures")
         return self
@@ -96,7 +99,7 @@ class StudySpec(Spec):
     seed: Count = Field(1, description="root seed of every run and of the sampling")
 
     @model_validator(mode="after")
-    def _plans(self):
+    def _plans(self) -> Self:
         if not self.plans and not self.grid and not self.finalists:
             raise expected("'plans', 'grid' or 'finalists' (at least one plan)")
         return self

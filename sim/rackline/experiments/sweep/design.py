@@ -12,7 +12,7 @@ from typing import Any
 
 import numpy as np
 
-from rackline.experiments.sweep.spec import Sweep
+from rackline.experiments.sweep.spec import Axis, Sweep
 
 
 @dataclass
@@ -38,7 +38,7 @@ def design_size(sweep: Sweep) -> int:
             "sobol": spec.samples * (d + 2), "morris": spec.samples * (d + 1)}[spec.method]
 
 
-def spec_steps(axis) -> int:
+def spec_steps(axis: Axis) -> int:
     return axis.spec.steps if axis.spec.steps > 1 else 1
 
 

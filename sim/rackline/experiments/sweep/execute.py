@@ -16,7 +16,7 @@ import contextlib
 import hashlib
 import json
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from concurrent.futures import FIRST_COMPLETED, BrokenExecutor, Executor, wait
 from dataclasses import dataclass
 from functools import partial
@@ -79,7 +79,7 @@ def design_hash(data: dict, design: Design, reps: int, seed: int) -> str:
 
 
 @contextlib.contextmanager
-def executor_for(jobs: int, scheduler: str | None):
+def executor_for(jobs: int, scheduler: str | None) -> Iterator[Executor]:
     """A local process pool, a local Dask cluster, or a client of a running one."""
     if scheduler is None:
         ex = process_pool(jobs)

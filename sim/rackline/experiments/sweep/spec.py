@@ -14,7 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from pathlib import Path
-from typing import Any, Literal, get_args
+from typing import TYPE_CHECKING, Any, Literal, get_args
 
 from pydantic import Field, model_validator
 
@@ -40,6 +40,9 @@ from rackline.units import (
     unit_of,
 )
 
+if TYPE_CHECKING:
+    from typing_extensions import Self  # pydantic's validators return the model
+
 Method = Literal["grid", "oat", "lhs", "sobol", "morris"]
 METHODS: tuple[str, ...] = get_args(Method)
 # every KPI name a replication can report: the physical ones and the economic layer's
@@ -57,7 +60,7 @@ class Parameter(Spec):
                                                      "supplier's share when this one is a supplier's share")
 
     @model_validator(mode="after")
-    def _form(self):
+    def _form(self) -> Self:
         if self.values is None and (self.low is None or self.high is None):
             raise expected("either 'values' or both 'low' and 'high'")
         if self.values is not None and not self.values:

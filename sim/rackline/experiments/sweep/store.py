@@ -12,6 +12,10 @@ from __future__ import annotations
 import json
 import sqlite3
 from pathlib import Path
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 STORE = "sweep.db"      # the store's file name inside a sweep folder
 
@@ -67,12 +71,12 @@ class Store:
                 self.db.execute("INSERT INTO tasks VALUES(?, ?, ?, ?)",
                                 (point, replication, "error" if error else "ok", error))
 
-    def results(self):
+    def results(self) -> pd.DataFrame:
         import pandas as pd
         return pd.read_sql_query("SELECT point, replication, kpi, subject, unit, value FROM results "
                                  "ORDER BY point, replication, kpi, subject", self.db)
 
-    def errors(self):
+    def errors(self) -> pd.DataFrame:
         import pandas as pd
         return pd.read_sql_query("SELECT point, replication, error FROM tasks WHERE status='error' "
                                  "ORDER BY point, replication", self.db)

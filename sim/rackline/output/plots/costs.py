@@ -7,6 +7,7 @@ import math
 
 import numpy as np
 import pandas as pd
+from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 from matplotlib.ticker import FuncFormatter, MaxNLocator
 
@@ -62,7 +63,7 @@ def cost_per_rack_plot(kpis: pd.DataFrame, scenario: str) -> Figure:
         return footer(fig, scenario)
 
 
-def _bars(ax, rows: pd.DataFrame, colors: dict[str, str], title: str) -> None:
+def _bars(ax: Axes, rows: pd.DataFrame, colors: dict[str, str], title: str) -> None:
     """Horizontal bars, largest on top, each labelled with its amount."""
     rows = rows.sort_values("mean")
     y = np.arange(len(rows))

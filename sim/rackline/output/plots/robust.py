@@ -5,11 +5,12 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
+from matplotlib.figure import Figure
 
 from rackline.output.plots.style import axis_format, color_for, footer, new_figure, styled
 
 
-def satisficing_plot(plans: pd.DataFrame, recommended: str, title: str):
+def satisficing_plot(plans: pd.DataFrame, recommended: str, title: str) -> Figure:
     """plans: plan, satisficing, satisficing_low, satisficing_high (ranked)."""
     with styled():
         fig, ax = new_figure(8, max(2.6, 0.5 * len(plans) + 1.5))
@@ -24,7 +25,7 @@ def satisficing_plot(plans: pd.DataFrame, recommended: str, title: str):
         return footer(fig, title)
 
 
-def regret_plot(regret: pd.DataFrame, order: list[str], kpi: str, unit: str, title: str):
+def regret_plot(regret: pd.DataFrame, order: list[str], kpi: str, unit: str, title: str) -> Figure:
     """regret: plan, future, regret; one row of points per plan (each a future) with its P90 marked."""
     with styled():
         fig, ax = new_figure(8, max(2.6, 0.5 * len(order) + 1.5))
@@ -43,7 +44,7 @@ def regret_plot(regret: pd.DataFrame, order: list[str], kpi: str, unit: str, tit
         return footer(fig, title)
 
 
-def heatmap_plot(regret: pd.DataFrame, order: list[str], futures: list[str], kpi: str, title: str):
+def heatmap_plot(regret: pd.DataFrame, order: list[str], futures: list[str], kpi: str, title: str) -> Figure:
     """Plans (rows, ranked) x futures (columns, in the given order), coloured by regret."""
     with styled():
         w = regret.pivot(index="plan", columns="future", values="regret").reindex(index=order, columns=futures)
@@ -60,7 +61,7 @@ def heatmap_plot(regret: pd.DataFrame, order: list[str], futures: list[str], kpi
         return footer(fig, title)
 
 
-def cdf_plot(values: pd.DataFrame, order: list[str], kpi: str, unit: str, title: str):
+def cdf_plot(values: pd.DataFrame, order: list[str], kpi: str, unit: str, title: str) -> Figure:
     """values: plan, value (one per future); the empirical CDF of each plan."""
     with styled():
         fig, ax = new_figure(8, 4.8)

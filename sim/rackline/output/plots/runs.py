@@ -169,7 +169,7 @@ def backlog_plot(bands: pd.DataFrame, scenario: str) -> Figure:
 
 
 def lead_time_plot(lead: pd.DataFrame, scenario: str, due: dict[str, float] | None = None,
-                   kpis: pd.DataFrame | None = None):
+                   kpis: pd.DataFrame | None = None) -> Figure:
     """Share of orders filled within x (all replications' orders after the warm-up,
     pooled), per demand stream, with the promise dashed. The mean and p90 printed are
     the KPI table's (each the mean over replications of one replication's value)."""
@@ -211,7 +211,7 @@ def lead_time_label(name: str, kpis: pd.DataFrame | None, n: int) -> str:
     return text
 
 
-def welch_plot(welch: pd.DataFrame, scenario: str, warmup_weeks: float = 0.0):
+def welch_plot(welch: pd.DataFrame, scenario: str, warmup_weeks: float = 0.0) -> Figure:
     """Welch's plot: weekly output averaged over replications and its moving averages."""
     with styled():
         fig, ax = new_figure(height=4)

@@ -7,6 +7,7 @@ Figures are built with `matplotlib.figure.Figure` (no pyplot state), inside
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
 
@@ -52,18 +53,18 @@ def color_for(name: str) -> str:
 
 
 @contextmanager
-def styled():
+def styled() -> Iterator[None]:
     with matplotlib.rc_context(RC):  # type: ignore[arg-type]  # the stubs list rc keys as Literals
         yield
 
 
-def new_figure(width: float = 9, height: float = 4.8, nrows: int = 1, ncols: int = 1, **kw):
+def new_figure(width: float = 9, height: float = 4.8, nrows: int = 1, ncols: int = 1, **kw: Any) -> Any:
     fig = Figure(figsize=(width, height), layout="constrained")
     axes = fig.subplots(nrows, ncols, **kw)
     return fig, axes
 
 
-def legend_outside(ax, where: str = "right", **kw) -> None:
+def legend_outside(ax: Any, where: str = "right", **kw: Any) -> None:
     """A legend beside (`right`) or under (`below`) the axes, never over the data;
     constrained layout makes room for it."""
     if not ax.get_legend_handles_labels()[0]:
