@@ -84,8 +84,10 @@ def test_optics_at_50_percent_lowers_the_overseas_share_and_says_by_how_much(tmp
     assert main(["compare", str(SCENARIOS / "tariff_shock.yaml"), "--variant", "optics50:costs.tariffs.optics_asia=50%",
                  "--no-plots", "--out", str(tmp_path / "o")]) == 0
     out = capsys.readouterr().out
-    share = next(line for line in out.splitlines() if line.startswith("optics50 vs tariff_shock: region_share overseas"))
-    assert share.split("overseas ")[1].startswith("-")                  # lower, and by how much (points, CI)
+    import re
+    share = next(line for line in out.splitlines() if line.startswith("region share: overseas"))
+    diff = re.split(r"\s{2,}", share)[-1]                              # compare's table: the difference column
+    assert diff.startswith("-") and diff.endswith(": clear"), share    # lower, by how much (points, CI), and clear
     r = 800 * 1.5 / 880                                                 # landed at 50% vs the reference at 10%
     asia = 0.8 * r ** -3 / (0.8 * r ** -3 + 0.2)                        # elasticity 3; optics_us (0.39) under its 0.6 cap
     assert (f"optics50: Sourcing texas/optics follows landed cost: optics_asia 80% → {asia:.0%}, optics_us 20% → "

@@ -115,7 +115,7 @@ def _unconsumed(sc: Scenario) -> list[tuple[tuple, str]]:
     counts as taking it (a what-if with no orders is valid and says 'no demand')."""
     taken = {(site, i) for site, _, st in sc.station_items() for r in st.recipes().values() for i in r.inputs}
     taken |= {(lane.origin, lane.item) for lane in sc.lanes.values()}
-    taken |= {(d.site, d.item) for d in sc.demand.values()}
+    taken |= {(d.site, d.item) for d in moved_demand(sc).values()}   # an ended generation's orders move on
     problems: list[tuple[tuple, str]] = []
     for site_name, st_name, st in sc.station_items():
         base = ("sites", site_name, "stations", st_name)
