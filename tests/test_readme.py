@@ -3,7 +3,8 @@
 The sh/bash and python code blocks are extracted and run in a scratch folder that
 sees the repository's `scenarios/` (so results land in the scratch folder), with a
 `rackline` on PATH that runs this checkout. A block preceded by `<!-- not run: why -->`
-is skipped (set-up, clusters); one preceded by `<!-- slow -->` is marked slow.
+is skipped (set-up, clusters); one preceded by `<!-- slow -->` is marked slow and runs only with
+RACKLINE_SLOW_TESTS=1 (as the interrupt soak does), so `make test` stays within its budget.
 """
 from __future__ import annotations
 
@@ -28,6 +29,8 @@ def blocks() -> list:
         line = text[:m.start(2)].count("\n") + 1
         marker = (m.group(1) or "").strip("<!-> ").strip()
         marks = [pytest.mark.slow] if marker.startswith("slow") else []
+        if marker.startswith("slow") and not os.environ.get("RACKLINE_SLOW_TESTS"):   # minutes each: the soak runs them
+            marks.append(pytest.mark.skip(reason=f"README line {line}: slow, set RACKLINE_SLOW_TESTS=1"))
         if marker.startswith("not run"):
             marks.append(pytest.mark.skip(reason=f"README line {line}: {marker}"))
         out.append(pytest.param(m.group(2), m.group(3), id=f"line{line}-{m.group(2)}", marks=marks))
