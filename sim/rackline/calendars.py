@@ -8,12 +8,13 @@ from __future__ import annotations
 
 import math
 from collections.abc import Iterable, Iterator
-from typing import TYPE_CHECKING
+from typing import Any
 
 from rackline.units import WEEK
 
-if TYPE_CHECKING:   # the scenario's calendar model; this bottom module only reads it
-    from rackline.scenario.model import Calendar as CalendarSpec
+# a calendar as the scenario declares it (shifts, hours_per_day, day_start, days_per_week, holidays);
+# read by duck typing, since this bottom module may not import the scenario layer
+CalendarSpec = Any
 
 
 def _daily(spec: CalendarSpec) -> list[tuple[float, float]]:
