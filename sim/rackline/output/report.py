@@ -27,6 +27,7 @@ from rackline.output.html import (
     quantity,
     table,
 )
+from rackline.output.plots.costs import CAPTIONS as MONEY  # the economic layer's plots and captions
 from rackline.units import WEEK
 
 if TYPE_CHECKING:
@@ -36,6 +37,7 @@ ANSWER = "answer.json"         # the run's typed answer in its folder
 PLOTS = ["answer", "flow", "throughput", "cumulative", "station_states", "bottleneck_share",
          "bottleneck_timeline",
          "inventory", "backlog", "lead_time", "welch"]
+PLOTS += [n for n in MONEY if n not in PLOTS]     # the order report.html shows them in
 
 
 def _scenario(folder: Path) -> Scenario:
@@ -100,12 +102,9 @@ def figures(folder: str | Path, manifest: dict[str, Any] | None = None,
         builders["welch"] = lambda: plots.welch_plot(pd.read_csv(folder / "welch.csv"), name, warmup_w)
     figs = {n: build() for n, build in builders.items() if only is None or n in only}
     if only is None or not set(only) <= set(builders):
-        from rackline.output.plots.costs import CAPTIONS as MONEY  # the economic layer's plots
         from rackline.output.plots.costs import cost_figures
         money = cost_figures(kpis, pd.read_csv(folder / "replications.csv"), name)
         figs.update({n: f for n, f in money.items() if only is None or n in only})
-        PLOTS.extend(n for n in MONEY if n not in PLOTS)
-        CAPTIONS.update(MONEY)
     return figs
 
 
@@ -149,6 +148,7 @@ CAPTIONS = {
                  "the mean and p90 are the KPI table's.",
     "welch": "Welch's plot: where weekly output settles (the warm-up is cut before it).",
 }
+CAPTIONS.update(MONEY)
 FIRST_SCREEN_ROWS = 5          # route rows shown next to the answer plot (at least 3 per product)
 DEFAULT_INTEREST = ("throughput", "fill_rate", "backlog")
 
