@@ -14,7 +14,8 @@ LinkKind = Literal["station", "supply", "lane", "crew", "demand", "hall", "alloc
 
 
 class Model(BaseModel):
-    model_config = ConfigDict(frozen=True, extra="forbid")
+    # NaN (an interval that cannot be computed) and inf (unlimited) survive answer.json and read back
+    model_config = ConfigDict(frozen=True, extra="forbid", ser_json_inf_nan="constants")
 
 
 class Estimate(Model):
@@ -118,6 +119,7 @@ class StationShare(Model):
     blocked_open: float
     down_open: float
     waiting_crew_open: float
+    waiting_power_open: float = 0.0    # waiting for test-hall power (stations testing in a hall)
     bottleneck_sole: float
     bottleneck_shifting: float
     throughput_per_week: float
@@ -133,7 +135,8 @@ class ProductAnswer(Model):
     unit: str                      # what one unit is (rack)
     sites: list[str]               # where it ships
     window_start_week: float
-    window_end_week: float
+    window_end_week: float         # the horizon, or its generation's end
+    ended: bool = False            # its generation ends before the horizon (window_end_week)
     output: Estimate               # units/week made over the window
     ordered: Estimate | None       # units/week ordered over the window (None in capacity mode)
     demand_text: str               # 'demand', or how an option to buy shapes it

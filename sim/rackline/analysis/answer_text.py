@@ -65,9 +65,10 @@ def question_lines(q: QuestionAnswer | None, products: Sequence[ProductAnswer] =
 
 
 def _weeks(p: ProductAnswer, warmup_weeks: float) -> str:
-    """`over weeks 20–52` when the product's window is not the whole measured run (nothing
-    when it is under a week: the product starts at or after the horizon)."""
-    if p.window_start_week > warmup_weeks + 1e-6 and p.window_end_week - p.window_start_week >= 1.0:
+    """`over weeks 20–52` when the product's window is not the whole measured run (it starts
+    late, or its generation ends); nothing when it is under a week (it starts at or after
+    the horizon)."""
+    if (p.window_start_week > warmup_weeks + 1e-6 or p.ended) and p.window_end_week - p.window_start_week >= 1.0:
         return f" over weeks {p.window_start_week:.3g}–{p.window_end_week:.3g}"
     return ""
 
@@ -167,11 +168,22 @@ def busy_text(s: StationShare) -> str:
 def bottleneck_sentence(top: StationShare | None, sites: list[SiteAnswer]) -> str:
     if top is None:
         return "Bottleneck: none (no stations)"
+    if top.bottleneck_sole + top.bottleneck_shifting < 0.05:     # no station holds the others back
+        return (f"Bottleneck: no station is ranked as one (active-period method: the top-ranked, {top.station}, "
+                f"is the sole or shifting bottleneck {top.bottleneck_sole + top.bottleneck_shifting:.0%} of the "
+                f"time; {busy_text(top)})")
     text = (f"Bottleneck: {top.station} (active-period ranking: sole {top.bottleneck_sole:.0%}, "
             f"shifting {top.bottleneck_shifting:.0%} of the time; {busy_text(top)})")
-    if top.starved_open * top.open_share > 0.05 and top.starved_on:
-        text += f"; it waits mostly on {top.starved_on}" + (f" from {top.starved_on_source}"
-                                                            if top.starved_on_source else "")
+    waits = {"power": top.waiting_power_open, "crew": top.waiting_crew_open, "inputs": top.starved_open}
+    most = max(waits, key=lambda k: waits[k])
+    if waits[most] * top.open_share > 0.05:      # the largest of its waits, as the constraint chain would say
+        if most == "power":
+            text += f"; it waits mostly for test-hall power ({top.waiting_power_open:.0%} of open time)"
+        elif most == "crew":
+            text += f"; it waits mostly for its crew ({top.waiting_crew_open:.0%} of open time)"
+        elif top.starved_on:
+            text += f"; it waits mostly on {top.starved_on}" + (f" from {top.starved_on_source}"
+                                                                if top.starved_on_source else "")
     stations = [s for site in sites for s in site.stations]
     # a final station starved by its own line is just spare capacity; say it only when it
     # waits on something from outside the site (a supplier or a lane)

@@ -41,7 +41,7 @@ from rackline.analysis.capacity import product_resources
 from rackline.analysis.constraints import constraint_chain, demand_text, growing_buffers, scheduled_rate
 from rackline.analysis.disruptions import disruption_windows
 from rackline.analysis.intervals import interval
-from rackline.analysis.kpis import product_window, products_made, window_index
+from rackline.analysis.kpis import product_window, product_window_end, products_made, window_index
 from rackline.analysis.warnings import run_warnings
 from rackline.engine.records import Replication
 from rackline.kpi_names import Range, range_of_unit
@@ -75,11 +75,12 @@ def _window_start(reps: Sequence[Replication], warmup: float, product: str) -> f
     return float(rep.times[product_window(rep, warmup, product)])
 
 
-def _weekly(bands: pd.DataFrame, product: str, demands: list[str], start_week: float) -> WeeklyBand:
+def _weekly(bands: pd.DataFrame, product: str, demands: list[str], start_week: float,
+            end_week: float) -> WeeklyBand:
     """The weekly series the answer plot draws (the run's weekly bands, `run_tables.weekly_bands`),
     from the first whole week inside the window; orders and backlog summed over the
     product's demand streams (the mean of sums is the sum of means)."""
-    inside = bands[bands.week > start_week + 1e-9]
+    inside = bands[(bands.week > start_week + 1e-9) & (bands.week <= end_week + 1e-9)]
     made = inside[(inside.metric == "output") & (inside.subject == product)].set_index("week").sort_index()
 
     def summed(metric: str) -> list[float]:
@@ -93,22 +94,23 @@ def _weekly(bands: pd.DataFrame, product: str, demands: list[str], start_week: f
 
 def _mix(reps: Sequence[Replication], starts: dict[str, float], outputs: dict[str, float]) -> dict[str, float]:
     """Units/week of each product over the weeks all of them are active (from the latest
-    window start to the horizon): the mix the shared resources actually served. Each
-    product's own-window rate (`outputs`) when that common stretch is under a week."""
+    window start to the earliest window end: a generation's end, else the horizon): the mix
+    the shared resources actually served. Each product's own-window rate (`outputs`) when
+    that common stretch is under a week."""
     rep0 = reps[0]
-    common = max(starts.values(), default=0.0)
-    i = window_index(rep0, common)
-    weeks = (float(rep0.times[-1]) - float(rep0.times[i])) / WEEK
+    i = window_index(rep0, max(starts.values(), default=0.0))
+    j = min((product_window_end(rep0, p) for p in outputs), default=len(rep0.times) - 1)
+    weeks = (float(rep0.times[j]) - float(rep0.times[i])) / WEEK
     if weeks < 1.0 - 1e-9:
         return outputs
     made = [products_made(r) for r in reps]
-    return {p: float(np.mean([(m[p][-1] - m[p][i]) / weeks for m in made])) for p in outputs}
+    return {p: float(np.mean([(m[p][j] - m[p][i]) / weeks for m in made])) for p in outputs}
 
 
-def _periods(sc: Scenario, reps: Sequence[Replication], product: str, start: float) -> list[Period]:
+def _periods(sc: Scenario, reps: Sequence[Replication], product: str, start: float, end: float) -> list[Period]:
     """The window cut where the scheduled demand changes; output made in each stretch."""
     demands = [d for d in sc.demand.values() if d.item == product and not d.capacity]
-    horizon = float(reps[0].times[-1])
+    horizon = end                      # the horizon, or the generation's end
     cuts = sorted({start, horizon} | {p.start for d in demands for p in (d.schedule or []) if start < p.start < horizon}
                   | {d.option.at for d in demands if d.option is not None and d.option.at is not None
                      and start < d.option.at < horizon})
@@ -213,7 +215,8 @@ def product_answers(sc: Scenario, reps: Sequence[Replication], warmup: float, kp
         if not capacity:
             d = per_rep[(per_rep.kpi == "demand") & per_rep.subject.isin(ordered_names)]
             ordered = estimate_of(d.groupby("replication").value.sum().to_numpy(), "units/week")
-        periods = _periods(sc, reps, product, start) if not capacity else []
+        end = float(reps[0].times[product_window_end(reps[0], product)])
+        periods = _periods(sc, reps, product, start, end) if not capacity else []
         peak = max((p.scheduled for p in periods), default=0.0)
         exceeds_any = any(p.scheduled > p.output.mean + 1e-9 for p in periods)
         backlog_from, short_at_end = _backlog_from(ts, ordered_names, exceeds_any, peak) if not capacity else (None, 0.0)
@@ -233,18 +236,24 @@ def product_answers(sc: Scenario, reps: Sequence[Replication], warmup: float, kp
         fills = {n: e for n in ordered_names if (e := kpi_estimate(kpis, "fill_rate", n)) is not None}
         out.append(ProductAnswer(
             product=product, unit=unit, sites=sites, window_start_week=start / WEEK,
-            window_end_week=float(reps[0].times[-1]) / WEEK, output=output, ordered=ordered,
+            window_end_week=end / WEEK, ended=product in reps[0].ended and end < float(reps[0].times[-1]),
+            output=output, ordered=ordered,
             demand_text=demand_text(sc.demand[n] for n in ordered_names), periods=periods, verdict=verdict,
             exceeds_from_week=exceeds, backlog_from_week=backlog_from, short_at_end=short_at_end,
             stock_at_end=_stock_at_end(ts, sites, product), spare=spare,
             piles_up={g.key.site: g.per_week for g in piles if g.key.item == product and g.key.site in sites},
             constraint=chain, next=nxt, route=route,
             fill_rates=fills, disruption_loss=kpi_estimate(kpis, "disruption_loss", product) if sc.disruptions else None,
-            weekly=_weekly(bands, product, ordered_names, start / WEEK)))
+            weekly=_weekly(bands, product, ordered_names, start / WEEK, end / WEEK)))
     return out
 
 
 # ---- per site -------------------------------------------------------------------------------------
+def _or_zero(v: object) -> float:
+    """A share a station does not record (waiting for power outside a test hall) is 0."""
+    return 0.0 if v is None or (isinstance(v, float) and math.isnan(v)) else float(v)  # type: ignore[arg-type]
+
+
 def station_share(row: pd.Series, final: bool = False) -> StationShare:
     """A ranking row as shares with their denominators (`final`: it makes a product)."""
     open_ = max(1.0 - float(row.share_off_shift), 0.0)
@@ -258,7 +267,8 @@ def station_share(row: pd.Series, final: bool = False) -> StationShare:
         window_start_week=float(row.get("window_start_h", 0.0)) / WEEK, busy_open=of_open(working),
         busy_all=working, open_share=open_, starved_open=of_open(row.share_starved),
         blocked_open=of_open(row.share_blocked), down_open=of_open(row.share_down),
-        waiting_crew_open=of_open(row.share_waiting_crew), bottleneck_sole=float(row.bottleneck_sole),
+        waiting_crew_open=of_open(row.share_waiting_crew),
+        waiting_power_open=of_open(_or_zero(row.get("share_waiting_power"))), bottleneck_sole=float(row.bottleneck_sole),
         bottleneck_shifting=float(row.bottleneck_shifting), throughput_per_week=float(row.throughput_per_week),
         starved_on=str(row.starved_on or ""), starved_on_source=str(row.starved_on_source or ""), final=final)
 

@@ -56,6 +56,19 @@ def product_window(rep: Replication, warmup: float, product: str) -> int:
     return window_index(rep, max(warmup, rep.starts.get(product, 0.0)))
 
 
+def product_window_end(rep: Replication, product: str) -> int:
+    """Index of the last snapshot of `product`'s own window: the horizon, or the first
+    snapshot at or after its generation's end (`Replication.ended`): an ended generation
+    is measured over the weeks it was in production, not averaged with its weeks of zero."""
+    end = rep.ended.get(product)
+    return len(rep.times) - 1 if end is None else window_index(rep, end)
+
+
+def _between(series: np.ndarray | None, i: int, j: int) -> float:
+    """Growth of a cumulative counter from snapshot i to snapshot j."""
+    return 0.0 if series is None else float(series[j] - series[i])
+
+
 def station_window(rep: Replication, warmup: float, key: str) -> int:
     """Index of the first snapshot of a station's window: from the earliest start of the
     products it serves, or the warm-up, whichever is later (a Gen-2 bay is not idle for
@@ -85,9 +98,9 @@ def replication_kpis(rep: Replication, warmup: float, plan: CostPlan | None = No
     made_by = products_made(rep)
     for product in rep.products:
         invs = [rep.inventories.get(InventoryKey(site, product)) for site in rep.product_sites(product)]
-        ip = product_window(rep, warmup, product)
-        made = _delta(made_by[product], ip)
-        add("throughput", product, "units/week", made / (max(b - float(rep.times[ip]), 1e-12) / WEEK))
+        ip, ie = product_window(rep, warmup, product), product_window_end(rep, product)
+        made = _between(made_by[product], ip, ie)
+        add("throughput", product, "units/week", made / (max(float(rep.times[ie]) - float(rep.times[ip]), 1e-12) / WEEK))
         if product in rep.undisrupted:     # over the whole run: the twin starts alike, no warm-up is needed
             add("disruption_loss", product, "units (net)",
                 _delta(rep.undisrupted[product], 0) - _delta(made_by[product], 0))
@@ -96,14 +109,14 @@ def replication_kpis(rep: Replication, warmup: float, plan: CostPlan | None = No
         if flow_n > 0:
             add("build_time", product, "h", flow / flow_n)
     for name, d in rep.demands.items():      # each demand over its product's window
-        idx = product_window(rep, warmup, d.item)
+        idx, ide = product_window(rep, warmup, d.item), product_window_end(rep, d.item)
         da = float(rep.times[idx])
-        dspan = max(b - da, 1e-12)
-        add("shipped", name, "units/week", _delta(d.units_shipped, idx) / (dspan / WEEK))
+        dspan = max(float(rep.times[ide]) - da, 1e-12)
+        add("shipped", name, "units/week", _between(d.units_shipped, idx, ide) / (dspan / WEEK))
         if d.capacity:
             continue
-        add("demand", name, "units/week", _delta(d.units_ordered, idx) / (dspan / WEEK))
-        add("backlog", name, "units", _delta(d.backlog_area, idx) / dspan)
+        add("demand", name, "units/week", _between(d.units_ordered, idx, ide) / (dspan / WEEK))
+        add("backlog", name, "units", _between(d.backlog_area, idx, ide) / dspan)
         arr = d.arrivals
         arr = arr[arr[:, 0] >= da] if len(arr) else arr
         if len(arr):

@@ -54,7 +54,9 @@ def demand_output_plot(answer: Answer, scenario: str, warmup_weeks: float = 0.0,
                     va="bottom", fontsize=8, color="#555555")
         ax.set(title="Output vs orders per week (mean, 95% CI)",
                ylabel="units per week", xlim=(0, answer.horizon_weeks))
-        ax.set_ylim(bottom=0)
+        # the lines set the scale; a band that spikes above them (few replications, a ramp week) is clipped
+        tops = [max([*p.weekly.made, *p.weekly.ordered, p.output.mean], default=0.0) for p in answer.products]
+        ax.set_ylim(bottom=0, top=max([*tops, 1.0]) * 1.35)
         if ax.get_legend_handles_labels()[0]:
             ax.legend(loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=8, frameon=False)  # beside the data
         if bx is not None:
