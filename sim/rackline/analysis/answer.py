@@ -104,6 +104,11 @@ class Answer(Model):
         lines += money_lines(self.money)
         return lines
 
+    def disruption_lines(self) -> list[str]:
+        """Who waited in each timed disruption's window, as `lines()` words it (compare prints them)."""
+        lines: list[str] = disruption_lines(self.disruptions)
+        return lines
+
     def sourcing_lines(self) -> list[str]:
         """How each cost-aware split moves, as `lines()` words it (compare prints them per scenario)."""
         lines: list[str] = sourcing_lines(self.sourcing)

@@ -160,7 +160,7 @@ def summary_lines(cmp: Comparison) -> list[str]:
             tag = f" ({p.product})" if len(products) > 1 else ""
             lines.append(f"{n}: constraint{tag}: {p.constraint if p.constraint is not None else 'none (no stations)'}")
     for n, r in zip(cmp.names, cmp.runs):
-        lines += [f"{n}: {line}" for line in r.answer.sourcing_lines()]
+        lines += [f"{n}: {line}" for line in r.answer.disruption_lines() + r.answer.sourcing_lines()]
     return lines + cmp.notes
 
 
