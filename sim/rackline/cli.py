@@ -11,6 +11,7 @@ import os
 import sys
 import tempfile
 import traceback
+from typing import Any
 
 import click
 
@@ -137,7 +138,7 @@ def compare(scenarios: tuple[str, ...], variant_specs: tuple[str, ...], sets: tu
     from rackline.output.run_folder import run_bytes
     from rackline.scenario import load_scenario
     from rackline.scenario.paths import parse_assignment
-    by_name: dict[str, dict] = {}
+    by_name: dict[str, dict[str, Any]] = {}
     for spec in sets:
         name, _, rest = spec.partition(":")
         if not rest:

@@ -12,6 +12,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -46,10 +47,10 @@ class Comparison:
         return {n: r.answer for n, r in zip(self.names, self.runs)}
 
 
-def variants(base: Loaded, specs: list[str]) -> list[tuple[str, dict]]:
+def variants(base: Loaded, specs: list[str]) -> list[tuple[str, dict[str, Any]]]:
     """`name:PATH=VALUE` strings -> [(name, {path: value})], in first-seen order."""
     from rackline.scenario.paths import parse_assignment
-    out: dict[str, dict] = {}
+    out: dict[str, dict[str, Any]] = {}
     problems = []
     for spec in specs:
         if ":" not in spec.split("=", 1)[0]:

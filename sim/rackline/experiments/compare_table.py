@@ -115,7 +115,7 @@ def compare_table(names: list[str], kpis: pd.DataFrame, differences: pd.DataFram
     return CompareTable(tuple(names), tuple(out))
 
 
-def _estimate(est: pd.DataFrame, key: tuple) -> Estimate | None:
+def _estimate(est: pd.DataFrame, key: tuple[str, str, str, str]) -> Estimate | None:
     if key not in est.index:
         return None
     r = est.loc[key]
@@ -124,7 +124,7 @@ def _estimate(est: pd.DataFrame, key: tuple) -> Estimate | None:
                     note=RUN_MORE if note == RUN_MORE else "")
 
 
-def _change(dif: pd.DataFrame, key: tuple) -> Change | None:
+def _change(dif: pd.DataFrame, key: tuple[str, str, str, str]) -> Change | None:
     if key not in dif.index:
         return None
     r = dif.loc[key]

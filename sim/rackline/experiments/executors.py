@@ -62,7 +62,7 @@ class Pool(ProcessPoolExecutor):
     running are abandoned and their workers terminated. Otherwise an interrupted run
     would wait, at exit, for every running replication to finish (a minute or more)."""
 
-    def submit(self, fn: Callable[..., Any], /, *args: Any, **kwargs: Any) -> Future:
+    def submit(self, fn: Callable[..., Any], /, *args: Any, **kwargs: Any) -> Future[Any]:
         try:
             return super().submit(fn, *args, **kwargs)
         except OSError as exc:      # fork failed (BlockingIOError: too many processes, ENOMEM)

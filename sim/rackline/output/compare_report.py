@@ -8,8 +8,9 @@ from typing import Any
 import pandas as pd
 
 from rackline.about import FOOTER
+from rackline.analysis.answer_parts import Estimate
 from rackline.experiments.compare import Comparison
-from rackline.experiments.compare_table import Change, CompareTable, Estimate
+from rackline.experiments.compare_table import Change, CompareTable
 from rackline.kpi_names import select_rows as kpi_rows
 from rackline.output.folder import AtomicDir, manifest, scenario_hash, write_file, write_manifest
 from rackline.output.html import Section, figure, figure_png, manifest_block, page, paragraphs, table

@@ -43,7 +43,7 @@ OWNER = ".owner"            # inside a partial folder: the pid and start time of
 _PARTIAL_NAME = re.compile(r"^\.partial-.+-(\d+)$")
 
 
-def scenario_hash(data: dict) -> str:
+def scenario_hash(data: dict[str, Any]) -> str:
     return hashlib.sha256(json.dumps(data, sort_keys=True, default=str).encode()).hexdigest()[:16]
 
 

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 
 from rackline.scenario.flows import bottleneck_rate, demand_mixes, explode
 from rackline.scenario.model import Scenario
+from rackline.scenario.yamlfile import KeyPath
 from rackline.units import WEEK, format_hours
 
 EVENTS_PER_START = 5.0      # SimPy events per unit started: request, timeout, put, wake-ups (measured 1-5)
@@ -92,7 +93,7 @@ def estimate_events(sc: Scenario) -> Estimate:
     return Estimate(per_hour * sc.run.horizon, starts, orders, sc.run.horizon)
 
 
-def budget_problems(sc: Scenario) -> list[tuple[tuple, str]]:
+def budget_problems(sc: Scenario) -> list[tuple[KeyPath, str]]:
     """A run far beyond `run.max_events` is refused, at the horizon, with the estimate."""
     est = estimate_events(sc)
     if est.events <= sc.run.max_events:

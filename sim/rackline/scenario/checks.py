@@ -12,8 +12,10 @@ from rackline.scenario.budget import budget_problems
 from rackline.scenario.costs import cost_problems
 from rackline.scenario.distributions import Fixed
 from rackline.scenario.floor_checks import floor_problems
+from rackline.scenario.flows import Node
 from rackline.scenario.model import Lane, Scenario
 from rackline.scenario.resolve import moved_demand
+from rackline.scenario.yamlfile import KeyPath
 from rackline.units import WEEK, format_hours
 
 SECOND = 1 / 3600  # hours: the shortest interval between events that repeat
@@ -38,9 +40,9 @@ def _sources(sc: Scenario) -> dict[tuple[str, str], set[str]]:
     return src
 
 
-def check_scenario(sc: Scenario, notes: Mapping[tuple, str] | None = None) -> list[tuple[tuple, str]]:
+def check_scenario(sc: Scenario, notes: Mapping[KeyPath, str] | None = None) -> list[tuple[KeyPath, str]]:
     """Every whole-scenario problem; `notes` (path -> note) when the file's notes are at hand."""
-    problems: list[tuple[tuple, str]] = []
+    problems: list[tuple[KeyPath, str]] = []
     src = _sources(sc)
     where = "made by a station, bought from a supplier, shipped in by a lane or stocked initially"
 
@@ -109,14 +111,14 @@ def check_scenario(sc: Scenario, notes: Mapping[tuple, str] | None = None) -> li
     return problems
 
 
-def _unconsumed(sc: Scenario) -> list[tuple[tuple, str]]:
+def _unconsumed(sc: Scenario) -> list[tuple[KeyPath, str]]:
     """A station's output (or failed units) that no station, lane or demand at its site
     takes would pile up for ever: refused, with what could take it. A demand at rate 0
     counts as taking it (a what-if with no orders is valid and says 'no demand')."""
     taken = {(site, i) for site, _, st in sc.station_items() for r in st.recipes().values() for i in r.inputs}
     taken |= {(lane.origin, lane.item) for lane in sc.lanes.values()}
     taken |= {(d.site, d.item) for d in moved_demand(sc).values()}   # an ended generation's orders move on
-    problems: list[tuple[tuple, str]] = []
+    problems: list[tuple[KeyPath, str]] = []
     for site_name, st_name, st in sc.station_items():
         base = ("sites", site_name, "stations", st_name)
         for item, recipe in st.recipes().items():
@@ -133,12 +135,12 @@ def _unconsumed(sc: Scenario) -> list[tuple[tuple, str]]:
     return problems
 
 
-def _floods(sc: Scenario) -> list[tuple[tuple, str]]:
+def _floods(sc: Scenario) -> list[tuple[KeyPath, str]]:
     """Things that would repeat without time passing (or nearly): a run would never end.
     Intervals that repeat must be at least a second; zero-time loops are refused."""
-    problems: list[tuple[tuple, str]] = []
+    problems: list[tuple[KeyPath, str]] = []
 
-    def at_least_a_second(path: tuple, hours: float | None, what: str, why: str = "") -> None:
+    def at_least_a_second(path: KeyPath, hours: float | None, what: str, why: str = "") -> None:
         if hours is not None and hours < SECOND:
             problems.append((path, f"expected {what} of at least 1 s{why}, got {format_hours(hours)}"))
 
@@ -176,17 +178,17 @@ def _floods(sc: Scenario) -> list[tuple[tuple, str]]:
     return problems
 
 
-def _zero_transit_cycles(sc: Scenario) -> list[tuple[tuple, str]]:
+def _zero_transit_cycles(sc: Scenario) -> list[tuple[KeyPath, str]]:
     """On-demand lanes with no transit time that pass an item around a loop: it would
     circle forever at one instant."""
-    edges: dict[tuple, set[tuple]] = defaultdict(set)
-    by_edge: dict[tuple, str] = {}
+    edges: dict[Node, set[Node]] = defaultdict(set)
+    by_edge: dict[tuple[Node, Node], str] = {}
     for name, lane in sc.lanes.items():
         if lane.every is None and lane.transit.mean() == 0:
             a, b = (lane.origin, lane.item), (lane.to, lane.item)
             edges[a].add(b)
             by_edge.setdefault((a, b), name)
-    problems = []
+    problems: list[tuple[KeyPath, str]] = []
     for comp in _sccs(edges):
         if len(comp) < 2:
             continue
@@ -198,9 +200,9 @@ def _zero_transit_cycles(sc: Scenario) -> list[tuple[tuple, str]]:
     return problems
 
 
-def _silent_changes(sc: Scenario) -> list[tuple[tuple, str]]:
+def _silent_changes(sc: Scenario) -> list[tuple[KeyPath, str]]:
     """Values the engine could only use by changing them: refused rather than rounded."""
-    problems: list[tuple[tuple, str]] = []
+    problems: list[tuple[KeyPath, str]] = []
     for name, d in sc.demand.items():
         size = d.order_size
         if isinstance(size, Fixed) and (size.value < 1 or not float(size.value).is_integer()):
@@ -228,10 +230,10 @@ def _shipped_from_elsewhere(sc: Scenario, lane: Lane) -> bool:
     return any(other.to == lane.origin and other.item == lane.item for other in sc.lanes.values())
 
 
-def _closed_cycles(sc: Scenario, src: dict[tuple[str, str], set[str]]) -> list[tuple[tuple, str]]:
+def _closed_cycles(sc: Scenario, src: dict[tuple[str, str], set[str]]) -> list[tuple[KeyPath, str]]:
     """A cycle of items (rework loops) needs a way in from outside the cycle."""
-    edges: dict[tuple, set[tuple]] = defaultdict(set)
-    makers: dict[tuple, list[tuple[set, tuple]]] = defaultdict(list)
+    edges: dict[Node, set[Node]] = defaultdict(set)
+    makers: dict[Node, list[tuple[set[Node], KeyPath]]] = defaultdict(list)
     for site_name, st_name, st in sc.station_items():
         for item, recipe in st.recipes().items():
             ins = {(site_name, i) for i in recipe.inputs}
@@ -261,13 +263,13 @@ def _closed_cycles(sc: Scenario, src: dict[tuple[str, str], set[str]]) -> list[t
     return problems
 
 
-def _sccs(edges: dict) -> list[set]:
+def _sccs(edges: Mapping[Node, set[Node]]) -> list[set[Node]]:
     """Tarjan's strongly connected components, iteratively (no recursion limit)."""
-    index: dict = {}
-    low: dict = {}
-    on: set = set()
-    stack: list = []
-    out: list[set] = []
+    index: dict[Node, int] = {}
+    low: dict[Node, int] = {}
+    on: set[Node] = set()
+    stack: list[Node] = []
+    out: list[set[Node]] = []
     counter = 0
     nodes = set(edges) | {v for vs in edges.values() for v in vs}
     for root in sorted(nodes):
@@ -306,10 +308,10 @@ def _sccs(edges: dict) -> list[set]:
     return out
 
 
-def _rule_problems(sc: Scenario) -> list[tuple[tuple, str]]:
+def _rule_problems(sc: Scenario) -> list[tuple[KeyPath, str]]:
     """A rule watches a declared demand that can have a backlog or orders, for at least
     a week (conditions are checked weekly)."""
-    out: list[tuple[tuple, str]] = []
+    out: list[tuple[KeyPath, str]] = []
     for name, rule in sc.rules.items():
         w = rule.when
         kind = "backlog" if w.backlog is not None else "no_orders"

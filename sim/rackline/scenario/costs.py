@@ -34,6 +34,7 @@ if TYPE_CHECKING:
     from typing_extensions import Self
 
     from rackline.scenario.model import Demand, Inventory, Scenario
+    from rackline.scenario.yamlfile import KeyPath
 
 
 class Sourcing(Spec):
@@ -215,11 +216,11 @@ def _capped(shares: list[float], caps: list[float]) -> list[float]:
             s[i] = s[i] * rest / weight if weight > 0 else s[i] + rest * (caps[i] - s[i]) / room
 
 
-def sourcing_problems(sc: Scenario) -> list[tuple[tuple, str]]:
+def sourcing_problems(sc: Scenario) -> list[tuple[KeyPath, str]]:
     """A cost-aware split needs a price for each of its suppliers, a reference landed
     cost for each or for none, and caps no lower than the written shares (so that
     together they can always take every order)."""
-    out: list[tuple[tuple, str]] = []
+    out: list[tuple[KeyPath, str]] = []
     for site_name, site in sc.sites.items():
         for item, inv in site.inventories.items():
             src = inv.sourcing
@@ -253,8 +254,8 @@ def sourcing_problems(sc: Scenario) -> list[tuple[tuple, str]]:
     return out
 
 
-def cost_problems(sc: Scenario, notes: Mapping[tuple, str] | None = None,
-                  streams: Mapping[str, Demand] | None = None) -> list[tuple[tuple, str]]:
+def cost_problems(sc: Scenario, notes: Mapping[KeyPath, str] | None = None,
+                  streams: Mapping[str, Demand] | None = None) -> list[tuple[KeyPath, str]]:
     """Cost keys that name nothing declared (pools, tariff regions or suppliers, products),
     cost-aware splits that cannot be priced, and products with demand but no revenue.
     `streams`: the demand as it will run (an ended generation's orders moved to the next;
@@ -283,14 +284,14 @@ def cost_problems(sc: Scenario, notes: Mapping[tuple, str] | None = None,
     return out
 
 
-def revenue_problems(sc: Scenario, notes: Mapping[tuple, str] | None,
-                     streams: Mapping[str, Demand]) -> list[tuple[tuple, str]]:
+def revenue_problems(sc: Scenario, notes: Mapping[KeyPath, str] | None,
+                     streams: Mapping[str, Demand]) -> list[tuple[KeyPath, str]]:
     """With `costs:`, a product some demand asks for earns its price or is declared to
     earn nothing, with a note that says why: a forgotten price would count every unit
     shipped at $0 and NPV would fall without a word. Located at the demand that asks
     for it (the line the planner wrote), naming the key to add."""
     assert sc.costs is not None
-    out: list[tuple[tuple, str]] = []
+    out: list[tuple[KeyPath, str]] = []
     seen: set[str] = set()
     for stream, d in streams.items():
         item, rev = d.item, sc.costs.revenue.get(d.item)

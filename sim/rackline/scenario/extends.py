@@ -10,12 +10,12 @@ from pathlib import Path
 from typing import Any
 
 from rackline.errors import Problem, ScenarioError
-from rackline.scenario.yamlfile import Document, load_yaml_file
+from rackline.scenario.yamlfile import Document, KeyPath, load_yaml_file
 
 MAX_DEPTH = 8
 
 
-def _merge(base: Any, child: Any, path: tuple, doc: Document, child_doc: Document) -> Any:
+def _merge(base: Any, child: Any, path: KeyPath, doc: Document, child_doc: Document) -> Any:
     if isinstance(base, dict) and isinstance(child, dict):
         out = dict(base)
         for k, v in child.items():
@@ -33,7 +33,7 @@ def _merge(base: Any, child: Any, path: tuple, doc: Document, child_doc: Documen
     return child
 
 
-def _replace_lines(doc: Document, child_doc: Document, prefix: tuple, keep_child: bool = True) -> None:
+def _replace_lines(doc: Document, child_doc: Document, prefix: KeyPath, keep_child: bool = True) -> None:
     """The subtree at `prefix` now comes wholly from the child file."""
     for key in [k for k in doc.lines if k[:len(prefix)] == prefix]:
         del doc.lines[key]
@@ -45,7 +45,7 @@ def _replace_lines(doc: Document, child_doc: Document, prefix: tuple, keep_child
                 doc.origins[key] = child_doc.file
 
 
-def resolve_extends(doc: Document, depth: int = 0, seen: tuple = ()) -> Document:
+def resolve_extends(doc: Document, depth: int = 0, seen: tuple[str, ...] = ()) -> Document:
     data = doc.data
     if not isinstance(data, dict) or "extends" not in data:
         return doc

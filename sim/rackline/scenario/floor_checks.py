@@ -10,6 +10,7 @@ from __future__ import annotations
 import math
 
 from rackline.scenario.model import Scenario
+from rackline.scenario.yamlfile import KeyPath
 from rackline.units import format_hours
 
 
@@ -17,8 +18,8 @@ def _kw(kw: float) -> str:
     return f"{kw / 1000:g} MW" if kw >= 1000 else f"{kw:g} kW"
 
 
-def floor_problems(sc: Scenario) -> list[tuple[tuple, str]]:
-    problems: list[tuple[tuple, str]] = []
+def floor_problems(sc: Scenario) -> list[tuple[KeyPath, str]]:
+    problems: list[tuple[KeyPath, str]] = []
     for site_name, st_name, st in sc.station_items():
         base = ("sites", site_name, "stations", st_name)
         halls = sc.sites[site_name].test_halls
@@ -56,8 +57,8 @@ def floor_problems(sc: Scenario) -> list[tuple[tuple, str]]:
     return problems
 
 
-def _generation_problems(sc: Scenario) -> list[tuple[tuple, str]]:
-    problems: list[tuple[tuple, str]] = []
+def _generation_problems(sc: Scenario) -> list[tuple[KeyPath, str]]:
+    problems: list[tuple[KeyPath, str]] = []
     for gname, gen in sc.generations.items():
         base = ("generations", gname)
         if gen.ends is not None and gen.ends <= gen.introduced:

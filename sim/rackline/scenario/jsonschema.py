@@ -10,13 +10,13 @@ from typing import Any
 from rackline.scenario.model import Scenario
 
 
-def _annotated(leaf: dict) -> dict:
+def _annotated(leaf: dict[str, Any]) -> dict[str, Any]:
     return {"anyOf": [leaf, {"type": "object", "properties": {"value": leaf, "note": {"type": "string"},
                                                             "range": {"type": "array", "minItems": 2, "maxItems": 2}},
                              "required": ["value"], "additionalProperties": False}]}
 
 
-def _scalar_dist() -> dict:
+def _scalar_dist() -> dict[str, Any]:
     """A fixed value written plainly: a duration ('2 h') or a count (3)."""
     from rackline.units import DURATION_PATTERN
     return _annotated({"anyOf": [{"type": "string", "pattern": DURATION_PATTERN}, {"type": "number"}]})
@@ -49,7 +49,7 @@ def _partial(node: Any) -> Any:
     return node
 
 
-def scenario_json_schema() -> dict:
+def scenario_json_schema() -> dict[str, Any]:
     """Full files must have every required key; a file with `extends:` gives only changes."""
     schema = Scenario.model_json_schema(by_alias=True)
     defs = {k: _widen_model(v) for k, v in schema.pop("$defs", {}).items()}
@@ -63,7 +63,7 @@ def scenario_json_schema() -> dict:
             "then": {"$ref": "#/$defs/PartialScenario"}, "else": {"$ref": "#/$defs/FullScenario"}, "$defs": defs}
 
 
-def _widen_model(model: dict) -> dict:
+def _widen_model(model: dict[str, Any]) -> dict[str, Any]:
     out = dict(model)
     if "properties" in out:
         out["properties"] = {k: _widen(v) for k, v in out["properties"].items()}

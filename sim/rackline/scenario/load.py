@@ -18,7 +18,7 @@ from rackline.scenario.model import Scenario
 from rackline.scenario.paths import apply_overrides
 from rackline.scenario.pydantic_errors import to_problems
 from rackline.scenario.resolve import resolve
-from rackline.scenario.yamlfile import Document, dotted, load_yaml_file, load_yaml_text
+from rackline.scenario.yamlfile import Document, KeyPath, dotted, load_yaml_file, load_yaml_text
 
 M = TypeVar("M", bound=BaseModel)
 
@@ -30,13 +30,13 @@ class Loaded:
     """A validated scenario with what the register needs: plain data and notes."""
 
     scenario: Scenario
-    data: dict            # plain data, annotations removed, overrides applied
-    notes: dict[tuple, str]
+    data: dict[str, Any]  # plain data, annotations removed, overrides applied
+    notes: dict[KeyPath, str]
     source: str
     overrides: dict[str, Any] = field(default_factory=dict)
     previous: dict[str, Any] = field(default_factory=dict)  # value before each override
     declared: Scenario | None = None     # as validated, before the resolve step (cover not yet in units)
-    ranges: dict[tuple, list] = field(default_factory=dict)   # `range: [low, high]` declared beside a value
+    ranges: dict[KeyPath, list[Any]] = field(default_factory=dict)   # `range: [low, high]` declared beside a value
 
     @property
     def as_written(self) -> Scenario:
@@ -44,15 +44,15 @@ class Loaded:
         return self.declared if self.declared is not None else self.scenario
 
 
-def strip_annotations(data: Any, doc: Document, ranges: dict[tuple, list] | None = None,
-                      ) -> tuple[Any, dict[tuple, str], list[Problem]]:
+def strip_annotations(data: Any, doc: Document, ranges: dict[KeyPath, list[Any]] | None = None,
+                      ) -> tuple[Any, dict[KeyPath, str], list[Problem]]:
     """`{value: 2, note: "...", range: [1, 4]}` -> 2, remembering the note (and into `ranges`
     the range the value may plausibly take, which `rackline screen` varies it over)."""
-    notes: dict[tuple, str] = {}
+    notes: dict[KeyPath, str] = {}
     problems: list[Problem] = []
     ranges = {} if ranges is None else ranges
 
-    def walk(node: Any, path: tuple) -> Any:
+    def walk(node: Any, path: KeyPath) -> Any:
         if isinstance(node, dict):
             if "value" in node and set(node) <= ANNOTATION_KEYS and "dist" not in node:
                 note = node.get("note")
@@ -79,7 +79,7 @@ def strip_annotations(data: Any, doc: Document, ranges: dict[tuple, list] | None
     return walk(data, ()), notes, problems
 
 
-def _context(data: dict) -> dict[str, set[str]]:
+def _context(data: dict[str, Any]) -> dict[str, set[str]]:
     """Names each kind of reference may point at, taken from the raw data."""
 
     def keys(name: str) -> set[str]:
@@ -110,7 +110,7 @@ def is_study_data(data: Any) -> bool:
     return isinstance(data, dict) and "futures" in data and "scenario" in data and "sites" not in data
 
 
-def validate_model(model: type[M], data: Any, doc: Document, context: dict | None = None) -> M:
+def validate_model(model: type[M], data: Any, doc: Document, context: dict[str, Any] | None = None) -> M:
     """Validate plain data against any of rackline's pydantic models, with located problems."""
     try:
         return model.model_validate(data, context=context)
@@ -118,7 +118,7 @@ def validate_model(model: type[M], data: Any, doc: Document, context: dict | Non
         raise ScenarioError(to_problems(exc.errors(), doc, data, model)) from None
 
 
-def validate_data(data: Any, doc: Document, notes: dict[tuple, str] | None = None) -> Scenario:
+def validate_data(data: Any, doc: Document, notes: dict[KeyPath, str] | None = None) -> Scenario:
     """Schema, then whole-scenario checks; `notes` (path -> note) when known, for the
     checks that need one (a product declared to earn nothing)."""
     if data is None:
@@ -158,7 +158,7 @@ def _blame_flags(doc: Document, overrides: dict[str, Any], source: str) -> Docum
 
 
 def load_document(doc: Document, overrides: dict[str, Any] | None = None, source: str = "--set") -> Loaded:
-    ranges: dict[tuple, list] = {}
+    ranges: dict[KeyPath, list[Any]] = {}
     data, notes, problems = strip_annotations(doc.data, doc, ranges)
     if problems:
         raise ScenarioError(problems)

@@ -12,15 +12,16 @@ import difflib
 from typing import Any
 
 from rackline.errors import Problem, ScenarioError
+from rackline.scenario.yamlfile import KeyPath
 
 # mappings whose keys are written `site.name` (a station or a workforce pool)
 DOTTED_KEYS = {("costs", "labour"), ("costs", "stations")}
 
 
-def split_path(path: str) -> tuple:
+def split_path(path: str) -> KeyPath:
     """The keys of a dotted path; under `costs.labour` and `costs.stations` the two parts
     after them are one key (`wisconsin.technicians`)."""
-    parts: list = [int(p) if p.isdigit() else p for p in path.strip().split(".")]
+    parts: list[str | int] = [int(p) if p.isdigit() else p for p in path.strip().split(".")]
     for depth in range(len(parts) - 1):
         if tuple(map(str, parts[:depth])) in DOTTED_KEYS:
             parts[depth:depth + 2] = [f"{parts[depth]}.{parts[depth + 1]}"]

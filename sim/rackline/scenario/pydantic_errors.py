@@ -9,7 +9,7 @@ from typing import Any
 from pydantic import BaseModel
 
 from rackline.errors import Problem
-from rackline.scenario.yamlfile import Document, dotted
+from rackline.scenario.yamlfile import Document, KeyPath, dotted
 
 
 def _short(value: Any) -> str:
@@ -23,7 +23,7 @@ def _short(value: Any) -> str:
     return text if len(text) <= 60 else text[:57] + "..."
 
 
-def _walk_loc(data: Any, loc: tuple) -> tuple:
+def _walk_loc(data: Any, loc: KeyPath) -> KeyPath:
     """Keep the parts of pydantic's loc that are real keys (drop union tags and wrappers)."""
     path, node = [], data
     for i, part in enumerate(loc):
@@ -40,7 +40,7 @@ def _walk_loc(data: Any, loc: tuple) -> tuple:
     return tuple(path)
 
 
-def _unwrap(tp: Any) -> list:
+def _unwrap(tp: Any) -> list[Any]:
     origin = typing.get_origin(tp)
     if origin is typing.Annotated:
         return _unwrap(typing.get_args(tp)[0])
@@ -49,12 +49,12 @@ def _unwrap(tp: Any) -> list:
     return [tp]
 
 
-def _model_at(root: type[BaseModel], data: Any, path: tuple) -> type[BaseModel] | None:
+def _model_at(root: type[BaseModel], data: Any, path: KeyPath) -> type[BaseModel] | None:
     """The model class that describes the mapping at `path` (for 'did you mean')."""
-    candidates: list = [root]
+    candidates: list[Any] = [root]
     node = data
     for part in path:
-        nxt: list = []
+        nxt: list[Any] = []
         for tp in candidates:
             origin = typing.get_origin(tp)
             if isinstance(tp, type) and issubclass(tp, BaseModel):
@@ -65,7 +65,8 @@ def _model_at(root: type[BaseModel], data: Any, path: tuple) -> type[BaseModel] 
                 nxt.extend(_unwrap(typing.get_args(tp)[1]))
             elif origin is list and isinstance(part, int):
                 nxt.extend(_unwrap(typing.get_args(tp)[0]))
-        node = node.get(part) if isinstance(node, dict) else node[part] if isinstance(node, list) else None
+        # `path` comes from _walk_loc, which keeps only int indices under a list
+        node = node.get(part) if isinstance(node, dict) else node[typing.cast(int, part)] if isinstance(node, list) else None
         candidates = nxt
     models = [c for c in candidates if isinstance(c, type) and issubclass(c, BaseModel)]
     if len(models) > 1 and isinstance(node, dict) and "dist" in node:  # pick the named distribution
@@ -78,8 +79,8 @@ def _keys_of(model: type[BaseModel]) -> list[str]:
 
 
 def to_problems(errors: Sequence[Any], doc: Document, data: Any, root: type[BaseModel]) -> list[Problem]:
-    problems: dict[tuple, Problem] = {}
-    branches: set[tuple] = set()    # a union's other branch rejecting a whole mapping or list (see below)
+    problems: dict[tuple[KeyPath, str], Problem] = {}
+    branches: set[tuple[KeyPath, str]] = set()    # a union's other branch rejecting a whole mapping or list (see below)
     for err in errors:
         path = _walk_loc(data, tuple(err["loc"]))
         kind, ctx, value = err["type"], err.get("ctx") or {}, err.get("input")

@@ -21,7 +21,7 @@ import pandas as pd
 
 from rackline.scenario.load import Loaded
 from rackline.scenario.paths import get_path, split_path
-from rackline.scenario.yamlfile import dotted
+from rackline.scenario.yamlfile import KeyPath, dotted
 
 FRACTION_UNITS = {"fraction", "share"}
 FRACTION_KEYS = {"yield", "reliability", "probability", "start", "first_unit", "rate"}
@@ -73,7 +73,7 @@ def _with_magnitude(value: Any, x: float, whole: bool) -> Any:
     return _NUMBER.sub(lambda _: _plain(x), str(value), count=1)
 
 
-def _siblings(data: dict, key: tuple) -> list[tuple[tuple, Any]]:
+def _siblings(data: dict[str, Any], key: KeyPath) -> list[tuple[KeyPath, Any]]:
     """The neighbours `key` must stay ordered with, as (path, value), in their order."""
     parent, last = key[:-1], key[-1]
     if last == "from" and len(key) >= 3 and isinstance(key[-2], int):

@@ -130,7 +130,7 @@ def read_edits(workbook: str | Path) -> list[Edit]:
     return edits
 
 
-def _check(edit: Edit, data: dict, units: dict[str, str]) -> str | None:
+def _check(edit: Edit, data: dict[str, Any], units: dict[str, str]) -> str | None:
     """What is wrong with an edit against the scenario's data, before validation."""
     try:
         old = get_path(data, edit.path)

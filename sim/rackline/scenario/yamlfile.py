@@ -23,6 +23,9 @@ MAX_NODES = 200_000
 MAX_DEPTH = 40
 _PARSE_DEPTH = 100  # the composer's own limit; below it the builder reports a located path
 
+KeyPath = tuple[str | int, ...]
+"""Where a value sits in scenario data: mapping keys and list indices, ("demand", "gen1", "schedule", 0)."""
+
 
 @dataclass
 class Document:
@@ -30,10 +33,10 @@ class Document:
 
     data: Any
     file: str
-    lines: dict[tuple, int] = field(default_factory=dict)
-    origins: dict[tuple, str] = field(default_factory=dict)   # path -> file it came from (extends)
+    lines: dict[KeyPath, int] = field(default_factory=dict)
+    origins: dict[KeyPath, str] = field(default_factory=dict)   # path -> file it came from (extends)
 
-    def _nearest(self, path: tuple) -> tuple | None:
+    def _nearest(self, path: KeyPath) -> KeyPath | None:
         path = tuple(path)
         while True:
             if path in self.lines:
@@ -42,32 +45,32 @@ class Document:
                 return None
             path = path[:-1]
 
-    def line_of(self, path: tuple) -> int | None:
+    def line_of(self, path: KeyPath) -> int | None:
         """The line of `path`, or of its nearest ancestor that has one."""
         near = self._nearest(path)
         return None if near is None else self.lines[near]
 
-    def file_of(self, path: tuple) -> str:
+    def file_of(self, path: KeyPath) -> str:
         """The file `path` was written in (a base scenario's, for inherited values)."""
         near = self._nearest(path)
         return self.origins.get(near, self.file) if near is not None else self.file
 
 
-def dotted(path: tuple) -> str:
+def dotted(path: KeyPath) -> str:
     return ".".join(str(p) for p in path)
 
 
 class _Builder:
     def __init__(self, file: str):
         self.file = file
-        self.lines: dict[tuple, int] = {}
+        self.lines: dict[KeyPath, int] = {}
         self.count = 0
         self.constructor = yaml.constructor.SafeConstructor()
 
-    def fail(self, node: yaml.Node, path: tuple, message: str) -> None:
+    def fail(self, node: yaml.Node, path: KeyPath, message: str) -> None:
         raise ScenarioError([Problem(self.file, node.start_mark.line + 1, dotted(path), message)])
 
-    def build(self, node: yaml.Node, path: tuple, depth: int) -> Any:
+    def build(self, node: yaml.Node, path: KeyPath, depth: int) -> Any:
         self.count += 1
         if self.count > MAX_NODES:
             self.fail(node, path, f"expected at most {MAX_NODES:,} values, got more "
@@ -80,7 +83,7 @@ class _Builder:
         if isinstance(node, yaml.SequenceNode):
             return [self.build(child, path + (i,), depth + 1) for i, child in enumerate(node.value)]
         if isinstance(node, yaml.MappingNode):
-            out: dict = {}
+            out: dict[str, Any] = {}
             for key_node, value_node in self._merged(node, path):
                 if not isinstance(key_node, yaml.ScalarNode):
                     self.fail(key_node, path, "expected a plain key, got a mapping or list as key")
@@ -96,7 +99,7 @@ class _Builder:
             return out
         self.fail(node, path, "expected a mapping, list or value")  # pragma: no cover
 
-    def scalar(self, node: yaml.ScalarNode, path: tuple) -> Any:
+    def scalar(self, node: yaml.ScalarNode, path: KeyPath) -> Any:
         """A scalar's value; a tag it does not fit (`!!int two`) is a located problem."""
         try:
             return self.constructor.construct_object(node, deep=True)
@@ -106,7 +109,7 @@ class _Builder:
             tag = node.tag.replace("tag:yaml.org,2002:", "!!")
             self.fail(node, path, f"expected a value that fits its tag {tag}, got {node.value!r}")
 
-    def _merged(self, node: yaml.MappingNode, path: tuple) -> list[tuple[yaml.Node, yaml.Node]]:
+    def _merged(self, node: yaml.MappingNode, path: KeyPath) -> list[tuple[yaml.Node, yaml.Node]]:
         """Key/value pairs with YAML merge keys (`<<: *base`) expanded, own keys winning."""
         own, merged = [], []
         for key_node, value_node in node.value:
@@ -119,7 +122,7 @@ class _Builder:
             else:
                 own.append((key_node, value_node))
         own_keys = {k.value for k, _ in own if isinstance(k, yaml.ScalarNode)}
-        seen: set = set()
+        seen: set[str] = set()
         base = []
         for k, v in merged:
             if k.value not in own_keys and k.value not in seen:

@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
+import numpy.typing as npt
 import pandas as pd
 
 from rackline.analysis.stats import t_quantile
@@ -16,7 +17,7 @@ from rackline.experiments.optimize.spec import Constraint, Objective, OptimizePr
 from rackline.scenario.paths import apply_overrides
 
 
-def replicate(data: dict, replications: int, seed: int, executor: Executor | None) -> pd.DataFrame:
+def replicate(data: dict[str, Any], replications: int, seed: int, executor: Executor | None) -> pd.DataFrame:
     """Per-replication KPI rows (replication, kpi, subject, unit, value) of one scenario,
     through the one replication task (`rackline.experiments.task`) and warm-up rule."""
     from rackline.experiments.replications import analyse, simulate
@@ -50,16 +51,16 @@ class Scores:
     """Per-replication values: objectives (n_obj x reps), constraint KPIs (n_con x reps)
     and, for a scenario with costs, the MONEY figures (3 x reps; 0 x reps without)."""
 
-    objectives: np.ndarray
-    constraints: np.ndarray
-    money: np.ndarray | None = None
+    objectives: npt.NDArray[np.float64]
+    constraints: npt.NDArray[np.float64]
+    money: npt.NDArray[np.float64] | None = None
 
-    def to_json(self) -> dict:
+    def to_json(self) -> dict[str, Any]:
         out = {"objectives": self.objectives.tolist(), "constraints": self.constraints.tolist()}
         return out | ({"money": self.money.tolist()} if self.money is not None and self.money.size else {})
 
     @classmethod
-    def from_json(cls, d: dict) -> Scores:
+    def from_json(cls, d: dict[str, Any]) -> Scores:
         n = len(d["objectives"][0]) if d["objectives"] else 0
         money = np.asarray(d["money"], float).reshape(-1, n) if d.get("money") else None
         return cls(np.asarray(d["objectives"], float).reshape(-1, n),
@@ -67,16 +68,18 @@ class Scores:
 
     @property
     def n(self) -> int:
-        return self.objectives.shape[1]
+        reps: int = self.objectives.shape[1]
+        return reps
 
 
-def kpi_values(table: pd.DataFrame, kpi: str, subject: str | None, n: int) -> np.ndarray:
+def kpi_values(table: pd.DataFrame, kpi: str, subject: str | None, n: int) -> npt.NDArray[np.float64]:
     """One KPI's value per replication (NaN where it is missing); the first subject when none is given."""
     d = table[table.kpi == kpi]
     if subject is None and len(d):
         subject = sorted(d.subject.unique())[0]
     d = d[d.subject == subject].set_index("replication")["value"]
-    return d.reindex(range(n)).to_numpy(dtype=float)
+    values: npt.NDArray[np.float64] = d.reindex(range(n)).to_numpy(dtype=float)
+    return values
 
 
 def numeric_value(v: Variable, written: Any) -> float:
@@ -84,7 +87,7 @@ def numeric_value(v: Variable, written: Any) -> float:
     return math.nan if x is None else float(x)
 
 
-def score(problem: OptimizeProblem, data: dict, table: pd.DataFrame, n: int) -> Scores:
+def score(problem: OptimizeProblem, data: dict[str, Any], table: pd.DataFrame, n: int) -> Scores:
     from rackline.scenario.paths import get_path
     objs = []
     for o in problem.objectives:
@@ -117,7 +120,7 @@ def evaluate(problem: OptimizeProblem, overrides: dict[str, Any], replications: 
     return score(problem, data, table, replications)
 
 
-def one_sided(values: np.ndarray, op: str, confidence: float) -> tuple[float, float]:
+def one_sided(values: npt.NDArray[np.float64], op: str, confidence: float) -> tuple[float, float]:
     """(mean, the one-sided bound that must satisfy `op target`): lower for >=, upper for <=."""
     v = np.asarray(values, float)
     if len(v) < 2 or not np.isfinite(v).all():

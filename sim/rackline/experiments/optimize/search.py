@@ -11,7 +11,7 @@ from __future__ import annotations
 import hashlib
 import math
 import warnings
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from concurrent.futures import Executor, Future, ThreadPoolExecutor, wait
 from pathlib import Path
 from typing import Any
@@ -33,6 +33,8 @@ from rackline.experiments.optimize.spec import OptimizeProblem
 
 STUDY = "optimize"
 
+Constraints = Callable[[FrozenTrial], Sequence[float]]   # optuna's constraints_func: violations per constraint
+
 
 def distributions(problem: OptimizeProblem) -> dict[str, BaseDistribution]:
     out: dict[str, BaseDistribution] = {}
@@ -51,7 +53,7 @@ def distributions(problem: OptimizeProblem) -> dict[str, BaseDistribution]:
     return out
 
 
-def sampler_for(problem: OptimizeProblem, number: int, constraints: Callable | None) -> optuna.samplers.BaseSampler:
+def sampler_for(problem: OptimizeProblem, number: int, constraints: Constraints | None) -> optuna.samplers.BaseSampler:
     """A fresh sampler per trial number: what it proposes depends only on the stored trials."""
     seed = int(hashlib.sha256(f"{problem.spec.seed}:{number}".encode()).hexdigest()[:8], 16)
     with warnings.catch_warnings():
@@ -101,7 +103,7 @@ def _store(study: optuna.Study, key: str, scores: Scores | None, error: str | No
     study.set_user_attr("scores:" + hashlib.sha256(key.encode()).hexdigest()[:16], dict(d, error=error))
 
 
-def _run(problem: OptimizeProblem, overrides: dict, reps: int, executor: Executor | None
+def _run(problem: OptimizeProblem, overrides: dict[str, Any], reps: int, executor: Executor | None
          ) -> tuple[Scores | None, str | None]:
     try:
         return evaluate(problem, overrides, reps, executor), None
@@ -109,11 +111,11 @@ def _run(problem: OptimizeProblem, overrides: dict, reps: int, executor: Executo
         return None, "invalid candidate: " + "; ".join(p.message for p in exc.problems)
 
 
-def evaluate_many(study: optuna.Study, problem: OptimizeProblem, candidates: list[dict], reps: int,
+def evaluate_many(study: optuna.Study, problem: OptimizeProblem, candidates: list[dict[str, Any]], reps: int,
                   executor: Executor | None, prefix: str = "") -> dict[str, tuple[Scores | None, str | None]]:
     """Scores of each distinct candidate, from the study when stored, else simulated (in parallel)."""
     out: dict[str, tuple[Scores | None, str | None]] = {}
-    todo: dict[str, dict] = {}
+    todo: dict[str, dict[str, Any]] = {}
     for ov in candidates:
         key = prefix + candidate_key(ov)
         got = stored_scores(study, key)
@@ -129,7 +131,7 @@ def evaluate_many(study: optuna.Study, problem: OptimizeProblem, candidates: lis
             _store(study, key, *out[key])
         return out
     with ThreadPoolExecutor(max_workers=len(todo)) as threads:
-        futures: dict[Future, str] = {threads.submit(_run, problem, ov, reps, executor): k for k, ov in todo.items()}
+        futures: dict[Future[tuple[Scores | None, str | None]], str] = {threads.submit(_run, problem, ov, reps, executor): k for k, ov in todo.items()}
         pending = set(futures)
         while pending:
             done, pending = wait(pending, timeout=0.2)
@@ -139,7 +141,7 @@ def evaluate_many(study: optuna.Study, problem: OptimizeProblem, candidates: lis
     return out
 
 
-def propose(study: optuna.Study, problem: OptimizeProblem, number: int, constraints: Callable | None,
+def propose(study: optuna.Study, problem: OptimizeProblem, number: int, constraints: Constraints | None,
             dists: dict[str, BaseDistribution]) -> dict[str, Any]:
     """Trial `number`'s parameters, sampled on an in-memory copy of the finished trials.
 

@@ -24,6 +24,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
+import numpy.typing as npt
 import optuna
 import pandas as pd
 
@@ -65,10 +66,11 @@ class Selection:
 
 
 
-def _objective(c: Candidate, i: int) -> np.ndarray:
+def _objective(c: Candidate, i: int) -> npt.NDArray[np.float64]:
     """Objective `i` per replication of a simulated candidate."""
     assert c.scores is not None, "only simulated candidates are ranked"
-    return c.scores.objectives[i]
+    row: npt.NDArray[np.float64] = c.scores.objectives[i]
+    return row
 
 def search_candidates(problem: OptimizeProblem, study: optuna.Study) -> list[Candidate]:
     """Every distinct finished candidate of the search with its scores and violations."""
@@ -141,8 +143,10 @@ def _rerun(problem: OptimizeProblem, study: optuna.Study, cands: list[Candidate]
     return out
 
 
-def second_stage_size(signed: np.ndarray, delta: float, confidence: float) -> int:
+def second_stage_size(signed: npt.NDArray[np.float64], delta: float, confidence: float) -> int:
     """Nelson-Matejcik (Bonferroni) N for k systems x n0 paired replications (rows)."""
+    k: int
+    n0: int
     k, n0 = signed.shape
     if k < 2:
         return n0
@@ -151,7 +155,7 @@ def second_stage_size(signed: np.ndarray, delta: float, confidence: float) -> in
     return max(n0, math.ceil(t * t * s2 / (delta * delta) - 1e-12))
 
 
-def mcb_bounds(chosen: np.ndarray, others: dict[int, np.ndarray], confidence: float) -> dict[int, float]:
+def mcb_bounds(chosen: npt.NDArray[np.float64], others: dict[int, npt.NDArray[np.float64]], confidence: float) -> dict[int, float]:
     """Upper bounds on E[chosen - other] (signed objective; smaller is better), Bonferroni over others."""
     if not others:
         return {}

@@ -36,8 +36,8 @@ from pydantic import BeforeValidator, Field, model_validator
 
 from rackline.errors import Problem, ScenarioError
 from rackline.experiments.sweep.spec import Axis, Parameter, end_problems
+from rackline.scenario.base import Spec
 from rackline.scenario.load import Loaded, load_scenario, validate_model
-from rackline.scenario.model import Spec
 from rackline.scenario.paths import apply_overrides, get_path
 from rackline.scenario.values import Count, PositiveCount, expected
 from rackline.scenario.yamlfile import Document, load_yaml_file
@@ -128,7 +128,7 @@ class OptimizeSpec(Spec):
 @dataclass(frozen=True)
 class Variable:
     path: str
-    choices: tuple | None        # categorical
+    choices: tuple[Any, ...] | None  # categorical
     axis: Axis | None            # numeric: kind, unit, low, high, render
     step: float | None
     integer: bool
@@ -174,7 +174,7 @@ class OptimizeProblem:
 
     spec: OptimizeSpec
     base: Loaded
-    data: dict
+    data: dict[str, Any]
     variables: list[Variable]
     constraints: list[Constraint]
     objectives: list[Objective]
@@ -243,7 +243,9 @@ def build_problem(spec: OptimizeSpec, source: str, doc: Document | None = None,
                   load: Callable[[Path], Loaded] = load_scenario) -> OptimizeProblem:
     """`load` reads the base scenario (`rackline optimize --assumptions` passes one that
     applies a register workbook's edits)."""
-    line = (lambda *p: doc.line_of(p)) if doc is not None else (lambda *p: None)
+    def line(*p: str | int) -> int | None:
+        return doc.line_of(p) if doc is not None else None
+
     base = load(Path(source).parent / spec.scenario)
     problems: list[Problem] = []
     try:

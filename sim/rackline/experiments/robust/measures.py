@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -218,7 +219,7 @@ def _failure(study: Study, meets: pd.DataFrame, plan: str) -> Failure:
     return out
 
 
-def is_flexible(overrides: dict) -> bool:
+def is_flexible(overrides: dict[str, Any]) -> bool:
     """A plan that adapts: it sets adaptive rules (`rules` or `rules.<name>`)."""
     return any(k == "rules" or k.startswith("rules.") for k in overrides)
 

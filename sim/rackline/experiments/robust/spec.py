@@ -27,6 +27,7 @@ Every plan runs every future with the same seed (common random numbers).
 from __future__ import annotations
 
 import itertools
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal
@@ -38,11 +39,12 @@ from rackline.errors import Problem, ScenarioError
 from rackline.experiments.optimize.spec import Constraint, parse_constraint
 from rackline.experiments.sweep.spec import Axis, Parameter
 from rackline.kpi_names import KPI_NAMES
+from rackline.scenario.base import Spec
 from rackline.scenario.load import Loaded, load_scenario, scenario_from, validate_model
-from rackline.scenario.model import NAME_MAX, Spec
+from rackline.scenario.model import NAME_MAX
 from rackline.scenario.paths import apply_overrides, get_path
 from rackline.scenario.values import Count, PositiveCount, expected
-from rackline.scenario.yamlfile import Document, load_yaml_file
+from rackline.scenario.yamlfile import Document, KeyPath, load_yaml_file
 
 if TYPE_CHECKING:
     from typing_extensions import Self  # pydantic's validators return the model
@@ -229,8 +231,8 @@ def _short(path: str, paths: list[str]) -> str:
     return path
 
 
-def _check_values(base: dict, overrides: dict[str, Any], where: tuple, source: str,
-                  line: Any) -> list[Problem]:
+def _check_values(base: dict[str, Any], overrides: dict[str, Any], where: KeyPath, source: str,
+                  line: Callable[..., int | None]) -> list[Problem]:
     """Whether `overrides` name paths of the scenario and give it valid values, located in the study."""
     at = ".".join(map(str, where))
     try:
@@ -253,7 +255,9 @@ def _check_values(base: dict, overrides: dict[str, Any], where: tuple, source: s
 
 def build_study(spec: StudySpec, source: str, doc: Document | None = None) -> Study:
     """Check every part of the study against its base scenario; all problems at once."""
-    line = (lambda *p: doc.line_of(p)) if doc is not None else (lambda *p: None)
+    def line(*p: str | int) -> int | None:
+        return doc.line_of(p) if doc is not None else None
+
     base = load_scenario(Path(source).parent / spec.scenario)
     problems: list[Problem] = []
     plans = _plans(spec)

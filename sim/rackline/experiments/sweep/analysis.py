@@ -6,6 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 import numpy as np
+import numpy.typing as npt
 import pandas as pd
 
 from rackline.analysis.stats import summarize
@@ -62,7 +63,7 @@ def tornado(design: Design, summary: pd.DataFrame, kpi: str) -> pd.DataFrame:
     return pd.DataFrame(rows).sort_values("swing", ascending=False).reset_index(drop=True)
 
 
-def indices(design: Design, y: np.ndarray, seed: int = 1) -> pd.DataFrame:
+def indices(design: Design, y: npt.NDArray[np.float64], seed: int = 1) -> pd.DataFrame:
     """Sobol (S1, ST with CIs) or Morris (mu*, sigma) indices of outcome y per point."""
     if design.method == "sobol":
         from SALib.analyze import sobol
@@ -77,10 +78,11 @@ def indices(design: Design, y: np.ndarray, seed: int = 1) -> pd.DataFrame:
     raise ValueError(f"no sensitivity indices for method {design.method!r}")
 
 
-def outcome(design: Design, summary: pd.DataFrame, kpi: str) -> np.ndarray:
+def outcome(design: Design, summary: pd.DataFrame, kpi: str) -> npt.NDArray[np.float64]:
     """The KPI's mean per point, in point order (NaN where a point failed)."""
     d = select(summary, kpi).set_index("point")["mean"]
-    return d.reindex(range(len(design.overrides))).to_numpy(dtype=float)
+    means: npt.NDArray[np.float64] = d.reindex(range(len(design.overrides))).to_numpy(dtype=float)
+    return means
 
 
 def width_note(summary: pd.DataFrame, kpi: str, reps: int) -> str | None:

@@ -11,6 +11,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
+import numpy.typing as npt
 
 from rackline.experiments.sweep.spec import Axis, Sweep
 
@@ -19,9 +20,9 @@ from rackline.experiments.sweep.spec import Axis, Sweep
 class Design:
     method: str
     names: list[str]                 # parameter paths
-    X: np.ndarray                    # points x parameters, numeric (in each parameter's unit)
-    overrides: list[dict]            # per point: path -> value as written
-    problem: dict                    # SALib problem (names, bounds)
+    X: npt.NDArray[np.float64]       # points x parameters, numeric (in each parameter's unit)
+    overrides: list[dict[str, Any]]  # per point: path -> value as written
+    problem: dict[str, Any]          # SALib problem (names, bounds)
     varied: list[int | None]         # oat: which parameter each point varies (None = base)
     units: list[str] | None = None   # each parameter's unit as written ('w', 'per w', '')
 

@@ -17,15 +17,16 @@ import hashlib
 import json
 from collections import Counter
 from collections.abc import Callable, Iterator
-from concurrent.futures import FIRST_COMPLETED, BrokenExecutor, Executor, wait
+from concurrent.futures import FIRST_COMPLETED, BrokenExecutor, Executor, Future, wait
 from dataclasses import dataclass
 from functools import partial
+from typing import Any
 
 from rackline.analysis.kpis import ReplicationKpis
 from rackline.errors import RunInterrupted, ScenarioError, WorkersFailed
 from rackline.experiments.executors import process_pool
 from rackline.experiments.sweep.design import Design
-from rackline.experiments.sweep.store import Store
+from rackline.experiments.sweep.store import Store, StoreRow
 from rackline.experiments.task import ReplicationOutcome, measure, replicate, scenario_of
 from rackline.scenario.model import Scenario
 
@@ -36,12 +37,12 @@ class TaskResult:
     warm-up is fixed, else its outcome (the point is measured once all its
     replications are in), or an error text."""
 
-    rows: list[tuple[str, str, str, float]] | None = None
+    rows: list[StoreRow] | None = None
     outcome: ReplicationOutcome | None = None
     error: str | None = None
 
 
-def store_rows(measured: ReplicationKpis) -> list[tuple[str, str, str, float]]:
+def store_rows(measured: ReplicationKpis) -> list[StoreRow]:
     """A replication's KPI rows as the store keeps them; station metrics become `station:<metric>`."""
     out = [tuple(r) for r in measured.kpis]
     out += [("station:" + r.metric, r.station, "share" if r.metric.startswith(("share", "bottle")) else "", r.value)
@@ -49,7 +50,7 @@ def store_rows(measured: ReplicationKpis) -> list[tuple[str, str, str, float]]:
     return out  # type: ignore[return-value]
 
 
-def sweep_task(data: dict, overrides: dict, replication: int, seed: int) -> TaskResult:
+def sweep_task(data: dict[str, Any], overrides: dict[str, Any], replication: int, seed: int) -> TaskResult:
     """One replication at one sweep point (the replication task every command uses)."""
     try:
         o = replicate(data, overrides, replication, seed, weekly=False)
@@ -61,7 +62,7 @@ def sweep_task(data: dict, overrides: dict, replication: int, seed: int) -> Task
 
 
 def point_rows(results: dict[int, TaskResult],
-               scenario: Callable[[], Scenario]) -> list[tuple[int, list | None, str | None]]:
+               scenario: Callable[[], Scenario]) -> list[tuple[int, list[StoreRow] | None, str | None]]:
     """(replication, store rows, error) of a point whose replications are all in. Under
     `warmup: auto` the point is measured here (its `scenario()` asked for only then):
     MSER-5 on the mean over the point's replications, exactly as `rackline run`
@@ -72,7 +73,7 @@ def point_rows(results: dict[int, TaskResult],
     return [(r, t.rows if t.rows is not None else rows.get(r), t.error) for r, t in sorted(results.items())]
 
 
-def design_hash(data: dict, design: Design, reps: int, seed: int) -> str:
+def design_hash(data: dict[str, Any], design: Design, reps: int, seed: int) -> str:
     blob = json.dumps({"data": data, "points": design.overrides, "reps": reps, "seed": seed}, sort_keys=True,
                       default=str)
     return hashlib.sha256(blob.encode()).hexdigest()[:16]
@@ -102,12 +103,12 @@ def executor_for(jobs: int, scheduler: str | None) -> Iterator[Executor]:
             cluster.close()
 
 
-def run_tasks(store: Store, data: dict, design: Design, reps: int, seed: int, executor: Executor,
+def run_tasks(store: Store, data: dict[str, Any], design: Design, reps: int, seed: int, executor: Executor,
               progress: Callable[[int], None] | None = None, max_in_flight: int | None = None) -> tuple[int, int]:
     """Run every (point, replication) not yet in the store; returns (ran, failed)."""
     todo = [(p, r) for p in range(len(design.overrides)) for r in range(reps) if (p, r) not in store.done()]
     limit = max_in_flight or max(4, 4 * getattr(executor, "_max_workers", 2))
-    pending: dict = {}
+    pending: dict[Future[TaskResult], tuple[int, int]] = {}
     expected = Counter(p for p, _ in todo)
     waiting: dict[int, dict[int, TaskResult]] = {}   # points with replications still running
     ran = failed = 0

@@ -20,11 +20,12 @@ from pydantic import Field, model_validator
 
 from rackline.errors import Problem, ScenarioError
 from rackline.kpi_names import KPI_NAMES
+from rackline.scenario.base import Spec
 from rackline.scenario.load import Loaded, is_sweep_data, load_scenario, validate_data, validate_model
-from rackline.scenario.model import NAME_MAX, Spec
+from rackline.scenario.model import NAME_MAX
 from rackline.scenario.paths import apply_overrides, get_path
 from rackline.scenario.values import Count, PositiveCount, expected
-from rackline.scenario.yamlfile import Document, load_yaml_file
+from rackline.scenario.yamlfile import Document, KeyPath, load_yaml_file
 from rackline.units import (
     HOURS_PER,
     KW_PER,
@@ -238,7 +239,7 @@ class Sweep:
             raise ScenarioError(problems)
 
 
-def end_problems(axis: Axis, data: dict) -> list[str]:
+def end_problems(axis: Axis, data: dict[str, Any]) -> list[str]:
     """A range whose end the scenario refuses (servers 0, a yield of 1.2) would fail at every
     point that reaches it: refused before any run, naming the end and the scenario's rule.
     Each end is checked with the other parameters at their base values."""
@@ -256,7 +257,7 @@ def end_problems(axis: Axis, data: dict) -> list[str]:
     return out
 
 
-def _complement_problems(path: str, p: Parameter, axis: Axis, data: dict,
+def _complement_problems(path: str, p: Parameter, axis: Axis, data: dict[str, Any],
                          parameters: dict[str, Parameter]) -> list[tuple[str, str]]:
     """A complement is the other supplier's share of the same two-supplier inventory,
     set by no parameter, and the swept values are shares."""
@@ -284,7 +285,7 @@ def _complement_problems(path: str, p: Parameter, axis: Axis, data: dict,
 def _design_problems(spec: SweepSpec, source: str, doc: Document | None) -> list[Problem]:
     """What the design itself gets wrong: a Sobol count that is not a power of 2, unknown KPIs.
     Without a sweep file (`--vary`) the flags are named instead of lines."""
-    def where(path: tuple, flag: str) -> tuple[str, int | None]:
+    def where(path: KeyPath, flag: str) -> tuple[str, int | None]:
         return (source, doc.line_of(path)) if doc is not None else (flag, None)
 
     problems = []

@@ -12,12 +12,14 @@ from __future__ import annotations
 import json
 import sqlite3
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     import pandas as pd
 
 STORE = "sweep.db"      # the store's file name inside a sweep folder
+
+StoreRow = tuple[str, str, str, float]   # one result row of a task: kpi, subject, unit, value
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta(key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -47,7 +49,7 @@ class Store:
         row = self.db.execute("SELECT value FROM meta WHERE key=?", (key,)).fetchone()
         return row[0] if row else None
 
-    def init(self, design_hash: str, points: list[dict], meta: dict) -> None:
+    def init(self, design_hash: str, points: list[dict[str, Any]], meta: dict[str, Any]) -> None:
         with self.db:
             self.db.execute("INSERT OR REPLACE INTO meta VALUES('design', ?)", (design_hash,))
             for k, v in meta.items():
@@ -58,10 +60,10 @@ class Store:
     def done(self) -> set[tuple[int, int]]:
         return {(p, r) for p, r in self.db.execute("SELECT point, replication FROM tasks")}
 
-    def commit(self, point: int, replication: int, rows: list[tuple] | None, error: str | None = None) -> None:
+    def commit(self, point: int, replication: int, rows: list[StoreRow] | None, error: str | None = None) -> None:
         self.commit_point(point, [(replication, rows, error)])
 
-    def commit_point(self, point: int, tasks: list[tuple[int, list[tuple] | None, str | None]]) -> None:
+    def commit_point(self, point: int, tasks: list[tuple[int, list[StoreRow] | None, str | None]]) -> None:
         """Several (replication, rows, error) of one point in one transaction."""
         with self.db:   # one transaction: the tasks' rows and their 'done' marks together
             for replication, rows, error in tasks:

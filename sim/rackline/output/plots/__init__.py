@@ -1,4 +1,5 @@
 """Plots: functions that take DataFrames and return a matplotlib Figure (never shown)."""
+from rackline.about import FOOTER
 from rackline.output.plots.flow import flow_picture
 from rackline.output.plots.runs import (
            backlog_plot,
@@ -9,7 +10,6 @@ from rackline.output.plots.runs import (
            welch_plot,
 )
 from rackline.output.plots.stations import bottleneck_share_plot, bottleneck_timeline_plot, station_states_plot
-from rackline.output.plots.style import FOOTER
 
 __all__ = ["FOOTER", "backlog_plot", "bottleneck_share_plot", "bottleneck_timeline_plot", "cumulative_plot",
            "flow_picture", "inventory_plot", "lead_time_plot", "station_states_plot", "throughput_plot",

@@ -13,6 +13,7 @@ from typing import Any
 
 import matplotlib
 import numpy as np
+import numpy.typing as npt
 import pandas as pd
 from matplotlib.layout_engine import ConstrainedLayoutEngine
 
@@ -105,7 +106,7 @@ def axis_format(axis: Axis, unit: str) -> None:
 TOO_WIDE = f"too wide: {RUN_MORE}"
 
 
-def interval_left_out(rows: pd.DataFrame, center: str) -> np.ndarray:
+def interval_left_out(rows: pd.DataFrame, center: str) -> npt.NDArray[np.bool_]:
     """Which rows draw no error bar although they have a value: the interval is missing,
     or the table notes it as too wide to print (the plot then says so beside the value)."""
     c = rows[center].to_numpy(dtype=float)
@@ -117,10 +118,11 @@ def interval_left_out(rows: pd.DataFrame, center: str) -> np.ndarray:
         missing = np.zeros(len(c), dtype=bool)
     if "ci_note" in rows:
         missing |= (rows.ci_note.fillna("").astype(str) == RUN_MORE).to_numpy()
-    return missing & np.isfinite(c)
+    left_out: npt.NDArray[np.bool_] = missing & np.isfinite(c)
+    return left_out
 
 
-def ci_errors(rows: pd.DataFrame, center: str) -> np.ndarray:
+def ci_errors(rows: pd.DataFrame, center: str) -> npt.NDArray[np.float64]:
     """Error bar lengths (2, n) below and above `center` reaching `ci_low` and `ci_high`:
     KPI intervals are asymmetric and stay inside the KPI's range, so mean ± half-width
     would draw a negative backlog or a share above 100%. Tables without the interval
@@ -135,4 +137,5 @@ def ci_errors(rows: pd.DataFrame, center: str) -> np.ndarray:
     if "ci_note" in rows:
         noted = rows.ci_note.fillna("").astype(str).str.len().to_numpy() > 0
         low, high = np.where(noted, c, low), np.where(noted, c, high)
-    return np.nan_to_num(np.clip(np.vstack([c - low, high - c]), 0, None))
+    bars: npt.NDArray[np.float64] = np.nan_to_num(np.clip(np.vstack([c - low, high - c]), 0, None))
+    return bars
