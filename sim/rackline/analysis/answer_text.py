@@ -169,11 +169,12 @@ def bottleneck_sentence(top: StationShare | None, sites: list[SiteAnswer]) -> st
     if top is None:
         return "Bottleneck: none (no stations)"
     if top.bottleneck_sole + top.bottleneck_shifting < 0.05:     # no station holds the others back
-        return (f"Bottleneck: no station is ranked as one (active-period method: the top-ranked, {top.station}, "
+        text = (f"Bottleneck: no station is ranked as one (active-period method: the top-ranked, {top.station}, "
                 f"is the sole or shifting bottleneck {top.bottleneck_sole + top.bottleneck_shifting:.0%} of the "
                 f"time; {busy_text(top)})")
-    text = (f"Bottleneck: {top.station} (active-period ranking: sole {top.bottleneck_sole:.0%}, "
-            f"shifting {top.bottleneck_shifting:.0%} of the time; {busy_text(top)})")
+    else:
+        text = (f"Bottleneck: {top.station} (active-period ranking: sole {top.bottleneck_sole:.0%}, "
+                f"shifting {top.bottleneck_shifting:.0%} of the time; {busy_text(top)})")
     waits = {"power": top.waiting_power_open, "crew": top.waiting_crew_open, "inputs": top.starved_open}
     most = max(waits, key=lambda k: waits[k])
     if waits[most] * top.open_share > 0.05:      # the largest of its waits, as the constraint chain would say
