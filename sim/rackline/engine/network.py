@@ -248,6 +248,8 @@ class Network:
 
     # ---- running ------------------------------------------------------------------------------
     def start(self) -> None:
+        for st in self.stations.values():
+            st.settle()
         for cal in self.calendars.values():
             cal.start()
         for key, st in self.stations.items():
