@@ -12,6 +12,7 @@ station measures is kept by `StationMeasures` (engine/station_measures.py).
 """
 from __future__ import annotations
 
+from array import array
 from collections.abc import Callable
 from heapq import heappush
 from typing import TYPE_CHECKING, Any
@@ -96,7 +97,7 @@ class Station(Breakdowns, StationMeasures):
         self.scrapped = 0
         self.last_done = 0.0             # when the last unit finished (how long a deadlock has lasted)
         self.active = False
-        self.periods: list[float] = []   # alternating start, end of active periods
+        self.periods = array("d")     # alternating start, end of active periods (doubles: 8 bytes each)
 
     def settle(self) -> None:
         """Decide, once the network is built, whether this station is *plain*: one recipe
@@ -249,7 +250,7 @@ class Station(Breakdowns, StationMeasures):
                                               r.item != last))
 
     def _start_plain(self, now: float) -> None:
-        """try_start's loop for a plain station (see `plain`): one recipe that only its
+        """try_start's loop for a plain station (see `settle`): one recipe that only its
         inputs, its generation's dates and any make-to-order authorizations gate. The
         general loop less every check that cannot apply, and `_begin` inlined: this runs
         at most station visits of a line."""
@@ -264,12 +265,11 @@ class Station(Breakdowns, StationMeasures):
                 units = self.batch
                 if auth is not None and auth.count < units:
                     units = auth.count
-                why = None
                 for inv, q in r.inputs:
                     if inv.level < q * units:
-                        why, starved = STARVED, inv.item
+                        starved = inv.item
                         break
-                if why is None:
+                else:
                     if now > self.t_last:     # _flush adds nothing when no time has passed
                         self._flush()
                     server = free.pop()
@@ -305,6 +305,7 @@ class Station(Breakdowns, StationMeasures):
                         job.token = 0
                         self._run(server)
                     continue
+                why = STARVED
             if why != self.reason or starved != self.starved_item:
                 self._flush()
                 self.reason = why

@@ -10,6 +10,8 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
+    from array import array
+
     from rackline.engine.clock import Clock
     from rackline.engine.work import RecipeRun, Server
 
@@ -40,7 +42,7 @@ class StationMeasures:
         sojourn: float
         scrapped: int
         active: bool
-        periods: list[float]
+        periods: array[float]
 
     def _flush(self) -> None:
         """Add `count x elapsed` to each state's total since the last change (called
