@@ -14,12 +14,10 @@ from __future__ import annotations
 
 from array import array
 from collections.abc import Callable
-from heapq import heappush
 from typing import TYPE_CHECKING, Any
 
-from simpy.events import NORMAL
-
 from rackline.engine.breakdowns import Breakdowns
+from rackline.engine.plain import PlainPath
 from rackline.engine.station_measures import BLOCKED, CREW, IDLE, POWER, STARVED, STATES, StationMeasures  # noqa: F401 (STATES re-exported)
 from rackline.engine.work import SETUP_PHASE, WORK_PHASE, Job, RecipeRun, Server  # noqa: F401 (RecipeRun re-exported)
 
@@ -35,7 +33,7 @@ if TYPE_CHECKING:
 DONE = 1e-9   # hours of work left below which a paused job counts as finished (rounding of left -= elapsed)
 
 
-class Station(Breakdowns, StationMeasures):
+class Station(PlainPath, Breakdowns, StationMeasures):
     # slots: the hot path reads a dozen of these per event, and a slot is read faster than a dict
     # entry (the mixins have none, so instances keep a __dict__, unused)
     __slots__ = ("clock", "env", "key", "site", "recipes", "batch", "servers", "n_servers", "free", "n_busy", "n_setup",
@@ -98,18 +96,6 @@ class Station(Breakdowns, StationMeasures):
         self.last_done = 0.0             # when the last unit finished (how long a deadlock has lasted)
         self.active = False
         self.periods = array("d")     # alternating start, end of active periods (doubles: 8 bytes each)
-
-    def settle(self) -> None:
-        """Decide, once the network is built, whether this station is *plain*: one recipe
-        gated only by its inputs, its dates and make-to-order authorizations; no crew,
-        hall, breakdowns, set-ups, learning, CONWIP loop, finite output, failed units or
-        whole-cluster starts. A plain station starts and finishes jobs on a short path
-        (`_start_plain`, `_phase_done`) with the same results."""
-        r = self.recipes[0]
-        self.plain = (len(self.recipes) == 1 and not self.crew and self.hall is None and self.failures is None
-                      and not self.whole and self.setup_sample is None and r.kw == 0.0 and not r.bounded
-                      and r.fail is None and r.loop_start is None and r.loop_end is None
-                      and r.learn_first is None and r.perfect)
 
     def who(self, args: tuple[Any, ...]) -> str:
         """How the run guard names this station (sim.engine.clock.who)."""
@@ -249,69 +235,6 @@ class Station(Breakdowns, StationMeasures):
         return sorted(recipes, key=lambda r: (-(self.backlog_of(r.item) + (r.auth.count if r.auth else 0)),
                                               r.item != last))
 
-    def _start_plain(self, now: float) -> None:
-        """try_start's loop for a plain station (see `settle`): one recipe that only its
-        inputs, its generation's dates and any make-to-order authorizations gate. The
-        general loop less every check that cannot apply, and `_begin` inlined: this runs
-        at most station visits of a line."""
-        r = self.recipes[0]
-        auth = r.auth
-        free = self.free
-        while free:
-            starved = None
-            if now < r.available_from or now >= r.available_until or (auth is not None and auth.count <= 0):
-                why = IDLE
-            else:
-                units = self.batch
-                if auth is not None and auth.count < units:
-                    units = auth.count
-                for inv, q in r.inputs:
-                    if inv.level < q * units:
-                        starved = inv.item
-                        break
-                else:
-                    if now > self.t_last:     # _flush adds nothing when no time has passed
-                        self._flush()
-                    server = free.pop()
-                    birth = now
-                    path = r.path_input
-                    for inv, q in r.inputs:
-                        b = inv.take(q * units)
-                        if inv is path:
-                            birth = b
-                    # _begin, less what a plain station never has (loops, crew, learning, set-ups)
-                    r.out.reserved += units
-                    if auth is not None:
-                        auth.count -= units
-                    r.started += units
-                    job = Job()
-                    job.recipe = r
-                    job.units = units
-                    job.work = job.left = r.sample()
-                    job.started = job.since = now
-                    job.birth = birth
-                    job.phase = WORK_PHASE
-                    server.last_item = self._last_item = r.item
-                    self._rr += 1
-                    self.n_busy += 1
-                    server.job = job
-                    self.wip += units
-                    if self.open and self.factor == 1.0:   # the common case of _run, inlined
-                        job.speed = 1.0
-                        job.token = 1
-                        heappush(self._queue, (now + job.left, NORMAL, next(self._eid), (self._phase_done, (server, job, 1))))
-                    else:
-                        job.speed = 0.0
-                        job.token = 0
-                        self._run(server)
-                    continue
-                why = STARVED
-            if why != self.reason or starved != self.starved_item:
-                self._flush()
-                self.reason = why
-                self.starved_item = starved
-            return
-
     def _set_up_server(self, server: Server, item: str) -> Server:
         """Prefer a free server already set up for `item` (no changeover)."""
         free = self.free
@@ -393,24 +316,8 @@ class Station(Breakdowns, StationMeasures):
         if job.token != token or server.job is not job:
             return
         now = self.clock.now
-        if self.plain:     # the general path below, less what a plain station never has
-            if now > self.t_last:     # _flush adds nothing when no time has passed
-                self._flush()
-            r = job.recipe
-            units = job.units
-            r.completed += units
-            r.good += units
-            self.last_done = now
-            self.completions += units
-            self.sojourn += (now - job.started) * units
-            r.sojourn += (now - job.started) * units
-            self.wip -= units
-            self.n_busy -= 1
-            server.job = None
-            self.free.append(server)
-            r.out.reserved -= units
-            r.out.put(units, job.birth)
-            self.try_start()
+        if self.plain:
+            self._finish_plain(server, job, now)
             return
         self._flush()
         if job.phase == SETUP_PHASE:
