@@ -44,9 +44,6 @@ class PlainPath:
         starved_item: str | None
         n_busy: int
         wip: int
-        completions: int
-        sojourn: float
-        last_done: float
         _rr: int
         _last_item: str | None
         _queue: list[Any]
@@ -62,7 +59,7 @@ class PlainPath:
         gated only by its inputs, its dates and make-to-order authorizations; no crew,
         hall, breakdowns, set-ups, learning, CONWIP loop, finite output, failed units or
         whole-cluster starts. A plain station starts and finishes jobs on a short path
-        (`_start_plain`, `_finish_plain`) with the same results."""
+        (`_start_plain`, the top of `Station._phase_done`) with the same results."""
         r = self.recipes[0]
         self.plain = (len(self.recipes) == 1 and not self.crew and self.hall is None and self.failures is None
                       and not self.whole and self.setup_sample is None and r.kw == 0.0 and not r.bounded
@@ -131,23 +128,3 @@ class PlainPath:
                 self.reason = why
                 self.starved_item = starved
             return
-
-    def _finish_plain(self, server: Server, job: Job, now: float) -> None:
-        """_phase_done for a plain station: a job's one phase ended now (all units good)."""
-        if now > self.t_last:     # _flush adds nothing when no time has passed
-            self._flush()
-        r = job.recipe
-        units = job.units
-        r.completed += units
-        r.good += units
-        self.last_done = now
-        self.completions += units
-        self.sojourn += (now - job.started) * units
-        r.sojourn += (now - job.started) * units
-        self.wip -= units
-        self.n_busy -= 1
-        server.job = None
-        self.free.append(server)
-        r.out.reserved -= units
-        r.out.put(units, job.birth)
-        self.try_start()
