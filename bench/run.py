@@ -25,6 +25,8 @@ from __future__ import annotations
 import argparse
 import heapq
 import json
+import resource
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -232,13 +234,18 @@ def main() -> None:
     ap.add_argument("--sweep-runs", type=int, default=200, help="(d): LHS points (default 200)")
     ap.add_argument("--sweep-horizon", default="52 w", help="(d): horizon of each sweep run (default 52 w)")
     ap.add_argument("--tries", type=int, default=2, help="(b), (c): best of this many (default 2)")
+    ap.add_argument("--simpy-pairs", type=int, default=5,
+                    help="(a): rackline and SimPy, in-process and as whole processes, this many interleaved pairs "
+                         "(default 5)")
     ap.add_argument("--measure-tries", type=int, default=7,
                     help="(a): measurement on and off, best of this many interleaved pairs (default 7)")
     ap.add_argument("--pairs", type=int, default=5, help="(e), (f): runs / interleaved pairs (default 5)")
     ap.add_argument("--skip", nargs="*", default=[], choices=list("abcdef"), help="sections to skip")
     args = ap.parse_args()
     if "a" not in args.skip:
-        engine(20_000 if args.quick else args.jobs, 1 if args.quick else 3, 2 if args.quick else args.measure_tries)
+        engine(20_000 if args.quick else args.jobs, 1 if args.quick else args.simpy_pairs,
+               2 if args.quick else args.measure_tries)
+        tandem_processes(20_000 if args.quick else args.jobs, 1 if args.quick else args.simpy_pairs)
     if "b" not in args.skip:
         replications(args.scenarios, (1,) if args.quick else (1, 2, 5), 1 if args.quick else args.tries)
     rl = [str(ROOT / ".venv" / "bin" / "rackline")] if (ROOT / ".venv" / "bin" / "rackline").exists() else \
@@ -255,22 +262,82 @@ def main() -> None:
 
 def engine(n: int, tries: int, measure_tries: int) -> None:
     rows = []
-    best = lambda f: min((f() for _ in range(tries)), key=lambda r: r[1])  # noqa: E731
     for name, means in (("tandem, 5 stations", TANDEM), ("M/M/1", MM1)):
-        # best of three for each, measured side by side in this one process (the machine is shared)
-        n_s, t_s = best(lambda m=means: simpy_line(m, n))
-        n_h, t_h = best(lambda m=means: heapq_line(m, n))
-        (n_r, t_r, ev), t_off, pairs = measurement_cost(means, n, measure_tries)
-        rows.append((name, n_r, t_r, ev, t_s / n_s, t_h / n_h, t_r / n_r, t_off, pairs))
-    print(f"## (a) engine, ~{n:,} jobs (CPU time, best of {tries}; measurement on and off best of "
-          f"{measure_tries}, interleaved)\n")
+        # rackline and SimPy in interleaved pairs (R S, S R, ...) in this one process, so a
+        # neighbour's burst of load falls on both alike: best of `tries` each, and each pair's ratio
+        r_best, s_best, ratios = versus_simpy(means, n, tries)
+        n_s, t_s = s_best
+        n_h, t_h = min((heapq_line(means, n) for _ in range(tries)), key=lambda r: r[1])
+        (_, t_on, _), t_off, pairs = measurement_cost(means, n, measure_tries)
+        n_r, t_r, ev = r_best      # the ratio to SimPy from the paired runs alone (the same N on each side)
+        rows.append((name, n_r, t_r, ev, t_s / n_s, t_h / n_h, t_r / n_r, t_on / t_off, pairs, ratios))
+    print(f"## (a) engine, ~{n:,} jobs (CPU time; rackline and SimPy best of {tries} interleaved pairs; "
+          f"measurement on and off best of {measure_tries}, interleaved)\n")
     print("| model | rackline jobs/s | rackline events/s | SimPy jobs/s | heapq jobs/s | rackline/SimPy | "
-          "rackline/heapq | measurement cost | cost, pair by pair |")
-    print("|---|---|---|---|---|---|---|---|---|")
-    for name, _n_r, t_r, ev, per_s, per_h, per_r, t_off, pairs in rows:
+          "pairs' range | rackline/heapq | measurement cost | cost, pair by pair |")
+    print("|---|---|---|---|---|---|---|---|---|---|")
+    for name, _n_r, t_r, ev, per_s, per_h, per_r, cost, pairs, ratios in rows:
         print(f"| {name} | {1 / per_r:,.0f} | {ev / t_r:,.0f} | {1 / per_s:,.0f} | {1 / per_h:,.0f} | "
-              f"{per_r / per_s:.2f} | {per_r / per_h:.2f} | {t_r / t_off - 1:+.0%} | "
-              f"{min(pairs):+.0%} to {max(pairs):+.0%} |", flush=True)
+              f"{per_r / per_s:.2f} | {min(ratios):.2f}-{max(ratios):.2f} | {per_r / per_h:.2f} | "
+              f"{cost - 1:+.0%} | {min(pairs):+.0%} to {max(pairs):+.0%} |", flush=True)
+
+
+def versus_simpy(means: list[float], n: int, tries: int) -> tuple[tuple[int, float, int], tuple[int, float], list[float]]:
+    """rackline (measurement on) and idiomatic SimPy in `tries` interleaved pairs: the
+    best rackline run, the best SimPy run (by time per job) and each pair's ratio of
+    time per job."""
+    rl: list[tuple[int, float, int]] = []
+    sp: list[tuple[int, float]] = []
+    for i in range(tries):
+        for first in ((True, False) if i % 2 == 0 else (False, True)):
+            if first:
+                rl.append(rackline_line(means, n))
+            else:
+                sp.append(simpy_line(means, n))
+    ratios = [(a[1] / a[0]) / (b[1] / b[0]) for a, b in zip(rl, sp)]
+    return min(rl, key=lambda r: r[1] / r[0]), min(sp, key=lambda r: r[1] / r[0]), ratios
+
+
+TANDEM_PROCESS = """
+import json, sys
+sys.path.insert(0, sys.argv[3])
+from run import TANDEM, rackline_line, simpy_line
+n = int(sys.argv[2])
+done = (rackline_line if sys.argv[1] == 'rackline' else simpy_line)(TANDEM, n)[0]
+# VmHWM: this process's own peak (ru_maxrss would carry the forking parent's over exec)
+hwm = next(line for line in open('/proc/self/status') if line.startswith('VmHWM'))
+print(json.dumps({'jobs': done, 'peak_mb': int(hwm.split()[1]) / 1024}))
+"""
+
+
+def tandem_process(kind: str, n: int) -> tuple[float, float]:
+    """Whole-process CPU seconds (the child's own, from the OS) and peak RSS (MiB) of
+    the tandem run by `kind` ('rackline' or 'simpy') in a fresh Python: imports,
+    building the scenario (rackline) and the record included."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    out = subprocess.run([sys.executable, "-c", TANDEM_PROCESS, kind, str(n), str(Path(__file__).parent)],
+                         cwd=ROOT, capture_output=True, text=True, check=True)
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    return cpu, json.loads(out.stdout)["peak_mb"]
+
+
+def tandem_processes(n: int, pairs: int) -> None:
+    """The tandem as a whole process, rackline against SimPy, in interleaved pairs."""
+    rl: list[tuple[float, float]] = []
+    sp: list[tuple[float, float]] = []
+    for i in range(pairs):
+        for kind in (("rackline", "simpy") if i % 2 == 0 else ("simpy", "rackline")):
+            (rl if kind == "rackline" else sp).append(tandem_process(kind, n))
+    cpu = [a[0] / b[0] for a, b in zip(rl, sp)]
+    mem = [a[1] / b[1] for a, b in zip(rl, sp)]
+    print(f"\n### (a) tandem as a whole process, ~{n:,} jobs (CPU and peak RSS of a fresh Python, "
+          f"median of {pairs} interleaved pairs)\n")
+    print("| | rackline | SimPy | rackline/SimPy (median of pairs) | pairs' range |\n|---|---|---|---|---|")
+    print(f"| CPU s | {statistics.median(a[0] for a in rl):.2f} | {statistics.median(b[0] for b in sp):.2f} | "
+          f"{statistics.median(cpu):.2f} | {min(cpu):.2f}-{max(cpu):.2f} |")
+    print(f"| peak RSS MiB | {statistics.median(a[1] for a in rl):.0f} | {statistics.median(b[1] for b in sp):.0f} | "
+          f"{statistics.median(mem):.2f} | {min(mem):.2f}-{max(mem):.2f} |", flush=True)
 
 
 def measurement_cost(means: list[float], n: int, tries: int) -> tuple[tuple[int, float, int], float, list[float]]:

@@ -37,6 +37,7 @@ from rackline.engine.records import (
 )
 from rackline.engine.release import Authorization, Loop, requirements
 from rackline.engine.rules import Rules
+from rackline.engine.series import Series, Snapshot
 from rackline.engine.station import Station
 from rackline.engine.supplier import Replenishment, Supplier, resolved_policy
 from rackline.engine.test_hall import Hall
@@ -248,6 +249,8 @@ class Network:
 
     # ---- running ------------------------------------------------------------------------------
     def start(self) -> None:
+        for st in self.stations.values():
+            st.settle()
         for cal in self.calendars.values():
             cal.start()
         for key, st in self.stations.items():
@@ -270,21 +273,16 @@ class Network:
                 if r.available_from > 0:
                     self.clock.call_at(r.available_from, st.try_start)
 
-    def snapshot(self) -> dict[str, dict[object, dict[str, float]]]:
+    def snapshot(self) -> Snapshot:
         """Every building block's cumulative counters now, by kind and key."""
         return {kind: {key: obj.snapshot() for key, obj in objs.items()}
                 for kind, objs in (("station", self.stations), ("supplier", self.suppliers), ("lane", self.lanes),
                                    ("demand", self.demands), ("pool", self.pools),
                                    ("inventory", self.inventories), ("hall", self.halls))}
 
-    def record(self, snaps: list[dict[str, dict[object, dict[str, float]]]], times: np.ndarray, replication: int,
-               horizon: float) -> Replication:
+    def record(self, snaps: Series, times: np.ndarray, replication: int, horizon: float) -> Replication:
         """The typed record of a finished run from its snapshots."""
-
-        def series(kind: str, key: object) -> dict[str, np.ndarray]:
-            rows = [s[kind][key] for s in snaps]
-            metrics = dict.fromkeys(m for r in rows for m in r)     # a counter may first appear mid-run
-            return {m: np.array([r.get(m, 0.0) for r in rows], dtype=float) for m in metrics}
+        series = snaps.of
 
         def prefixed(ser: dict[str, np.ndarray], prefix: str) -> dict[str, np.ndarray]:
             return {m[len(prefix):]: v for m, v in ser.items() if m.startswith(prefix)}
@@ -295,9 +293,9 @@ class Network:
             ser = series("station", key)
             st_spec = self.sc.sites[st.site].stations[key.split(".", 1)[1]]
             states = STATES if st_spec.hall is not None else tuple(s for s in STATES if s not in HALL_STATES)
-            p = list(st.periods)
+            p = np.asarray(st.periods, dtype=float)
             if len(p) % 2:
-                p.append(horizon)
+                p = np.append(p, horizon)
             stations[key] = StationRecord(
                 site=st.site, servers=st.n_servers, items=tuple(r.item for r in st.recipes),
                 inputs=tuple(sorted({inv.item for r in st.recipes for inv, _ in r.inputs})),
@@ -364,14 +362,14 @@ def run_replication(sc: Scenario, replication: int, seed: int | None = None, mea
     net = Network(sc, clock, measure)
     horizon = sc.run.horizon
     times = snapshot_times(horizon, sc.run.warmup)
-    snaps: list[dict[str, dict[object, dict[str, float]]]] = []
+    snaps = Series()
     net.start()
     for t in times[1:-1]:
-        clock.call_at(t, lambda: snaps.append(net.snapshot()))
-    snaps.insert(0, net.snapshot())
+        clock.call_at(t, lambda: snaps.add(net.snapshot()))
+    snaps.add(net.snapshot())       # time 0: taken before the clock runs, so first
     clock.run(horizon)
-    snaps.append(net.snapshot())
-    rec = net.record(snaps, np.asarray(times[:len(snaps)], dtype=float), replication, horizon)
+    snaps.add(net.snapshot())
+    rec = net.record(snaps, np.asarray(times[:snaps.n], dtype=float), replication, horizon)
     rec.events = clock.events()
     rec.deadlocks = find_deadlocks(net.stations)
     rec.wall = time.perf_counter() - t0

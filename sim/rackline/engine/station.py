@@ -12,10 +12,12 @@ station measures is kept by `StationMeasures` (engine/station_measures.py).
 """
 from __future__ import annotations
 
+from array import array
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 from rackline.engine.breakdowns import Breakdowns
+from rackline.engine.plain import PlainPath
 from rackline.engine.station_measures import BLOCKED, CREW, IDLE, POWER, STARVED, STATES, StationMeasures  # noqa: F401 (STATES re-exported)
 from rackline.engine.work import SETUP_PHASE, WORK_PHASE, Job, RecipeRun, Server  # noqa: F401 (RecipeRun re-exported)
 
@@ -31,14 +33,14 @@ if TYPE_CHECKING:
 DONE = 1e-9   # hours of work left below which a paused job counts as finished (rounding of left -= elapsed)
 
 
-class Station(Breakdowns, StationMeasures):
+class Station(PlainPath, Breakdowns, StationMeasures):
     # slots: the hot path reads a dozen of these per event, and a slot is read faster than a dict
     # entry (the mixins have none, so instances keep a __dict__, unused)
     __slots__ = ("clock", "env", "key", "site", "recipes", "batch", "servers", "n_servers", "free", "n_busy", "n_setup",
                  "n_down", "reason", "starved_item", "open", "factor", "pool", "crew", "failures", "operating_failures",
                  "repair_waiting", "setup_sample", "dispatch", "backlog_of", "_rr", "_last_item", "_yield_random",
                  "_trying", "_again", "t_last", "state_time", "starved_on", "wip", "wip_area", "completions", "sojourn",
-                 "scrapped", "last_done", "active", "periods", "whole", "hall")
+                 "scrapped", "last_done", "active", "periods", "whole", "hall", "plain", "_queue", "_eid")
 
     def __init__(self, clock: Clock, key: str, spec: StationSpec, recipes: list[RecipeRun], *,
                  yield_rng: np.random.Generator, setup_sample: Sampler | None = None, pool: Pool | None = None,
@@ -79,6 +81,9 @@ class Station(Breakdowns, StationMeasures):
         self._yield_random = yield_rng.random
         self._trying = False
         self._again = False
+        self.plain = False                  # set by `settle` once release control is bound
+        self._queue = clock._queue          # the clock's queue and ids: the plain path pushes its job's end itself
+        self._eid = clock._eid
         # accounting
         self.t_last = 0.0
         self.state_time = [0.0] * len(STATES)
@@ -90,7 +95,7 @@ class Station(Breakdowns, StationMeasures):
         self.scrapped = 0
         self.last_done = 0.0             # when the last unit finished (how long a deadlock has lasted)
         self.active = False
-        self.periods: list[float] = []   # alternating start, end of active periods
+        self.periods = array("d")     # alternating start, end of active periods (doubles: 8 bytes each)
 
     def who(self, args: tuple[Any, ...]) -> str:
         """How the run guard names this station (sim.engine.clock.who)."""
@@ -133,6 +138,9 @@ class Station(Breakdowns, StationMeasures):
 
     # ---- starting work --------------------------------------------------------------------
     def try_start(self) -> None:
+        """Start jobs on free servers while the recipes allow, then note the reason the
+        rest wait (called on every wake-up: stock, room, authorization, a finished job).
+        One function, not a loop calling a `_fill`: it runs at each station visit."""
         if self._trying:
             self._again = True
             return
@@ -142,7 +150,71 @@ class Station(Breakdowns, StationMeasures):
                 self._again = True
                 while self._again:
                     self._again = False
-                    self._fill()
+                    now = self.clock.now
+                    if self.plain:
+                        self._start_plain(now)
+                        continue
+                    single = len(self.recipes) == 1
+                    while self.free:
+                        reason = None
+                        starved = None
+                        for r in (self.recipes if single else self._order()):
+                            units = self.batch
+                            if now < r.available_from or now >= r.available_until:
+                                why = IDLE
+                            elif r.auth is not None and r.auth.count <= 0:
+                                why = IDLE
+                            elif r.loop_start is not None and r.loop_start.cards <= 0:
+                                why = IDLE
+                            else:
+                                if r.auth is not None and r.auth.count < units:
+                                    units = r.auth.count
+                                if r.loop_start is not None and r.loop_start.cards < units:
+                                    units = r.loop_start.cards
+                                if self.whole and units < self.batch:
+                                    why = IDLE
+                                elif r.bounded and not r.has_room(units):
+                                    why = BLOCKED
+                                else:
+                                    why = None
+                                    for inv, q in r.inputs:
+                                        if inv.level < q * units:
+                                            why, starved = STARVED, inv.item
+                                            break
+                                    if why is None and self.crew and self.pool.available < self.crew:
+                                        why = CREW
+                                        self.pool.wait(self)
+                                    if why is None and r.kw and not self.hall.fits(r.kw * units):
+                                        why = POWER
+                                        self.hall.wait(self)
+                                    if why is None:
+                                        # start: take inputs, then begin the job
+                                        if now > self.t_last:     # _flush adds nothing when no time has passed
+                                            self._flush()
+                                        server = self.free.pop()
+                                        if not single and server.last_item != r.item:
+                                            server = self._set_up_server(server, r.item)
+                                        if r.kw:    # before taking inputs: a stock freed by the take may start another rack
+                                            self.hall.take(r.kw * units)
+                                        # the unit's build start: the path input's (see work.path_input), or now
+                                        birth = now
+                                        path = r.path_input
+                                        for inv, q in r.inputs:
+                                            b = inv.take(q * units)
+                                            if inv is path:
+                                                birth = b
+                                        self._begin(server, r, units, birth)
+                                        break
+                            if reason is None or (reason == IDLE and why != IDLE):
+                                reason = why
+                                if why != STARVED:
+                                    starved = None
+                        else:
+                            if reason != self.reason or starved != self.starved_item:
+                                self._flush()
+                                self.reason = reason  # type: ignore[assignment]   # a station has recipes: the loop set it
+                                self.starved_item = starved
+                            break
             finally:
                 self._trying = False
         # _mark, inlined: servers waiting for hall power count as active (the hall holds them back, as work does)
@@ -162,69 +234,6 @@ class Station(Breakdowns, StationMeasures):
         last = self._last_item
         return sorted(recipes, key=lambda r: (-(self.backlog_of(r.item) + (r.auth.count if r.auth else 0)),
                                               r.item != last))
-
-    def _fill(self) -> None:
-        now = self.clock.now
-        single = len(self.recipes) == 1
-        while self.free:
-            reason = None
-            starved = None
-            for r in (self.recipes if single else self._order()):
-                units = self.batch
-                if now < r.available_from or now >= r.available_until:
-                    why = IDLE
-                elif r.auth is not None and r.auth.count <= 0:
-                    why = IDLE
-                elif r.loop_start is not None and r.loop_start.cards <= 0:
-                    why = IDLE
-                else:
-                    if r.auth is not None and r.auth.count < units:
-                        units = r.auth.count
-                    if r.loop_start is not None and r.loop_start.cards < units:
-                        units = r.loop_start.cards
-                    if self.whole and units < self.batch:
-                        why = IDLE
-                    elif r.bounded and not r.has_room(units):
-                        why = BLOCKED
-                    else:
-                        why = None
-                        for inv, q in r.inputs:
-                            if inv.level < q * units:
-                                why, starved = STARVED, inv.item
-                                break
-                        if why is None and self.crew and self.pool.available < self.crew:
-                            why = CREW
-                            self.pool.wait(self)
-                        if why is None and r.kw and not self.hall.fits(r.kw * units):
-                            why = POWER
-                            self.hall.wait(self)
-                        if why is None:
-                            # start: take inputs, then begin the job
-                            self._flush()
-                            server = self.free.pop()
-                            if not single and server.last_item != r.item:
-                                server = self._set_up_server(server, r.item)
-                            if r.kw:    # before taking inputs: a stock freed by the take may start another rack
-                                self.hall.take(r.kw * units)
-                            # the unit's build start: the path input's (see work.path_input), or now
-                            birth = now
-                            path = r.path_input
-                            for inv, q in r.inputs:
-                                b = inv.take(q * units)
-                                if inv is path:
-                                    birth = b
-                            self._begin(server, r, units, birth)
-                            break
-                if reason is None or (reason == IDLE and why != IDLE):
-                    reason = why
-                    if why != STARVED:
-                        starved = None
-            else:
-                if reason != self.reason or starved != self.starved_item:
-                    self._flush()
-                    self.reason = reason  # type: ignore[assignment]   # a station has recipes: the loop set it
-                    self.starved_item = starved
-                return
 
     def _set_up_server(self, server: Server, item: str) -> Server:
         """Prefer a free server already set up for `item` (no changeover)."""
@@ -305,6 +314,26 @@ class Station(Breakdowns, StationMeasures):
     # ---- finishing work -------------------------------------------------------------------
     def _phase_done(self, server: Server, job: Job, token: int) -> None:
         if job.token != token or server.job is not job:
+            return
+        now = self.clock.now
+        if self.plain:     # the general path below, less what a plain station never has (engine/plain.py)
+            if now > self.t_last:     # _flush adds nothing when no time has passed
+                self._flush()
+            r = job.recipe
+            units = job.units
+            r.completed += units
+            r.good += units
+            self.last_done = now
+            self.completions += units
+            self.sojourn += (now - job.started) * units
+            r.sojourn += (now - job.started) * units
+            self.wip -= units
+            self.n_busy -= 1
+            server.job = None
+            self.free.append(server)
+            r.out.reserved -= units
+            r.out.put(units, job.birth)
+            self.try_start()
             return
         self._flush()
         if job.phase == SETUP_PHASE:

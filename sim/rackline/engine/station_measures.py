@@ -10,6 +10,8 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
+    from array import array
+
     from rackline.engine.clock import Clock
     from rackline.engine.work import RecipeRun, Server
 
@@ -40,7 +42,7 @@ class StationMeasures:
         sojourn: float
         scrapped: int
         active: bool
-        periods: list[float]
+        periods: array[float]
 
     def _flush(self) -> None:
         """Add `count x elapsed` to each state's total since the last change (called
@@ -66,7 +68,7 @@ class StationMeasures:
             if self.free:
                 t = dt if len(self.free) == 1 else len(self.free) * dt
                 st[self.reason] += t
-                if self.reason == STARVED:   # then _fill set starved_item to the missing input's item
+                if self.reason == STARVED:   # then try_start set starved_item to the missing input's item
                     self.starved_on[self.starved_item] = self.starved_on.get(self.starved_item, 0.0) + t  # type: ignore[index,arg-type]
         elif self.factor <= 0.0:
             st[DOWN] += self.n_servers * dt

@@ -11,6 +11,7 @@ exactly (largest deficit first), which keeps the localization lever precise.
 from __future__ import annotations
 
 import math
+from array import array
 from collections import deque
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, Protocol, cast
@@ -74,7 +75,7 @@ class Supplier:
         self.ordered = 0
         self.delivered = 0
         self.orders = 0
-        self.lead_times: list[tuple[float, float]] = []   # (delivered at, placed -> delivered)
+        self.lead_times = array("d")   # flat: delivered at, placed -> delivered (a row a delivery)
         self.allocation = spec.allocation       # units granted per period (None: no allocation)
         self.grant = math.inf if spec.allocation is None else 0   # units it may still make this period
         self.granted = 0
@@ -146,7 +147,7 @@ class Supplier:
             return
         self.delivered += qty
         now = self.clock.now
-        self.lead_times.append((now, now - placed))
+        self.lead_times.extend((now, now - placed))
         inv.on_order -= qty
         inv.put(qty)
 
