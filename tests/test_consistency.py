@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import numpy as np
 import pytest
-from hypothesis import HealthCheck, Phase, given, settings
+from hypothesis import HealthCheck, Phase, example, given, settings
 from hypothesis import strategies as st
 
 import rackline
@@ -95,9 +95,12 @@ def _conserved(res: rackline.RunResults, product: str) -> None:
         assert made == pytest.approx(shipped + gained), (product, rep.replication)
 
 
-@settings(max_examples=8, deadline=None, phases=[Phase.explicit, Phase.generate],   # no minutes-long shrinking in CI
+@settings(max_examples=8, deadline=None, derandomize=True, phases=[Phase.explicit, Phase.generate],   # no minutes-long shrinking in CI
            suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
 @given(products=st.lists(product, min_size=2, max_size=3), shared_servers=st.integers(1, 3))
+# found by a search: one server shared by three products, the first takes it all; the two that made
+# nothing must not count as load on it (rough cut at the mix made, their rate what is left over)
+@example(products=[(0, 4.0, 3.0, False), (0, 4.0, 6.0, False), (0, 4.0, 9.0, False)], shared_servers=1)
 def test_generated_scenarios_answer_consistently(load_text, products, shared_servers):
     res = rackline.run(load_text(scenario_text(products, 26, shared_servers)))
     check(res.answer, res)

@@ -178,26 +178,30 @@ def product_resources(sc: Scenario, outputs: dict[str, float]) -> dict[str, list
     """Per product, the finite resources on its route at the simulated mix (`outputs`:
     units/week of each product, e.g. what the run made), tightest first: the rate of that
     product each allows when every product scales together, and whom it is shared with.
-    A product that made nothing counts at one unit a week, so its route still shows."""
-    weights = {p: (v if v > 0 else 1.0) / WEEK for p, v in outputs.items()}
-    mix: dict[Node, float] = {}
-    for product, rate in weights.items():
-        sites = product_sites(sc, product)
-        for site in sites:
-            mix[(site, product)] = rate / len(sites)
-    loads = resource_loads(sc, mix)
-    users: dict[str, set[str]] = {}
-    for product in weights:
-        own = {(site, product): 1.0 for site in product_sites(sc, product)}
-        for r in resource_loads(sc, own):
-            if r.load > 0:
-                users.setdefault(r.resource, set()).add(product)
-    out: dict[str, list[Resource]] = {p: [] for p in weights}
+    A product that made nothing is not part of the mix (it would load the resources with
+    work nobody did): its rate is what the capacity the mix leaves over allows of it."""
+    made = {p: v / WEEK for p, v in outputs.items() if v > 0}
+    weights = made or {p: 1.0 / WEEK for p in outputs}     # nothing made at all: an equal mix
+
+    def spread(rates: dict[str, float]) -> dict[Node, float]:
+        return {(site, p): rate / len(sites) for p, rate in rates.items()
+                for sites in [product_sites(sc, p)] for site in sites}
+
+    loads = resource_loads(sc, spread(weights))
+    per_unit: dict[str, dict[str, float]] = {}       # product -> resource -> load of one unit a week
+    for product in outputs:
+        per_unit[product] = {r.resource: r.load for r in resource_loads(sc, spread({product: 1.0 / WEEK}))
+                             if r.load > 0}
+    users = {r.resource: {p for p in outputs if r.resource in per_unit[p]} for r in loads}
+    out: dict[str, list[Resource]] = {p: [] for p in outputs}
     for r in loads:
         if not math.isfinite(r.max_scale):
             continue
-        for product in sorted(users.get(r.resource, ())):
-            out[product].append(Resource(kind=r.kind, resource=r.resource, capacity=r.max_scale * weights[product] * WEEK,
-                                         utilisation=r.utilisation,
+        for product in sorted(users[r.resource]):
+            if product in weights:
+                rate = r.max_scale * weights[product] * WEEK
+            else:                                    # what is left over of it, in this product's units
+                rate = max(r.capacity - r.load, 0.0) / per_unit[product][r.resource]
+            out[product].append(Resource(kind=r.kind, resource=r.resource, capacity=rate, utilisation=r.utilisation,
                                          shared_with=sorted(users[r.resource] - {product})))
     return {p: sorted(rs, key=lambda x: (x.capacity, x.kind, x.resource)) for p, rs in out.items()}
