@@ -16,6 +16,7 @@ from typing import Any
 import click
 
 from rackline.about import FOOTER, __version__
+from rackline.cli_planning import CONFIRM_ABOVE
 from rackline.errors import EXIT_BAD_INPUT, EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK, EXIT_TERMINATED
 from rackline.output.progress import Progress
 from rackline.quantities import counted
@@ -187,7 +188,6 @@ def compare(scenarios: tuple[str, ...], variant_specs: tuple[str, ...], sets: tu
     return EXIT_OK
 
 
-CONFIRM_ABOVE = 2000
 
 
 @cli.command()

@@ -15,11 +15,12 @@ from rackline.errors import EXIT_OK, disk_space
 from rackline.output.progress import Progress
 from rackline.quantities import counted
 
+CONFIRM_ABOVE = 2000    # runs a design (sweep, optimize, screen, robust study) may have without --yes
+
 
 def confirm_large(runs: int, what: str, seconds_per_run: float, jobs: int, yes: bool) -> None:
     """Ask (or, without a terminal, refuse) before more than CONFIRM_ABOVE runs, from the
     design's size alone: nothing is built or run before it is allowed."""
-    from rackline.cli import CONFIRM_ABOVE
     from rackline.scenario.budget import span_text
     if runs <= CONFIRM_ABOVE or yes:
         return

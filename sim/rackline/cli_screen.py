@@ -7,10 +7,9 @@ import sys
 import click
 
 from rackline.about import FOOTER
+from rackline.cli_planning import CONFIRM_ABOVE
 from rackline.errors import EXIT_OK
 from rackline.output.progress import Progress
-
-CONFIRM_ABOVE = 2000
 
 
 @click.command()
