@@ -218,7 +218,7 @@ def test_morris_screening_runs_end_to_end(tmp_path):
 
 
 def test_large_designs_need_yes_without_a_terminal(tmp_path, capsys, monkeypatch):
-    monkeypatch.setattr("rackline.cli.CONFIRM_ABOVE", 5)
+    monkeypatch.setattr("rackline.cli_planning.CONFIRM_ABOVE", 5)   # where confirm_large reads it
     code = main(["sweep", MINIMAL, "--reps", "2", "--out", str(tmp_path / "x"),
                  "--vary", "sites.wisconsin.stations.l11_test.servers=1:5:5"])
     assert code == 2 and "add --yes" in capsys.readouterr().err
