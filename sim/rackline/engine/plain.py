@@ -90,12 +90,7 @@ class PlainPath:
                     if now > self.t_last:     # _flush adds nothing when no time has passed
                         self._flush()
                     server = free.pop()
-                    birth = now
-                    path = r.path_input
-                    for inv, q in r.inputs:
-                        b = inv.take(q * units)
-                        if inv is path:
-                            birth = b
+                    birth = r.take_inputs(units, now)
                     # _begin, less what a plain station never has (loops, crew, learning, set-ups)
                     r.out.reserved += units
                     if auth is not None:

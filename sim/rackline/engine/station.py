@@ -196,14 +196,7 @@ class Station(PlainPath, Breakdowns, StationMeasures):
                                             server = self._set_up_server(server, r.item)
                                         if r.kw:    # before taking inputs: a stock freed by the take may start another rack
                                             self.hall.take(r.kw * units)
-                                        # the unit's build start: the path input's (see work.path_input), or now
-                                        birth = now
-                                        path = r.path_input
-                                        for inv, q in r.inputs:
-                                            b = inv.take(q * units)
-                                            if inv is path:
-                                                birth = b
-                                        self._begin(server, r, units, birth)
+                                        self._begin(server, r, units, r.take_inputs(units, now))
                                         break
                             if reason is None or (reason == IDLE and why != IDLE):
                                 reason = why

@@ -66,6 +66,17 @@ class RecipeRun:
         frac = self.completed / units if units else (now - self.available_from) / over  # type: ignore[operator]
         return start + (self.yield_ - start) * min(1.0, max(0.0, frac))
 
+    def take_inputs(self, units: int, now: float) -> float:
+        """Take the inputs of `units` and return their build start: the path input's
+        (see `path_input`), or `now` when it has none."""
+        birth = now
+        path = self.path_input
+        for inv, q in self.inputs:
+            b = inv.take(q * units)
+            if inv is path:
+                birth = b
+        return birth
+
 
 def path_input(inputs: list[tuple[Inventory, int]]) -> Inventory | None:
     """The input whose unit this recipe carries on (so its build start travels on), or None.
