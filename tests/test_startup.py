@@ -50,3 +50,15 @@ def test_the_probe_sees_heavy_imports_when_a_command_needs_them():
     code, modules = imported_by("validate", "scenarios/sweeps/baseline_uncertainty.yaml")
     assert code == 0
     assert "pandas" in modules
+
+
+def test_a_run_without_plots_does_not_import_matplotlib(tmp_path):
+    """`--no-plots` is the cheap path of a run (the denominator of bench section (f)):
+    matplotlib's import alone is ~0.2 s CPU, so only a run that draws pays for it."""
+    code, modules = imported_by("run", "scenarios/minimal.yaml", "--reps", "1", "--no-plots",
+                                "--out", str(tmp_path / "run"))
+    assert code == 0
+    assert "matplotlib" not in modules
+    code, modules = imported_by("run", "scenarios/minimal.yaml", "--reps", "1", "--out", str(tmp_path / "drawn"))
+    assert code == 0 and "matplotlib" in modules
+    assert sorted(p.name for p in (tmp_path / "drawn" / "plots").iterdir()) == ["answer.png", "flow.png"]

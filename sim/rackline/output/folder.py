@@ -38,6 +38,7 @@ from rackline.errors import RacklineError
 
 PACKAGES = ("simpy", "numpy", "pandas", "matplotlib", "pydantic", "pyyaml", "scipy")
 MANIFEST = "manifest.json"
+ANSWER = "answer.json"       # a run's typed answer, read back by the report, the plots and `rackline plot`
 PARTIAL = ".partial-"
 OWNER = ".owner"            # inside a partial folder: the pid and start time of the process writing it
 _PARTIAL_NAME = re.compile(r"^\.partial-.+-(\d+)$")

@@ -146,9 +146,13 @@ def details(summary: str, body: str, open_: bool = False) -> str:
 
 
 def figure_png(fig: Any) -> bytes:
-    """A matplotlib Figure as PNG bytes (saved to plots/ and embedded in the page)."""
+    """A matplotlib Figure as PNG bytes (saved to plots/ and embedded in the page), drawn
+    under the house style it was built in: rc settings read while drawing (text hinting)
+    apply only inside it."""
+    from rackline.output.plots.style import styled
     buf = io.BytesIO()
-    fig.savefig(buf, format="png")
+    with styled():
+        fig.savefig(buf, format="png")
     return buf.getvalue()
 
 

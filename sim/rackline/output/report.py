@@ -14,7 +14,7 @@ import pandas as pd
 from matplotlib.figure import Figure
 
 from rackline.analysis.answer import Answer
-from rackline.output.folder import read_manifest, write_file
+from rackline.output.folder import ANSWER, read_manifest, write_file
 from rackline.output.html import (
     MISSING,
     Section,
@@ -33,7 +33,6 @@ from rackline.units import WEEK
 if TYPE_CHECKING:
     from rackline.scenario.model import Scenario
 
-ANSWER = "answer.json"         # the run's typed answer in its folder
 PLOTS = ["answer", "flow", "throughput", "cumulative", "station_states", "bottleneck_share",
          "bottleneck_timeline",
          "inventory", "backlog", "lead_time", "welch"]
@@ -48,11 +47,13 @@ def _scenario(folder: Path) -> Scenario:
     return validated(doc.data) or scenario_from(doc.data, doc)   # a run just validated it: once per process
 
 
-ANSWER_PLOTS = ("answer", "flow", "station_states")
-"""What a run draws by default: the output against demand, the network with its
-bottleneck, and why that station limits (its time in states). Every other plot is
-drawn on request (`rackline run --all-plots`, `rackline plot --all`): drawing all
-fifteen cost three times the rest of a one-replication run."""
+ANSWER_PLOTS = ("answer", "flow")
+"""What a run draws by default: the output against demand and the network with its
+bottleneck; the report's station table beside them gives why that station limits (its
+time in states, the numbers of the station-states plot). Every other plot is drawn on
+request (`rackline run --all-plots`, `rackline plot --all`): drawing all fifteen cost
+three times the rest of a one-replication run, the station-states bars alone a fifth
+of what the plots add (bench/README.md, section (f))."""
 
 
 def figures(folder: str | Path, manifest: dict[str, Any] | None = None,
@@ -282,7 +283,7 @@ def report_html(folder: Path, images: dict[str, bytes], manifest: dict[str, Any]
                     for n in PLOTS if n in images and n != "answer")     # the answer plot is on the first screen
     if not every:
         plots += ('<p class="small">These are the plots that give the answer. <code>rackline plot FOLDER --all</code> (or '
-                  '<code>rackline run --all-plots</code>) also draws weekly throughput, cumulative output, '
+                  '<code>rackline run --all-plots</code>) also draws station time in states, weekly throughput, cumulative output, '
                   'bottleneck shares and timeline, inventory, backlog, lead times, the Welch plot and, for a '
                   'scenario with costs, the money plots.</p>')
     warmup = manifest.get("warmup_h", 0)

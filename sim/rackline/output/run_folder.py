@@ -10,8 +10,7 @@ from typing import TYPE_CHECKING, Any
 import yaml
 
 from rackline.about import FOOTER
-from rackline.output.folder import AtomicDir, manifest, scenario_hash, write_manifest
-from rackline.output.report import ANSWER, render_folder
+from rackline.output.folder import ANSWER, AtomicDir, manifest, scenario_hash, write_manifest
 from rackline.scenario.assumptions import register
 
 if TYPE_CHECKING:
@@ -62,7 +61,8 @@ def write_run(res: RunResults, out: str | Path, command: list[str] | None = None
         (tmp / "answer.csv").write_text(res.answer.to_frame().to_csv(index=False))
         (tmp / "summary.txt").write_text("\n".join(res.answer.lines() + res.notes) + f"\n\n{FOOTER}\n")
         meta = run_manifest(res, command)
-        if plots:
+        if plots:       # matplotlib is imported only by a run that draws (--no-plots does without it)
+            from rackline.output.report import render_folder
             render_folder(tmp, meta, every=all_plots)
         write_manifest(tmp, meta)
     return out
