@@ -61,4 +61,4 @@ def test_a_run_without_plots_does_not_import_matplotlib(tmp_path):
     assert "matplotlib" not in modules
     code, modules = imported_by("run", "scenarios/minimal.yaml", "--reps", "1", "--out", str(tmp_path / "drawn"))
     assert code == 0 and "matplotlib" in modules
-    assert sorted(p.name for p in (tmp_path / "drawn" / "plots").iterdir()) == ["answer.png", "flow.png"]
+    assert sorted(p.name for p in (tmp_path / "drawn" / "plots").iterdir()) == ["answer.png"]

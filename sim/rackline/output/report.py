@@ -47,13 +47,14 @@ def _scenario(folder: Path) -> Scenario:
     return validated(doc.data) or scenario_from(doc.data, doc)   # a run just validated it: once per process
 
 
-ANSWER_PLOTS = ("answer", "flow")
-"""What a run draws by default: the output against demand and the network with its
-bottleneck; the report's station table beside them gives why that station limits (its
-time in states, the numbers of the station-states plot). Every other plot is drawn on
-request (`rackline run --all-plots`, `rackline plot --all`): drawing all fifteen cost
-three times the rest of a one-replication run, the station-states bars alone a fifth
-of what the plots add (bench/README.md, section (f))."""
+ANSWER_PLOTS = ("answer",)
+"""What a run draws by default: the output against demand, the plot beside the printed
+answer; the report's route and station tables name the bottleneck and its time in
+states. Every other plot, the network picture first, is drawn on request (`rackline run
+--all-plots`, `rackline plot FOLDER --all`): with matplotlib's import, each figure is
+a visible share of a one-replication run (bench/README.md, section (f): all fifteen
+cost three times the rest of the run; the network picture alone ~0.2 s CPU, mostly its
+text)."""
 
 
 def figures(folder: str | Path, manifest: dict[str, Any] | None = None,
@@ -282,8 +283,9 @@ def report_html(folder: Path, images: dict[str, bytes], manifest: dict[str, Any]
     plots = "".join(figure(n, images[n], CAPTIONS.get(n, ""), alt=f"{n.replace('_', ' ')} plot")
                     for n in PLOTS if n in images and n != "answer")     # the answer plot is on the first screen
     if not every:
-        plots += ('<p class="small">These are the plots that give the answer. <code>rackline plot FOLDER --all</code> (or '
-                  '<code>rackline run --all-plots</code>) also draws station time in states, weekly throughput, cumulative output, '
+        plots += ('<p class="small">The answer\'s plot is at the top. <code>rackline plot FOLDER --all</code> (or '
+                  '<code>rackline run --all-plots</code>) also draws the network with its flows and bottleneck, '
+                  'station time in states, weekly throughput, cumulative output, '
                   'bottleneck shares and timeline, inventory, backlog, lead times, the Welch plot and, for a '
                   'scenario with costs, the money plots.</p>')
     warmup = manifest.get("warmup_h", 0)
