@@ -364,3 +364,55 @@ def test_npv_regret_and_satisficing_by_hand_on_a_priced_line(tmp_path):
     assert plans.loc["one_bay", "satisficing"] == 0.5 and plans.loc["two_bays", "satisficing"] == 1.0
     assert plans.loc["one_bay", "regret_p90"] == pytest.approx(11e6 + 0.9 * (78e6 - 11e6))
     assert r.recommended.plan == "two_bays" and r.recommended.reason.startswith("highest satisficing share")
+
+
+def test_a_register_workbook_edits_the_base_of_every_plan_and_future(tmp_path, capsys):
+    """`robust --assumptions` applies the edited cells to the base scenario, as run and
+    sweep do: with a test time of 30 h written into the planted line's register, one bay
+    makes 168/30 = 5.6 racks a week in every future that leaves the test time alone, so
+    it misses 9 in the named future that keeps the base, where it met it before."""
+    study = tmp_path / "study.yaml"
+    study.write_text(textwrap.dedent(f"""\
+        scenario: {PLANTED}
+        plans:
+          one_bay: {{}}
+          two_bays: {{sites.s.stations.b.servers: 2}}
+        futures:
+          samples: 2
+          uncertainties:
+            {TEST_TIME}: {{low: 8 h, high: 12 h}}
+          named:
+            as_written: {{}}
+        targets: [throughput:rack >= 9]
+        replications: 1
+        seed: 5
+        """))
+    book = tmp_path / "reg.xlsx"
+    assert main(["assumptions", PLANTED, "--xlsx", str(book)]) == 0
+    import openpyxl
+    wb = openpyxl.load_workbook(book)
+    row = next(r for r in wb["assumptions"].iter_rows(min_row=2) if r[0].value == TEST_TIME)
+    before = row[1].value
+    row[1].value = "30 h"
+    wb.save(book)
+    capsys.readouterr()
+    common = ["robust", str(study), "--jobs", "1", "--no-plots"]
+    assert main([*common, "--out", str(tmp_path / "plain")]) == 0
+    assert main([*common, "--out", str(tmp_path / "edited"), "--assumptions", str(book)]) == 0
+    out = capsys.readouterr().out
+    assert f"Set {TEST_TIME} = 30 h (was {before}) from reg.xlsx, sheet assumptions, cell {row[1].coordinate}" in out
+    plain, edited = (pd.read_csv(tmp_path / d / "values.csv") for d in ("plain", "edited"))
+
+    def made(df, plan):
+        rows = df[(df.plan == plan) & (df.future == "as_written") & (df.kpi == "throughput")]
+        return float(rows["value"].iloc[0])
+    assert made(plain, "one_bay") >= 9 > made(edited, "one_bay")
+    # the sampled futures set the test time themselves: the edit does not reach them
+    sampled = plain.future.str.startswith("future_")
+    assert (plain[sampled].value.to_numpy() == edited[sampled].value.to_numpy()).all()
+    assert made(edited, "one_bay") == pytest.approx(168 / 30, rel=0.05)
+    # a bad cell is refused before any run, located in the workbook
+    row[1].value = 30
+    wb.save(book)
+    assert main([*common, "--out", str(tmp_path / "never"), "--assumptions", str(book)]) == 2
+    assert f"cell {row[1].coordinate}" in capsys.readouterr().err and not (tmp_path / "never").exists()

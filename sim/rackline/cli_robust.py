@@ -26,12 +26,17 @@ from rackline.output.progress import Progress
 @click.option("--resume", is_flag=True, help="Finish an interrupted study: run only the missing tasks.")
 @click.option("--yes", is_flag=True, help=f"Run studies of more than {CONFIRM_ABOVE} runs without asking.")
 @click.option("--no-plots", is_flag=True, help="Skip plots and report.html.")
-def robust(file: str, jobs: int, scheduler: str | None, out: str | None, resume: bool, yes: bool, no_plots: bool) -> int:
+@click.option("--assumptions", "workbook", type=click.Path(dir_okay=False), default=None,
+              help="Apply the edited cells of a register workbook (rackline assumptions --xlsx) to the base "
+                   "scenario first; every plan and future starts from the edited base.")
+def robust(file: str, jobs: int, scheduler: str | None, out: str | None, resume: bool, yes: bool, no_plots: bool,
+           workbook: str | None) -> int:
     """Compare plans across many futures: regret, satisficing, a recommended plan.
 
     \b
     rackline robust scenarios/robust/option_to_buy.yaml --jobs 2
     rackline robust FILE --out results/study --resume     # after Ctrl-C, a crash or a kill
+    rackline robust FILE --assumptions register.xlsx      # the base with a planner's edits
 
     FILE names a base scenario, plans (named sets of --set values, or a grid), futures
     (uncertainties sampled by LHS or Sobol, plus named futures), targets
@@ -48,7 +53,11 @@ def robust(file: str, jobs: int, scheduler: str | None, out: str | None, resume:
     from rackline.api import robust as run_and_write
     from rackline.experiments.robust import load_study
     from rackline.output.robust_report import check_robust_folder, summary_lines
-    study = load_study(file)
+    from rackline.scenario.register_xlsx import workbook_loader
+    load, set_lines = workbook_loader(workbook)
+    study = load_study(file, load)
+    for line in set_lines:     # what the workbook changed, so a mistyped value shows
+        click.echo(line)
     n = study.runs
     folder = Path(out) if out else Path("results") / "robust" / study.name
     if n > CONFIRM_ABOVE and not yes:

@@ -253,12 +253,15 @@ def _check_values(base: dict[str, Any], overrides: dict[str, Any], where: KeyPat
     return []
 
 
-def build_study(spec: StudySpec, source: str, doc: Document | None = None) -> Study:
-    """Check every part of the study against its base scenario; all problems at once."""
+def build_study(spec: StudySpec, source: str, doc: Document | None = None,
+                load: Callable[[Path], Loaded] = load_scenario) -> Study:
+    """Check every part of the study against its base scenario, read by `load` (`rackline
+    robust --assumptions` passes one that applies a register workbook's edits); all
+    problems at once."""
     def line(*p: str | int) -> int | None:
         return doc.line_of(p) if doc is not None else None
 
-    base = load_scenario(Path(source).parent / spec.scenario)
+    base = load(Path(source).parent / spec.scenario)
     problems: list[Problem] = []
     plans = _plans(spec)
     from_optimize: set[str] = set()
@@ -353,10 +356,10 @@ def _number(value: Any, axis: Axis) -> float:
         return float("nan")
 
 
-def load_study(path: str | Path) -> Study:
+def load_study(path: str | Path, load: Callable[[Path], Loaded] = load_scenario) -> Study:
     doc = load_yaml_file(path)
     if doc.data is None:
         raise ScenarioError([Problem(str(path), None, "", "expected a study (scenario, plans, futures, targets), "
                                                           "got an empty file")])
     spec = validate_model(StudySpec, doc.data, doc)
-    return build_study(spec, str(path), doc)
+    return build_study(spec, str(path), doc, load)
