@@ -233,4 +233,7 @@ class MoneyAnswer(Model):
     largest: list[KpiValue]        # the three largest categories
     npv: Estimate | None = None
     npv_p10: float | None = None
-    unsold: dict[str, float] = {}  # product -> units left unsold at the end (option demand)
+    # product -> units made and not sold by the end (option demand, or more than a week of its output),
+    # and what the NPV counts each at (its salvage): why more output can lower NPV
+    unsold: dict[str, float] = {}
+    salvage: dict[str, float] = {}

@@ -259,5 +259,10 @@ def money_lines(m: MoneyAnswer | None) -> list[str]:
         ci = f", 95% CI {amount(r.low)}–{amount(r.high)}" if math.isfinite(r.low) and math.isfinite(r.high) else ""
         p10 = amount(m.npv_p10) if m.npv_p10 is not None else "n/a"
         out.append(f"NPV over the horizon: {amount(r.mean)}{named} (10th percentile {p10}{ci})")
-    out += [f"Unsold {product} at the end: {units:.3g} units" for product, units in m.unsold.items()]
+    for product, units in m.unsold.items():
+        value = m.salvage.get(product, 0.0)
+        worth = (f"at their salvage, {amount(value)} each" if value else "at no value (no salvage set)") \
+            + f", against {amount(t.mean)} a good rack to make"
+        out.append(f"Unsold {product} at the end: {units:.3g} units, made and not ordered by the horizon "
+                   f"(in the NPV {worth})")
     return out

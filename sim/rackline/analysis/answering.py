@@ -311,14 +311,19 @@ def money_answer(sc: Scenario, kpis: pd.DataFrame, per_rep: pd.DataFrame) -> Mon
     npv = kpi_estimate(kpis, "npv", str(npv_rows.subject.iloc[0])) if len(npv_rows) else None
     p10 = float(per_rep[per_rep.kpi == "npv"].value.quantile(0.1)) if npv is not None else None
     unsold = {}
-    if any(d.option is not None for d in sc.demand.values()):   # firm demand: stock at the end waits for orders
-        unsold = {str(r.subject): float(r["mean"]) for _, r in kpis[(kpis.kpi == "unsold_at_end")
-                                                                    & (kpis["mean"] > 0)].iterrows()}
+    option = any(d.option is not None for d in sc.demand.values())
+    for _, r in kpis[(kpis.kpi == "unsold_at_end") & (kpis["mean"] > 0)].iterrows():
+        made = kpi_estimate(kpis, "throughput", str(r.subject))
+        # firm demand: up to a week of output at the end is stock on its way to the next orders
+        if option or float(r["mean"]) >= max(made.mean if made is not None else 0.0, 1.0):
+            unsold[str(r.subject)] = float(r["mean"])
+    priced = sc.costs.priced() if sc.costs is not None else {}
+    salvage = {p: float(priced[p].salvage) for p in unsold if p in priced}
     return MoneyAnswer(currency=total.unit.split("/", 1)[0], cost_per_rack=total,
                        largest=[KpiValue(kpi="cost_per_rack", subject=str(r.subject),
                                          value=kpi_estimate(kpis, "cost_per_rack", str(r.subject)) or total)
                                 for _, r in cats.iterrows()],
-                       npv=npv, npv_p10=p10, unsold=unsold)
+                       npv=npv, npv_p10=p10, unsold=unsold, salvage=salvage)
 
 
 def sourcing_moves(sc: Scenario) -> list[SourcingMove]:
