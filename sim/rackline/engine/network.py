@@ -257,7 +257,7 @@ class Network:
             spec = self.sc.sites[st.site].stations[key.split(".", 1)[1]]
             if spec.initial_wip:
                 st.preload(spec.initial_wip)
-            if st.failures is not None:
+            if st.failures:
                 st.start_failures()
         for rep, inv in self.replenish:
             rep.start(inv)
