@@ -31,7 +31,7 @@ GROUP = "rackline.engine._native"    # the shared library is rackline.engine._na
 
 def missing() -> str | None:
     """Why this machine cannot build, or None."""
-    cc = (sysconfig.get_config_var("CC") or "cc").split()[0]
+    cc = (os.environ.get("CC") or sysconfig.get_config_var("CC") or "cc").split()[0]   # as setuptools picks it
     if shutil.which(cc) is None:
         return f"no C compiler ({cc})"
     if not (Path(sysconfig.get_paths()["include"]) / "Python.h").exists():

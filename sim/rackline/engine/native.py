@@ -26,28 +26,28 @@ ENGINE = Path(__file__).parent
 BUILT = ENGINE / "_native"
 
 
-def _compiled() -> tuple[dict[str, Path], str]:
+def compiled(engine: Path, built: Path, pure: bool) -> tuple[dict[str, Path], str]:
     """The compiled modules to load ({module: extension file}) and why they are or are not used."""
-    if os.environ.get("RACKLINE_PURE", "") not in ("", "0"):
+    if pure:
         return {}, "pure Python: RACKLINE_PURE is set"
     try:
-        lines = (BUILT / "MANIFEST").read_text().splitlines()
+        lines = (built / "MANIFEST").read_text().splitlines()
     except OSError:
-        why = (BUILT / "NOT_BUILT").read_text().strip() if (BUILT / "NOT_BUILT").exists() else "not built"
-        return {}, f"pure Python: the compiled engine is not built ({why}; see `make install`)"
+        why = f"{(built / 'NOT_BUILT').read_text().strip()}; " if (built / "NOT_BUILT").exists() else ""
+        return {}, f"pure Python: the compiled engine is not built ({why}see `make install`)"
     files: dict[str, Path] = {}
     for line in lines:
         module, sha, name = line.split()
-        if not any(name.endswith(s) for s in EXTENSION_SUFFIXES):
+        if not name.endswith(EXTENSION_SUFFIXES[0]):     # this Python's own ABI (the build names them so)
             return {}, f"pure Python: {name} was built for another Python"
-        source = ENGINE / f"{module.rsplit('.', 1)[1]}.py"
+        source = engine / f"{module.rsplit('.', 1)[1]}.py"
         if sha != "-" and (not source.exists() or hashlib.sha256(source.read_bytes()).hexdigest() != sha):
             return {}, f"pure Python: {source.name} changed since the build (run `make install`)"
-        files[module] = BUILT / name
-    return files, f"compiled with mypyc: {', '.join(sorted(m.rsplit('.', 1)[1] for m in files))}"
+        files[module] = built / name
+    return files, f"compiled with mypyc: {', '.join(sorted(m.rsplit('.', 1)[1] for m in files if not m.endswith('__mypyc')))}"
 
 
-COMPILED, STATUS = _compiled()
+COMPILED, STATUS = compiled(ENGINE, BUILT, os.environ.get("RACKLINE_PURE", "") not in ("", "0"))
 
 
 class _Finder(MetaPathFinder):
