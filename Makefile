@@ -3,7 +3,7 @@
 #   make test   - create .venv, install rackline with test tools, run ruff, mypy and the test suite
 # Both install the exact versions in requirements/lock.txt (the versions the suite was last
 # green with); pyproject.toml keeps the ranges for people who `pip install rackline`. Installing also
-# compiles the engine's hot modules with mypyc (sim/build_engine.py, ~10 s; again when an engine file
+# compiles the engine's hot modules with mypyc (sim/build_engine.py, ~15 s; again when an engine file
 # changes); without a C compiler it notes so and the pure-Python engine runs (RACKLINE_PURE=1 forces it).
 # `make test` runs the suite on the compiled engine, then the engine tests again on the pure one.
 #   make lock         - after changing dependencies in pyproject.toml: add them to the lock,
