@@ -49,6 +49,7 @@ lint: install
 	$(BIN)/mypy
 
 test: lint
+	@$(BIN)/python -c "from rackline.engine import native; print('engine:', native.STATUS)"
 	$(BIN)/python -m pytest
 	RACKLINE_PURE=1 $(BIN)/python -m pytest $(PURE_TESTS)
 
