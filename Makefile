@@ -2,7 +2,10 @@
 #   make demo   - create .venv, install rackline, run the baseline scenario end to end
 #   make test   - create .venv, install rackline with test tools, run ruff, mypy and the test suite
 # Both install the exact versions in requirements/lock.txt (the versions the suite was last
-# green with); pyproject.toml keeps the ranges for people who `pip install rackline`.
+# green with); pyproject.toml keeps the ranges for people who `pip install rackline`. Installing also
+# compiles the engine's hot modules with mypyc (sim/build_engine.py, ~15 s; again when an engine file
+# changes); without a C compiler it notes so and the pure-Python engine runs (RACKLINE_PURE=1 forces it).
+# `make test` runs the suite on the compiled engine, then the engine tests again on the pure one.
 #   make lock         - after changing dependencies in pyproject.toml: add them to the lock,
 #                       keeping every other pin (UPGRADE=1 moves every pin to the newest allowed)
 #   make test-latest  - the suite against the newest versions the ranges allow (.venv-latest;
@@ -14,6 +17,12 @@ LOCK   := requirements/lock.txt
 STAMP  := $(VENV)/.installed-$(shell cat pyproject.toml $(LOCK) | cksum | cut -d' ' -f1)
 LATEST := .venv-latest
 TOOLS  := .venv-lock
+ENGINE := $(wildcard sim/rackline/engine/*.py)
+# written only by a build that compiled, so a failed one (no compiler yet) is tried again
+NATIVE := sim/rackline/engine/_native/MANIFEST
+# the tests that run again on the pure-Python engine (same pinned digests, bit for bit)
+PURE_TESTS := tests/test_native.py tests/test_engine.py tests/test_engine_correctness.py tests/test_lots.py \
+	tests/test_golden.py
 
 .PHONY: demo test lint install bench clean lock test-latest
 
@@ -26,7 +35,10 @@ $(STAMP): pyproject.toml $(LOCK) | $(BIN)/python
 	rm -f $(VENV)/.installed-*
 	touch $(STAMP)
 
-install: $(STAMP)
+$(NATIVE): sim/build_engine.py $(ENGINE) $(STAMP)
+	$(BIN)/python sim/build_engine.py
+
+install: $(STAMP) $(NATIVE)
 
 demo: install
 	$(BIN)/rackline validate scenarios/*.yaml
@@ -37,7 +49,9 @@ lint: install
 	$(BIN)/mypy
 
 test: lint
+	@$(BIN)/python -c "from rackline.engine import native; print('engine:', native.STATUS)"
 	$(BIN)/python -m pytest
+	RACKLINE_PURE=1 $(BIN)/python -m pytest $(PURE_TESTS)
 
 bench: install
 	$(BIN)/python bench/run.py
@@ -61,4 +75,4 @@ test-latest:
 	$(LATEST)/bin/python -m pytest
 
 clean:
-	rm -rf $(VENV) $(LATEST) $(TOOLS) build *.egg-info
+	rm -rf $(VENV) $(LATEST) $(TOOLS) build *.egg-info $(dir $(NATIVE))

@@ -271,8 +271,10 @@ def engine(n: int, tries: int, measure_tries: int) -> None:
         (_, t_on, _), t_off, pairs = measurement_cost(means, n, measure_tries)
         n_r, t_r, ev = r_best      # the ratio to SimPy from the paired runs alone (the same N on each side)
         rows.append((name, n_r, t_r, ev, t_s / n_s, t_h / n_h, t_r / n_r, t_on / t_off, pairs, ratios))
+    from rackline.engine import native
     print(f"## (a) engine, ~{n:,} jobs (CPU time; rackline and SimPy best of {tries} interleaved pairs; "
           f"measurement on and off best of {measure_tries}, interleaved)\n")
+    print(f"Engine: {native.STATUS}.\n")
     print("| model | rackline jobs/s | rackline events/s | SimPy jobs/s | heapq jobs/s | rackline/SimPy | "
           "pairs' range | rackline/heapq | measurement cost | cost, pair by pair |")
     print("|---|---|---|---|---|---|---|---|---|---|")
@@ -357,7 +359,9 @@ def measurement_cost(means: list[float], n: int, tries: int) -> tuple[tuple[int,
 
 
 def replications(scenarios: list[str], years: tuple[int, ...], repeat: int) -> None:
+    from rackline.engine import native
     print(f"\n## (b) one replication (fresh process; best of {repeat})\n")
+    print(f"Engine: {native.STATUS}.\n")
     print("| scenario | horizon | wall s | CPU s | events | µs/event | racks | peak RSS MB | run's own peak MB |")
     print("|---|---|---|---|---|---|---|---|---|")
     for scenario in scenarios:

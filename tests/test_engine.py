@@ -188,3 +188,16 @@ demand:
     assert any(l.startswith("WARNING: no rack was made") for l in lines)
     assert any("demand d is far above what is shipped" in l for l in lines)
     assert any("station s.build never worked: starved on chip" in l for l in lines)
+
+
+def test_measurement_off_moves_the_same_units(load_text):
+    """The benchmarks' measure=False (engine/quiet.py) drops the time-weighted accounting
+    only: every event and every unit shipped is the same as with it."""
+    from rackline.engine.network import run_replication
+    sc = load_text(NETWORK).scenario
+    on, off = run_replication(sc, 0), run_replication(sc, 0, measure=False)
+    assert on.events == off.events
+    for name, d in on.demands.items():
+        assert d.units_shipped[-1] == off.demands[name].units_shipped[-1] > 0
+    assert sum(inv.area[-1] for inv in on.inventories.values()) > 0                # stock held over time: measured
+    assert sum(inv.area[-1] for inv in off.inventories.values()) == 0              # ... and not, with measurement off

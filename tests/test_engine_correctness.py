@@ -101,12 +101,12 @@ def test_rework_into_own_finite_input_does_not_deadlock(load_text, capacity):
 
 
 def test_room_needs_net_out_what_a_start_takes():
+    from rackline.engine.clock import Clock
+    from rackline.engine.inventory import Inventory
     from rackline.engine.work import room_needs
 
-    class Stock:
-        def __init__(self, capacity):
-            self.capacity = capacity
-    own, out, other = Stock(5), Stock(3), Stock(math.inf)
+    clock = Clock(0, 0)
+    own, out, other = (Inventory(clock, "s", item, capacity=c) for item, c in (("own", 5), ("out", 3), ("other", math.inf)))
     # rework into the input: it needs room only in its (finite) output
     assert room_needs([(own, 1)], out, own) == [(out, 1)]
     # takes 2 of the stock a failure returns to: no room needed there either

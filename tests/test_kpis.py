@@ -7,6 +7,7 @@ import numpy as np
 import pytest
 
 import rackline
+from rackline.engine.clock import Clock
 from rackline.engine.inventory import Inventory
 from rackline.engine.work import path_input
 
@@ -62,17 +63,14 @@ demand:
 
 
 def test_path_input_is_the_one_made_unit_a_recipe_carries_on(load_text):
-    inv = {name: Inventory(_Clock(), "s", name, made=made) for name, made in
+    clock = Clock(0, 0)
+    inv = {name: Inventory(clock, "s", name, made=made) for name, made in
            [("bought", False), ("a", True), ("b", True)]}
     assert path_input([(inv["a"], 1)]) is inv["a"]                         # a test or rework
     assert path_input([(inv["a"], 1), (inv["bought"], 3)]) is inv["a"]     # plus purchased parts
     assert path_input([(inv["a"], 1), (inv["b"], 1)]) is None              # assembles made parts
     assert path_input([(inv["a"], 2)]) is None                             # two units become one
     assert path_input([(inv["bought"], 1)]) is None                        # starts from bought parts
-
-
-class _Clock:
-    env = None
 
 
 def test_order_lead_time_is_each_orders_own(load_text):

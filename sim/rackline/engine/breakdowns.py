@@ -1,38 +1,21 @@
 """Breakdowns of a station's servers: failures by operating or calendar time,
 repairs (optionally waiting for a repair crew), and the paused work they cause.
 
-A mixin of `Station`: it uses the station's accounting (`_flush`, counts) and
-its work scheduling (`_run`, `try_start`).
+A part of `Station` (engine/station_measures.py): it uses the station's accounting
+(`_flush`, counts) and its work scheduling (`_run`, `try_start`).
 """
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
+from rackline.engine.station_measures import StationMeasures
 from rackline.engine.work import SETUP_PHASE
 
 if TYPE_CHECKING:
-    from rackline.engine.clock import Clock
     from rackline.engine.work import Server
 
 
-class Breakdowns:
-    if TYPE_CHECKING:   # what the host (`Station`) provides; declared for the type checker only
-        clock: Clock
-        servers: list[Server]
-        free: list[Server]
-        repair_waiting: list[Server]
-        # mtbf=Sampler, mttr=Sampler, basis=str, pool=Pool|None, crew=int; a station without
-        # failures holds None, but then no breakdown method runs (see Station.__init__)
-        failures: dict[str, Any]
-        n_busy: int
-        n_setup: int
-        n_down: int
-
-        def _flush(self) -> None: ...
-        def _mark(self) -> None: ...
-        def _run(self, server: Server) -> None: ...
-        def try_start(self) -> None: ...
-
+class Breakdowns(StationMeasures):
     def start_failures(self) -> None:
         for s in self.servers:
             s.ttf = self.failures["mtbf"]()
@@ -76,6 +59,14 @@ class Breakdowns:
             self.repair_waiting.append(server)
             pool.wait(self)
         self._mark()
+
+    def on_crew(self) -> None:
+        """A crew came free: repairs waiting for one first, then work."""
+        while self.repair_waiting and self.failures["pool"].take(self.failures["crew"]):
+            self._begin_repair(self.repair_waiting.pop(0))
+        if self.repair_waiting:
+            self.failures["pool"].wait(self)
+        self.try_start()
 
     def _begin_repair(self, server: Server) -> None:
         self.clock.call_in(self.failures["mttr"](), self._repaired, server)

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import math
 import time
-from typing import TYPE_CHECKING, Any, cast
+from typing import TYPE_CHECKING, cast
 
 import numpy as np
 
@@ -22,6 +22,7 @@ from rackline.engine.demand import Demand
 from rackline.engine.disruption import Disruptions
 from rackline.engine.inventory import Inventory
 from rackline.engine.lane import Lane
+from rackline.engine.quiet import QuietInventory, QuietStation
 from rackline.engine.records import (
     DemandRecord,
     DisruptionEvent,
@@ -56,32 +57,12 @@ if TYPE_CHECKING:
     from rackline.scenario.stations import Station as StationSpec
 
 
-class _QuietInventory(Inventory):
-    """Measurement off (benchmarks only): no time-weighted accounting."""
-
-    __slots__ = ()
-
-    def __init__(self, *args: Any, **kwargs: Any) -> None:
-        super().__init__(*args, **kwargs)
-        self.t_last = math.inf      # put and take account only when time has moved on since t_last: never
-
-    def _flush(self) -> None:
-        pass
-
-
-class _QuietStation(Station):
-    """Measurement off (benchmarks only): no time-in-state accounting."""
-
-    def _flush(self) -> None:
-        pass
-
-
 class Network:
     def __init__(self, sc: Scenario, clock: Clock, measure: bool = True):
         self.sc = sc
         self.clock = clock
-        self._inventory_cls = Inventory if measure else _QuietInventory
-        self._station_cls = Station if measure else _QuietStation
+        self._inventory_cls = Inventory if measure else QuietInventory
+        self._station_cls = Station if measure else QuietStation
         self.inventories: dict[tuple[str, str], Inventory] = {}
         self.stations: dict[str, Station] = {}
         self.suppliers: dict[str, Supplier] = {}
@@ -257,7 +238,7 @@ class Network:
             spec = self.sc.sites[st.site].stations[key.split(".", 1)[1]]
             if spec.initial_wip:
                 st.preload(spec.initial_wip)
-            if st.failures is not None:
+            if st.failures:
                 st.start_failures()
         for rep, inv in self.replenish:
             rep.start(inv)

@@ -6,7 +6,8 @@ learning, CONWIP loop, finite output, failed units or whole-cluster starts. For
 them `Station.try_start` and `Station._phase_done` take this path, which is the
 general one less those checks, with `_begin` and the common case of `_run` inlined
 (the job's end pushed on the clock's queue directly). Same events, same order, same
-numbers: every record hashes the same either way. A mixin of `Station`.
+numbers: every record hashes the same either way. A part of `Station`
+(engine/station_measures.py).
 """
 from __future__ import annotations
 
@@ -15,44 +16,27 @@ from typing import TYPE_CHECKING, Any
 
 from simpy.events import NORMAL
 
+from rackline.engine.breakdowns import Breakdowns
 from rackline.engine.station_measures import IDLE, STARVED
 from rackline.engine.work import WORK_PHASE, Job
 
 if TYPE_CHECKING:
-    from rackline.engine.clock import Clock
     from rackline.engine.test_hall import Hall
-    from rackline.engine.work import RecipeRun, Server
     from rackline.scenario.distributions import Sampler
 
 
-class PlainPath:
-    if TYPE_CHECKING:   # what the host (`Station`) provides; declared for the type checker only
-        clock: Clock
-        recipes: list[RecipeRun]
-        free: list[Server]
-        batch: int
-        whole: bool
-        crew: int
-        hall: Hall               # None when it tests in no hall (see Station.__init__)
-        failures: dict[str, Any]  # None without breakdowns (see Station.__init__)
-        setup_sample: Sampler | None
-        plain: bool
-        open: bool
-        factor: float
-        t_last: float
-        reason: int
-        starved_item: str | None
-        n_busy: int
-        wip: int
-        _rr: int
-        _last_item: str | None
-        _queue: list[Any]
-        _eid: Any
-
-        def _flush(self) -> None: ...
-        def _run(self, server: Server) -> None: ...
-        def _phase_done(self, server: Server, job: Job, token: int) -> None: ...
-        def try_start(self) -> None: ...
+class PlainPath(Breakdowns):
+    # what else of the station's state this part reads (set by Station.__init__)
+    batch: int
+    whole: bool
+    crew: int
+    hall: Hall | None
+    setup_sample: Sampler | None
+    plain: bool
+    _rr: int
+    _last_item: str | None
+    _queue: list[Any]
+    _eid: Any
 
     def settle(self) -> None:
         """Decide, once the network is built, whether this station is *plain*: one recipe
@@ -61,7 +45,7 @@ class PlainPath:
         whole-cluster starts. A plain station starts and finishes jobs on a short path
         (`_start_plain`, the top of `Station._phase_done`) with the same results."""
         r = self.recipes[0]
-        self.plain = (len(self.recipes) == 1 and not self.crew and self.hall is None and self.failures is None
+        self.plain = (len(self.recipes) == 1 and not self.crew and self.hall is None and not self.failures
                       and not self.whole and self.setup_sample is None and r.kw == 0.0 and not r.bounded
                       and r.fail is None and r.loop_start is None and r.loop_end is None
                       and r.learn_first is None and r.perfect)

@@ -16,9 +16,8 @@ from array import array
 from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
-from rackline.engine.breakdowns import Breakdowns
 from rackline.engine.plain import PlainPath
-from rackline.engine.station_measures import BLOCKED, CREW, IDLE, POWER, STARVED, STATES, StationMeasures  # noqa: F401 (STATES re-exported)
+from rackline.engine.station_measures import BLOCKED, CREW, IDLE, POWER, STARVED, STATES  # noqa: F401 (STATES re-exported)
 from rackline.engine.work import SETUP_PHASE, WORK_PHASE, Job, RecipeRun, Server  # noqa: F401 (RecipeRun re-exported)
 
 if TYPE_CHECKING:
@@ -33,9 +32,9 @@ if TYPE_CHECKING:
 DONE = 1e-9   # hours of work left below which a paused job counts as finished (rounding of left -= elapsed)
 
 
-class Station(PlainPath, Breakdowns, StationMeasures):
+class Station(PlainPath):   # < Breakdowns < StationMeasures (one line of parts, see station_measures.py)
     # slots: the hot path reads a dozen of these per event, and a slot is read faster than a dict
-    # entry (the mixins have none, so instances keep a __dict__, unused)
+    # entry (the parts have none, so instances keep a __dict__, unused); compiled, mypyc lays them out
     __slots__ = ("clock", "env", "key", "site", "recipes", "batch", "servers", "n_servers", "free", "n_busy", "n_setup",
                  "n_down", "reason", "starved_item", "open", "factor", "pool", "crew", "failures", "operating_failures",
                  "repair_waiting", "setup_sample", "dispatch", "backlog_of", "_rr", "_last_item", "_yield_random",
@@ -54,7 +53,7 @@ class Station(PlainPath, Breakdowns, StationMeasures):
         self.batch = spec.units_per_start
         self.whole = spec.cluster is not None   # a cluster starts with all its units or waits
         # the test hall whose power its units draw (recipes with `kw` > 0); None when it tests in none
-        self.hall: Hall = hall  # type: ignore[assignment]
+        self.hall = hall
         self.servers = [Server(i) for i in range(spec.servers)]
         self.n_servers = spec.servers
         self.free = list(reversed(self.servers))
@@ -62,22 +61,19 @@ class Station(PlainPath, Breakdowns, StationMeasures):
         self.n_setup = 0
         self.n_down = 0
         self.reason = IDLE
-        self.starved_item: str | None = None
+        self.starved_item = None
         self.open = True
         self.factor = 1.0
-        # None only when the station needs no crew (self.crew == 0), and then it is never used
-        self.pool: Pool = pool  # type: ignore[assignment]
+        self.pool = pool    # None only when the station needs no crew (self.crew == 0)
         self.crew = spec.crew.size if spec.crew else 0
-        # dict(mtbf=Sampler, mttr=Sampler, basis=str, pool=Pool|None, crew=int), or None: Breakdowns
-        # types it without None, as its methods run only for a station with failures
-        self.failures = failures  # type: ignore[assignment]
+        self.failures = failures or {}      # see StationMeasures.failures
         self.operating_failures = failures is not None and failures["basis"] == "operating"
-        self.repair_waiting: list[Server] = []
+        self.repair_waiting = []
         self.setup_sample = setup_sample
         self.dispatch = dispatch
         self.backlog_of = backlog_of or (lambda item: 0)
         self._rr = 0
-        self._last_item: str | None = None
+        self._last_item = None
         self._yield_random = yield_rng.random
         self._trying = False
         self._again = False
@@ -87,7 +83,7 @@ class Station(PlainPath, Breakdowns, StationMeasures):
         # accounting
         self.t_last = 0.0
         self.state_time = [0.0] * len(STATES)
-        self.starved_on: dict[str, float] = {}
+        self.starved_on = {}
         self.wip = 0
         self.wip_area = 0.0
         self.completions = 0
@@ -101,12 +97,14 @@ class Station(PlainPath, Breakdowns, StationMeasures):
         """How the run guard names this station (sim.engine.clock.who)."""
         return f"station {self.key}"
 
-    # ---- wake-ups (on_stock, on_room and on_auth are try_start itself) ---------------------
-    def on_crew(self) -> None:
-        while self.repair_waiting and self.failures["pool"].take(self.failures["crew"]):
-            self._begin_repair(self.repair_waiting.pop(0))
-        if self.repair_waiting:
-            self.failures["pool"].wait(self)
+    # ---- wake-ups (on_crew: engine/breakdowns.py); methods, not aliases of try_start: mypyc compiles none
+    def on_stock(self) -> None:
+        self.try_start()
+
+    def on_room(self) -> None:
+        self.try_start()
+
+    def on_auth(self) -> None:
         self.try_start()
 
     def on_calendar(self, is_open: bool) -> None:
@@ -135,6 +133,14 @@ class Station(PlainPath, Breakdowns, StationMeasures):
             if s.job is not None:
                 self._run(s)
         self.try_start()
+
+    def _crew_pool(self) -> Pool:
+        assert self.pool is not None, "only a station with a crew takes one"
+        return self.pool
+
+    def _hall(self) -> Hall:
+        assert self.hall is not None, "only a station whose recipes draw power tests in a hall"
+        return self.hall
 
     # ---- starting work --------------------------------------------------------------------
     def try_start(self) -> None:
@@ -181,12 +187,12 @@ class Station(PlainPath, Breakdowns, StationMeasures):
                                         if inv.level < q * units:
                                             why, starved = STARVED, inv.item
                                             break
-                                    if why is None and self.crew and self.pool.available < self.crew:
+                                    if why is None and self.crew and self._crew_pool().available < self.crew:
                                         why = CREW
-                                        self.pool.wait(self)
-                                    if why is None and r.kw and not self.hall.fits(r.kw * units):
+                                        self._crew_pool().wait(self)
+                                    if why is None and r.kw and not self._hall().fits(r.kw * units):
                                         why = POWER
-                                        self.hall.wait(self)
+                                        self._hall().wait(self)
                                     if why is None:
                                         # start: take inputs, then begin the job
                                         if now > self.t_last:     # _flush adds nothing when no time has passed
@@ -195,7 +201,7 @@ class Station(PlainPath, Breakdowns, StationMeasures):
                                         if not single and server.last_item != r.item:
                                             server = self._set_up_server(server, r.item)
                                         if r.kw:    # before taking inputs: a stock freed by the take may start another rack
-                                            self.hall.take(r.kw * units)
+                                            self._hall().take(r.kw * units)
                                         self._begin(server, r, units, r.take_inputs(units, now))
                                         break
                             if reason is None or (reason == IDLE and why != IDLE):
@@ -214,8 +220,6 @@ class Station(PlainPath, Breakdowns, StationMeasures):
         if self.open and (not self.free or self.factor <= 0.0 or self.reason == POWER) != self.active:
             self.active = not self.active
             self.periods.append(self.clock.now)
-
-    on_stock = on_room = on_auth = try_start
 
     def _order(self) -> list[RecipeRun]:
         recipes = self.recipes
@@ -246,7 +250,7 @@ class Station(PlainPath, Breakdowns, StationMeasures):
         if r.loop_start is not None:
             r.loop_start.cards -= units
         if self.crew:
-            self.pool.take(self.crew)
+            self._crew_pool().take(self.crew)
         n = r.started + 1
         r.started += units
         work = r.sample()
@@ -276,7 +280,7 @@ class Station(PlainPath, Breakdowns, StationMeasures):
             self.n_busy += 1
         server.job = job
         self.wip += units
-        if self.open and self.factor == 1.0 and self.failures is None:   # the common case of _run, inlined
+        if self.open and self.factor == 1.0 and not self.failures:   # the common case of _run, inlined
             job.speed = 1.0
             job.token = 1
             self.clock.call_in(job.left, self._phase_done, server, job, 1)
@@ -360,9 +364,9 @@ class Station(PlainPath, Breakdowns, StationMeasures):
         if not server.down:
             self.free.append(server)
         if self.crew:
-            self.pool.give(self.crew)
+            self._crew_pool().give(self.crew)
         if r.kw:
-            self.hall.give(r.kw * units)
+            self._hall().give(r.kw * units)
         if failed and r.auth is not None:
             r.auth.count += failed
         r.out.reserved -= units
@@ -391,6 +395,6 @@ class Station(PlainPath, Breakdowns, StationMeasures):
         while units > 0 and self.free:
             n = min(units, self.batch)
             if r.kw:
-                self.hall.take(r.kw * n)
+                self._hall().take(r.kw * n)
             self._begin(self.free.pop(), r, n, 0.0)
             units -= n

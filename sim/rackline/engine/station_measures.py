@@ -4,45 +4,63 @@ Time in state is kept by time stamps, not polling: before each change, `_flush`
 adds `count x elapsed` to the running totals, so the cost is one flush per state
 change, never one per unit or per hour. A mixin of `Station`, which holds the
 state (in slots) and calls `_flush` before it changes any count.
+
+The base of the station's parts (`StationMeasures` < `Breakdowns` < `PlainPath` <
+`Station`): one line of classes, not mixins, so the engine compiles with mypyc
+(engine/native.py), which takes single inheritance only. The state is declared
+here, once, for all of them; `Station.__init__` sets it.
 """
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from array import array
 
     from rackline.engine.clock import Clock
-    from rackline.engine.work import RecipeRun, Server
+    from rackline.engine.work import Job, RecipeRun, Server
 
 STATES = ("busy", "setup", "starved", "blocked", "idle", "waiting_crew", "down", "off_shift", "waiting_power")
 BUSY, SETUP, STARVED, BLOCKED, IDLE, CREW, DOWN, OFF, POWER = range(9)
 
 
 class StationMeasures:
-    if TYPE_CHECKING:   # what the host (`Station`) provides; declared for the type checker only
-        clock: Clock
-        recipes: list[RecipeRun]
-        servers: list[Server]
-        free: list[Server]
-        n_servers: int
-        n_busy: int
-        n_setup: int
-        n_down: int
-        reason: int
-        starved_item: str | None
-        open: bool
-        factor: float
-        t_last: float
-        state_time: list[float]
-        starved_on: dict[str, float]
-        wip: int
-        wip_area: float
-        completions: int
-        sojourn: float
-        scrapped: int
-        active: bool
-        periods: array[float]
+    # the station's state, set by Station.__init__ (declared here for every part of the station)
+    clock: Clock
+    recipes: list[RecipeRun]
+    servers: list[Server]
+    free: list[Server]
+    repair_waiting: list[Server]
+    # mtbf=Sampler, mttr=Sampler, basis=str, pool=Pool|None, crew=int; empty when it never breaks down
+    failures: dict[str, Any]
+    n_servers: int
+    n_busy: int
+    n_setup: int
+    n_down: int
+    reason: int
+    starved_item: str | None
+    open: bool
+    factor: float
+    t_last: float
+    state_time: list[float]
+    starved_on: dict[str, float]
+    wip: int
+    wip_area: float
+    completions: int
+    sojourn: float
+    scrapped: int
+    active: bool
+    periods: array[float]
+
+    # the station's own steps (engine/station.py), declared here so its parts can call them
+    def try_start(self) -> None:
+        raise NotImplementedError
+
+    def _run(self, server: Server) -> None:
+        raise NotImplementedError
+
+    def _phase_done(self, server: Server, job: Job, token: int) -> None:
+        raise NotImplementedError
 
     def _flush(self) -> None:
         """Add `count x elapsed` to each state's total since the last change (called
