@@ -271,3 +271,29 @@ def test_repair_crew_shortage_lengthens_downtime(load_text):
     # without a crew limit each server is down 10/30 of the time; one fixer for three servers queues repairs
     assert shares(free)["down"] == pytest.approx(1 / 3, abs=0.02)
     assert shares(crew)["down"] > shares(free)["down"] + 0.1
+
+
+def test_a_crew_is_never_booked_twice_when_taking_inputs_frees_room_upstream(load_text):
+    """One technician works both stations (1 h each a unit), with room for one unit
+    between them: at most 168 / 2 = 84 units a week. Taking the downstream station's
+    input frees the buffer and wakes the upstream station in the same instant; it must
+    find the technician already taken (it once took it too, and both ran with one)."""
+    text = """
+name: one_tech
+run: {horizon: 10 w, replications: 1, seed: 1}
+items: {a: {}, b: {}}
+sites:
+  s:
+    workforce:
+      techs: {size: 1}
+    inventories:
+      a: {capacity: 1}
+    stations:
+      up: {output: a, process_time: {dist: fixed, value: 1 h}, crew: {pool: techs}}
+      down: {output: b, inputs: {a: 1}, process_time: {dist: fixed, value: 1 h}, crew: {pool: techs}}
+demand:
+  all: {item: b, site: s, capacity: true}
+"""
+    res = rackline.run(load_text(text))
+    assert res.kpi("throughput", "b")["mean"] == pytest.approx(84, abs=0.5)
+    assert res.kpi("crew_utilization", "s.techs")["mean"] <= 1.0 + 1e-9

@@ -200,8 +200,12 @@ class Station(PlainPath):   # < Breakdowns < StationMeasures (one line of parts,
                                         server = self.free.pop()
                                         if not single and server.last_item != r.item:
                                             server = self._set_up_server(server, r.item)
-                                        if r.kw:    # before taking inputs: a stock freed by the take may start another rack
+                                        # power and crew before the inputs: room freed by the take wakes
+                                        # stations upstream at once, and they must find both already taken
+                                        if r.kw:
                                             self._hall().take(r.kw * units)
+                                        if self.crew:
+                                            self._crew_pool().take(self.crew)
                                         self._begin(server, r, units, r.take_inputs(units, now))
                                         break
                             if reason is None or (reason == IDLE and why != IDLE):
@@ -249,8 +253,6 @@ class Station(PlainPath):   # < Breakdowns < StationMeasures (one line of parts,
             r.auth.count -= units
         if r.loop_start is not None:
             r.loop_start.cards -= units
-        if self.crew:
-            self._crew_pool().take(self.crew)
         n = r.started + 1
         r.started += units
         work = r.sample()
@@ -396,5 +398,7 @@ class Station(PlainPath):   # < Breakdowns < StationMeasures (one line of parts,
             n = min(units, self.batch)
             if r.kw:
                 self._hall().take(r.kw * n)
+            if self.crew:
+                self._crew_pool().take(self.crew)
             self._begin(self.free.pop(), r, n, 0.0)
             units -= n
