@@ -31,7 +31,7 @@ def test_interrupted_run_leaves_nothing_that_looks_complete(tmp_path, sig):
 
 
 def test_a_crash_while_writing_removes_the_partial_folder(tmp_path, monkeypatch, capsys):
-    import rackline.output.run_folder as report  # where the run folder calls it
+    import rackline.output.report as report  # the run folder imports it from here when it draws
     monkeypatch.setattr(report, "render_folder", lambda *a, **k: 1 / 0)
     out = tmp_path / "r"
     assert main(["run", str(SCENARIOS / "minimal.yaml"), "--reps", "2", "--out", str(out)]) == 1
@@ -113,14 +113,14 @@ def test_sigterm_in_process_is_handled_like_ctrl_c(tmp_path, capsys, monkeypatch
     """The handler turns SIGTERM into the KeyboardInterrupt path and exit code 143."""
     import os
 
-    import rackline.experiments.replications as replications
+    import rackline.experiments.running as running    # where a run calls the replication task
 
     def stopped(*a, **k):
         os.kill(os.getpid(), signal.SIGTERM)
         time.sleep(5)  # the handler interrupts the sleep
         raise AssertionError("SIGTERM was not handled")
 
-    monkeypatch.setattr(replications, "simulate", stopped)
+    monkeypatch.setattr(running, "replicate", stopped)
     before = signal.getsignal(signal.SIGTERM)
     assert main(["run", str(SCENARIOS / "minimal.yaml"), "--reps", "2", "--out", str(tmp_path / "r")]) == 143
     assert "Interrupted" in capsys.readouterr().err

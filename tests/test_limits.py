@@ -169,7 +169,7 @@ def _dies(*args, **kwargs):
 
 
 def test_a_dead_worker_ends_the_run_with_a_clean_message(tmp_path, capsys, monkeypatch):
-    monkeypatch.setattr("rackline.experiments.replications.replicate", _dies)
+    monkeypatch.setattr("rackline.experiments.running.replicate", _dies)
     code = main(["run", str(MINIMAL), "--jobs", "2", "--reps", "2", "--no-plots", "--out", str(tmp_path / "o")])
     assert code == 1
     err = capsys.readouterr().err

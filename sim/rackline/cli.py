@@ -69,19 +69,22 @@ def run(scenario: str, reps: int | None, seed: int | None, sets: tuple[str, ...]
     give identical numbers, whatever --jobs.
     """
     from rackline.errors import disk_space, interruptible
-    from rackline.experiments.replications import run_replications
+    from rackline.experiments.running import Running, first_round
     from rackline.output.folder import check_destination, default_out
-    from rackline.output.run_folder import run_bytes, write_run
     from rackline.scenario.register_xlsx import load_with_workbook  # here: the scenario package is slow to import
     with interruptible("while loading the scenario, before any replication ran"):
         loaded, set_lines = load_with_workbook(scenario, sets, workbook)
         dest = check_destination(out or default_out(loaded.scenario.name))
-    n, _ = loaded.scenario.run.resolve(reps, seed)
+    n, root = loaded.scenario.run.resolve(reps, seed)
     from rackline.cli_planning import capped_jobs
     jobs = capped_jobs(jobs, None if precision else n)
     bar = Progress(n, f"{loaded.scenario.name}", "rep", jobs=jobs)
-    try:
-        res = run_replications(loaded, reps, jobs, seed, precision, progress=bar.update, on_total=bar.set_total)
+    try:       # the workers start here, and this process imports what it analyses with while they run
+        with Running(loaded, list(range(first_round(reps, precision, n))), root, jobs) as running:
+            from rackline.experiments.replications import run_replications
+            from rackline.output.run_folder import run_bytes, write_run
+            res = run_replications(loaded, reps, jobs, seed, precision, progress=bar.update, on_total=bar.set_total,
+                                   running=running)
     finally:
         bar.close()
     with interruptible(f"after {len(res.reps)} replications, while writing {dest}"), \

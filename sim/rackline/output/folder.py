@@ -241,6 +241,7 @@ def manifest(kind: str, *, scenario_hash: str | dict[str, str], seed: int, repli
     return meta
 
 
+ANSWER = "answer.json"         # the run's typed answer in its folder
 WORKBOOK = "results.xlsx"
 # sheets in this order first (when the folder has them), then the folder's other small tables
 SHEETS = ("answer", "table", "kpis", "differences", "stations", "capacity", "assumptions", "assumptions_diff", "summary",

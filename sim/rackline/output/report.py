@@ -14,7 +14,7 @@ import pandas as pd
 from matplotlib.figure import Figure
 
 from rackline.analysis.answer import Answer
-from rackline.output.folder import read_manifest, write_file
+from rackline.output.folder import ANSWER, read_manifest, write_file
 from rackline.output.html import (
     MISSING,
     Section,
@@ -33,7 +33,6 @@ from rackline.units import WEEK
 if TYPE_CHECKING:
     from rackline.scenario.model import Scenario
 
-ANSWER = "answer.json"         # the run's typed answer in its folder
 PLOTS = ["answer", "flow", "throughput", "cumulative", "station_states", "bottleneck_share",
          "bottleneck_timeline",
          "inventory", "backlog", "lead_time", "welch"]

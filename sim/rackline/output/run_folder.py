@@ -7,11 +7,11 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+import openpyxl  # noqa: F401 - the workbook's writer, imported with this module: a run imports it while its workers simulate
 import yaml
 
 from rackline.about import FOOTER
-from rackline.output.folder import AtomicDir, manifest, scenario_hash, write_manifest
-from rackline.output.report import ANSWER, render_folder
+from rackline.output.folder import ANSWER, AtomicDir, manifest, scenario_hash, write_manifest
 from rackline.scenario.assumptions import register
 
 if TYPE_CHECKING:
@@ -62,7 +62,8 @@ def write_run(res: RunResults, out: str | Path, command: list[str] | None = None
         (tmp / "answer.csv").write_text(res.answer.to_frame().to_csv(index=False))
         (tmp / "summary.txt").write_text("\n".join(res.answer.lines() + res.notes) + f"\n\n{FOOTER}\n")
         meta = run_manifest(res, command)
-        if plots:
+        if plots:      # matplotlib only when drawing: --no-plots never imports it
+            from rackline.output.report import render_folder
             render_folder(tmp, meta, every=all_plots)
         write_manifest(tmp, meta)
     return out
