@@ -113,7 +113,7 @@ def test_sigterm_in_process_is_handled_like_ctrl_c(tmp_path, capsys, monkeypatch
     """The handler turns SIGTERM into the KeyboardInterrupt path and exit code 143."""
     import os
 
-    import rackline.experiments.running as running    # where a run calls the replication task
+    import rackline.experiments.running as running  # where a run calls the replication task
 
     def stopped(*a, **k):
         os.kill(os.getpid(), signal.SIGTERM)

@@ -89,7 +89,7 @@ def run(scenario: str, reps: int | None, seed: int | None, sets: tuple[str, ...]
         bar.close()
     with interruptible(f"after {len(res.reps)} replications, while writing {dest}"), \
             disk_space(dest, run_bytes(res, not no_plots), "no results were written"):
-        folder = write_run(res, dest, plots=not no_plots, all_plots=all_plots)
+        folder = write_run(res, dest, plots=not no_plots, all_plots=all_plots, jobs=jobs)
     for line in set_lines:     # what the flags and the workbook changed, so a mistyped value shows
         click.echo(line)
     for line in res.answer.lines() + res.notes:
