@@ -190,32 +190,55 @@ parameters:
 
 
 SPLIT = """
-import concurrent.futures, json, os, resource, sys, time
+import concurrent.futures, concurrent.futures.process as cfp, json, resource, sys, time
 from rackline.cli import main
-seen = {}
-os.register_at_fork(before=lambda: seen.setdefault('fork', time.process_time()))
-set_result = concurrent.futures.Future.set_result
-def arrived(self, result):      # a worker's result reaches the parent (its pool's manager thread)
-    seen['last'] = time.process_time()
-    return set_result(self, result)
-concurrent.futures.Future.set_result = arrived
+idle = {'pending': 0, 'since': 0.0, 'serial': 0.0, 'first': None}   # CPU of this process while no task is pending
+ours = set()
+submit, set_result, set_exception = cfp.ProcessPoolExecutor.submit, concurrent.futures.Future.set_result, \
+    concurrent.futures.Future.set_exception
+def submitted(self, fn, /, *args, **kwargs):    # a worker pool is given a task (the first one forks the workers)
+    if idle['pending'] == 0:
+        now = time.process_time()
+        idle['serial'] += now - idle['since']
+        idle['first'] = now if idle['first'] is None else idle['first']
+    f = submit(self, fn, *args, **kwargs)
+    idle['pending'] += 1
+    ours.add(f)
+    return f
+def finished(f):                                # its result (or error) reaches this process
+    if f in ours:
+        ours.discard(f)
+        idle['pending'] -= 1
+        if idle['pending'] == 0:
+            idle['since'] = time.process_time()
+def arrived(self, result):
+    set_result(self, result)
+    finished(self)
+def failed(self, exc):
+    set_exception(self, exc)
+    finished(self)
+cfp.ProcessPoolExecutor.submit = submitted
+concurrent.futures.Future.set_result, concurrent.futures.Future.set_exception = arrived, failed
 t0 = time.perf_counter()
 code = main(sys.argv[1:])
 wall, end = time.perf_counter() - t0, time.process_time()
+if idle['pending'] == 0:
+    idle['serial'] += end - idle['since']
 me, kids = resource.getrusage(resource.RUSAGE_SELF), resource.getrusage(resource.RUSAGE_CHILDREN)
-before, after = seen.get('fork', end), end - seen.get('last', end)
+before = end if idle['first'] is None else idle['first']
 print(json.dumps({'wall': wall, 'parent': me.ru_utime + me.ru_stime, 'workers': kids.ru_utime + kids.ru_stime,
-                  'before': before, 'after': after}))
+                  'before': before, 'after': idle['serial'] - before}))
 """
 
 
 def cpu_split(args: list[str], out: Path) -> dict:
     """CPU seconds of a `rackline` command's own process and of its worker processes,
-    and the part of the parent's that no worker overlaps: before the first fork
-    (start-up, validation, the imports the workers need) and after the last worker's
-    result reached it (what needs every replication: the analysis across them, writing).
-    The rest of the parent's CPU (imports and per-result work while the workers run)
-    shares the cores with them. On a shared machine these move far less than wall
+    and the part of the parent's that no worker overlaps, spent while none of the
+    tasks it gave its worker pools is pending: before the first (start-up, validation,
+    the imports the workers need: `before`) and after (what needs every replication:
+    the analysis across them and writing, less what a worker writes meanwhile:
+    `after`). The rest of the parent's CPU (imports and per-result work while the
+    workers run) shares the cores with them. On a shared machine these move far less than wall
     times, and they bound the efficiency an idle 2-core machine gives:
     (parent + workers) / (parent + workers + serial), serial = before + after; the
     bound counting all the parent's CPU as serial, (parent + workers) / (2 parent +
@@ -395,7 +418,8 @@ def parallel(rl: list[str], scenarios: list[str], reps: int, tries: int) -> None
                 times[j] = min(times[j], timed(cmd, ROOT / "results" / f".bench-{j}"))
         print(f"| {scenario} | {times[1]:.1f} s | {times[2]:.1f} s | {times[1] / (2 * times[2]):.0%} |", flush=True)
     print(f"\nCPU split with --jobs 2 (robust to a shared machine; best of {tries} by serial CPU): serial is the "
-          "parent's CPU before the first fork plus after the last result\n")
+          "parent's CPU while no worker has a task: before the first, and after (from the last replication's result "
+          "to the end, less while a worker writes the workbook)\n")
     print("| scenario | parent CPU s | serial: before + after | workers CPU s | efficiency bound | "
           "bound if all the parent's CPU were serial |\n|---|---|---|---|---|---|")
     for scenario in scenarios:
