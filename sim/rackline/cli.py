@@ -83,6 +83,10 @@ def run(scenario: str, reps: int | None, seed: int | None, sets: tuple[str, ...]
         with Running(loaded, list(range(first_round(reps, precision, n))), root, jobs) as running:
             from rackline.experiments.replications import run_replications
             from rackline.output.run_folder import run_bytes, write_run
+            from rackline.scenario.costs import fixed_splits_touched
+            from rackline.scenario.resolve import reorder_warnings
+            notices = reorder_warnings(loaded.as_written) + fixed_splits_touched(loaded.scenario,
+                                                                                  list(loaded.overrides))
             res = run_replications(loaded, reps, jobs, seed, precision, progress=bar.update, on_total=bar.set_total,
                                    running=running)
     finally:
@@ -94,11 +98,7 @@ def run(scenario: str, reps: int | None, seed: int | None, sets: tuple[str, ...]
         click.echo(line)
     for line in res.answer.lines() + res.notes:
         click.echo(line)
-    from rackline.scenario.resolve import reorder_warnings
-    for line in reorder_warnings(loaded.as_written):
-        click.echo(f"Warning: {line}")
-    from rackline.scenario.costs import fixed_splits_touched
-    for line in fixed_splits_touched(loaded.scenario, list(loaded.overrides)):
+    for line in notices:       # about the scenario alone: found while the workers ran
         click.echo(f"Warning: {line}")
     from rackline.output.html import hours
     click.echo(f"Results: {folder}  ({counted(len(res.reps), 'replication')}, warm-up {hours(res.warmup)}, "
