@@ -194,11 +194,14 @@ parameters:
 SPLIT = """
 import concurrent.futures, concurrent.futures.process as cfp, json, resource, sys, time
 from rackline.cli import main
-idle = {'pending': 0, 'since': 0.0, 'serial': 0.0, 'first': None}   # CPU of this process while no task is pending
+idle = {'pending': 0, 'since': 0.0, 'serial': 0.0, 'first': None, 'pool': None}   # CPU while no task is pending
 ours = set()
 submit, set_result, set_exception = cfp.ProcessPoolExecutor.submit, concurrent.futures.Future.set_result, \
     concurrent.futures.Future.set_exception
 def submitted(self, fn, /, *args, **kwargs):    # a worker pool is given a task (the first one forks the workers)
+    idle['pool'] = self if idle['pool'] is None else idle['pool']
+    if self is not idle['pool']:                # a later pool (the worker writing the workbook): the parent waits
+        return submit(self, fn, *args, **kwargs)
     if idle['pending'] == 0:
         now = time.process_time()
         idle['serial'] += now - idle['since']
@@ -236,11 +239,12 @@ print(json.dumps({'wall': wall, 'parent': me.ru_utime + me.ru_stime, 'workers': 
 def cpu_split(args: list[str], out: Path) -> dict:
     """CPU seconds of a `rackline` command's own process and of its worker processes,
     and the part of the parent's that no worker overlaps, spent while none of the
-    tasks it gave its worker pools is pending: before the first (start-up, validation,
-    the imports the workers need: `before`) and after (what needs every replication:
-    the analysis across them and writing, less what a worker writes meanwhile:
-    `after`). The rest of the parent's CPU (imports and per-result work while the
-    workers run) shares the cores with them. On a shared machine these move far less
+    tasks it gave its (first) worker pool is pending: before the first (start-up,
+    validation, the imports the workers need: `before`) and after the last result
+    (what needs every replication: the analysis across them and writing: `after`;
+    a worker writing the workbook meanwhile does not make the parent's writing
+    parallel work, since the parent then waits for it). The rest of the parent's CPU
+    (imports and per-result work while the workers run) shares the cores with them. On a shared machine these move far less
     than wall times, and they bound the efficiency an idle 2-core machine gives:
     `bound` = (parent + workers) / (parent + workers + serial), serial = before +
     after, if the workers repeat none of the parent's work (section (c) divides the
@@ -422,9 +426,8 @@ def parallel(rl: list[str], scenarios: list[str], reps: int, tries: int) -> None
                 times[j] = min(times[j], timed(cmd, ROOT / "results" / f".bench-{j}"))
         print(f"| {scenario} | {times[1]:.1f} s | {times[2]:.1f} s | {times[1] / (2 * times[2]):.0%} |", flush=True)
     print(f"\nCPU split (robust to a shared machine; best of {tries}): serial is the --jobs 2 parent's CPU while no "
-          "worker has a task: before the first, and after (from the last replication's result to the end, less while "
-          "a worker writes the workbook); the bound is --jobs 1's CPU / (--jobs 2's parent + workers + serial), the "
-          "efficiency an idle 2-core machine would give\n")
+          "replication is pending: before the first, and after the last one's result; the bound is --jobs 1's CPU / "
+          "(--jobs 2's parent + workers + serial), the efficiency an idle 2-core machine would give\n")
     print("| scenario | --jobs 1 CPU s | parent CPU s | serial: before + after | workers CPU s | efficiency bound | "
           "bound if all the parent's CPU were serial |\n|---|---|---|---|---|---|---|")
     for scenario in scenarios:
