@@ -133,7 +133,7 @@ def run_replications(loaded: Loaded, reps: int | None = None, jobs: int = 1, see
     `running` is the first round if the caller already started it (`rackline run` starts
     its workers before importing this module); the caller closes it.
     """
-    t0 = time.perf_counter()
+    t0 = time.perf_counter() if running is None else running.started
     sc = loaded.scenario
     n, seed = first_round(reps, precision, sc.run.replications), sc.run.seed if seed is None else seed
     if running is None:

@@ -11,6 +11,7 @@ are the same whatever the number of workers.
 """
 from __future__ import annotations
 
+import time
 from collections.abc import Callable, Iterator
 from concurrent.futures import BrokenExecutor, Executor, Future
 from types import TracebackType
@@ -45,6 +46,7 @@ class Running:
     def __init__(self, loaded: Loaded, reps: list[int], seed: int, jobs: int = 1,
                  executor: Executor | None = None) -> None:
         self.loaded, self.reps, self.seed = loaded, reps, seed
+        self.started = time.perf_counter()      # the run's wall time counts from here
         remember(loaded.data, loaded.scenario)
         self._own = executor is None and jobs > 1 and len(reps) > 1
         self._ex = process_pool(min(jobs, len(reps))) if self._own else executor
