@@ -79,6 +79,8 @@ def run(scenario: str, reps: int | None, seed: int | None, sets: tuple[str, ...]
     from rackline.cli_planning import capped_jobs
     jobs = capped_jobs(jobs, None if precision else n)
     bar = Progress(n, f"{loaded.scenario.name}", "rep", jobs=jobs)
+    import gc
+    gc.freeze()     # start-up's objects live until exit: the collector skips them, and no worker's copy is touched
     try:       # the workers start here, and this process imports what it analyses with while they run
         with Running(loaded, list(range(first_round(reps, precision, n))), root, jobs) as running:
             from rackline.experiments.replications import run_replications
