@@ -80,7 +80,7 @@ def run(scenario: str, reps: int | None, seed: int | None, sets: tuple[str, ...]
     jobs = capped_jobs(jobs, None if precision else n)
     bar = Progress(n, f"{loaded.scenario.name}", "rep", jobs=jobs)
     import gc
-    gc.freeze()     # start-up's objects live until exit: the collector skips them, and no worker's copy is touched
+    gc.freeze()     # while the workers run, the collector skips start-up's objects here and in their copies
     try:       # the workers start here, and this process imports what it analyses with while they run
         with Running(loaded, list(range(first_round(reps, precision, n))), root, jobs) as running:
             from rackline.experiments.replications import run_replications
@@ -92,6 +92,7 @@ def run(scenario: str, reps: int | None, seed: int | None, sets: tuple[str, ...]
             res = run_replications(loaded, reps, jobs, seed, precision, progress=bar.update, on_total=bar.set_total,
                                    running=running)
     finally:
+        gc.unfreeze()       # called in-process (tests, notebooks), nothing stays out of the collector's reach
         bar.close()
     with interruptible(f"after {len(res.reps)} replications, while writing {dest}"), \
             disk_space(dest, run_bytes(res, not no_plots), "no results were written"):
