@@ -67,7 +67,12 @@ def test_run_writes_a_complete_folder_and_is_reproducible(tmp_path, capsys):
     for name in ("manifest.json", "scenario.yaml", "assumptions.csv", "kpis.csv", "stations.csv",
                  "replications.csv", "timeseries.csv", "welch.csv"):
         assert (a / name).stat().st_size > 0, name
-    assert (a / "kpis.csv").read_bytes() == (b / "kpis.csv").read_bytes()
+    assert sorted(p.name for p in a.iterdir()) == sorted(p.name for p in b.iterdir())
+    for f in a.iterdir():       # --jobs 2: other processes, a worker writing the workbook; the same files
+        if f.name not in ("manifest.json", "results.xlsx"):
+            assert f.read_bytes() == (b / f.name).read_bytes(), f.name
+    book_a, book_b = (pd.read_excel(d / "results.xlsx", sheet_name=None) for d in (a, b))
+    assert list(book_a) == list(book_b) and all(book_a[k].equals(book_b[k]) for k in book_a)
     manifest = json.loads((a / "manifest.json").read_text())
     assert manifest["complete"] and manifest["replications"] == 2 and manifest["seed"] == 7
     kpis = pd.read_csv(a / "kpis.csv")

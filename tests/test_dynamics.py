@@ -51,6 +51,13 @@ def test_shift_windows_weekdays_and_holidays(load_text):
                                    "days_per_week": 5, "holidays": [{"start": "1 w", "duration": "1 w"}]})
     # 16 h a weekday, 5 days, 4 weeks minus one holiday week
     assert open_hours(cal, 4 * 168) == pytest.approx(16 * 5 * 3)
+    # kept per pattern and horizon: asking again, or for another calendar, horizon or holiday, is never stale
+    assert open_hours(cal, 4 * 168) == pytest.approx(16 * 5 * 3)
+    assert open_hours(cal, 5 * 168) == pytest.approx(16 * 5 * 4)
+    assert open_hours(cal.model_copy(update={"holidays": []}), 4 * 168) == pytest.approx(16 * 5 * 4)
+    assert open_hours(cal.model_copy(update={"days_per_week": 7}), 4 * 168) == pytest.approx(16 * 7 * 3, abs=16)
+    one_shift = cal.model_copy(update={"shifts": cal.shifts[:1]})
+    assert open_hours(one_shift, 4 * 168) == pytest.approx(8 * 5 * 3)
 
 
 def test_availability_is_mtbf_over_mtbf_plus_mttr(load_text):

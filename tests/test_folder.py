@@ -210,6 +210,23 @@ def test_a_manifest_being_rewritten_never_looks_complete(tmp_path):
     assert not fo.is_complete(tmp_path)
 
 
+def test_a_workbook_by_a_worker_is_the_one_written_last_and_refuses_a_late_sheet(tmp_path):
+    """The worker's workbook has the sheets `write_workbook` writes at the end; a sheet's
+    CSV written after the worker started would be missing from it, so waiting says so."""
+    pd.DataFrame({"kpi": ["throughput"], "mean": [1.5]}).to_csv(tmp_path / "kpis.csv", index=False)
+    pd.DataFrame({"week": [1.0], "value": [2.0]}).to_csv(tmp_path / "timeseries.csv", index=False)
+    book = fo.WorkbookByWorker(tmp_path)
+    book.wait()
+    by_worker = pd.read_excel(tmp_path / fo.WORKBOOK, sheet_name=None)
+    fo.write_workbook(tmp_path)
+    last = pd.read_excel(tmp_path / fo.WORKBOOK, sheet_name=None)
+    assert list(by_worker) == list(last) == ["kpis"] and by_worker["kpis"].equals(last["kpis"])
+    book = fo.WorkbookByWorker(tmp_path)
+    pd.DataFrame({"a": [1]}).to_csv(tmp_path / "capacity.csv", index=False)
+    with pytest.raises(RuntimeError, match="capacity written after the workbook started"):
+        book.wait()
+
+
 # --- one page builder, no private imports ---------------------------------------------------------
 
 def test_page_is_self_contained_with_the_footer():

@@ -17,7 +17,7 @@ from rackline.output.folder import is_complete
 def test_interrupted_run_leaves_nothing_that_looks_complete(tmp_path, sig):
     out = tmp_path / "run"
     started = time.time()
-    code, err = interrupt(["run", str(SCENARIOS / "baseline.yaml"), "--reps", "40", "--jobs", "2", "--out", str(out)],
+    code, err = interrupt(["run", str(SCENARIOS / "national.yaml"), "--reps", "40", "--jobs", "2", "--out", str(out)],
                           tmp_path, sig, ready=lambda: time.time() - started > 3.0)
     assert not is_complete(out)
     assert not (out / "kpis.csv").exists()
@@ -31,7 +31,7 @@ def test_interrupted_run_leaves_nothing_that_looks_complete(tmp_path, sig):
 
 
 def test_a_crash_while_writing_removes_the_partial_folder(tmp_path, monkeypatch, capsys):
-    import rackline.output.report as report  # the run folder imports it from there when it draws
+    import rackline.output.report as report  # the run folder imports it from here when it draws
     monkeypatch.setattr(report, "render_folder", lambda *a, **k: 1 / 0)
     out = tmp_path / "r"
     assert main(["run", str(SCENARIOS / "minimal.yaml"), "--reps", "2", "--out", str(out)]) == 1
@@ -49,7 +49,8 @@ def test_run_refuses_to_overwrite_a_results_folder(tmp_path, capsys):
     assert (out / "kpis.csv").read_bytes() == before
 
 
-RUN_ARGS = ["run", str(SCENARIOS / "baseline.yaml"), "--reps", "40", "--jobs", "2", "--no-plots"]
+# national: 40 replications outlast every moment below even on the compiled engine (baseline's took < 4 s)
+RUN_ARGS = ["run", str(SCENARIOS / "national.yaml"), "--reps", "40", "--jobs", "2", "--no-plots"]
 SWEEP_ARGS = ["sweep", str(SCENARIOS / "minimal.yaml"), "--method", "lhs", "--samples", "64", "--reps", "2",
               "--jobs", "2", "--no-plots", "--vary", "sites.wisconsin.stations.l11_test.servers=1:4"]
 LONG_SWEEP_ARGS = [*SWEEP_ARGS[:5], "1024", *SWEEP_ARGS[6:], "--yes"]  # far longer than any moment below
@@ -113,14 +114,14 @@ def test_sigterm_in_process_is_handled_like_ctrl_c(tmp_path, capsys, monkeypatch
     """The handler turns SIGTERM into the KeyboardInterrupt path and exit code 143."""
     import os
 
-    import rackline.experiments.replications as replications
+    import rackline.experiments.running as running  # where a run calls the replication task
 
     def stopped(*a, **k):
         os.kill(os.getpid(), signal.SIGTERM)
         time.sleep(5)  # the handler interrupts the sleep
         raise AssertionError("SIGTERM was not handled")
 
-    monkeypatch.setattr(replications, "simulate", stopped)
+    monkeypatch.setattr(running, "replicate", stopped)
     before = signal.getsignal(signal.SIGTERM)
     assert main(["run", str(SCENARIOS / "minimal.yaml"), "--reps", "2", "--out", str(tmp_path / "r")]) == 143
     assert "Interrupted" in capsys.readouterr().err

@@ -308,3 +308,28 @@ def test_quantiles_are_scipy_stats_own_bit_for_bit(confidence):
     for dof in [*range(1, 60), 99, 100, 1000, 10**6]:
         assert t_quantile(confidence, dof) == float(stats.t.ppf(0.5 + confidence / 2, dof)), dof
     assert z_quantile(confidence) == float(stats.norm.ppf(0.5 + confidence / 2))
+
+
+def test_weekly_bands_are_the_interval_of_each_weeks_replications():
+    """Each band row is `interval` (never below 0) of that series' values in that week, one
+    per replication in replication order, and output_total sums the products first; shuffled
+    rows and a series missing from one replication change nothing of the kind."""
+    from rackline.analysis.run_tables import weekly_bands
+    from rackline.kpi_names import Range
+    rng = np.random.default_rng(5)
+    rows = [(r, w, m, s, float(rng.gamma(2.0, 3.0)))
+            for r in range(4) for w in (1.0, 2.0, 3.0)
+            for m, s in [("output", "a"), ("output", "b"), ("backlog", "d"), ("utilization", "x")]
+            if not (r == 3 and s == "b")]
+    ts = pd.DataFrame(rows, columns=["replication", "week", "metric", "subject", "value"]).sample(frac=1, random_state=1)
+    bands = weekly_bands(ts)
+    assert set(bands.metric) == {"output", "backlog", "output_total"}      # utilisation has no band
+    for b in bands.itertuples():
+        if b.metric == "output_total":
+            g = ts[(ts.metric == "output") & (ts.week == b.week)].groupby("replication").value.sum()
+        else:
+            g = ts[(ts.metric == b.metric) & (ts.subject == b.subject) & (ts.week == b.week)].set_index("replication").value
+        v = g.to_numpy(dtype=float)     # in the order of ts: the band takes them as they come
+        iv = interval(v, Range.NONNEGATIVE)
+        assert (b.mean, b.low, b.high, b.min, b.max) == (iv.mean, iv.low, iv.high, v.min(), v.max())
+    assert len(bands[(bands.subject == "b")]) == 3 and len(bands) == 3 * 4

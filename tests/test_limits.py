@@ -129,7 +129,7 @@ def test_ten_thousand_jobs_for_two_replications_start_two_workers(tmp_path, caps
         real(self, max_workers=max_workers, **kw)
     monkeypatch.setattr(executors.Pool, "__init__", spy)
     assert main(["run", str(MINIMAL), "--jobs", "10000", "--reps", "2", "--no-plots", "--out", str(tmp_path / "o")]) == 0
-    assert sizes == [2]
+    assert sizes == [2, 1]      # the replications' pool, then the one worker writing the workbook
     assert "Note: --jobs 10000 capped at 2 (2 tasks to run)" in capsys.readouterr().out
 
 
@@ -169,7 +169,7 @@ def _dies(*args, **kwargs):
 
 
 def test_a_dead_worker_ends_the_run_with_a_clean_message(tmp_path, capsys, monkeypatch):
-    monkeypatch.setattr("rackline.experiments.replications.replicate", _dies)
+    monkeypatch.setattr("rackline.experiments.running.replicate", _dies)
     code = main(["run", str(MINIMAL), "--jobs", "2", "--reps", "2", "--no-plots", "--out", str(tmp_path / "o")])
     assert code == 1
     err = capsys.readouterr().err

@@ -62,3 +62,31 @@ def test_a_run_without_plots_does_not_import_matplotlib(tmp_path):
     code, modules = imported_by("run", "scenarios/minimal.yaml", "--reps", "1", "--out", str(tmp_path / "drawn"))
     assert code == 0 and "matplotlib" in modules
     assert sorted(p.name for p in (tmp_path / "drawn" / "plots").iterdir()) == ["answer.png"]
+
+
+WORKER_PROBE = """
+import json, os, sys
+import rackline.cli
+from rackline.experiments.running import Running
+from rackline.scenario import load_scenario
+loaded = load_scenario("scenarios/minimal.yaml")
+seen = {}
+os.register_at_fork(before=lambda: seen.setdefault("forked_with", sorted(sys.modules)))
+with Running(loaded, [0, 1], 7, jobs=2) as running:
+    for _ in running.results():
+        pass
+print(json.dumps({"forked_with": seen["forked_with"], "now": sorted(sys.modules)}))
+"""
+
+
+def test_run_workers_start_before_the_analysis_libraries():
+    """`rackline run --jobs N` forks its workers before the parent imports pandas, scipy,
+    openpyxl or matplotlib, and the replication task (simulate and measure) never imports
+    them: the parent imports them while the workers simulate, the workers not at all."""
+    out = subprocess.run([sys.executable, "-c", WORKER_PROBE], cwd=ROOT, capture_output=True, text=True, check=True,
+                         env={**os.environ, "PYTHONPATH": str(ROOT / "sim")})
+    got = json.loads(out.stdout.strip().splitlines()[-1])
+    at_fork, after = ({m.partition(".")[0] for m in got[k]} for k in ("forked_with", "now"))
+    late = {"pandas", "scipy", "openpyxl", "matplotlib"}
+    assert "numpy" in at_fork and not at_fork & late
+    assert not after & late     # the parent, having collected the outcomes: the task brought none of them in

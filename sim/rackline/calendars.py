@@ -92,13 +92,26 @@ def always_open(spec: CalendarSpec | None) -> bool:
                              and not spec.holidays))
 
 
+_OPEN_HOURS: dict[tuple[Any, ...], float] = {}
+OPEN_HOURS_KEPT = 4096
+
+
 def open_hours(spec: CalendarSpec | None, horizon: float) -> float:
-    """Total open time in [0, horizon] (for tests and capacity estimates)."""
+    """Total open time in [0, horizon] (for tests and capacity estimates). Kept per pattern
+    (everything of the spec it reads) and horizon: the capacity table, the run's answer and
+    each replication's cost plan ask for the same calendars again, and walking a year of
+    shifts takes a while."""
     if spec is None or always_open(spec):
         return horizon
-    total = 0.0
-    for a, b in open_intervals(spec):
-        if a >= horizon:
-            break
-        total += min(b, horizon) - max(a, 0.0)
+    key = (tuple(_daily(spec)), spec.days_per_week, tuple((h.start, h.duration) for h in spec.holidays), horizon)
+    total = _OPEN_HOURS.get(key)
+    if total is None:
+        total = 0.0
+        for a, b in open_intervals(spec):
+            if a >= horizon:
+                break
+            total += min(b, horizon) - max(a, 0.0)
+        if len(_OPEN_HOURS) >= OPEN_HOURS_KEPT:
+            _OPEN_HOURS.clear()
+        _OPEN_HOURS[key] = total
     return total

@@ -46,12 +46,12 @@ def cli() -> None:
 
 
 @contextmanager
-def results_held() -> Iterator[None]:
-    """While results are written, keep the cyclic garbage collector off everything that
-    already exists (libraries, scenario, the run's records and tables): drawing and writing
-    allocate many short-lived objects, and each full collection rescanned all of it
-    (~0.15 s CPU of a one-replication --no-plots baseline run, ~0.3 s of a default one).
-    Thawed afterwards, so a process that calls main() again (the tests) collects as before."""
+def long_lived() -> Iterator[None]:
+    """Keep the cyclic garbage collector off everything that already exists (libraries,
+    scenario, then the run's records and tables) while a command simulates or writes:
+    drawing and writing allocate many short-lived objects, and each full collection
+    rescanned all of it. Thawed afterwards, so a process that calls main() again (the
+    tests, a notebook) collects as before."""
     gc.freeze()
     try:
         yield
@@ -87,33 +87,37 @@ def run(scenario: str, reps: int | None, seed: int | None, sets: tuple[str, ...]
     give identical numbers, whatever --jobs.
     """
     from rackline.errors import disk_space, interruptible
-    from rackline.experiments.replications import run_replications
+    from rackline.experiments.running import Running, first_round
     from rackline.output.folder import check_destination, default_out
-    from rackline.output.run_folder import run_bytes, write_run
     from rackline.scenario.register_xlsx import load_with_workbook  # here: the scenario package is slow to import
     with interruptible("while loading the scenario, before any replication ran"):
         loaded, set_lines = load_with_workbook(scenario, sets, workbook)
         dest = check_destination(out or default_out(loaded.scenario.name))
-    n, _ = loaded.scenario.run.resolve(reps, seed)
+    n, root = loaded.scenario.run.resolve(reps, seed)
     from rackline.cli_planning import capped_jobs
     jobs = capped_jobs(jobs, None if precision else n)
     bar = Progress(n, f"{loaded.scenario.name}", "rep", jobs=jobs)
-    try:
-        res = run_replications(loaded, reps, jobs, seed, precision, progress=bar.update, on_total=bar.set_total)
+    try:       # the workers start here, and this process imports what it analyses with while they run;
+        # the collector skips start-up's objects meanwhile, here and in the workers' copies
+        with long_lived(), Running(loaded, list(range(first_round(reps, precision, n))), root, jobs) as running:
+            from rackline.experiments.replications import run_replications
+            from rackline.output.run_folder import run_bytes, write_run
+            from rackline.scenario.costs import fixed_splits_touched
+            from rackline.scenario.resolve import reorder_warnings
+            notices = reorder_warnings(loaded.as_written) + fixed_splits_touched(loaded.scenario,
+                                                                                  list(loaded.overrides))
+            res = run_replications(loaded, reps, jobs, seed, precision, progress=bar.update, on_total=bar.set_total,
+                                   running=running)
     finally:
         bar.close()
     with interruptible(f"after {len(res.reps)} replications, while writing {dest}"), \
-            disk_space(dest, run_bytes(res, not no_plots), "no results were written"), results_held():
-        folder = write_run(res, dest, plots=not no_plots, all_plots=all_plots)
+            disk_space(dest, run_bytes(res, not no_plots), "no results were written"), long_lived():
+        folder = write_run(res, dest, plots=not no_plots, all_plots=all_plots, jobs=jobs)
     for line in set_lines:     # what the flags and the workbook changed, so a mistyped value shows
         click.echo(line)
     for line in res.answer.lines() + res.notes:
         click.echo(line)
-    from rackline.scenario.resolve import reorder_warnings
-    for line in reorder_warnings(loaded.as_written):
-        click.echo(f"Warning: {line}")
-    from rackline.scenario.costs import fixed_splits_touched
-    for line in fixed_splits_touched(loaded.scenario, list(loaded.overrides)):
+    for line in notices:       # about the scenario alone: found while the workers ran
         click.echo(f"Warning: {line}")
     from rackline.output.html import hours
     click.echo(f"Results: {folder}  ({counted(len(res.reps), 'replication')}, warm-up {hours(res.warmup)}, "
@@ -196,7 +200,7 @@ def compare(scenarios: tuple[str, ...], variant_specs: tuple[str, ...], sets: tu
     finally:
         bar.close()
     with disk_space(dest, sum(run_bytes(r, not no_plots) for r in cmp.runs), "no results were written"), \
-            results_held():
+            long_lived():
         folder = write_compare(cmp, dest, plots=not no_plots)
     for line in set_lines:
         click.echo(line)

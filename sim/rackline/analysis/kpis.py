@@ -9,16 +9,18 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass
-from typing import NamedTuple
+from typing import TYPE_CHECKING, NamedTuple
 
 import numpy as np
-import pandas as pd
 
 from rackline.analysis.bottleneck import constraining_periods, shares
 from rackline.analysis.cost_plan import CostPlan
 from rackline.engine.records import InventoryKey, Replication
 from rackline.states import STATES
 from rackline.units import WEEK
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 
 class KpiRow(NamedTuple):
@@ -268,7 +270,9 @@ def product_output(rep: Replication) -> np.ndarray:
 
 
 def weekly_series(rep: Replication) -> pd.DataFrame:
-    """Week-by-week rows (replication, week, metric, subject, value) for plots."""
+    """Week-by-week rows (replication, week, metric, subject, value) for plots. Built in
+    the process that analyses, so a worker measuring replications never imports pandas."""
+    import pandas as pd
     t = rep.times
     weeks = np.round(t[1:] / WEEK, 6)
     dt = np.diff(t)

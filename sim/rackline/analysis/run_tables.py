@@ -7,6 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+import numpy as np
 import pandas as pd
 
 from rackline.analysis.bottleneck import momentary
@@ -39,9 +40,14 @@ def weekly_bands(ts: pd.DataFrame) -> pd.DataFrame:
     d = ts[ts.metric.isin(BAND_METRICS)]
     total = ts[ts.metric == "output"].groupby(["replication", "week"], as_index=False).value.sum()
     d = pd.concat([d, total.assign(metric="output_total", subject="all")], ignore_index=True)
+    groups = d.groupby(["metric", "subject", "week"], sort=True)
+    ids = groups.ngroup().to_numpy()    # numbered in the sorted order groupby iterates them in
+    values = d.value.to_numpy(dtype=float)[np.argsort(ids, kind="stable")][int((ids < 0).sum()):]
+    sizes = groups.size()
+    ends = np.cumsum(sizes.to_numpy())
     rows = []
-    for (metric, subject, week), g in d.groupby(["metric", "subject", "week"], sort=True):
-        v = g.value.to_numpy(dtype=float)
+    for (metric, subject, week), start, end in zip(sizes.index, ends - sizes.to_numpy(), ends):
+        v = values[start:end]   # the group's replications in their order, as groupby gives them, without a frame each
         iv = interval(v, Range.NONNEGATIVE)
         low = iv.low if pd.notna(iv.low) else iv.mean
         high = iv.high if pd.notna(iv.high) else iv.mean

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable
-from concurrent.futures import BrokenExecutor, Executor
+from concurrent.futures import Executor
 from dataclasses import dataclass, field
 
 import pandas as pd
@@ -29,9 +29,9 @@ from rackline.analysis.run_tables import (
 )
 from rackline.analysis.stats import replications_needed, summarize
 from rackline.engine.records import Replication
-from rackline.errors import RunInterrupted, WorkersFailed, interruptible
-from rackline.experiments.executors import process_pool
-from rackline.experiments.task import ReplicationOutcome, measure, remember, replicate
+from rackline.errors import interruptible
+from rackline.experiments.running import Running, first_round, simulate
+from rackline.experiments.task import ReplicationOutcome, measure
 from rackline.kpi_names import SUMMARY_COLUMNS
 from rackline.scenario.load import Loaded
 from rackline.scenario.model import Scenario
@@ -95,59 +95,11 @@ FRAMES: dict[str, list[str]] = {
 }
 
 
-def _executor(jobs: int) -> Executor | None:
-    return process_pool(jobs) if jobs > 1 else None
-
-
-def simulate(loaded: Loaded, reps: list[int], seed: int, jobs: int = 1,
-             progress: Callable[[int], None] | None = None,
-             executor: Executor | None = None) -> list[ReplicationOutcome]:
-    """Run the listed replications; outcomes come back in replication order.
-
-    The scenario was validated when it was loaded: it is remembered before any
-    worker starts, so this process (and workers forked from it) use it as is."""
-    data = loaded.data
-    own = executor is None and jobs > 1
-    ex: Executor | None = None
-    out: dict[int, ReplicationOutcome] = {}
-    try:
-        remember(data, loaded.scenario)
-        ex = executor or _executor(min(jobs, len(reps)))     # a worker per replication at most
-        if ex is None:
-            for r in reps:
-                out[r] = replicate(data, None, r, seed)
-                if progress:
-                    progress(1)
-        else:
-            futures = {ex.submit(replicate, data, None, r, seed): r for r in reps}
-            from concurrent.futures import as_completed
-
-            import scipy.special  # noqa: F401 - load the analysis libraries while the workers run
-            for f in as_completed(futures):
-                out[futures[f]] = f.result()
-                if progress:
-                    progress(1)
-    except BrokenExecutor:      # a worker died (killed, out of memory): say so, never hang
-        if own and ex is not None:
-            ex.shutdown(wait=False, cancel_futures=True)
-            own = False
-        raise WorkersFailed(f"a worker process ended abruptly after {len(out)} of {len(reps)} replications "
-                            "(killed, or out of memory?); no results were written") from None
-    except KeyboardInterrupt:
-        if own and ex is not None:
-            ex.shutdown(wait=False, cancel_futures=True)
-            own = False
-        raise RunInterrupted(f"stopped after {len(out)} of {len(reps)} replications; no results were written") from None
-    finally:
-        if own and ex is not None:
-            ex.shutdown(wait=True, cancel_futures=True)
-    return [out[r] for r in reps]
-
-
 def analyse(loaded: Loaded, outcomes: list[ReplicationOutcome], seed: int, warmup: float | None = None,
-            wall: float = 0.0) -> RunResults:
+            wall: float = 0.0, capacity: pd.DataFrame | None = None) -> RunResults:
     """Tables from replications (KPIs with CIs, station metrics and ranking, weekly series,
-    lead times, timeline, capacity) and the answer computed from them, once."""
+    lead times, timeline, capacity) and the answer computed from them, once. `capacity`
+    is the scenario's `capacity_frame` if already built (it needs no replication)."""
     sc = loaded.scenario
     warmup, method, measured = measure(outcomes, sc, warmup)
     per_rep = pd.DataFrame([(m.replication, *row) for m in measured for row in m.kpis],
@@ -162,8 +114,9 @@ def analyse(loaded: Loaded, outcomes: list[ReplicationOutcome], seed: int, warmu
     ranking = rank_bottlenecks(stations, records[0].stations if records else {}, sc)
     bands = weekly_bands(ts)
     answer = answer_of(sc, records, warmup, kpis, per_rep, stations, ranking, ts, bands)
+    capacity = capacity_frame(sc) if capacity is None else capacity
     return RunResults(loaded, records, seed, warmup, method, kpis, per_rep, stations, station_reps, ts, ranking,
-                      answer, capacity_frame(sc), welch_data(ts), lead_times(records, warmup),
+                      answer, capacity, welch_data(ts), lead_times(records, warmup),
                       bottleneck_timeline(records, warmup), disruption_events(records), bands, wall,
                       rules=rule_events(records))
 
@@ -171,22 +124,26 @@ def analyse(loaded: Loaded, outcomes: list[ReplicationOutcome], seed: int, warmu
 def run_replications(loaded: Loaded, reps: int | None = None, jobs: int = 1, seed: int | None = None,
                      precision: float | None = None, max_reps: int = 100,
                      progress: Callable[[int], None] | None = None, on_total: Callable[[int], None] | None = None,
-                     executor: Executor | None = None) -> RunResults:
+                     executor: Executor | None = None, running: Running | None = None) -> RunResults:
     """Run a loaded scenario `reps` times (default: its `run.replications`).
 
     With `precision` (e.g. 0.05), the run starts from `reps` (default: the scenario's
     `run.replications`), never fewer than 3, and adds replications in rounds until
     every throughput KPI's CI half-width is within that share of its mean, or `max_reps`.
+    `running` is the first round if the caller already started it (`rackline run` starts
+    its workers before importing this module); the caller closes it.
     """
-    t0 = time.perf_counter()
+    t0 = time.perf_counter() if running is None else running.started
     sc = loaded.scenario
-    n = reps or sc.run.replications
-    if precision:
-        n = max(n, 3)          # a standard deviation from fewer is too unstable to size the run
-    seed = sc.run.seed if seed is None else seed
-    results = simulate(loaded, list(range(n)), seed, jobs, progress, executor)
+    n, seed = first_round(reps, precision, sc.run.replications), sc.run.seed if seed is None else seed
+    if running is None:
+        with Running(loaded, list(range(n)), seed, jobs, executor) as first:
+            results, capacity = _collect(first, progress)
+    else:
+        assert running.reps == list(range(n)) and running.seed == seed, "started with other replications"
+        results, capacity = _collect(running, progress)
     with interruptible(f"after {n} of {n} replications, while analysing them"):
-        res = analyse(loaded, results, seed)
+        res = analyse(loaded, results, seed, capacity=capacity)
     if precision:
         while len(results) < max_reps:
             tp = res.replications[res.replications.kpi == "throughput"]
@@ -200,8 +157,22 @@ def run_replications(loaded: Loaded, reps: int | None = None, jobs: int = 1, see
             results += simulate(loaded, list(range(len(results), len(results) + more)), seed, jobs,
                                 progress, executor)
             with interruptible(f"after {len(results)} replications, while analysing them"):
-                res = analyse(loaded, results, seed)
+                res = analyse(loaded, results, seed, capacity=capacity)
         res.notes.append(f"--precision {precision}: chose {len(results)} replications (cap {max_reps})")
     res.wall = time.perf_counter() - t0
     return res
 
+
+def _collect(running: Running, progress: Callable[[int], None] | None) -> tuple[list[ReplicationOutcome], pd.DataFrame]:
+    """The outcomes in replication order, and the scenario's capacity table. What needs
+    no other replication is done here as each arrives (its weekly series) or before
+    (the capacity table), while the workers simulate the rest: only what needs them
+    all is left for after the last."""
+    import scipy.special  # noqa: F401 - the intervals' quantiles: imported while the workers run
+    capacity = capacity_frame(running.loaded.scenario)
+    out: dict[int, ReplicationOutcome] = {}
+    for r, o in running.results(progress):
+        if o.weekly is None:
+            o.weekly = weekly_series(o.record)
+        out[r] = o
+    return [out[r] for r in running.reps], capacity

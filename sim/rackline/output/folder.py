@@ -13,7 +13,8 @@ This is the one writer of results folders (run, compare and sweep):
 - `write_workbook` gathers the folder's tables for people (KPIs, stations, capacity,
   assumptions, differences, sweep analysis) into `results.xlsx`, one sheet each:
   planners share spreadsheets. `write_manifest` calls it, so every kind of folder
-  has one, written from the same CSVs it holds.
+  has one, written from the same CSVs it holds; a parallel run has a worker write it
+  (`WorkbookByWorker`) while it writes the rest.
 """
 from __future__ import annotations
 
@@ -242,6 +243,7 @@ def manifest(kind: str, *, scenario_hash: str | dict[str, str], seed: int, repli
     return meta
 
 
+ANSWER = "answer.json"         # the run's typed answer in its folder
 WORKBOOK = "results.xlsx"
 # sheets in this order first (when the folder has them), then the folder's other small tables
 SHEETS = ("answer", "table", "kpis", "differences", "stations", "capacity", "assumptions", "assumptions_diff", "summary",
@@ -251,19 +253,25 @@ NOT_SHEETS = {"bands", "timeseries", "replications", "station_metrics", "welch",
 MAX_SHEET_ROWS = 20_000
 
 
-def write_workbook(folder: str | Path) -> Path | None:
+def sheet_files(folder: str | Path) -> dict[str, Path]:
+    """The folder's CSVs that become sheets of its workbook (SHEETS first, in that order)."""
+    csvs = {p.stem: p for p in sorted(Path(folder).glob("*.csv"))}
+    names = [n for n in SHEETS if n in csvs] + [n for n in csvs if n not in SHEETS and n not in NOT_SHEETS]
+    return {n: csvs[n] for n in names}
+
+
+def write_workbook(folder: str | Path, sheets: dict[str, Path] | None = None) -> Path | None:
     """`results.xlsx` with the folder's tables for people as sheets (read back from its CSVs,
-    so the workbook holds exactly their numbers); None if the folder has no such table."""
+    so the workbook holds exactly their numbers; `sheets`: those of `sheet_files`, if
+    already listed); None if the folder has no such table."""
     import io
 
     import pandas as pd
     folder = Path(folder)
-    csvs = {p.stem: p for p in sorted(folder.glob("*.csv"))}
-    names = [n for n in SHEETS if n in csvs] + [n for n in csvs if n not in SHEETS and n not in NOT_SHEETS]
     tables = {}
-    for n in names:
+    for n, path in (sheet_files(folder) if sheets is None else sheets).items():
         try:
-            df = pd.read_csv(csvs[n])
+            df = pd.read_csv(path)
         except pd.errors.EmptyDataError:
             continue
         if len(df) <= MAX_SHEET_ROWS:
@@ -279,10 +287,40 @@ def write_workbook(folder: str | Path) -> Path | None:
     return path
 
 
-def write_manifest(folder: str | Path, meta: dict[str, Any]) -> Path:
-    """Write `results.xlsx` and then `manifest.json` (built by `manifest`); call it last, when
-    everything else is on disk."""
-    write_workbook(folder)
+class WorkbookByWorker:
+    """`results.xlsx` written by a worker process (forked: pandas and openpyxl are already
+    loaded) while this one writes the folder's other files; `wait` (or `write_manifest`)
+    waits for it and raises what it raised. Every sheet's CSV must be in the folder when
+    it starts: one written after (that `NOT_SHEETS` does not exclude) is an error, so
+    the workbook never differs from the one `write_workbook` would write last."""
+
+    def __init__(self, folder: str | Path) -> None:
+        from rackline.experiments.executors import process_pool
+        self.folder, self.sheets = Path(folder), sheet_files(folder)
+        self._pool = process_pool(1)
+        self._future = self._pool.submit(write_workbook, self.folder, self.sheets)
+
+    def wait(self) -> None:
+        try:
+            self._future.result()
+            late = sorted(set(sheet_files(self.folder)) - set(self.sheets))
+            if late:
+                raise RuntimeError(f"{', '.join(late)} written after the workbook started: write every sheet first")
+        finally:
+            self.close()
+
+    def close(self) -> None:
+        """Stop the worker now (the folder is being abandoned) or, after `wait`, let it end."""
+        self._pool.shutdown(wait=self._future.done(), cancel_futures=True)
+
+
+def write_manifest(folder: str | Path, meta: dict[str, Any], workbook: WorkbookByWorker | None = None) -> Path:
+    """Write `results.xlsx` (or wait for the `workbook` a worker writes) and then
+    `manifest.json` (built by `manifest`); call it last, when everything else is on disk."""
+    if workbook is None:
+        write_workbook(folder)
+    else:
+        workbook.wait()
     path = Path(folder) / MANIFEST
     write_file(path, json.dumps(meta, indent=2, default=str))
     return path

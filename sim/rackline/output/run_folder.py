@@ -7,10 +7,11 @@ from __future__ import annotations
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+import openpyxl  # noqa: F401 - the workbook's writer, imported with this module: a run imports it while its workers simulate
 import yaml
 
 from rackline.about import FOOTER
-from rackline.output.folder import ANSWER, AtomicDir, manifest, scenario_hash, write_manifest
+from rackline.output.folder import ANSWER, AtomicDir, WorkbookByWorker, manifest, scenario_hash, write_manifest
 from rackline.scenario.assumptions import register
 
 if TYPE_CHECKING:
@@ -37,32 +38,43 @@ def run_bytes(res: RunResults, plots: bool = True) -> int:
     return 2 * tables + (PLOTS_BYTES if plots else 0)
 
 
+SHEETS = {"kpis": "kpis", "ranking": "stations", "capacity": "capacity"}    # frame -> CSV, sheets of the workbook
+TABLES = {"replications": "replications", "stations": "station_metrics", "timeseries": "timeseries", "welch": "welch",
+          "disruptions": "disruptions", "lead_times": "lead_times", "bottleneck_timeline": "bottleneck_timeline",
+          "bands": "bands"}                                                   # the rest (folder.NOT_SHEETS)
+
+
 def write_run(res: RunResults, out: str | Path, command: list[str] | None = None, plots: bool = True,
-              all_plots: bool = False) -> Path:
+              all_plots: bool = False, jobs: int = 1) -> Path:
     """Write a run's results folder atomically; returns the final path. Every table is one
     of the run's (`RunResults.frames`); `answer.json` keeps the typed answer the report,
     the plots and `rackline plot` read back. `plots` draws the answer's plots and the
-    report, `all_plots` every plot."""
+    report, `all_plots` every plot. With `jobs` > 1 a worker writes the workbook from
+    the sheets' CSVs, written first, while this process writes the rest."""
     out = Path(out)
     with AtomicDir(out) as tmp:
-        (tmp / "scenario.yaml").write_text(
-            f"# Resolved scenario ({FOOTER}).\n" + yaml.safe_dump(res.loaded.data, sort_keys=False))
-        register(res.loaded).to_csv(tmp / "assumptions.csv", index=False)
-        files = {"kpis": "kpis", "replications": "replications", "ranking": "stations", "capacity": "capacity",
-                 "stations": "station_metrics", "timeseries": "timeseries", "welch": "welch",
-                 "disruptions": "disruptions", "lead_times": "lead_times",
-                 "bottleneck_timeline": "bottleneck_timeline", "bands": "bands"}
         frames = res.frames()
-        for name, stem in files.items():
+        register(res.loaded).to_csv(tmp / "assumptions.csv", index=False)
+        for name, stem in SHEETS.items():
             frames[name].to_csv(tmp / f"{stem}.csv", index=False)
         if res.scenario.rules:      # which adaptive rules fired, when, doing what
             frames["rules"].to_csv(tmp / "rules.csv", index=False)
-        (tmp / ANSWER).write_text(res.answer.model_dump_json(indent=1))
         (tmp / "answer.csv").write_text(res.answer.to_frame().to_csv(index=False))
-        (tmp / "summary.txt").write_text("\n".join(res.answer.lines() + res.notes) + f"\n\n{FOOTER}\n")
-        meta = run_manifest(res, command)
-        if plots:       # matplotlib is imported only by a run that draws (--no-plots does without it)
-            from rackline.output.report import render_folder
-            render_folder(tmp, meta, every=all_plots)
-        write_manifest(tmp, meta)
+        book = WorkbookByWorker(tmp) if jobs > 1 else None
+        try:
+            (tmp / "scenario.yaml").write_text(
+                f"# Resolved scenario ({FOOTER}).\n" + yaml.safe_dump(res.loaded.data, sort_keys=False))
+            for name, stem in TABLES.items():
+                frames[name].to_csv(tmp / f"{stem}.csv", index=False)
+            (tmp / ANSWER).write_text(res.answer.model_dump_json(indent=1))
+            (tmp / "summary.txt").write_text("\n".join(res.answer.lines() + res.notes) + f"\n\n{FOOTER}\n")
+            meta = run_manifest(res, command)
+            if plots:      # matplotlib only when drawing: --no-plots never imports it
+                from rackline.output.report import render_folder
+                render_folder(tmp, meta, every=all_plots)
+            write_manifest(tmp, meta, book)
+        except BaseException:
+            if book is not None:
+                book.close()
+            raise
     return out

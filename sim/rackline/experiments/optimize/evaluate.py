@@ -20,7 +20,8 @@ from rackline.scenario.paths import apply_overrides
 def replicate(data: dict[str, Any], replications: int, seed: int, executor: Executor | None) -> pd.DataFrame:
     """Per-replication KPI rows (replication, kpi, subject, unit, value) of one scenario,
     through the one replication task (`rackline.experiments.task`) and warm-up rule."""
-    from rackline.experiments.replications import analyse, simulate
+    from rackline.experiments.replications import analyse
+    from rackline.experiments.running import simulate
     from rackline.experiments.task import scenario_of
     from rackline.scenario.load import Loaded
     loaded = Loaded(scenario_of(data), data, {}, "<candidate>")
