@@ -135,7 +135,7 @@ def rackline_line(means: list[float], jobs: int, measure: bool = True) -> tuple[
 
 
 FRESH = """
-import json, resource, sys, time, tracemalloc
+import json, sys, time, tracemalloc
 from rackline.engine.network import run_replication
 from rackline.scenario import load_scenario
 path, horizon, repeat = sys.argv[1], sys.argv[2], int(sys.argv[3])
@@ -146,7 +146,9 @@ for _ in range(repeat):
     t0, c0 = time.perf_counter(), time.process_time()
     rep = run_replication(sc, 0)
     wall, cpu = min(wall, time.perf_counter() - t0), min(cpu, time.process_time() - c0)
-rss = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+# VmHWM: this process's own peak (ru_maxrss would carry the forking parent's over exec:
+# after section (a) in the same `make bench`, 173 MB for every row)
+rss = int(next(ln for ln in open('/proc/self/status') if ln.startswith('VmHWM')).split()[1]) / 1024
 racks = sum(float(d.units_shipped[-1]) for d in rep.demands.values())
 events = rep.events
 del rep
