@@ -162,3 +162,16 @@ def test_a_sweep_file_given_as_a_scenario_and_the_reverse_are_named(capsys):
     assert main(["sweep", MINIMAL]) == 2
     assert capsys.readouterr().err.strip() == (f"{MINIMAL}:1: expected a sweep file (scenario, method, parameters), "
                                                "got a scenario; vary it with --vary PATH=LOW:HIGH[:STEPS]")
+
+
+def test_capacity_mode_beside_orders_is_refused_only_on_the_same_stock(tmp_path, capsys):
+    """tests/bad/capacity_beside_orders.yaml refuses both streams on one stock; at two sites
+    each stream has its own stock (and station), so nothing is taken from the orders."""
+    text = (Path(__file__).parent / "bad" / "capacity_beside_orders.yaml").read_text()
+    text = text.replace("  s:\n    stations:\n      st: {output: a, process_time: 1 h}\n",
+                        "  s:\n    stations:\n      st: {output: a, process_time: 1 h}\n"
+                        "  s2:\n    stations:\n      st: {output: a, process_time: 1 h}\n")
+    text = text.replace("spot: {item: a, site: s, capacity: true}", "spot: {item: a, site: s2, capacity: true}")
+    path = tmp_path / "two_sites.yaml"
+    path.write_text(text)
+    assert main(["validate", str(path)]) == 0, capsys.readouterr().err

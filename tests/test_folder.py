@@ -227,6 +227,21 @@ def test_a_workbook_by_a_worker_is_the_one_written_last_and_refuses_a_late_sheet
         book.wait()
 
 
+def _killed(*args: object) -> None:
+    import os
+    os._exit(9)
+
+
+def test_a_workbook_worker_that_dies_ends_the_command_as_a_dead_replication_worker_does(tmp_path, monkeypatch):
+    """Killed or out of memory, the workbook's worker gets the same clean message and exit 1
+    as a replication's (WorkersFailed), not a crash report."""
+    from rackline.errors import WorkersFailed
+    pd.DataFrame({"kpi": ["throughput"], "mean": [1.5]}).to_csv(tmp_path / "kpis.csv", index=False)
+    monkeypatch.setattr(fo, "write_workbook", _killed)     # what the forked worker runs
+    with pytest.raises(WorkersFailed, match="writing results.xlsx ended abruptly"):
+        fo.WorkbookByWorker(tmp_path).wait()
+
+
 # --- one page builder, no private imports ---------------------------------------------------------
 
 def test_page_is_self_contained_with_the_footer():

@@ -130,7 +130,7 @@ def run_folder(tmp_path_factory):
 
 def test_a_default_run_draws_the_answers_plots_and_says_how_to_draw_the_rest(tmp_path):
     """Drawing every figure cost three times the rest of a run: by default a run draws the
-    answer's three, the report says how to get the others, and `plot --all` adds them
+    answer's plot, the report says how to get the others, and `plot --all` adds them
     (the same bytes as a run with --all-plots)."""
     from rackline.cli import main
     from rackline.output.report import ANSWER_PLOTS
@@ -141,6 +141,10 @@ def test_a_default_run_draws_the_answers_plots_and_says_how_to_draw_the_rest(tmp
     assert page.count("data:image/png;base64,") == len(ANSWER_PLOTS) and "rackline plot FOLDER --all" in page
     assert main(["plot", str(out)]) == 0                       # redraws what the folder has
     assert {p.stem for p in (out / "plots").glob("*.png")} == set(ANSWER_PLOTS)
+    (out / "plots" / "flow.png").write_bytes(b"")      # a folder of a release that drew the network by default
+    assert main(["plot", str(out)]) == 0
+    assert {p.stem for p in (out / "plots").glob("*.png")} == set(ANSWER_PLOTS) | {"flow"}
+    assert (out / "plots" / "flow.png").read_bytes().startswith(b"\x89PNG")
     assert main(["plot", str(out), "--all"]) == 0
     every = {p.stem for p in (out / "plots").glob("*.png")}
     assert set(ANSWER_PLOTS) < every and {"throughput", "welch"} <= every

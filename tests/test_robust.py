@@ -411,6 +411,10 @@ def test_a_register_workbook_edits_the_base_of_every_plan_and_future(tmp_path, c
     sampled = plain.future.str.startswith("future_")
     assert (plain[sampled].value.to_numpy() == edited[sampled].value.to_numpy()).all()
     assert made(edited, "one_bay") == pytest.approx(168 / 30, rel=0.05)
+    # resuming the edited study without its workbook is another study: refused, the finished one untouched
+    from rackline.output.folder import is_complete
+    assert main([*common, "--out", str(tmp_path / "edited"), "--resume"]) == 2
+    assert "holds a different study" in capsys.readouterr().err and is_complete(tmp_path / "edited")
     # a bad cell is refused before any run, located in the workbook
     row[1].value = 30
     wb.save(book)

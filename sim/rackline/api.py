@@ -14,7 +14,7 @@ from typing import Any
 from rackline.experiments.compare import Comparison
 from rackline.experiments.compare import compare as compare_loaded
 from rackline.experiments.replications import RunResults, run_replications
-from rackline.experiments.robust import RobustOutcome, Study, load_study, run_robust
+from rackline.experiments.robust import RobustOutcome, Study, load_study, run_robust, study_hash
 from rackline.experiments.sweep import Sweep, SweepOutcome, load_sweep, run_sweep
 from rackline.scenario import Loaded, load_scenario
 
@@ -60,7 +60,7 @@ def robust(spec: str | Path | Study, out: str | Path, jobs: int = 1, scheduler: 
     report); returns its measures as data (`outcome.robustness`). `rackline robust` is this call."""
     from rackline.output.robust_report import check_robust_folder, write_robust
     study = spec if isinstance(spec, Study) else load_study(spec)
-    folder = check_robust_folder(out, resume)
+    folder = check_robust_folder(out, resume, study_hash(study))
     outcome = run_robust(study, folder, jobs, scheduler, progress)
     write_robust(outcome, plots, command)
     return outcome

@@ -313,7 +313,7 @@ def sweep(file: str, vary: tuple[str, ...], method: str, reps: int, samples: int
 def plot(results_dir: str, every: bool) -> int:
     """Redraw plots/ and report.html of RESULTS_DIR from its saved tables (no rerun).
 
-    Without --all it draws the plots the folder has (a run draws the answer's three
+    Without --all it draws the plots the folder has (a run draws the answer's plot
     unless given --all-plots); with --all, every plot the run supports."""
     from pathlib import Path
 
@@ -324,8 +324,8 @@ def plot(results_dir: str, every: bool) -> int:
         raise RacklineError(f"{results_dir}: expected a complete results folder (with manifest.json "
                             "marked complete), got something else; rerun `rackline run`")
     had = {p.stem for p in (Path(results_dir) / "plots").glob("*.png")}
-    files = render_folder(Path(results_dir), every=every or not had <= set(ANSWER_PLOTS))
-    click.echo(f"Redrew {len(files) - 1} plots and {Path(results_dir) / 'report.html'}")
+    files = render_folder(Path(results_dir), every=every, only=None if every else had | set(ANSWER_PLOTS))
+    click.echo(f"Redrew {counted(len(files) - 1, 'plot')} and {Path(results_dir) / 'report.html'}")
     return EXIT_OK
 
 

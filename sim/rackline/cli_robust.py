@@ -51,7 +51,7 @@ def robust(file: str, jobs: int, scheduler: str | None, out: str | None, resume:
     from pathlib import Path
 
     from rackline.api import robust as run_and_write
-    from rackline.experiments.robust import load_study
+    from rackline.experiments.robust import load_study, study_hash
     from rackline.output.robust_report import check_robust_folder, summary_lines
     from rackline.scenario.register_xlsx import workbook_loader
     load, set_lines = workbook_loader(workbook)
@@ -66,7 +66,7 @@ def robust(file: str, jobs: int, scheduler: str | None, out: str | None, resume:
                                    f"{study.spec.replications} replications) is more than {CONFIRM_ABOVE}; "
                                    "add --yes to run it")
         click.confirm(f"{n} runs. Run them?", abort=True)
-    check_robust_folder(folder, resume)
+    check_robust_folder(folder, resume, study_hash(study))
     click.echo(f"Study {study.name}: {len(study.plans)} plans x {len(study.futures)} futures x "
                f"{study.spec.replications} replications = {n} runs -> {folder}")
     done = 0

@@ -262,7 +262,7 @@ def money_lines(m: MoneyAnswer | None) -> list[str]:
     for product, units in m.unsold.items():
         value = m.salvage.get(product, 0.0)
         worth = (f"at their salvage, {amount(value)} each" if value else "at no value (no salvage set)") \
-            + f", against {amount(t.mean)} a good rack to make"
+            + f", against {amount(t.mean)} to make a good rack, on average"
         out.append(f"Unsold {product} at the end: {units:.3g} units, made and not ordered by the horizon "
                    f"(in the NPV {worth})")
     return out

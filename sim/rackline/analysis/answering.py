@@ -39,6 +39,7 @@ from rackline.analysis.answer import (
 from rackline.analysis.bottleneck import Growth
 from rackline.analysis.capacity import product_resources
 from rackline.analysis.constraints import constraint_chain, demand_text, growing_buffers, scheduled_rate
+from rackline.analysis.cost_plan import ended_salvage
 from rackline.analysis.disruptions import disruption_windows
 from rackline.analysis.intervals import interval
 from rackline.analysis.kpis import product_window, product_window_end, products_made, window_index
@@ -317,8 +318,9 @@ def money_answer(sc: Scenario, kpis: pd.DataFrame, per_rep: pd.DataFrame) -> Mon
         # firm demand: up to a week of output at the end is stock on its way to the next orders
         if option or float(r["mean"]) >= max(made.mean if made is not None else 0.0, 1.0):
             unsold[str(r.subject)] = float(r["mean"])
-    priced = sc.costs.priced() if sc.costs is not None else {}
-    salvage = {p: float(priced[p].salvage) for p in unsold if p in priced}
+    priced = {p: float(r.salvage) for p, r in (sc.costs.priced() if sc.costs is not None else {}).items()}
+    worth = {**priced, **ended_salvage(sc)}          # an ended generation's stock: its generation's salvage
+    salvage = {p: worth[p] for p in unsold if p in worth}
     return MoneyAnswer(currency=total.unit.split("/", 1)[0], cost_per_rack=total,
                        largest=[KpiValue(kpi="cost_per_rack", subject=str(r.subject),
                                          value=kpi_estimate(kpis, "cost_per_rack", str(r.subject)) or total)

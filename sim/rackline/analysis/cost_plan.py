@@ -172,6 +172,12 @@ def cost_plan(sc: Scenario, times: np.ndarray) -> CostPlan | None:
         revenue={item: (r.price, r.salvage) for item, r in c.priced().items()},
         energy_price=c.energy_price, carrying_rate=c.carrying_rate, capital_charge=c.capital_charge,
         discount_rate=c.discount_rate, rework=rework,
-        ended={item: gen.salvage.get(item, 0.0) for gen in sc.generations.values()
-               if gen.ends is not None and gen.ends < sc.run.horizon for item in gen.items},
+        ended=ended_salvage(sc),
         rule_capex={name: rule.capex for name, rule in sc.rules.items() if rule.capex})
+
+
+def ended_salvage(sc: Scenario) -> dict[str, float]:
+    """Item of a generation that ends within the horizon -> what a unit left over is worth
+    (its generation's `salvage`; 0 when not given): the NPV values its stock so."""
+    return {item: gen.salvage.get(item, 0.0) for gen in sc.generations.values()
+            if gen.ends is not None and gen.ends < sc.run.horizon for item in gen.items}

@@ -78,8 +78,7 @@ class Running:
                                 "replications (killed, or out of memory?); no results were written") from None
         except KeyboardInterrupt:
             self.close(now=True)
-            raise RunInterrupted(f"stopped after {self.done} of {len(self.reps)} replications; "
-                                 "no results were written") from None
+            raise self._interrupted() from None
         finally:
             self.close()
 
@@ -95,8 +94,10 @@ class Running:
                  tb: TracebackType | None) -> None:
         self.close(now=kind is not None)
         if kind is not None and issubclass(kind, KeyboardInterrupt):
-            raise RunInterrupted(f"stopped after {self.done} of {len(self.reps)} replications; "
-                                 "no results were written") from None
+            raise self._interrupted() from None
+
+    def _interrupted(self) -> RunInterrupted:
+        return RunInterrupted(f"stopped after {self.done} of {len(self.reps)} replications; no results were written")
 
     def close(self, now: bool = False) -> None:
         """Shut the pool of its own down: at once (`now`: running tasks abandoned, their

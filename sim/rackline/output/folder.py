@@ -35,7 +35,7 @@ from types import TracebackType
 from typing import Any
 
 from rackline.about import FOOTER, __version__
-from rackline.errors import RacklineError
+from rackline.errors import RacklineError, WorkersFailed
 
 PACKAGES = ("simpy", "numpy", "pandas", "matplotlib", "pydantic", "pyyaml", "scipy")
 MANIFEST = "manifest.json"
@@ -243,7 +243,6 @@ def manifest(kind: str, *, scenario_hash: str | dict[str, str], seed: int, repli
     return meta
 
 
-ANSWER = "answer.json"         # the run's typed answer in its folder
 WORKBOOK = "results.xlsx"
 # sheets in this order first (when the folder has them), then the folder's other small tables
 SHEETS = ("answer", "table", "kpis", "differences", "stations", "capacity", "assumptions", "assumptions_diff", "summary",
@@ -301,8 +300,13 @@ class WorkbookByWorker:
         self._future = self._pool.submit(write_workbook, self.folder, self.sheets)
 
     def wait(self) -> None:
+        from concurrent.futures import BrokenExecutor
         try:
-            self._future.result()
+            try:
+                self._future.result()
+            except BrokenExecutor:      # killed, out of memory: the folder is abandoned, as for a replication's
+                raise WorkersFailed("the worker writing results.xlsx ended abruptly (killed, or out of memory?); "
+                                    "no results were written") from None
             late = sorted(set(sheet_files(self.folder)) - set(self.sheets))
             if late:
                 raise RuntimeError(f"{', '.join(late)} written after the workbook started: write every sheet first")

@@ -110,15 +110,16 @@ def figures(folder: str | Path, manifest: dict[str, Any] | None = None,
     return figs
 
 
-def render_folder(folder: str | Path, manifest: dict[str, Any] | None = None, every: bool = False) -> list[Path]:
-    """Draw the answer's plots (`every`: all plots) into folder/plots/ and write
-    folder/report.html; returns the files."""
+def render_folder(folder: str | Path, manifest: dict[str, Any] | None = None, every: bool = False,
+                  only: Collection[str] | None = None) -> list[Path]:
+    """Draw the answer's plots (`every`: all plots; `only`: those named) into folder/plots/
+    and write folder/report.html; returns the files."""
     folder = Path(folder)
     (folder / "plots").mkdir(exist_ok=True)
     manifest = read_manifest(folder) if manifest is None else manifest
     images = {}
     written = []
-    for name, fig in figures(folder, manifest, None if every else ANSWER_PLOTS).items():
+    for name, fig in figures(folder, manifest, None if every else (only or ANSWER_PLOTS)).items():
         data = figure_png(fig)
         images[name] = data
         path = folder / "plots" / f"{name}.png"

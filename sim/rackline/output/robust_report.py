@@ -10,6 +10,7 @@ import pandas as pd
 from rackline.errors import RacklineError
 from rackline.experiments.robust import STORE, RobustOutcome
 from rackline.experiments.robust.measures import Robustness
+from rackline.experiments.sweep.store import Store
 from rackline.output.folder import (
     check_destination,
     manifest,
@@ -22,8 +23,9 @@ from rackline.output.html import Section, figure, figure_png, page, paragraphs, 
 from rackline.quantities import with_unit as quantity
 
 
-def check_robust_folder(folder: str | Path, resume: bool) -> Path:
-    """Before anything runs: `folder` must be new or empty, or hold this kind of study when resuming."""
+def check_robust_folder(folder: str | Path, resume: bool, design: str | None = None) -> Path:
+    """Before anything runs: `folder` must be new or empty, or hold this study (`design`, its
+    hash) when resuming; a refusal leaves the folder as it was."""
     folder = Path(folder)
     db = folder / STORE
     if db.exists() and not resume:
@@ -31,6 +33,16 @@ def check_robust_folder(folder: str | Path, resume: bool) -> Path:
                             "or choose another --out")
     if resume and not db.exists():
         raise RacklineError(f"--out {folder}: expected a study to resume ({STORE}), got none")
+    if resume and design is not None:
+        st = Store(db)
+        try:
+            stored = st.meta("design")
+        finally:
+            st.close()
+        if stored is not None and stored != design:
+            raise RacklineError(f"--out {folder}: holds a different study (its base scenario, an --assumptions "
+                                "workbook, plans, futures, replications or seed differ), so --resume cannot "
+                                "finish it; run this one with another --out (without --resume)")
     path = check_destination(folder, may_exist=resume)
     remove_manifest(path)
     return path

@@ -89,12 +89,13 @@ def check_scenario(sc: Scenario, notes: Mapping[KeyPath, str] | None = None) -> 
         if not src.get((d.site, d.item)):
             problems.append((("demand", name, "item"), f"expected item {d.item!r} to be {where} at site "
                                                        f"{d.site!r}, got no source"))
-        ordering = [n for n, o in sc.demand.items() if o.item == d.item and not o.capacity]
+        ordering = [n for n, o in sc.demand.items() if (o.site, o.item) == (d.site, d.item) and not o.capacity]
         if d.capacity and ordering:     # both take from what is made: which is met would be an accident of events
             problems.append((("demand", name, "capacity"),
-                             f"expected 'capacity: true' only for an item no other demand orders, got true beside "
-                             f"{', '.join(map(repr, ordering))} for {d.item!r}: it takes every unit made, so the "
-                             "orders would get what it leaves; measure capacity in a variant without those orders"))
+                             f"expected 'capacity: true' only for a stock no other demand orders from, got true beside "
+                             f"{', '.join(map(repr, ordering))} for {d.item!r} at {d.site!r}: it takes every unit "
+                             "made, so the orders would get what it leaves; measure capacity in a variant without "
+                             "those orders"))
 
     seen: dict[str, str] = {}
     for gname, gen in sc.generations.items():

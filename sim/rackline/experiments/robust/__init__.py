@@ -67,6 +67,12 @@ def plan_future(study: Study, point: int) -> tuple[Plan, Future]:
     return study.plans[p], study.futures[f]
 
 
+def study_hash(study: Study, design: Design | None = None) -> str:
+    """What a study's store is keyed by (its base scenario as edited, plans, futures,
+    replications and seed): a study resumes only into a store of the same hash."""
+    return design_hash(study.base.data, design or design_of(study), study.spec.replications, study.spec.seed)
+
+
 def run_robust(study: Study, folder: str | Path, jobs: int = 1, scheduler: str | None = None,
                progress: Callable[[int], None] | None = None) -> RobustOutcome:
     """Run every (plan, future, replication) the store in `folder` lacks, then measure the plans."""
@@ -74,7 +80,7 @@ def run_robust(study: Study, folder: str | Path, jobs: int = 1, scheduler: str |
     folder = Path(folder)
     design = design_of(study)
     reps, seed = study.spec.replications, study.spec.seed
-    h = design_hash(study.base.data, design, reps, seed)
+    h = study_hash(study, design)
     folder.mkdir(parents=True, exist_ok=True)
     store = Store(folder / STORE)
     try:
