@@ -12,14 +12,13 @@ import os
 import sys
 import tempfile
 import traceback
-from collections.abc import Iterator
-from contextlib import contextmanager
 from typing import Any
 
 import click
 
 from rackline.about import FOOTER, __version__
 from rackline.cli_planning import CONFIRM_ABOVE
+from rackline.collector import long_lived
 from rackline.errors import EXIT_BAD_INPUT, EXIT_FAILED, EXIT_INTERRUPTED, EXIT_OK, EXIT_TERMINATED
 from rackline.output.progress import Progress
 from rackline.quantities import counted
@@ -43,20 +42,6 @@ def cli() -> None:
 
     Exit codes: 0 ok, 1 run failed, 2 bad input, 130 interrupted (Ctrl-C), 143 terminated (SIGTERM).
     """
-
-
-@contextmanager
-def long_lived() -> Iterator[None]:
-    """Keep the cyclic garbage collector off everything that already exists (libraries,
-    scenario, then the run's records and tables) while a command simulates or writes:
-    drawing and writing allocate many short-lived objects, and each full collection
-    rescanned all of it. Thawed afterwards, so a process that calls main() again (the
-    tests, a notebook) collects as before."""
-    gc.freeze()
-    try:
-        yield
-    finally:
-        gc.unfreeze()
 
 
 @cli.command()

@@ -10,7 +10,7 @@ import pandas as pd
 from rackline.errors import RacklineError
 from rackline.experiments.robust import STORE, RobustOutcome
 from rackline.experiments.robust.measures import Robustness
-from rackline.experiments.sweep.store import Store
+from rackline.experiments.sweep.store import stored_design
 from rackline.output.folder import (
     check_destination,
     manifest,
@@ -34,11 +34,7 @@ def check_robust_folder(folder: str | Path, resume: bool, design: str | None = N
     if resume and not db.exists():
         raise RacklineError(f"--out {folder}: expected a study to resume ({STORE}), got none")
     if resume and design is not None:
-        st = Store(db)
-        try:
-            stored = st.meta("design")
-        finally:
-            st.close()
+        stored = stored_design(db)
         if stored is not None and stored != design:
             raise RacklineError(f"--out {folder}: holds a different study (its base scenario, an --assumptions "
                                 "workbook, plans, futures, replications or seed differ), so --resume cannot "

@@ -11,7 +11,7 @@ import pandas as pd
 from rackline.errors import RacklineError
 from rackline.experiments.sweep import SweepOutcome, analysis
 from rackline.experiments.sweep.analysis import experiments
-from rackline.experiments.sweep.store import STORE, Store
+from rackline.experiments.sweep.store import STORE, stored_design
 from rackline.output.folder import (
     check_destination,
     default_out,
@@ -57,11 +57,7 @@ def check_sweep_folder(folder: str | Path, resume: bool, design: str | None = No
     if resume and not db.exists():
         raise RacklineError(f"--out {folder}: expected a sweep to resume ({STORE}), got none")
     if resume and design is not None:
-        st = Store(db)
-        try:
-            stored = st.meta("design")
-        finally:
-            st.close()
+        stored = stored_design(db)
         if stored is not None and stored != design:
             raise RacklineError(f"--out {folder}: holds a different sweep (its design differs: other parameters, "
                                 f"ranges, replications or seed), so --resume cannot finish it; run this one in a "

@@ -31,6 +31,16 @@ CREATE TABLE IF NOT EXISTS results(point INTEGER NOT NULL, replication INTEGER N
 """
 
 
+def stored_design(path: str | Path) -> str | None:
+    """The design hash a store was started with (None before it has one): a sweep or a
+    study resumes only into a store of its own hash."""
+    st = Store(path)
+    try:
+        return st.meta("design")
+    finally:
+        st.close()
+
+
 class Store:
     def __init__(self, path: str | Path):
         self.path = Path(path)
