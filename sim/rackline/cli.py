@@ -298,17 +298,18 @@ def sweep(file: str, vary: tuple[str, ...], method: str, reps: int, samples: int
 def plot(results_dir: str, every: bool) -> int:
     """Redraw plots/ and report.html of RESULTS_DIR from its saved tables (no rerun).
 
-    Without --all it draws the plots the folder has (a run draws the answer's plot
-    unless given --all-plots); with --all, every plot the run supports."""
+    Without --all it draws the plots the folder has (a run draws the answer's plot;
+    run with --all-plots, every plot); with --all, every plot the run supports."""
     from pathlib import Path
 
     from rackline.errors import RacklineError
-    from rackline.output.folder import is_complete
+    from rackline.output.folder import is_complete, read_manifest
     from rackline.output.report import ANSWER_PLOTS, render_folder
     if not is_complete(results_dir):
         raise RacklineError(f"{results_dir}: expected a complete results folder (with manifest.json "
                             "marked complete), got something else; rerun `rackline run`")
     had = {p.stem for p in (Path(results_dir) / "plots").glob("*.png")}
+    every = every or read_manifest(results_dir).get("plots") == "all"      # a run drawn with --all-plots
     files = render_folder(Path(results_dir), every=every, only=None if every else had | set(ANSWER_PLOTS))
     click.echo(f"Redrew {counted(len(files) - 1, 'plot')} and {Path(results_dir) / 'report.html'}")
     return EXIT_OK

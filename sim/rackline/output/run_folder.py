@@ -18,14 +18,16 @@ if TYPE_CHECKING:
     from rackline.experiments.replications import RunResults
 
 
-def run_manifest(res: RunResults, command: list[str] | None = None) -> dict[str, Any]:
+def run_manifest(res: RunResults, command: list[str] | None = None, plots: str = "none") -> dict[str, Any]:
+    """The run's manifest; `plots` says what was drawn (`answer`, `all` or `none`: what
+    `rackline plot` redraws)."""
     sc = res.scenario
     return manifest(
         "run", scenario_hash=scenario_hash(res.loaded.data), seed=res.seed, replications=len(res.reps),
         warmup_h=res.warmup, wall_time_s=res.wall, command=command,
         scenario=sc.name, source=res.loaded.source, overrides=dict(res.loaded.overrides),
         horizon_h=sc.run.horizon, warmup_method=res.warmup_method,
-        events=int(sum(r.events for r in res.reps)), notes=res.notes)
+        events=int(sum(r.events for r in res.reps)), notes=res.notes, plots=plots)
 
 
 PLOTS_BYTES = 2_000_000     # plots/ and report.html of a run (baseline: about 1.5 MB)
@@ -68,7 +70,7 @@ def write_run(res: RunResults, out: str | Path, command: list[str] | None = None
                 frames[name].to_csv(tmp / f"{stem}.csv", index=False)
             (tmp / ANSWER).write_text(res.answer.model_dump_json(indent=1))
             (tmp / "summary.txt").write_text("\n".join(res.answer.lines() + res.notes) + f"\n\n{FOOTER}\n")
-            meta = run_manifest(res, command)
+            meta = run_manifest(res, command, "all" if plots and all_plots else "answer" if plots else "none")
             if plots:      # matplotlib only when drawing: --no-plots never imports it
                 from rackline.output.report import render_folder
                 render_folder(tmp, meta, every=all_plots)
