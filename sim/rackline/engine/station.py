@@ -320,14 +320,7 @@ class Station(PlainPath):   # < Breakdowns < StationMeasures (one line of parts,
                 self._flush()
             r = job.recipe
             units = job.units
-            r.completed += units
-            r.good += units
-            self.last_done = now
-            self.completions += units
-            self.sojourn += (now - job.started) * units
-            r.sojourn += (now - job.started) * units
-            self.wip -= units
-            self.n_busy -= 1
+            self._finished(job, r, units, units, now)
             server.job = None
             self.free.append(server)
             r.out.reserved -= units
@@ -344,7 +337,6 @@ class Station(PlainPath):   # < Breakdowns < StationMeasures (one line of parts,
             return
         r = job.recipe
         units = job.units
-        now = self.clock.now
         if r.perfect:
             good = units
         else:
@@ -352,14 +344,7 @@ class Station(PlainPath):   # < Breakdowns < StationMeasures (one line of parts,
             rnd = self._yield_random
             good = sum(1 for _ in range(units) if rnd() < p)
         failed = units - good
-        r.completed += units
-        r.good += good
-        self.last_done = now
-        self.completions += units
-        self.sojourn += (now - job.started) * units
-        r.sojourn += (now - job.started) * units
-        self.wip -= units
-        self.n_busy -= 1
+        self._finished(job, r, units, good, now)
         server.job = None
         if self.operating_failures:
             self._aging(server, False)
@@ -389,6 +374,17 @@ class Station(PlainPath):   # < Breakdowns < StationMeasures (one line of parts,
         if loop is not None:
             loop.first.try_start()
         self.try_start()
+
+    def _finished(self, job: Job, r: RecipeRun, units: int, good: int, now: float) -> None:
+        """What every completed job counts, on the plain path and the general one alike."""
+        r.completed += units
+        r.good += good
+        self.last_done = now
+        self.completions += units
+        self.sojourn += (now - job.started) * units
+        r.sojourn += (now - job.started) * units
+        self.wip -= units
+        self.n_busy -= 1
 
     # ---- initial state and results -----------------------------------------------------------
     def preload(self, units: int) -> None:
