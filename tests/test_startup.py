@@ -90,3 +90,26 @@ def test_run_workers_start_before_the_analysis_libraries():
     late = {"pandas", "scipy", "openpyxl", "matplotlib"}
     assert "numpy" in at_fork and not at_fork & late
     assert not after & late     # the parent, having collected the outcomes: the task brought none of them in
+
+
+BLAS_PROBE = """
+import json
+import rackline.cli
+import numpy
+from threadpoolctl import threadpool_info
+print(json.dumps(sorted({p["num_threads"] for p in threadpool_info() if p["user_api"] == "blas"})))
+"""
+
+
+@pytest.mark.parametrize("chosen, threads", [(None, [1]), ("2", [2])])
+def test_the_command_line_runs_numpy_on_one_blas_thread_unless_told(chosen, threads):
+    """OpenBLAS's idle threads spin after each call (~0.25 s CPU of a one-replication run,
+    taken from the workers' cores under --jobs): the command line asks for one thread per
+    process before numpy loads, and leaves a user's own setting alone."""
+    env = {k: v for k, v in os.environ.items() if k not in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS",
+                                                             "MKL_NUM_THREADS")}
+    if chosen:
+        env["OPENBLAS_NUM_THREADS"] = chosen
+    out = subprocess.run([sys.executable, "-c", BLAS_PROBE], cwd=ROOT, capture_output=True, text=True, check=True,
+                         env={**env, "PYTHONPATH": str(ROOT / "sim")})
+    assert json.loads(out.stdout.strip().splitlines()[-1]) == threads
