@@ -47,6 +47,14 @@ def _scenario(folder: Path) -> Scenario:
     return validated(doc.data) or scenario_from(doc.data, doc)   # a run just validated it: once per process
 
 
+def _has_rows(path: Path) -> bool:
+    """Whether a CSV file exists with a row under its header, without reading it whole."""
+    if not path.exists():
+        return False
+    with path.open() as f:
+        return bool(f.readline() and f.readline().strip())
+
+
 ANSWER_PLOTS = ("answer",)
 """What a run draws by default: the output against demand, the plot beside the printed
 answer; the report's route and station tables name the bottleneck and its time in
@@ -95,11 +103,9 @@ def figures(folder: str | Path, manifest: dict[str, Any] | None = None,
     if (bands.metric == "backlog").any():
         builders["backlog"] = lambda: plots.backlog_plot(bands, name)
     lead = folder / "lead_times.csv"
-    if lead.exists():
-        lt = pd.read_csv(lead)
-        if len(lt):
-            builders["lead_time"] = lambda: plots.lead_time_plot(lt, name, {n: d.due for n, d in sc.demand.items()},
-                                                                 kpis)
+    if _has_rows(lead):     # read only when drawn: every order of every replication (national: ~6 MB)
+        builders["lead_time"] = lambda: plots.lead_time_plot(pd.read_csv(lead), name,
+                                                             {n: d.due for n, d in sc.demand.items()}, kpis)
     if (folder / "welch.csv").exists():
         builders["welch"] = lambda: plots.welch_plot(pd.read_csv(folder / "welch.csv"), name, warmup_w)
     figs = {n: build() for n, build in builders.items() if only is None or n in only}
