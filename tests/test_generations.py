@@ -302,3 +302,54 @@ def test_a_product_that_inherits_orders_needs_its_price_too(load_text):
     with pytest.raises(ScenarioError) as err:
         load_text(text)
     assert "at demand.orders.item: expected a price in costs.revenue for product 'rack2'" in str(err.value)
+
+
+# one 400 kW hall shared by single-rack tests of product a (two bays, 200 kW, 10 h, both ending
+# together) and an L12 cluster of two 200 kW racks of product b (5 h): b needs the whole hall
+QUEUE = """
+name: queue
+run: {horizon: 2100 h, warmup: 100 h, replications: 1}
+items: {part: {}, a_untested: {unit: rack}, a: {unit: rack}, b_untested: {unit: rack}, b: {unit: rack}}
+sites:
+  s:
+    inventories:
+      part: {initial: 1000000}
+      a_untested: {capacity: 10}
+      b_untested: {capacity: 10}
+    test_halls:
+      floor: {power: 400 kW}
+    stations:
+      build_a: {output: a_untested, inputs: {part: 1}, process_time: 1 h}
+      build_b: {output: b_untested, inputs: {part: 1}, process_time: 1 h}
+      test_a: {output: a, inputs: {a_untested: 1}, process_time: 10 h, servers: 2, hall: floor, test_power: 200 kW}
+      test_b: {output: b, inputs: {b_untested: 1}, process_time: 5 h, hall: floor, test_power: 200 kW, cluster: 2}
+demand:
+  a: {item: a, site: s, capacity: true}
+  b: {item: b, site: s, capacity: true}
+"""
+
+
+def test_single_racks_starve_a_waiting_cluster_unless_the_hall_starts_in_turn(load_text):
+    """first_fit (the default): each of a's tests that ends frees 200 kW, which a takes back
+    before the cluster's 400 kW are ever free, so b never starts after the first hours.
+    in_turn: freed power is held for the cluster, so a's two racks (10 h) and b's cluster
+    of two (5 h) alternate: 2 racks of each every 15 h."""
+    first_fit = rackline.run(load_text(QUEUE))
+    assert first_fit.kpi("throughput", "b")["mean"] < 0.1
+    assert first_fit.kpi("throughput", "a")["mean"] == pytest.approx(2 / 10 * WEEK, rel=0.01)
+    in_turn = rackline.run(load_text(QUEUE, {"sites.s.test_halls.floor.power_queue": "in_turn"}))
+    for product in ("a", "b"):
+        assert in_turn.kpi("throughput", product)["mean"] == pytest.approx(2 / 15 * WEEK, rel=0.01)
+    hall = in_turn.reps[0].halls["s.floor"]
+    assert hall.peak_kw.max() <= hall.cap_kw + 1e-9
+
+
+def test_a_start_that_cannot_go_does_not_hold_the_hall_in_turn(load_text):
+    """A cluster that runs out of racks (b's 40 parts) leaves the line instead of holding the
+    hall for a start that cannot go: after them, a tests at its full rate."""
+    text = (QUEUE.replace("items: {part: {},", "items: {part: {}, part_b: {},")
+            .replace("part: {initial: 1000000}", "part: {initial: 1000000}\n      part_b: {initial: 40}")
+            .replace("build_b: {output: b_untested, inputs: {part: 1}", "build_b: {output: b_untested, inputs: {part_b: 1}"))
+    res = rackline.run(load_text(text, {"sites.s.test_halls.floor.power_queue": "in_turn", "run.warmup": "600 h"}))
+    assert res.reps[0].stations["s.test_b"].completions[-1] == 40     # cumulative, at the last snapshot
+    assert res.kpi("throughput", "a")["mean"] == pytest.approx(2 / 10 * WEEK, rel=0.01)

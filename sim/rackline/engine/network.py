@@ -102,7 +102,8 @@ class Network:
             for item in site.inventories:
                 self.inventory(site_name, item)
             for hname, hall in site.test_halls.items():
-                self.halls[f"{site_name}.{hname}"] = Hall(clock, f"{site_name}.{hname}", hall.cap_kw)
+                self.halls[f"{site_name}.{hname}"] = Hall(clock, f"{site_name}.{hname}", hall.cap_kw,
+                                                             hall.power_queue == "in_turn")
         for name, sp in sc.suppliers.items():
             self.suppliers[name] = Supplier(clock, name, sp, self.sampler(sp.lead_time, f"supplier:{name}:lead"),
                                             self.sampler(sp.late_by, f"supplier:{name}:late"),

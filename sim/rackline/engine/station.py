@@ -115,6 +115,8 @@ class Station(PlainPath):   # < Breakdowns < StationMeasures (one line of parts,
                 self._run(s)
         if is_open:
             self.try_start()
+        elif self.hall is not None and self.hall.in_turn:
+            self.hall.leave(self)   # shut: its start cannot go, so it holds no turn
 
     def add_servers(self, n: int) -> None:
         """A rule's expansion: `n` more servers, idle and ready (they do not break down)."""
@@ -150,6 +152,7 @@ class Station(PlainPath):   # < Breakdowns < StationMeasures (one line of parts,
         if self._trying:
             self._again = True
             return
+        refused = False     # the last pass found a start that waits for hall power
         if self.free and self.open and self.factor > 0.0:
             self._trying = True
             try:
@@ -164,6 +167,7 @@ class Station(PlainPath):   # < Breakdowns < StationMeasures (one line of parts,
                     while self.free:
                         reason = None
                         starved = None
+                        refused = False
                         for r in (self.recipes if single else self._order()):
                             units = self.batch
                             if now < r.available_from or now >= r.available_until:
@@ -190,8 +194,8 @@ class Station(PlainPath):   # < Breakdowns < StationMeasures (one line of parts,
                                     if why is None and self.crew and self._crew_pool().available < self.crew:
                                         why = CREW
                                         self._crew_pool().wait(self)
-                                    if why is None and r.kw and not self._hall().fits(r.kw * units):
-                                        why = POWER
+                                    if why is None and r.kw and not self._hall().admits(r.kw * units, self):
+                                        why, refused = POWER, True
                                         self._hall().wait(self)
                                     if why is None:
                                         # start: take inputs, then begin the job
@@ -220,6 +224,8 @@ class Station(PlainPath):   # < Breakdowns < StationMeasures (one line of parts,
                             break
             finally:
                 self._trying = False
+        if not refused and self.hall is not None and self.hall.in_turn:
+            self.hall.leave(self)   # started, shut, down or waiting for something else: not for its turn
         # _mark, inlined: servers waiting for hall power count as active (the hall holds them back, as work does)
         if self.open and (not self.free or self.factor <= 0.0 or self.reason == POWER) != self.active:
             self.active = not self.active

@@ -23,6 +23,10 @@ class TestHall(Spec):
 
     power: Power = Field(description="electrical power for racks under test, e.g. '2 MW'")
     cooling: Power | None = Field(None, description="heat the hall can reject, e.g. '1.8 MW' (default: = power)")
+    power_queue: Literal["first_fit", "in_turn"] = Field(
+        "first_fit", description="which waiting start takes power as it frees: first_fit (any that fits: single "
+        "racks can overtake, even starve, a cluster waiting for the whole hall) or in_turn (in the order they "
+        "began to wait: freed power is held for the first)")
 
     @property
     def cap_kw(self) -> float:
