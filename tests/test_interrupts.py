@@ -4,6 +4,7 @@ from __future__ import annotations
 import os
 import re
 import signal
+import sys
 import time
 
 import pytest
@@ -153,6 +154,22 @@ def test_finalisers_are_unsafe_places_to_raise():
             seen.append(unsafe_to_raise(sys._getframe()))
 
     Finalised()
+    assert seen == [True]
+    assert not unsafe_to_raise(sys._getframe())
+
+
+def test_a_database_call_is_an_unsafe_place_to_raise():
+    """A SIGTERM that raised inside SQLAlchemy's fetch (an optimize study's storage) left a
+    cursor half-closed, which SQLAlchemy logged with a traceback (CI, once): such a frame
+    defers the signal like a finaliser does."""
+    from sqlalchemy import create_engine, text
+
+    from rackline.signals import unsafe_to_raise
+    seen = []
+    engine = create_engine("sqlite://")
+    with engine.connect() as conn:
+        conn.connection.create_function("probe", 0, lambda: seen.append(unsafe_to_raise(sys._getframe())) or 1)
+        conn.execute(text("select probe()")).fetchall()
     assert seen == [True]
     assert not unsafe_to_raise(sys._getframe())
 

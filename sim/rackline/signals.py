@@ -113,7 +113,8 @@ def unsafe_to_raise(frame: FrameType | None) -> bool:
     """Whether an exception raised at `frame` would be lost or corrupted: inside a C
     extension's initialisation (it becomes "ImportError: initialization failed"), inside
     the fork of a worker (at-fork hooks such as logging's ignore exceptions: Ctrl-C was
-    lost) or inside a finaliser (`__del__` errors are ignored too)."""
+    lost), inside a finaliser (`__del__` errors are ignored too) or inside a database call
+    of an optimize study (SQLAlchemy logs the half-closed cursor with a traceback)."""
     from importlib.machinery import ExtensionFileLoader
     if frame is not None and frame.f_code.co_name == "__del__":
         return True
@@ -124,6 +125,8 @@ def unsafe_to_raise(frame: FrameType | None) -> bool:
                 isinstance(frame.f_locals.get("self"), ExtensionFileLoader):
             return True
         if frame is not top and code.co_name == "_launch" and code.co_filename.endswith("popen_fork.py"):
+            return True
+        if f"{os.sep}sqlalchemy{os.sep}" in code.co_filename:
             return True
         frame = frame.f_back
     return False
