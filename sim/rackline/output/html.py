@@ -115,7 +115,7 @@ def quantity(v: Any, unit: str) -> str:
     return num(v)
 
 
-def table(df: pd.DataFrame, numeric: Iterable[str] = (), row_class: Callable[[pd.Series], str] | None = None,
+def table(df: pd.DataFrame, numeric: Iterable[str] = (), row_class: Callable[[dict[Any, Any]], str] | None = None,
           percent_cols: Iterable[str] = (), hour_cols: Iterable[str] = ()) -> str:
     """An HTML table of `df` that scrolls sideways when wide; `numeric` columns are right-aligned
     numbers, `percent_cols` shares shown as %, `hour_cols` times in w/d/h; `row_class(row)` may mark rows."""
@@ -124,7 +124,8 @@ def table(df: pd.DataFrame, numeric: Iterable[str] = (), row_class: Callable[[pd
     fmt.update({c: hours for c in hour_cols})
     head = "".join(f"<th>{esc(c)}</th>" for c in df.columns)
     rows = []
-    for _, r in df.iterrows():
+    for values in df.itertuples(index=False, name=None):    # plain tuples: a Series a row cost ~20 ms a report
+        r = dict(zip(df.columns, values))
         cls = row_class(r) if row_class else ""
         attr = f' class="{cls}"' if cls else ""
         cells = "".join(f'<td class="num">{fmt[c](r[c])}</td>' if c in fmt else f"<td>{_text(r[c])}</td>"
