@@ -139,12 +139,15 @@ def test_a_default_run_draws_the_answers_plots_and_says_how_to_draw_the_rest(tmp
     assert {p.stem for p in (out / "plots").glob("*.png")} == set(ANSWER_PLOTS)
     page = (out / "report.html").read_text()
     assert page.count("data:image/png;base64,") == len(ANSWER_PLOTS) and "rackline plot FOLDER --all" in page
+    assert "also draws the network with its flows and bottleneck, station time in states" in page
     assert main(["plot", str(out)]) == 0                       # redraws what the folder has
     assert {p.stem for p in (out / "plots").glob("*.png")} == set(ANSWER_PLOTS)
     (out / "plots" / "flow.png").write_bytes(b"")      # a folder of a release that drew the network by default
     assert main(["plot", str(out)]) == 0
     assert {p.stem for p in (out / "plots").glob("*.png")} == set(ANSWER_PLOTS) | {"flow"}
     assert (out / "plots" / "flow.png").read_bytes().startswith(b"\x89PNG")
+    note = (out / "report.html").read_text()     # offers what is not drawn yet, not what is
+    assert "also draws station time in states" in note and "the network with its flows" not in note
     assert main(["plot", str(out), "--all"]) == 0
     every = {p.stem for p in (out / "plots").glob("*.png")}
     assert set(ANSWER_PLOTS) < every and {"throughput", "welch"} <= every

@@ -158,6 +158,12 @@ CAPTIONS = {
     "welch": "Welch's plot: where weekly output settles (the warm-up is cut before it).",
 }
 CAPTIONS.update(MONEY)
+OTHER_PLOTS = {     # what report.html says `--all` would add, of the plots not drawn
+    "flow": "the network with its flows and bottleneck", "station_states": "station time in states",
+    "throughput": "weekly throughput", "cumulative": "cumulative output", "bottleneck_share": "bottleneck shares",
+    "bottleneck_timeline": "the bottleneck's timeline", "inventory": "inventory", "backlog": "backlog",
+    "lead_time": "lead times", "welch": "the Welch plot", "cost_per_rack": "for a scenario with costs, the money plots",
+}
 FIRST_SCREEN_ROWS = 5          # route rows shown next to the answer plot (at least 3 per product)
 DEFAULT_INTEREST = ("throughput", "fill_rate", "backlog")
 
@@ -289,12 +295,11 @@ def report_html(folder: Path, images: dict[str, bytes], manifest: dict[str, Any]
     missing = int((~reg.has_note.astype(bool)).sum())
     plots = "".join(figure(n, images[n], CAPTIONS.get(n, ""), alt=f"{n.replace('_', ' ')} plot")
                     for n in PLOTS if n in images and n != "answer")     # the answer plot is on the first screen
-    if not every:
+    undrawn = [what for n, what in OTHER_PLOTS.items() if n not in images]
+    if not every and undrawn:
         plots += ('<p class="small">The answer\'s plot is at the top. <code>rackline plot FOLDER --all</code> (or '
-                  '<code>rackline run --all-plots</code>) also draws the network with its flows and bottleneck, '
-                  'station time in states, weekly throughput, cumulative output, '
-                  'bottleneck shares and timeline, inventory, backlog, lead times, the Welch plot and, for a '
-                  'scenario with costs, the money plots.</p>')
+                  f'<code>rackline run --all-plots</code>) also draws {", ".join(undrawn[:-1])}'
+                  f'{" and " if len(undrawn) > 1 else ""}{undrawn[-1]}.</p>')
     warmup = manifest.get("warmup_h", 0)
     intro = (f'<p class="small">{manifest.get("replications", "?")} replications, seed {manifest.get("seed", "?")}, '
              f'warm-up {hours(warmup)} ({manifest.get("warmup_method", "")}), horizon '
