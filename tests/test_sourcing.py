@@ -9,7 +9,7 @@ import pytest
 from conftest import plan_of, run_priced
 from rackline.analysis.costs import money
 from rackline.errors import ScenarioError
-from rackline.scenario.costs import sourcing_steps
+from rackline.scenario.landed import sourcing_steps
 from test_costs import DETERMINISTIC
 
 # the deterministic cost scenario (trays from asia at $1,000 and usa at $1,500, half

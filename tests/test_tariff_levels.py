@@ -98,7 +98,7 @@ def test_optics_at_50_percent_lowers_the_overseas_share_and_says_by_how_much(tmp
 def test_a_what_if_on_a_fixed_split_says_orders_do_not_follow():
     """The baseline keeps its written shares: a tariff what-if moves its cost, never its
     orders, and says so instead of moving silently."""
-    from rackline.scenario.costs import fixed_splits_touched
+    from rackline.scenario.landed import fixed_splits_touched
     base = load_scenario(SCENARIOS / "baseline.yaml").scenario
     (line,) = fixed_splits_touched(base, ["costs.tariffs.optics_asia"])
     assert line.startswith("costs.tariffs.optics_asia changes the landed cost of optics_asia, but "

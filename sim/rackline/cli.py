@@ -23,12 +23,9 @@ from rackline.errors import EXIT_BAD_INPUT, EXIT_FAILED, EXIT_INTERRUPTED, EXIT_
 from rackline.output.progress import Progress
 from rackline.quantities import counted
 
-# One BLAS thread per process unless the user chose otherwise; set before anything imports
-# numpy. rackline runs in parallel by processes (--jobs), its vectors are small, and
-# OpenBLAS's idle threads spin after each call: ~0.25 s CPU of a one-replication baseline
-# run (0.91 -> 0.67 s), taken from the workers' cores under --jobs.
-BLAS_THREADS = ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS")
-for _name in BLAS_THREADS:
+# One BLAS thread a process unless the user set one, before numpy loads: rackline runs in parallel by
+# processes, and OpenBLAS's idle threads spin after each call (~0.25 s CPU of a one-replication run)
+for _name in ("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"):
     os.environ.setdefault(_name, "1")
 
 
@@ -95,7 +92,7 @@ def run(scenario: str, reps: int | None, seed: int | None, sets: tuple[str, ...]
         with long_lived(), Running(loaded, list(range(first_round(reps, precision, n))), root, jobs) as running:
             from rackline.experiments.replications import run_replications
             from rackline.output.run_folder import run_bytes, write_run
-            from rackline.scenario.costs import fixed_splits_touched
+            from rackline.scenario.landed import fixed_splits_touched
             from rackline.scenario.resolve import reorder_warnings
             notices = reorder_warnings(loaded.as_written) + fixed_splits_touched(loaded.scenario,
                                                                                   list(loaded.overrides))

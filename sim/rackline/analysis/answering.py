@@ -42,8 +42,9 @@ from rackline.analysis.constraints import constraint_chain, demand_text, growing
 from rackline.analysis.cost_plan import ended_salvage
 from rackline.analysis.disruptions import disruption_windows
 from rackline.analysis.intervals import interval
-from rackline.analysis.kpis import product_window, product_window_end, products_made, window_index
+from rackline.analysis.kpis import products_made
 from rackline.analysis.warnings import run_warnings
+from rackline.analysis.window import product_window, product_window_end, window_index
 from rackline.engine.records import Replication
 from rackline.kpi_names import Range, range_of_unit
 from rackline.scenario.flows import product_sites
@@ -332,7 +333,7 @@ def sourcing_moves(sc: Scenario) -> list[SourcingMove]:
     """Each cost-aware split as it moves: the new shares of orders, from when, and the
     landed costs away from their reference that moved it (a move at week 0 is a level
     at the start unlike the reference; a later one follows a tariff step by the lag)."""
-    from rackline.scenario.costs import landed_costs, reference_costs, sourcing_steps
+    from rackline.scenario.landed import landed_costs, reference_costs, sourcing_steps
     out = []
     for site_name, site in sc.sites.items():
         for item, inv in site.inventories.items():

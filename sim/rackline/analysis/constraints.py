@@ -19,7 +19,7 @@ import pandas as pd
 
 from rackline.analysis.answer import Chain, Link
 from rackline.analysis.bottleneck import Growth, growing_stocks
-from rackline.analysis.kpis import window_index
+from rackline.analysis.window import window_index
 from rackline.engine.records import InventoryKey, Replication
 from rackline.scenario.model import Demand, Scenario
 from rackline.units import WEEK

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from rackline.scenario.costs import rate_at
+from rackline.scenario.landed import rate_at
 
 if TYPE_CHECKING:
     from rackline.scenario.model import Scenario

@@ -46,7 +46,7 @@ import numpy as np
 
 from rackline.analysis.cost_plan import CostPlan
 from rackline.analysis.floor_kpis import written_off
-from rackline.analysis.kpis import KpiRow
+from rackline.analysis.window import KpiRow
 from rackline.engine.records import InventoryKey, Replication
 from rackline.kpi_names import CATEGORIES
 from rackline.states import WORKING

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from rackline.analysis.kpis import KpiRow, station_window
+from rackline.analysis.window import KpiRow, station_window
 from rackline.engine.records import Replication
 from rackline.units import WEEK
 
@@ -34,7 +34,7 @@ def _delta(series: np.ndarray, i: int) -> float:
 def floor_rows(rep: Replication, i: int, warmup: float) -> list[KpiRow]:
     """Rows for the window from snapshot i (none for a scenario without halls,
     clusters, allocations or generation ends). A hall and a cluster test are measured
-    over their stations' own windows (`kpis.station_window`): a Gen-2 hall is not averaged
+    over their stations' own windows (`window.station_window`): a Gen-2 hall is not averaged
     over the weeks before Gen-2 exists."""
     rows: list[KpiRow] = []
     end = float(rep.times[-1])

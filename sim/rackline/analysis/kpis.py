@@ -9,31 +9,28 @@ from __future__ import annotations
 
 from collections import defaultdict
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, NamedTuple
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from rackline.analysis.bottleneck import constraining_periods, shares
 from rackline.analysis.cost_plan import CostPlan
+from rackline.analysis.costs import cost_rows
+from rackline.analysis.floor_kpis import floor_rows
+from rackline.analysis.window import (
+    KpiRow,
+    StationRow,
+    product_window,
+    product_window_end,
+    station_window,
+    window_index,
+)
 from rackline.engine.records import InventoryKey, Replication
 from rackline.states import STATES
 from rackline.units import WEEK
 
 if TYPE_CHECKING:
     import pandas as pd
-
-
-class KpiRow(NamedTuple):
-    kpi: str
-    subject: str
-    unit: str
-    value: float
-
-
-class StationRow(NamedTuple):
-    station: str
-    metric: str
-    value: float
 
 
 @dataclass(slots=True)
@@ -46,38 +43,9 @@ class ReplicationKpis:
     stations: list[StationRow]
 
 
-def window_index(rep: Replication, warmup: float) -> int:
-    """Index of the first snapshot at or after `warmup`."""
-    idx = int(np.searchsorted(rep.times, warmup - 1e-9))
-    return min(idx, len(rep.times) - 1)
-
-
-def product_window(rep: Replication, warmup: float, product: str) -> int:
-    """Index of the first snapshot of `product`'s own window: from its start (introduction or
-    first demand, `Replication.starts`) or the warm-up, whichever is later."""
-    return window_index(rep, max(warmup, rep.starts.get(product, 0.0)))
-
-
-def product_window_end(rep: Replication, product: str) -> int:
-    """Index of the last snapshot of `product`'s own window: the horizon, or the first
-    snapshot at or after its generation's end (`Replication.ended`): an ended generation
-    is measured over the weeks it was in production, not averaged with its weeks of zero."""
-    end = rep.ended.get(product)
-    return len(rep.times) - 1 if end is None else window_index(rep, end)
-
-
 def _between(series: np.ndarray | None, i: int, j: int) -> float:
     """Growth of a cumulative counter from snapshot i to snapshot j."""
     return 0.0 if series is None else float(series[j] - series[i])
-
-
-def station_window(rep: Replication, warmup: float, key: str) -> int:
-    """Index of the first snapshot of a station's window: from the earliest start of the
-    products it serves, or the warm-up, whichever is later (a Gen-2 bay is not idle for
-    the weeks before Gen-2 exists)."""
-    serves = rep.stations[key].serves
-    start = min((rep.starts.get(p, 0.0) for p in serves), default=0.0)
-    return window_index(rep, max(warmup, start))
 
 
 def _delta(series: np.ndarray | None, i: int) -> float:
@@ -161,13 +129,11 @@ def replication_kpis(rep: Replication, warmup: float, plan: CostPlan | None = No
         if size > 0:
             add("crew_utilization", key, "share of people-hours", _delta(rep.pools[key].busy_area, i) / size)
 
-    from rackline.analysis.floor_kpis import floor_rows  # test floor, allocations (it imports KpiRow from here)
     rows += floor_rows(rep, i, warmup)
     for name in rep.rule_names:     # decisions over the whole run: a rule decided in the warm-up still acts
         add("rule_firings", name, "times", sum(1 for e in rep.rules if e.rule == name))
 
     if plan is not None:
-        from rackline.analysis.costs import cost_rows  # the economic layer (it imports KpiRow from here)
         rows += cost_rows(rep, plan, i)
     return ReplicationKpis(rep.replication, warmup, rows, station_metrics(rep, warmup))
 

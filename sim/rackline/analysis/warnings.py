@@ -45,7 +45,7 @@ def run_warnings(sc: Scenario, reps: Sequence[Replication], kpis: pd.DataFrame, 
 
 def still_splits(sc: Scenario, moved: Sequence[SourcingMove]) -> list[str]:
     """Why each cost-aware split that never moves in the run holds its written shares."""
-    from rackline.scenario.costs import sourcing_steps
+    from rackline.scenario.landed import sourcing_steps
     out = []
     for site_name, site in sc.sites.items():
         for item, inv in site.inventories.items():

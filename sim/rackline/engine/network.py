@@ -44,9 +44,9 @@ from rackline.engine.supplier import Replenishment, Supplier, resolved_policy
 from rackline.engine.test_hall import Hall
 from rackline.engine.work import RecipeRun
 from rackline.engine.workforce import Pool
-from rackline.scenario.costs import sourcing_steps
 from rackline.scenario.distributions import Sampler
 from rackline.scenario.flows import product_starts, routes
+from rackline.scenario.landed import sourcing_steps
 from rackline.scenario.model import Scenario
 from rackline.states import HALL_STATES, STATES
 from rackline.units import WEEK

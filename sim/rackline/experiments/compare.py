@@ -105,7 +105,7 @@ def compare(loaded: list[tuple[str, Loaded]], reps: int | None = None, jobs: int
                                                "half_width", "clear", "variance_reduction"])
     notes = [f"{counted(len(runs), 'scenario')} x {counted(reps, 'replication')}, seed {seed}, common random "
              f"numbers; difference CIs at {level:.2%} each (Bonferroni for {counted(k, 'comparison')})"]
-    from rackline.scenario.costs import fixed_splits_touched
+    from rackline.scenario.landed import fixed_splits_touched
     notes += [f"{name}: {line}" for name, ld in loaded for line in fixed_splits_touched(ld.scenario, list(ld.overrides))]
     questions = [list(r.scenario.question.kpis) if r.scenario.question is not None else [] for r in runs]
     table = compare_table(names, kpis, differences, questions)

@@ -20,8 +20,6 @@ from typing import TYPE_CHECKING, Any
 import numpy.ma  # noqa: F401 - numpy loads these on first use: a replication draws from numpy.random and
 import numpy.random  # noqa: F401 - np.quantile reaches numpy.ma; imported once here, before workers fork, not in each
 
-import rackline.analysis.costs  # noqa: F401 - kpis imports these two when it first measures: likewise
-import rackline.analysis.floor_kpis  # noqa: F401
 from rackline.analysis.cost_plan import cost_plan
 from rackline.analysis.kpis import ReplicationKpis, products_made, replication_kpis, weekly_series
 from rackline.analysis.warmup import warmup_for

@@ -9,7 +9,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from rackline.scenario.budget import budget_problems
-from rackline.scenario.costs import cost_problems
+from rackline.scenario.cost_checks import cost_problems
 from rackline.scenario.distributions import Fixed
 from rackline.scenario.floor_checks import floor_problems
 from rackline.scenario.flows import Node
