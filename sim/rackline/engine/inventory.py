@@ -19,7 +19,6 @@ from typing import TYPE_CHECKING, Protocol
 
 if TYPE_CHECKING:
     from rackline.engine.clock import Clock
-    from rackline.engine.supplier import Replenishment
 
 UNKNOWN = math.inf   # birth of a unit whose first operation is not in the run
 
@@ -34,6 +33,13 @@ class Producer(Protocol):
     """Puts into an inventory, woken when room frees: a station or lane."""
 
     def on_room(self) -> None: ...
+
+
+class Policy(Protocol):
+    """Reviews an inventory's position as units leave it: its reorder policy
+    (`engine.supplier.Replenishment`)."""
+
+    def review(self, inv: Inventory) -> None: ...
 
 
 class Inventory:
@@ -54,7 +60,7 @@ class Inventory:
         self.births: deque[float] | None = deque([UNKNOWN] * initial) if made else None
         self.consumers: list[Consumer] = []   # objects with on_stock(): stations, lanes, demand
         self.producers: list[Producer] = []   # objects with on_room(): stations, lanes
-        self.policy: Replenishment | None = None   # replenishment (sim.engine.supplier.Replenishment)
+        self.policy: Policy | None = None   # its reorder policy, if replenished
         self.on_order = 0
         self.area = 0.0             # integral of level over time
         self.zero_time = 0.0        # time spent empty

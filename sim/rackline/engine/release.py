@@ -9,12 +9,23 @@ unit only with a free card, which returns when a unit leaves the last station.
 from __future__ import annotations
 
 from collections import defaultdict
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Protocol
 
 if TYPE_CHECKING:
-    from rackline.engine.station import Station
     from rackline.scenario.model import Scenario
     from rackline.scenario.stations import Recipe
+
+
+class Gated(Protocol):
+    """A station that starts only against authorizations, woken when orders add some."""
+
+    def on_auth(self) -> None: ...
+
+
+class Starter(Protocol):
+    """A CONWIP loop's first station, woken when a card comes back."""
+
+    def try_start(self) -> None: ...
 
 
 class Authorization:
@@ -23,7 +34,7 @@ class Authorization:
     def __init__(self, item: str) -> None:
         self.item = item
         self.count = 0
-        self.stations: list[Station] = []
+        self.stations: list[Gated] = []
 
     def add(self, n: int) -> None:
         self.count += n
@@ -34,7 +45,7 @@ class Authorization:
 class Loop:
     __slots__ = ("name", "cards", "first")
 
-    def __init__(self, name: str, cards: int, first: Station) -> None:
+    def __init__(self, name: str, cards: int, first: Starter) -> None:
         self.name = name
         self.cards = cards
         self.first = first

@@ -113,10 +113,7 @@ class Station(PlainPath):   # < Breakdowns < StationMeasures (one line of parts,
         for s in self.servers:
             if s.job is not None:
                 self._run(s)
-        if is_open:
-            self.try_start()
-        elif self.hall is not None and self.hall.in_turn:
-            self.hall.leave(self)   # shut: its start cannot go, so it holds no turn
+        self.try_start()    # shut, it starts nothing (and in a hall that starts in turn, leaves the line)
 
     def add_servers(self, n: int) -> None:
         """A rule's expansion: `n` more servers, idle and ready (they do not break down)."""

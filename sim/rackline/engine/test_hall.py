@@ -14,11 +14,16 @@ snapshots.
 """
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 if TYPE_CHECKING:
     from rackline.engine.clock import Clock
-    from rackline.engine.station import Station
+
+
+class Tester(Protocol):
+    """A station that tests in the hall, as the hall sees it: to be woken when power frees."""
+
+    def try_start(self) -> None: ...
 
 
 class Hall:
@@ -30,10 +35,10 @@ class Hall:
         self.key = key
         self.cap = cap_kw
         self.drawn = 0.0
-        self.waiters: list[Station] = []
+        self.waiters: list[Tester] = []
         self.in_turn = in_turn
-        self._pending: list[Station] = []      # in turn: woken by a test's end, not yet tried, in their order
-        self._current: Station | None = None   # in turn: the woken station trying now
+        self._pending: list[Tester] = []      # in turn: woken by a test's end, not yet tried, in their order
+        self._current: Tester | None = None   # in turn: the woken station trying now
         self._waking = False
         self._rewake = False
         self.kwh = 0.0
@@ -53,7 +58,7 @@ class Hall:
     def fits(self, kw: float) -> bool:
         return self.drawn + kw <= self.cap + 1e-9
 
-    def admits(self, kw: float, station: Station) -> bool:
+    def admits(self, kw: float, station: Tester) -> bool:
         """Whether `station` may start a test drawing `kw` now: it fits, and (in turn) no
         start waits ahead of it."""
         if self.drawn + kw > self.cap + 1e-9:
@@ -70,11 +75,11 @@ class Hall:
         if self.drawn > self.peak:
             self.peak = self.drawn
 
-    def wait(self, station: Station) -> None:
+    def wait(self, station: Tester) -> None:
         if station not in self.waiters and station not in self._pending:
             self.waiters.append(station)
 
-    def leave(self, station: Station) -> None:
+    def leave(self, station: Tester) -> None:
         """In turn: `station` started, or no longer waits for power; the next one's turn."""
         if station in self.waiters:
             first = self.waiters[0] is station

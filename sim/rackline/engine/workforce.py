@@ -5,12 +5,17 @@ soon as they are free. Stations that can't get a crew wait in FIFO order.
 """
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 if TYPE_CHECKING:
     from rackline.engine.clock import Clock
-    from rackline.engine.station import Station
     from rackline.scenario.model import Pool as PoolSpec
+
+
+class Crewed(Protocol):
+    """A station that needs a crew from the pool, woken when people free up."""
+
+    def on_crew(self) -> None: ...
 
 
 class Pool:
@@ -21,7 +26,7 @@ class Pool:
         self.key = key
         self.size = spec.size
         self.available = spec.size
-        self.waiters: list[Station] = []
+        self.waiters: list[Crewed] = []
         self.busy_area = 0.0
         self.size_area = 0.0
         self.t_last = 0.0
@@ -54,7 +59,7 @@ class Pool:
             return True
         return False
 
-    def wait(self, station: Station) -> None:
+    def wait(self, station: Crewed) -> None:
         if station not in self.waiters:
             self.waiters.append(station)
 
