@@ -344,6 +344,19 @@ def test_single_racks_starve_a_waiting_cluster_unless_the_hall_starts_in_turn(lo
     assert hall.peak_kw.max() <= hall.cap_kw + 1e-9
 
 
+def test_in_turn_each_start_queues_on_its_own(load_text):
+    """A station with a server still free after it starts does not keep the first place:
+    its next start waits behind the cluster (which, first in line, would otherwise never
+    run). With three bays for a: b's cluster (5 h), then two of a's racks (10 h), then the
+    one a queued before b (10 h, b waits for the whole hall): 3 racks of a and 2 of b
+    every 25 h, the hall 80% used."""
+    text = QUEUE.replace("servers: 2, hall: floor", "servers: 3, hall: floor")
+    res = rackline.run(load_text(text, {"sites.s.test_halls.floor.power_queue": "in_turn"}))
+    assert res.kpi("throughput", "a")["mean"] == pytest.approx(3 / 25 * WEEK, rel=0.01)
+    assert res.kpi("throughput", "b")["mean"] == pytest.approx(2 / 25 * WEEK, rel=0.01)
+    assert res.kpi("hall_utilization", "s.floor")["mean"] == pytest.approx(0.8, abs=0.01)
+
+
 def test_a_start_that_cannot_go_does_not_hold_the_hall_in_turn(load_text):
     """A cluster that runs out of racks (b's 40 parts) leaves the line instead of holding the
     hall for a start that cannot go: after them, a tests at its full rate."""

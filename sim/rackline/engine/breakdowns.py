@@ -44,6 +44,8 @@ class Breakdowns(StationMeasures):
         job = server.job
         if job is None:
             self.free.remove(server)
+            if not self.free:
+                self._out_of_line()     # its last free server broke: it holds no turn in its hall
         else:
             if job.phase == SETUP_PHASE:
                 self.n_setup -= 1

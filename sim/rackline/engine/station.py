@@ -133,6 +133,10 @@ class Station(PlainPath):   # < Breakdowns < StationMeasures (one line of parts,
                 self._run(s)
         self.try_start()
 
+    def _out_of_line(self) -> None:
+        if self.hall is not None and self.hall.in_turn:
+            self.hall.leave(self)
+
     def _crew_pool(self) -> Pool:
         assert self.pool is not None, "only a station with a crew takes one"
         return self.pool
@@ -204,7 +208,8 @@ class Station(PlainPath):   # < Breakdowns < StationMeasures (one line of parts,
                                         # power and crew before the inputs: room freed by the take wakes
                                         # stations upstream at once, and they must find both already taken
                                         if r.kw:
-                                            self._hall().take(r.kw * units)
+                                            self._hall().take(r.kw * units, self)
+                                            refused = False
                                         if self.crew:
                                             self._crew_pool().take(self.crew)
                                         self._begin(server, r, units, r.take_inputs(units, now))
@@ -221,8 +226,10 @@ class Station(PlainPath):   # < Breakdowns < StationMeasures (one line of parts,
                             break
             finally:
                 self._trying = False
-        if not refused and self.hall is not None and self.hall.in_turn:
-            self.hall.leave(self)   # started, shut, down or waiting for something else: not for its turn
+        if self.hall is not None and self.hall.in_turn:
+            if not refused:
+                self._out_of_line()     # no free server, shut, or waiting for something else
+            self.hall.settle()          # a start here gave the first place to the next in line
         # _mark, inlined: servers waiting for hall power count as active (the hall holds them back, as work does)
         if self.open and (not self.free or self.factor <= 0.0 or self.reason == POWER) != self.active:
             self.active = not self.active

@@ -62,6 +62,10 @@ class StationMeasures:
     def _phase_done(self, server: Server, job: Job, token: int) -> None:
         raise NotImplementedError
 
+    def _out_of_line(self) -> None:
+        """Leave the test hall's line, if it starts in turn: this station cannot start now."""
+        raise NotImplementedError
+
     def _flush(self) -> None:
         """Add `count x elapsed` to each state's total since the last change (called
         before every change). Zero counts add nothing: skipping them is bit-identical

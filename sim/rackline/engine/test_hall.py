@@ -6,10 +6,10 @@ rack does not fit waits (`waiting_power`) and is woken, in the order it began to
 when a test ends. By default (`power_queue: first_fit`) power is not reserved: a station
 whose next start needs less (one L11 rack) can take what frees while a cluster waits for
 the whole hall, and may keep it from ever starting. `in_turn` starts them in the order
-they began to wait: power that frees is held for the first waiting start (`admits`), and
-a station leaves the queue when it starts or no longer waits for power (`leave`: shut,
-down, or its start now waits for something else), so a start that cannot go never holds
-the hall. The hall keeps the kWh drawn (energy) and the peak kW of each interval between
+they began to wait: power that frees is held for the first in line (`admits`); a station
+that starts leaves the first place (its next start queues behind those waiting), and one
+that no longer waits for power leaves the line (`leave`: no free server, shut, or its
+start now waits for something else), so a start that cannot go never holds the hall. The hall keeps the kWh drawn (energy) and the peak kW of each interval between
 snapshots.
 """
 from __future__ import annotations
@@ -27,8 +27,7 @@ class Tester(Protocol):
 
 
 class Hall:
-    __slots__ = ("clock", "key", "cap", "drawn", "waiters", "kwh", "peak", "t_last", "in_turn", "_pending",
-                 "_current", "_waking", "_rewake")
+    __slots__ = ("clock", "key", "cap", "drawn", "waiters", "kwh", "peak", "t_last", "in_turn", "_waking", "_due")
 
     def __init__(self, clock: Clock, key: str, cap_kw: float, in_turn: bool = False) -> None:
         self.clock = clock
@@ -36,11 +35,9 @@ class Hall:
         self.cap = cap_kw
         self.drawn = 0.0
         self.waiters: list[Tester] = []
-        self.in_turn = in_turn
-        self._pending: list[Tester] = []      # in turn: woken by a test's end, not yet tried, in their order
-        self._current: Tester | None = None   # in turn: the woken station trying now
+        self.in_turn = in_turn      # waiters start in their order (`waiters` is the line), else any that fits
         self._waking = False
-        self._rewake = False
+        self._due = False           # in turn: the first place changed hands; try the line
         self.kwh = 0.0
         self.peak = 0.0          # the most kW drawn since the last snapshot
         self.t_last = 0.0
@@ -59,67 +56,68 @@ class Hall:
         return self.drawn + kw <= self.cap + 1e-9
 
     def admits(self, kw: float, station: Tester) -> bool:
-        """Whether `station` may start a test drawing `kw` now: it fits, and (in turn) no
-        start waits ahead of it."""
+        """Whether `station` may start a test drawing `kw` now: it fits, and (in turn) it is
+        first in line, or no one waits."""
         if self.drawn + kw > self.cap + 1e-9:
             return False
-        if not self.in_turn:
-            return True
-        if self.waiters:                # refused since the last wake-up: the first of them goes first
-            return self.waiters[0] is station
-        return not self._pending or station is self._current
+        return not self.in_turn or not self.waiters or self.waiters[0] is station
 
-    def take(self, kw: float) -> None:
+    def take(self, kw: float, station: Tester | None = None) -> None:
+        """`station` starts a test drawing `kw`. In turn, it was first in line: its next
+        start waits behind everyone now waiting (it queues again if refused), and the
+        next in line is tried when this start is done (`settle`), never in the middle of it."""
         self._flush()
         self.drawn += kw
         if self.drawn > self.peak:
             self.peak = self.drawn
+        if self.in_turn and self.waiters and self.waiters[0] is station:
+            self.waiters.pop(0)
+            self._due = bool(self.waiters)
 
     def wait(self, station: Tester) -> None:
-        if station not in self.waiters and station not in self._pending:
+        if station not in self.waiters:
             self.waiters.append(station)
 
     def leave(self, station: Tester) -> None:
-        """In turn: `station` started, or no longer waits for power; the next one's turn."""
+        """In turn: `station` no longer waits for power (it has no free server, is shut,
+        or its start now waits for something else): out of the line, and if it was first,
+        the next one's turn."""
         if station in self.waiters:
             first = self.waiters[0] is station
             self.waiters.remove(station)
-            if first and self.waiters and not self._waking:
-                self._wake_in_turn()
+            if first and self.waiters:
+                self._due = True
+                self.settle()
+
+    def settle(self) -> None:
+        """In turn: try the line if its first place changed hands (a start or a leave)."""
+        if self._due and not self._waking:
+            self._wake_in_turn()
 
     def give(self, kw: float) -> None:
         self._flush()
         self.drawn = max(0.0, self.drawn - kw)
         if self.waiters:
             if self.in_turn:
-                self._wake_in_turn()
+                self._due = True
+                self.settle()
                 return
             waiters, self.waiters = self.waiters, []
             for st in waiters:
                 st.try_start()
 
     def _wake_in_turn(self) -> None:
-        """Try the waiting stations in their order; one refused stays first in line and
-        the rest queue behind it in the same order. A wake-up while one runs (a test
-        ending in the same instant) tries them all again after it."""
-        if self._waking:
-            self._rewake = True
-            return
+        """Try the first in line until one cannot start: each that starts (or no longer
+        waits) leaves the first place to the next; one refused keeps it, and everyone
+        behind it waits (no start overtakes it, however small)."""
         self._waking = True
         try:
-            again = True
-            while again:
-                self._rewake = False
-                self._pending, self.waiters = self.waiters, []
-                while self._pending:
-                    self._current = self._pending.pop(0)
-                    self._current.try_start()
-                    self._current = None
-                again = self._rewake and bool(self.waiters)
+            while self._due and self.waiters:
+                self._due = False
+                self.waiters[0].try_start()
         finally:
             self._waking = False
-            self._pending = []
-            self._current = None
+            self._due = False
 
     def snapshot(self) -> dict[str, float]:
         self._flush()
