@@ -147,3 +147,19 @@ def test_numbers_times_and_intervals_read_as_people_write_them():
     assert rows.value.tolist() == ["22.5", "12.4 w", "0", "95%"]
     assert rows["95% interval"].tolist() == ["21.9–23.1", "11.3 w–13.1 w", "0 in every replication", "67.9%–99.5%"]
     assert interval(pd.Series({"ci_low": float("nan"), "ci_high": float("nan"), "ci_note": ""})) == "—"
+
+
+def test_an_html_table_shows_each_cell_by_position_and_any_missing_value_as_a_dash():
+    """Rows are read as plain tuples (a Series a row was most of report.html's table time):
+    a nullable column's missing value is a dash like NaN, an int column stays an int, and
+    two columns of one name each show their own value."""
+    import pandas as pd
+
+    from rackline.output.html import MISSING, table
+    df = pd.DataFrame({"n": pd.array([3, None], dtype="Int64"), "share": [0.5, float("nan")], "name": ["x", None]})
+    page = table(df, {"share"})
+    assert "<td>3</td>" in page and page.count(f"<td>{MISSING}</td>") == 2 and f'<td class="num">{MISSING}</td>' in page
+    twice = pd.DataFrame([[1, 2]], columns=["x", "x"])
+    assert "<td>1</td><td>2</td>" in table(twice)
+    marked = table(pd.DataFrame({"u": [0.5, 1.5]}), row_class=lambda r: "over" if r["u"] > 1 else "")
+    assert marked.count('class="over"') == 1

@@ -58,6 +58,8 @@ MISSING = "—"
 def _float(v: Any) -> float | None:
     if isinstance(v, bool):
         return None
+    if v is pd.NA or v is pd.NaT:   # a nullable column's missing value: shown as missing, like NaN
+        return math.nan
     try:
         return float(v)
     except (TypeError, ValueError):
@@ -124,12 +126,12 @@ def table(df: pd.DataFrame, numeric: Iterable[str] = (), row_class: Callable[[di
     fmt.update({c: hours for c in hour_cols})
     head = "".join(f"<th>{esc(c)}</th>" for c in df.columns)
     rows = []
+    cols = list(df.columns)
     for values in df.itertuples(index=False, name=None):    # plain tuples: a Series a row cost ~20 ms a report
-        r = dict(zip(df.columns, values))
-        cls = row_class(r) if row_class else ""
+        cls = row_class(dict(zip(cols, values))) if row_class else ""
         attr = f' class="{cls}"' if cls else ""
-        cells = "".join(f'<td class="num">{fmt[c](r[c])}</td>' if c in fmt else f"<td>{_text(r[c])}</td>"
-                        for c in df.columns)
+        cells = "".join(f'<td class="num">{fmt[c](v)}</td>' if c in fmt else f"<td>{_text(v)}</td>"
+                        for c, v in zip(cols, values))     # by position: a repeated column name shows each
         rows.append(f"<tr{attr}>{cells}</tr>")
     return f'<div class="wide"><table><thead><tr>{head}</tr></thead><tbody>{"".join(rows)}</tbody></table></div>'
 
