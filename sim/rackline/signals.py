@@ -126,7 +126,7 @@ def unsafe_to_raise(frame: FrameType | None) -> bool:
             return True
         if frame is not top and code.co_name == "_launch" and code.co_filename.endswith("popen_fork.py"):
             return True
-        if f"{os.sep}sqlalchemy{os.sep}" in code.co_filename:
+        if str(frame.f_globals.get("__name__", "")).partition(".")[0] == "sqlalchemy":
             return True
         frame = frame.f_back
     return False
