@@ -324,3 +324,37 @@ def test_deadlock_warning_names_the_loop(load_text):
     res = rackline.run(load_text(LOOP.format(cap=2)), reps=2)
     text = "\n".join(res.answer.warnings)
     assert "deadlock in 2 of 2 replication(s)" in text and "s.a -> s/ab (full: 2 of 2) -> s.b" in text
+
+
+# t4 and t3 share the one unit of `sh`; t4 starts first, and taking its `u4` frees room that
+# lets b4 start, whose taking `o3` frees room that lets t3 start: before t4 has taken `sh`
+SHARED = """
+name: shared
+run: {horizon: 10 h, warmup: 0 h, replications: 1}
+items: {u4: {}, o3: {}, sh: {}, out4: {}, part: {}}
+sites:
+  s:
+    inventories:
+      part: {initial: 100}
+      sh: {initial: 1}
+      u4: {initial: 1, capacity: 1}
+      o3: {initial: 1, capacity: 1}
+    stations:
+      t4: {output: out4, inputs: {u4: 1, sh: 1}, process_time: 1 h}
+      b4: {output: u4, inputs: {o3: 1}, process_time: 1 h}
+      t3: {output: o3, inputs: {sh: 1, part: 1}, process_time: 1 h}
+demand:
+  d: {item: out4, site: s, capacity: true}
+"""
+
+
+def test_a_start_takes_all_its_inputs_before_anyone_it_wakes_can_start(load_text):
+    """A start removes every input and records itself before waking the stations that
+    wait for the room it frees: they used to start in between and take a shared input
+    the start had counted (a negative stock, or for made units a crash popping an empty
+    queue of build starts)."""
+    from conftest import run_network
+    net = run_network(load_text(SHARED))
+    stations = {k.split(".")[1]: st for k, st in net.stations.items()}
+    assert sum(r.started for name in ("t3", "t4") for r in stations[name].recipes) == 1   # one unit of sh
+    assert all(inv.level >= 0 for inv in net.inventories.values())

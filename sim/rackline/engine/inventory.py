@@ -86,8 +86,17 @@ class Inventory:
         return self.capacity - self.level - self.reserved
 
     def take(self, n: int) -> float:
-        """Remove n units (caller checked they are there); return the oldest birth among
-        them (now for purchased or unknown-history units)."""
+        """Remove n units (caller checked they are there) and wake who waits on the room
+        and the reorder policy; return the oldest birth among them (now for purchased or
+        unknown-history units)."""
+        birth = self.remove(n)
+        self.taken()
+        return birth
+
+    def remove(self, n: int) -> float:
+        """`take` without waking anyone: a station's start removes all its inputs and
+        records itself first (`taken` after), so no one it wakes can start in between on
+        what it counted (a shared input, its output's room)."""
         birth = self.clock.now
         dt = birth - self.t_last
         if dt > 0.0:                     # _flush, inlined (every take and put pays it)
@@ -111,11 +120,14 @@ class Inventory:
                     b = pop()
                     if b < birth:
                         birth = b
+        return birth
+
+    def taken(self) -> None:
+        """After units left: the reorder policy reviews, producers waiting for room wake."""
         if self.policy is not None:
             self.policy.review(self)
         if self.producers and self.capacity != math.inf:   # room matters only when it is finite
             self._notify_room()
-        return birth
 
     def take_births(self, n: int) -> list[float] | None:
         """Remove n units keeping each one's birth (for loads that travel together)."""

@@ -100,6 +100,7 @@ class PlainPath(Breakdowns):
                         job.speed = 0.0
                         job.token = 0
                         self._run(server)
+                    r.inputs_taken()    # who waits on them wakes once the start is recorded
                     continue
                 why = STARVED
             if why != self.reason or starved != self.starved_item:

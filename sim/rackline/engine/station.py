@@ -213,6 +213,7 @@ class Station(PlainPath):   # < Breakdowns < StationMeasures (one line of parts,
                                         if self.crew:
                                             self._crew_pool().take(self.crew)
                                         self._begin(server, r, units, r.take_inputs(units, now))
+                                        r.inputs_taken()    # who waits on them wakes once the start is recorded
                                         break
                             if reason is None or (reason == IDLE and why != IDLE):
                                 reason = why

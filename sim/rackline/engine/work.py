@@ -67,15 +67,21 @@ class RecipeRun:
         return start + (self.yield_ - start) * min(1.0, max(0.0, frac))
 
     def take_inputs(self, units: int, now: float) -> float:
-        """Take the inputs of `units` and return their build start: the path input's
-        (see `path_input`), or `now` when it has none."""
+        """Remove the inputs of `units` and return their build start: the path input's
+        (see `path_input`), or `now` when it has none. No one is woken yet: the station
+        records its start, then calls `inputs_taken`."""
         birth = now
         path = self.path_input
         for inv, q in self.inputs:
-            b = inv.take(q * units)
+            b = inv.remove(q * units)
             if inv is path:
                 birth = b
         return birth
+
+    def inputs_taken(self) -> None:
+        """The start is recorded: each input's reorder policy and waiting producers wake."""
+        for inv, _ in self.inputs:
+            inv.taken()
 
 
 def path_input(inputs: list[tuple[Inventory, int]]) -> Inventory | None:
