@@ -366,3 +366,36 @@ def test_a_start_that_cannot_go_does_not_hold_the_hall_in_turn(load_text):
     res = rackline.run(load_text(text, {"sites.s.test_halls.floor.power_queue": "in_turn", "run.warmup": "600 h"}))
     assert res.reps[0].stations["s.test_b"].completions[-1] == 40     # cumulative, at the last snapshot
     assert res.kpi("throughput", "a")["mean"] == pytest.approx(2 / 10 * WEEK, rel=0.01)
+
+
+ENDING = """
+name: ending
+run: {horizon: 30 h, warmup: 0 h, replications: 1}
+items: {part: {}, z: {}, a: {}, y: {}}
+sites:
+  s:
+    inventories:
+      part: {initial: 1000}
+    test_halls:
+      floor: {power: 500 kW, power_queue: in_turn}
+    stations:
+      z_test: {output: z, inputs: {part: 1}, process_time: 10 h, hall: floor, test_power: 300 kW}
+      s_test: {output: a, inputs: {part: 1}, process_time: 8 h, hall: floor, test_power: 400 kW}
+      y_test: {output: y, inputs: {part: 1}, process_time: 1 h, hall: floor, test_power: 100 kW}
+demand:
+  z: {item: z, site: s, capacity: true}
+  a: {item: a, site: s, capacity: true}
+  y: {item: y, site: s, capacity: true}
+generations:
+  g1: {items: [a], ends: 3 h}
+"""
+
+
+def test_a_generation_that_ends_leaves_the_line_when_it_ends(load_text):
+    """s_test waits first in line for 400 kW while z_test holds 300 of 500; y_test (100 kW)
+    waits behind it. s_test's generation ends at 3 h: it leaves the line then, so y_test
+    tests from 3 h on (26 racks done before 30 h), not from z_test's end at 10 h (19)."""
+    from conftest import run_network
+    net = run_network(load_text(ENDING))
+    assert net.stations["s.y_test"].completions == 26
+    assert net.stations["s.s_test"].completions == 0

@@ -254,6 +254,8 @@ class Network:
             for r in st.recipes:
                 if r.available_from > 0:
                     self.clock.call_at(r.available_from, st.try_start)
+                if st.hall is not None and st.hall.in_turn and math.isfinite(r.available_until):
+                    self.clock.call_at(r.available_until, st.try_start)   # its generation ended: out of the line
 
     def snapshot(self) -> Snapshot:
         """Every building block's cumulative counters now, by kind and key."""
