@@ -319,3 +319,37 @@ def test_weights_on_variables_are_refused_when_the_scenario_has_costs(tmp_path, 
     assert main(["optimize", str(f), "--out", str(tmp_path / "out")]) == 2
     err = capsys.readouterr().err
     assert "objectives.0" in err and "expected an objective in money, since the scenario has costs:" in err
+
+
+@pytest.mark.parametrize("where", ["search", "final re-runs"])
+def test_an_interrupt_inside_a_trials_own_replications_keeps_the_search_resumable(tmp_path, monkeypatch, where):
+    """With one job a trial's replications run in this process, and Ctrl-C there surfaces
+    as the replications' RunInterrupted ("no results were written"), which the search took
+    for a failure of its own: the message must say the study is kept and how to resume
+    (CI caught it once the signal stopped landing in SQLAlchemy instead)."""
+    from rackline.errors import RunInterrupted
+    from rackline.experiments import running
+    from rackline.experiments.optimize import load_optimize, run_optimize
+    problem = load_optimize(_files(tmp_path))
+    calls = {"n": 0}
+    real = running.simulate
+    stop_at = 5 if where == "search" else 10 ** 6
+
+    def simulate(*args, **kwargs):
+        calls["n"] += 1
+        if calls["n"] == stop_at or calls.get("final"):
+            raise RunInterrupted("stopped after 1 of 3 replications; no results were written")
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(running, "simulate", simulate)
+    if where != "search":
+        from rackline.experiments import optimize as opt
+        real_select = opt.select
+
+        def select(*args, **kwargs):
+            calls["final"] = True
+            return real_select(*args, **kwargs)
+        monkeypatch.setattr(opt, "select", select)
+    with pytest.raises(RunInterrupted) as info:
+        run_optimize(problem, tmp_path / "out", jobs=1, trials=8)
+    assert "rerun with --resume to finish" in str(info.value) and "no results were written" not in str(info.value)

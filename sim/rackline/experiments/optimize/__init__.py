@@ -62,14 +62,15 @@ def run_optimize(problem: OptimizeProblem, folder: str | Path, jobs: int = 1, tr
     n = trials or problem.spec.trials
     ex = process_pool(jobs) if jobs > 1 else None
     try:
-        simulated = search(problem, study, n, ex, progress, where=str(db))
-        sel = select(problem, study, ex)
+        simulated = search(problem, study, n, ex, progress, where=str(db))   # an interrupt says how many trials are kept
+        try:
+            sel = select(problem, study, ex)
+        except (KeyboardInterrupt, RunInterrupted):   # Ctrl-C or SIGTERM in the final re-runs (or their replications)
+            raise RunInterrupted(f"the search and the final re-runs done so far are saved in {db}; "
+                                 "rerun with --resume to finish") from None
     except BrokenExecutor:          # a worker died (killed, out of memory): keep the study, never hang
         raise WorkersFailed(f"a worker process ended abruptly (killed, or out of memory?); the search done so far "
                             f"is saved in {db}; rerun with --resume to finish") from None
-    except KeyboardInterrupt:       # Ctrl-C or SIGTERM in the final re-runs: they too are kept
-        raise RunInterrupted(f"the search and the final re-runs done so far are saved in {db}; "
-                             "rerun with --resume to finish") from None
     finally:
         if ex is not None:
             ex.shutdown(wait=False, cancel_futures=True)

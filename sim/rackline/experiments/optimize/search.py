@@ -227,7 +227,7 @@ def search(problem: OptimizeProblem, study: optuna.Study, trials: int, executor:
                     study.tell(n, values)
                 if progress:
                     progress(1)
-    except KeyboardInterrupt:
+    except (KeyboardInterrupt, RunInterrupted):     # RunInterrupted: in a trial's own replications (one job)
         kept = len([t for t in study.get_trials(deepcopy=False) if t.state.is_finished()])
         raise RunInterrupted(f"{kept} of {trials} trials are saved in {where}; "
                              "rerun with --resume to finish") from None
