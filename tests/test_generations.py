@@ -368,34 +368,50 @@ def test_a_start_that_cannot_go_does_not_hold_the_hall_in_turn(load_text):
     assert res.kpi("throughput", "a")["mean"] == pytest.approx(2 / 10 * WEEK, rel=0.01)
 
 
-ENDING = """
-name: ending
+# s_test waits first in line for 400 kW while z_test holds 300 of 500 until 10 h; y_test (100 kW)
+# waits behind it. At 3 h s_test can no longer start, for one of three reasons:
+LOSES = """
+name: loses
 run: {horizon: 30 h, warmup: 0 h, replications: 1}
-items: {part: {}, z: {}, a: {}, y: {}}
+items: {part: {}, z: {}, a: {}, y: {}, u: {}, p2: {}, w: {}}
 sites:
   s:
+    workforce: {tech: {size: 1, hiring: HIRING}}
     inventories:
       part: {initial: 1000}
+      u: {initial: 1}
+      p2: {capacity: 1}
     test_halls:
       floor: {power: 500 kW, power_queue: in_turn}
     stations:
       z_test: {output: z, inputs: {part: 1}, process_time: 10 h, hall: floor, test_power: 300 kW}
-      s_test: {output: a, inputs: {part: 1}, process_time: 8 h, hall: floor, test_power: 400 kW}
+      s_test: {output: a, inputs: {u: 1}, process_time: 8 h, hall: floor, test_power: 400 kW, crew: {pool: tech}}
       y_test: {output: y, inputs: {part: 1}, process_time: 1 h, hall: floor, test_power: 100 kW}
+      p: {output: p2, inputs: {part: 1}, process_time: 3 h}
+      w_take: {output: w, inputs: {u: 1, p2: 1}, process_time: 1 h}
 demand:
   z: {item: z, site: s, capacity: true}
   a: {item: a, site: s, capacity: true}
   y: {item: y, site: s, capacity: true}
-generations:
-  g1: {items: [a], ends: 3 h}
+  w: {item: w, site: s, capacity: true}
 """
+CAUSES = {
+    "its generation ends": ("[]", "generations:\n  g1: {items: [a], ends: 3 h}\n", "u: {initial: 1}", "u: {initial: 2}"),
+    "its only technician leaves": ("[{at: 3 h, add: -1}]", "", "u: {initial: 1}", "u: {initial: 2}"),
+    "another station takes its input": ("[]", "", "", ""),
+}
 
 
-def test_a_generation_that_ends_leaves_the_line_when_it_ends(load_text):
-    """s_test waits first in line for 400 kW while z_test holds 300 of 500; y_test (100 kW)
-    waits behind it. s_test's generation ends at 3 h: it leaves the line then, so y_test
-    tests from 3 h on (26 racks done before 30 h), not from z_test's end at 10 h (19)."""
+@pytest.mark.parametrize("cause", list(CAUSES))
+def test_a_start_that_can_no_longer_go_leaves_the_line_when_it_happens(load_text, cause):
+    """When s_test can no longer start (its generation ends, its crew leaves, or w_take takes
+    the one unit of u it needs) it leaves the line then, so y_test tests from 3 h on (26
+    racks done before 30 h), not from z_test's end at 10 h (19)."""
     from conftest import run_network
-    net = run_network(load_text(ENDING))
+    hiring, extra, old, new = CAUSES[cause]
+    text = LOSES.replace("HIRING", hiring) + extra
+    if old:
+        text = text.replace(old, new)      # a second unit of u: w_take's take does not strand s_test
+    net = run_network(load_text(text))
     assert net.stations["s.y_test"].completions == 26
     assert net.stations["s.s_test"].completions == 0

@@ -35,6 +35,13 @@ class Producer(Protocol):
     def on_room(self) -> None: ...
 
 
+class InLine(Protocol):
+    """A station that takes from this stock in a test hall that starts in turn: told when
+    units leave, so it leaves the line if it was first and can no longer start."""
+
+    def recheck_turn(self) -> None: ...
+
+
 class Policy(Protocol):
     """Reviews an inventory's position as units leave it: its reorder policy
     (`engine.supplier.Replenishment`)."""
@@ -43,7 +50,7 @@ class Policy(Protocol):
 
 
 class Inventory:
-    __slots__ = ("clock", "env", "site", "item", "key", "level", "reserved", "capacity", "births", "consumers",
+    __slots__ = ("clock", "env", "site", "item", "key", "level", "reserved", "capacity", "births", "consumers", "in_line",
                  "producers", "policy", "on_order", "area", "zero_time", "t_last", "units_in", "units_out",
                  "track_flow", "flow_sum", "flow_n", "_notifying")
 
@@ -59,6 +66,7 @@ class Inventory:
         self.capacity = capacity
         self.births: deque[float] | None = deque([UNKNOWN] * initial) if made else None
         self.consumers: list[Consumer] = []   # objects with on_stock(): stations, lanes, demand
+        self.in_line: list[InLine] = []       # consumers in a test hall that starts in turn
         self.producers: list[Producer] = []   # objects with on_room(): stations, lanes
         self.policy: Policy | None = None   # its reorder policy, if replenished
         self.on_order = 0
@@ -128,6 +136,8 @@ class Inventory:
             self.policy.review(self)
         if self.producers and self.capacity != math.inf:   # room matters only when it is finite
             self._notify_room()
+        for st in self.in_line:
+            st.recheck_turn()
 
     def take_births(self, n: int) -> list[float] | None:
         """Remove n units keeping each one's birth (for loads that travel together)."""

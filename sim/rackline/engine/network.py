@@ -233,6 +233,11 @@ class Network:
     def start(self) -> None:
         for st in self.stations.values():
             st.settle()
+            if st.hall is not None and st.hall.in_turn:     # first in line, it is told when what it needs is lost
+                for inv in {inv for r in st.recipes for inv, _ in r.inputs}:
+                    inv.in_line.append(st)
+                if st.pool is not None:
+                    st.pool.in_line.append(st)
         for cal in self.calendars.values():
             cal.start()
         for key, st in self.stations.items():

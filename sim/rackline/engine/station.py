@@ -133,6 +133,10 @@ class Station(PlainPath):   # < Breakdowns < StationMeasures (one line of parts,
                 self._run(s)
         self.try_start()
 
+    def recheck_turn(self) -> None:
+        if self.hall is not None:
+            self.hall.recheck(self)
+
     def _out_of_line(self) -> None:
         if self.hall is not None and self.hall.in_turn:
             self.hall.leave(self)

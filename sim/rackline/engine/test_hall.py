@@ -89,6 +89,13 @@ class Hall:
                 self._due = True
                 self.settle()
 
+    def recheck(self, station: Tester) -> None:
+        """In turn: something `station` needs was lost (an input taken by another, people
+        leaving its crew): if it is first in line, it tries again, and leaves if it can
+        no longer start."""
+        if self.in_turn and self.waiters and self.waiters[0] is station and not self._waking:
+            station.try_start()
+
     def settle(self) -> None:
         """In turn: try the line if its first place changed hands (a start or a leave)."""
         if self._due and not self._waking:

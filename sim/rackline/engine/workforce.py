@@ -13,13 +13,16 @@ if TYPE_CHECKING:
 
 
 class Crewed(Protocol):
-    """A station that needs a crew from the pool, woken when people free up."""
+    """A station that needs a crew from the pool, woken when people free up (and, in a
+    test hall that starts in turn, told when people leave: `recheck_turn`)."""
 
     def on_crew(self) -> None: ...
 
+    def recheck_turn(self) -> None: ...
+
 
 class Pool:
-    __slots__ = ("clock", "key", "size", "available", "waiters", "busy_area", "t_last", "size_area")
+    __slots__ = ("clock", "key", "size", "available", "waiters", "in_line", "busy_area", "t_last", "size_area")
 
     def __init__(self, clock: Clock, key: str, spec: PoolSpec) -> None:
         self.clock = clock
@@ -27,6 +30,7 @@ class Pool:
         self.size = spec.size
         self.available = spec.size
         self.waiters: list[Crewed] = []
+        self.in_line: list[Crewed] = []     # its stations in a test hall that starts in turn
         self.busy_area = 0.0
         self.size_area = 0.0
         self.t_last = 0.0
@@ -51,6 +55,9 @@ class Pool:
         self.available += add
         if add > 0:
             self._wake()
+        else:
+            for st in self.in_line:
+                st.recheck_turn()
 
     def take(self, n: int) -> bool:
         if self.available >= n:
