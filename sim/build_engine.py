@@ -25,8 +25,8 @@ ENGINE = ROOT / "sim" / "rackline" / "engine"
 OUT = ENGINE / "_native"
 # the modules the tandem's profile spends its time in, and the parts of Station (one line of
 # classes, which mypyc compiles together); the rest of the engine runs as Python either way
-MODULES = ("clock", "station", "plain", "breakdowns", "station_measures", "work", "inventory", "demand", "release",
-           "quiet")
+MODULES = ("clock", "station", "plain", "dispatch", "breakdowns", "station_measures", "work", "inventory", "demand",
+           "release", "quiet")
 GROUP = "rackline.engine._native"    # the shared library is rackline.engine._native__mypyc
 
 

@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING, Any
 
 from simpy.events import NORMAL
 
-from rackline.engine.breakdowns import Breakdowns
+from rackline.engine.dispatch import Dispatch
 from rackline.engine.station_measures import IDLE, STARVED
 from rackline.engine.work import WORK_PHASE, Job
 
@@ -25,7 +25,7 @@ if TYPE_CHECKING:
     from rackline.scenario.distributions import Sampler
 
 
-class PlainPath(Breakdowns):
+class PlainPath(Dispatch):
     # what else of the station's state this part reads (set by Station.__init__)
     batch: int
     whole: bool
@@ -33,8 +33,6 @@ class PlainPath(Breakdowns):
     hall: Hall | None
     setup_sample: Sampler | None
     plain: bool
-    _rr: int
-    _last_item: str | None
     _queue: list[Any]
     _eid: Any
 

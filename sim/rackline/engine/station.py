@@ -32,7 +32,7 @@ if TYPE_CHECKING:
 DONE = 1e-9   # hours of work left below which a paused job counts as finished (rounding of left -= elapsed)
 
 
-class Station(PlainPath):   # < Breakdowns < StationMeasures (one line of parts, see station_measures.py)
+class Station(PlainPath):   # < Dispatch < Breakdowns < StationMeasures (one line of parts, see station_measures.py)
     # slots: the hot path reads a dozen of these per event, and a slot is read faster than a dict
     # entry (the parts have none, so instances keep a __dict__, unused); compiled, mypyc lays them out
     __slots__ = ("clock", "env", "key", "site", "recipes", "batch", "servers", "n_servers", "free", "n_busy", "n_setup",
@@ -239,26 +239,6 @@ class Station(PlainPath):   # < Breakdowns < StationMeasures (one line of parts,
         if self.open and (not self.free or self.factor <= 0.0 or self.reason == POWER) != self.active:
             self.active = not self.active
             self.periods.append(self.clock.now)
-
-    def _order(self) -> list[RecipeRun]:
-        recipes = self.recipes
-        if len(recipes) == 1:
-            return recipes
-        if self.dispatch == "round_robin":
-            k = self._rr % len(recipes)
-            return recipes[k:] + recipes[:k]
-        last = self._last_item
-        return sorted(recipes, key=lambda r: (-(self.backlog_of(r.item) + (r.auth.count if r.auth else 0)),
-                                              r.item != last))
-
-    def _set_up_server(self, server: Server, item: str) -> Server:
-        """Prefer a free server already set up for `item` (no changeover)."""
-        free = self.free
-        for i in range(len(free) - 1, -1, -1):
-            if free[i].last_item == item:
-                free[i], server = server, free[i]
-                break
-        return server
 
     def _begin(self, server: Server, r: RecipeRun, units: int, birth: float) -> None:
         r.out.reserved += units

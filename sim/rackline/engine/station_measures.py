@@ -5,8 +5,8 @@ adds `count x elapsed` to the running totals, so the cost is one flush per state
 change, never one per unit or per hour. A mixin of `Station`, which holds the
 state (in slots) and calls `_flush` before it changes any count.
 
-The base of the station's parts (`StationMeasures` < `Breakdowns` < `PlainPath` <
-`Station`): one line of classes, not mixins, so the engine compiles with mypyc
+The base of the station's parts (`StationMeasures` < `Breakdowns` < `Dispatch` <
+`PlainPath` < `Station`): one line of classes, not mixins, so the engine compiles with mypyc
 (engine/native.py), which takes single inheritance only. The state is declared
 here, once, for all of them; `Station.__init__` sets it.
 """
