@@ -336,8 +336,11 @@ def test_single_racks_starve_a_waiting_cluster_unless_the_hall_starts_in_turn(lo
     of two (5 h) alternate: 2 racks of each every 15 h."""
     first_fit = rackline.run(load_text(QUEUE))
     assert first_fit.kpi("throughput", "b")["mean"] < 0.1
+    said = [w for w in first_fit.answer.warnings if "power_queue: in_turn" in w]   # the answer names the rule
+    assert len(said) == 1 and said[0].startswith("WARNING: s.test_b (400 kW a start) waited for test hall power")
     assert first_fit.kpi("throughput", "a")["mean"] == pytest.approx(2 / 10 * WEEK, rel=0.01)
     in_turn = rackline.run(load_text(QUEUE, {"sites.s.test_halls.floor.power_queue": "in_turn"}))
+    assert not [w for w in in_turn.answer.warnings if "power_queue" in w]
     for product in ("a", "b"):
         assert in_turn.kpi("throughput", product)["mean"] == pytest.approx(2 / 15 * WEEK, rel=0.01)
     hall = in_turn.reps[0].halls["s.floor"]

@@ -1,6 +1,7 @@
 """Plain warnings about a run: when a valid scenario produced nothing meaningful, a stock
-grows without limit, stations deadlock, a cost-aware split never moves, or a station
-never worked. Words computed once, with the answer."""
+grows without limit, stations deadlock, a cost-aware split never moves, a station never
+worked, or a test hall's largest start is overtaken by smaller ones. Words computed once,
+with the answer."""
 from __future__ import annotations
 
 from collections.abc import Sequence
@@ -36,10 +37,41 @@ def run_warnings(sc: Scenario, reps: Sequence[Replication], kpis: pd.DataFrame, 
         out += _piles(reps, piles)
         out += _deadlocks(reps)
     out += still_splits(sc, moved)
+    out += overtaken(sc, ranking)
     idle = bool(products) and all(p.product in quiet for p in products)   # nothing asks any station to work
     for _, r in ranking.iterrows():
         if not idle and r.throughput_per_week == 0 and r.share_starved > 0.99:
             out.append(f"WARNING: station {r.station} never worked: starved on {r.starved_on or 'its inputs'}")
+    return out
+
+
+OVERTAKEN = 0.5     # share of its open time the largest start of a first-fit hall waits for power
+
+
+def overtaken(sc: Scenario, ranking: pd.DataFrame) -> list[str]:
+    """A first-fit test hall whose largest start (an L12 cluster) waited for power most of
+    its station's open time while smaller starts took power as it freed: the hall's queue
+    rule, not only its size, may be what holds that station (`power_queue: in_turn`)."""
+    if ranking.empty or "share_waiting_power" not in ranking.columns:
+        return []
+    rows = ranking.set_index("station")
+    out = []
+    for site_name, site in sc.sites.items():
+        for hname, hall in site.test_halls.items():
+            if hall.power_queue != "first_fit":
+                continue
+            starts = {f"{site_name}.{n}": max(float(r.test_power or 0.0) for r in st.recipes().values())
+                      * st.units_per_start for n, st in site.stations.items() if st.hall == hname}
+            big = max(starts, key=starts.__getitem__, default=None)
+            if big is None or big not in rows.index or starts[big] <= min(starts.values()):
+                continue
+            row = rows.loc[big]
+            waiting = float(row.share_waiting_power) / max(1.0 - float(row.share_off_shift), 1e-12)
+            if waiting >= OVERTAKEN:
+                out.append(f"WARNING: {big} ({starts[big]:,.0f} kW a start) waited for test hall power {waiting:.0%} "
+                           f"of its open time while smaller starts in {site_name}.{hname} took power as it freed "
+                           "(power_queue: first_fit); power_queue: in_turn holds freed power for the first "
+                           "waiting start")
     return out
 
 
