@@ -30,7 +30,7 @@ AT_LIMIT = 0.95    # share of its capacity a lane or supplier delivers to count 
 
 
 # ---- the chain ------------------------------------------------------------------------------------
-def _open_shares(row: pd.Series) -> tuple[float, float]:
+def open_shares(row: pd.Series) -> tuple[float, float]:
     """(share of all hours open, busy share of open time) of a ranking row."""
     open_ = max(1.0 - float(row.share_off_shift), 1e-12)
     return open_, float(row.share_busy + row.share_setup) / open_
@@ -51,7 +51,7 @@ def _weeks(hours: float) -> str:
 
 
 def _station_text(key: str, row: pd.Series, sc: Scenario) -> str:
-    open_, busy = _open_shares(row)
+    open_, busy = open_shares(row)
     site, name = key.split(".", 1)
     cluster = sc.sites[site].stations[name].cluster
     text = (f"{key} busy {busy:.0%} of {'all hours' if open_ >= 1 - 1e-9 else 'open time'}"   # as answer_text.busy_text
@@ -134,7 +134,7 @@ def constraint_chain(sc: Scenario, ranking: pd.DataFrame, stations: pd.DataFrame
     while True:
         seen.add(key)
         row = rows.loc[key]
-        open_, busy = _open_shares(row)
+        open_, busy = open_shares(row)
         site = str(row.site)
         starved = {i: v / open_ for i, v in _starved_on(stations, key).items()}
         item = max(starved, key=starved.__getitem__) if starved else ""
@@ -184,7 +184,7 @@ def _follow(sc: Scenario, kpis: pd.DataFrame, rows: pd.DataFrame, stations: pd.D
             return via + [_supply_link(sc, kpis, site, item)], None
         if kind == "station":
             row = rows.loc[name]
-            open_, busy = _open_shares(row)
+            open_, busy = open_shares(row)
             short = busy >= BUSY or any(v / open_ >= FOLLOW for v in _starved_on(stations, name).values()) \
                 or float(row.share_waiting_crew) / open_ >= FOLLOW \
                 or float(row.get("share_waiting_power", 0.0)) / open_ >= FOLLOW

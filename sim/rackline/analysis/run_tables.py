@@ -57,9 +57,8 @@ def weekly_bands(ts: pd.DataFrame) -> pd.DataFrame:
 
 def lead_times(reps: Sequence[Replication], warmup: float) -> pd.DataFrame:
     """Every order filled after the warm-up: when it came, when it was filled, how long it took."""
-    kept = [(r.replication, n, d.lead_times[d.lead_times[:, 0] >= warmup]) for r in reps
-            for n, d in r.demands.items()]
-    kept = [k for k in kept if len(k[2])]
+    kept = [(r.replication, n, lt) for r in reps for n, d in r.demands.items()
+            if len(lt := d.lead_times[d.lead_times[:, 0] >= warmup])]
     if not kept:
         return pd.DataFrame([], columns=COLUMNS["lead_times"])
     times = np.concatenate([lt for _, _, lt in kept])    # whole columns: national fills ~10,000 orders a replication

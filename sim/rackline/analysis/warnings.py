@@ -10,6 +10,7 @@ import pandas as pd
 
 from rackline.analysis.answer_parts import ProductAnswer, SourcingMove
 from rackline.analysis.bottleneck import Growth
+from rackline.analysis.constraints import open_shares
 from rackline.engine.records import Replication
 from rackline.scenario.model import Scenario
 from rackline.units import WEEK
@@ -66,7 +67,7 @@ def overtaken(sc: Scenario, ranking: pd.DataFrame) -> list[str]:
             if big is None or big not in rows.index or starts[big] <= min(starts.values()):
                 continue
             row = rows.loc[big]
-            waiting = float(row.share_waiting_power) / max(1.0 - float(row.share_off_shift), 1e-12)
+            waiting = float(row.share_waiting_power) / open_shares(row)[0]
             if waiting >= OVERTAKEN:
                 out.append(f"WARNING: {big} ({starts[big]:,.0f} kW a start) waited for test hall power {waiting:.0%} "
                            f"of its open time while smaller starts in {site_name}.{hname} took power as it freed "

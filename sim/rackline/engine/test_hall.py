@@ -9,8 +9,8 @@ the whole hall, and may keep it from ever starting. `in_turn` starts them in the
 they began to wait: power that frees is held for the first in line (`admits`); a station
 that starts leaves the first place (its next start queues behind those waiting), and one
 that no longer waits for power leaves the line (`leave`: no free server, shut, or its
-start now waits for something else), so a start that cannot go never holds the hall. The hall keeps the kWh drawn (energy) and the peak kW of each interval between
-snapshots.
+start now waits for something else), so a start that cannot go never holds the hall.
+The hall keeps the kWh drawn (energy) and the peak kW of each interval between snapshots.
 """
 from __future__ import annotations
 
@@ -51,9 +51,6 @@ class Hall:
         if dt > 0.0:
             self.kwh += self.drawn * dt
             self.t_last = now
-
-    def fits(self, kw: float) -> bool:
-        return self.drawn + kw <= self.cap + 1e-9
 
     def admits(self, kw: float, station: Tester) -> bool:
         """Whether `station` may start a test drawing `kw` now: it fits, and (in turn) it is
