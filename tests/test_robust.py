@@ -371,8 +371,7 @@ def test_a_register_workbook_edits_the_base_of_every_plan_and_future(tmp_path, c
     sweep do: with a test time of 30 h written into the planted line's register, one bay
     makes 168/30 = 5.6 racks a week in every future that leaves the test time alone, so
     it misses 9 in the named future that keeps the base, where it met it before."""
-    study = tmp_path / "study.yaml"
-    study.write_text(textwrap.dedent(f"""\
+    study = study_file(tmp_path, f"""\
         scenario: {PLANTED}
         plans:
           one_bay: {{}}
@@ -386,7 +385,7 @@ def test_a_register_workbook_edits_the_base_of_every_plan_and_future(tmp_path, c
         targets: [throughput:rack >= 9]
         replications: 1
         seed: 5
-        """))
+        """)
     book = tmp_path / "reg.xlsx"
     assert main(["assumptions", PLANTED, "--xlsx", str(book)]) == 0
     import openpyxl
